@@ -1,0 +1,89 @@
+-- CreateTable
+CREATE TABLE "App" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "targetHostName" TEXT NOT NULL,
+    "displayName" TEXT NOT NULL,
+    "secretHash" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateTable
+CREATE TABLE "Feed" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "appId" TEXT NOT NULL,
+    "issuer" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "epoch" TEXT NOT NULL,
+    "lastOffset" INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT "Feed_appId_fkey" FOREIGN KEY ("appId") REFERENCES "App" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "DeviceSubscription" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "feedId" TEXT NOT NULL,
+    "platform" TEXT NOT NULL,
+    "deviceLabel" TEXT NOT NULL,
+    "expirationDateTime" DATETIME NOT NULL,
+    "createdDateTime" DATETIME NOT NULL,
+    CONSTRAINT "DeviceSubscription_feedId_fkey" FOREIGN KEY ("feedId") REFERENCES "Feed" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Notification" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "feedId" TEXT NOT NULL,
+    "appNotificationId" TEXT NOT NULL,
+    "targetHostName" TEXT NOT NULL,
+    "feedPosition" INTEGER NOT NULL,
+    "priority" TEXT NOT NULL,
+    "groupName" TEXT,
+    "visualTitle" TEXT,
+    "visualBody" TEXT,
+    "rawContent" TEXT,
+    "platformTypes" TEXT NOT NULL,
+    "displayTimeToLive" INTEGER,
+    "expirationDateTime" DATETIME NOT NULL,
+    "fallbackPolicy" TEXT,
+    "readState" TEXT NOT NULL,
+    "userActionState" TEXT NOT NULL,
+    "snoozedUntil" DATETIME,
+    "status" TEXT NOT NULL,
+    "createdDateTime" DATETIME NOT NULL,
+    "lastModifiedDateTime" DATETIME NOT NULL,
+    CONSTRAINT "Notification_feedId_fkey" FOREIGN KEY ("feedId") REFERENCES "Feed" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "Change" (
+    "feedId" TEXT NOT NULL,
+    "offset" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL,
+    "notificationId" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("feedId", "offset"),
+    CONSTRAINT "Change_feedId_fkey" FOREIGN KEY ("feedId") REFERENCES "Feed" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "Change_notificationId_fkey" FOREIGN KEY ("notificationId") REFERENCES "Notification" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "App_targetHostName_key" ON "App"("targetHostName");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Feed_appId_issuer_subject_key" ON "Feed"("appId", "issuer", "subject");
+
+-- CreateIndex
+CREATE INDEX "DeviceSubscription_feedId_idx" ON "DeviceSubscription"("feedId");
+
+-- CreateIndex
+CREATE INDEX "Notification_feedId_feedPosition_idx" ON "Notification"("feedId", "feedPosition");
+
+-- CreateIndex
+CREATE INDEX "Notification_expirationDateTime_idx" ON "Notification"("expirationDateTime");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Notification_feedId_appNotificationId_key" ON "Notification"("feedId", "appNotificationId");
+
+-- CreateIndex
+CREATE INDEX "Change_notificationId_idx" ON "Change"("notificationId");

@@ -1,0 +1,23 @@
+/** Who is calling, as established from a verified token. */
+export type Principal = AppPrincipal | UserPrincipal;
+
+/** An app service, authenticated by its own client credentials. */
+export interface AppPrincipal {
+  readonly kind: 'app';
+  readonly appId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: Date;
+}
+
+/** A user signed in to a client app: `appId` is the app the token was issued to. */
+export interface UserPrincipal {
+  readonly kind: 'user';
+  readonly issuer: string;
+  readonly subject: string;
+  readonly appId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt: Date;
+}
+
+/** The scope an app token needs to post and manage its notifications (Graph's name for it). */
+export const NOTIFICATIONS_SCOPE = 'Notifications.ReadWrite.CreatedByApp';

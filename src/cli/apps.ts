@@ -1,0 +1,62 @@
+import { registerApp } from '../auth/register-app.js';
+import { loadConfig } from '../config.js';
+import { GatewayError } from '../errors.js';
+import { createSqliteStore } from '../store/sqlite-store.js';
+import type { Store } from '../store/types.js';
+import { type CliContext, UsageError } from './cli-context.js';
+
+export const APPS_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--data-dir DIR]
+tidings apps list [--data-dir DIR]
+
+create registers an app service and prints its client id and secret. The secret is shown only
+this once (only a hash is kept): store it in your app service's configuration.`;
+
+export async function withStore<T>(
+  dataDir: string | undefined,
+  cli: CliContext,
+  work: (store: Store) => Promise<T>,
+) {
+  const config = loadConfig(cli.env, dataDir === undefined ? {} : { dataDir });
+  const store = await createSqliteStore({
+    databaseUrl: config.databaseUrl,
+    synchronous: config.sqliteSynchronous,
+  });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function createApp(
+  options: { host?: string; name?: string; dataDir?: string },
+  cli: CliContext,
+) {
+  if (!options.host)
+    throw new UsageError('apps create needs --host <targetHostName>, e.g. --host app.example.com.');
+  const input = { targetHostName: options.host, ...(options.name ? { displayName: options.name } : {}) };
+  let registered: Awaited<ReturnType<typeof registerApp>>;
+  try {
+    registered = await withStore(options.dataDir, cli, (store) => registerApp(store, input));
+  } catch (error) {
+    if (error instanceof GatewayError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { app, clientSecret } = registered;
+  cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
+client id:     ${app.id}
+client secret: ${clientSecret}
+The secret is shown only now; keep it in your app service's configuration.
+`);
+}
+
+export async function listApps(options: { dataDir?: string }, cli: CliContext) {
+  const apps = await withStore(options.dataDir, cli, (store) => store.listApps());
+  if (apps.length === 0) {
+    cli.stdout('No apps registered. Register one with: tidings apps create --host <targetHostName>\n');
+    return;
+  }
+  for (const app of apps) {
+    cli.stdout(`${app.id}  ${app.targetHostName}  ${app.displayName}  ${app.createdAt.toISOString()}\n`);
+  }
+}

@@ -1,0 +1,15 @@
+import type { Env } from '../config.js';
+
+/** What a CLI command may touch: given by main.ts, replaced by tests. */
+export interface CliContext {
+  readonly env: Env;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Aborted on SIGINT/SIGTERM: long-running commands (serve) stop gracefully. */
+  readonly shutdown: AbortSignal;
+}
+
+/** A mistake of the person at the terminal: printed without a stack, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

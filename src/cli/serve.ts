@@ -1,0 +1,29 @@
+import { loadConfig } from '../config.js';
+import { createGateway } from '../gateway.js';
+import { createJsonLogger } from '../logger.js';
+import type { CliContext } from './cli-context.js';
+
+export const SERVE_HELP = `tidings serve [--port N] [--host H] [--data-dir DIR]
+
+Starts the gateway on its embedded defaults: SQLite in DIR (default ./data, created and migrated on
+first start) and the embedded token issuer. Stops gracefully on SIGINT/SIGTERM.`;
+
+export async function serve(options: { port?: number; host?: string; dataDir?: string }, cli: CliContext) {
+  const config = loadConfig(cli.env, options);
+  const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr) });
+  const base = gateway.url.replace(/\/graphql$/, '');
+  const dataFlag = options.dataDir ? ` --data-dir ${options.dataDir}` : '';
+  cli.stdout(`Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})
+${config.mode === 'development' ? `Open ${gateway.url} in a browser for Apollo Sandbox.\n` : ''}
+Get tokens for development, in another terminal:
+  npm run tidings -- apps create --host app.example.com${dataFlag}   # prints a client id and secret, once
+  curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
+  npm run tidings -- token user alice --app <client id>${dataFlag}   # user token for alice
+`);
+  await new Promise<void>((resolve) => {
+    if (cli.shutdown.aborted) resolve();
+    cli.shutdown.addEventListener('abort', () => resolve(), { once: true });
+  });
+  cli.stdout('Shutting down…\n');
+  await gateway.close();
+}

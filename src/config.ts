@@ -1,0 +1,95 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type Mode = 'development' | 'production';
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+/** Everything the gateway can be told, parsed and validated once. See README "Configuration". */
+export interface Config {
+  readonly mode: Mode;
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** Where the embedded defaults keep their files: the SQLite database and the signing key. */
+  readonly dataDir: string;
+  /** `file:` URL of the SQLite database. */
+  readonly databaseUrl: string;
+  /** FULL (default) survives power loss; NORMAL survives a process crash and commits faster. */
+  readonly sqliteSynchronous: SqliteSynchronous;
+  readonly auth: {
+    /** `iss` of the tokens this gateway issues and accepts. */
+    readonly issuer: string;
+    /** `aud` of the tokens this gateway issues and accepts. */
+    readonly audience: string;
+    /** Lifetime of app tokens from the token endpoint, in seconds. */
+    readonly appTokenTtlSeconds: number;
+  };
+  readonly limits: {
+    /** Largest HTTP request body, in bytes. */
+    readonly maxBodyBytes: number;
+  };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Reads the configuration from environment variables (see README), with overrides from code or flags.
+ * @throws ConfigError naming the variable and the value it expected.
+ */
+export function loadConfig(
+  env: Env,
+  overrides: Partial<Pick<Config, 'port' | 'host' | 'dataDir'>> = {},
+): Config {
+  const mode = oneOf(
+    'TIDINGS_MODE',
+    env.TIDINGS_MODE ?? (env.NODE_ENV === 'production' ? 'production' : 'development'),
+    ['development', 'production'] as const,
+  );
+  const dataDir = absolute(overrides.dataDir ?? env.TIDINGS_DATA_DIR ?? './data');
+  const databaseUrl = env.DATABASE_URL ?? `file:${resolve(dataDir, 'tidings.db')}`;
+  if (!databaseUrl.startsWith('file:')) {
+    throw new ConfigError(
+      `DATABASE_URL must be a file: URL for SQLite (got ${JSON.stringify(databaseUrl)}).`,
+    );
+  }
+  return Object.freeze({
+    mode,
+    host: overrides.host ?? env.HOST ?? '127.0.0.1',
+    port: overrides.port ?? integer('PORT', env.PORT, 4000, 0, 65535),
+    dataDir,
+    databaseUrl,
+    sqliteSynchronous: oneOf('TIDINGS_SQLITE_SYNCHRONOUS', env.TIDINGS_SQLITE_SYNCHRONOUS ?? 'FULL', [
+      'FULL',
+      'NORMAL',
+    ] as const),
+    auth: Object.freeze({
+      issuer: env.TIDINGS_ISSUER ?? 'urn:tidings:embedded',
+      audience: env.TIDINGS_AUDIENCE ?? 'tidings',
+      appTokenTtlSeconds: integer('TIDINGS_APP_TOKEN_TTL', env.TIDINGS_APP_TOKEN_TTL, 3600, 60, 86_400),
+    }),
+    limits: Object.freeze({
+      maxBodyBytes: integer('TIDINGS_MAX_BODY_BYTES', env.TIDINGS_MAX_BODY_BYTES, 102_400, 1024, 10_485_760),
+    }),
+  });
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)}).`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)}).`);
+}

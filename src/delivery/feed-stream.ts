@@ -1,0 +1,100 @@
+import type { Fanout } from '../fanout/fanout.js';
+import type { Change, FeedPosition, Platform, Store } from '../store/types.js';
+import { createAsyncQueue } from './async-queue.js';
+
+/** What a device's live feed yields: a change of its feed, or the order to reload. */
+export type FeedEvent =
+  | { readonly type: 'change'; readonly change: Change }
+  | { readonly type: 'resync'; readonly position: FeedPosition };
+
+export interface FeedStreamOptions {
+  readonly store: Store;
+  readonly fanout: Fanout;
+  readonly feedId: string;
+  /** The device's platform: changes of notifications not targeted at it are skipped. */
+  readonly platform: Platform;
+  /** Resume after this position; null starts at the feed's head (live changes only). */
+  readonly after: FeedPosition | null;
+}
+
+// Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
+const PAGE_SIZE = 200;
+
+/**
+ * A device's feed: the changes after `after` from the store, then live changes from the fan-out,
+ * with no gap and no duplicate. It listens before it reads, so a change committed during the replay is
+ * either in what it reads or in what it hears; offsets tell which, and any offset it did not hear
+ * (a lost wake-up) is read from the store before anything after it is delivered.
+ *
+ * `return()` ends it at once, even while it waits for the next change.
+ */
+export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterator<FeedEvent, void> {
+  const { store, fanout, feedId, platform } = options;
+  const live = createAsyncQueue<Change>();
+  const unsubscribe = fanout.subscribe(feedId, (change) => live.push(change));
+  const visible = (change: Change) => {
+    const targets = change.notification.platformTypes;
+    return targets.length === 0 || targets.includes(platform);
+  };
+
+  async function* run(): AsyncGenerator<FeedEvent, void> {
+    const head = await store.feedHead(feedId);
+    let position = head.offset;
+    const after = options.after;
+    if (after !== null) {
+      if (after.epoch === head.epoch && after.offset <= head.offset) {
+        position = after.offset;
+      } else {
+        yield { type: 'resync', position: head };
+      }
+    }
+    /** Everything in the store after `position`, up to `until` (inclusive). */
+    async function* readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
+      while (position < until) {
+        const page = await store.readChanges(feedId, position, Math.min(PAGE_SIZE, until - position));
+        for (const change of page) {
+          position = change.offset;
+          if (visible(change)) yield { type: 'change', change };
+        }
+        if (page.length === 0) return;
+      }
+    }
+    yield* readFromStore(Number.MAX_SAFE_INTEGER);
+    for (;;) {
+      const change = await live.pull();
+      if (change === undefined) return;
+      if (change.offset <= position) continue; // already replayed
+      if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
+      position = change.offset;
+      if (visible(change)) yield { type: 'change', change };
+    }
+  }
+
+  const stop = () => {
+    unsubscribe();
+    live.close();
+  };
+  const stream = (async function* () {
+    try {
+      yield* run();
+    } finally {
+      stop();
+    }
+  })();
+  // Close the queue before asking the generator to return: a generator waiting in `live.pull()` only
+  // sees the request once that wait ends.
+  return {
+    next: () => stream.next(),
+    return: (value) => {
+      stop();
+      return stream.return(value);
+    },
+    throw: (error) => {
+      stop();
+      return stream.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { bearerToken, createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
+import type { Principal } from './auth/principal.js';
+import { loadOrCreateSigningKey } from './auth/signing-key.js';
+import type { Config } from './config.js';
+import { createWebSocketServer } from './delivery/websocket-server.js';
+import { formatError } from './errors.js';
+import { createMemoryFanout } from './fanout/memory-fanout.js';
+import type { GatewayContext, Services } from './graphql/context.js';
+import { createSchema } from './graphql/schema.js';
+import { createGraphQLOverHttp } from './http/graphql-over-http.js';
+import { sendJson } from './http/respond.js';
+import { createTokenEndpoint } from './http/token-endpoint.js';
+import { errorFields, type Logger, silentLogger } from './logger.js';
+import { createSqliteStore } from './store/sqlite-store.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:4000/graphql */
+  readonly url: string;
+  /** e.g. ws://127.0.0.1:4000/graphql */
+  readonly wsUrl: string;
+  /** The embedded issuer, for the CLI and tests that need tokens. */
+  readonly issuer: EmbeddedIssuer;
+  readonly services: Services;
+  /** Stops taking requests, then closes sockets (1001), the fan-out and the store, in that order. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  readonly logger?: Logger;
+  /** The clock; tests replace it to control expiry. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Starts a gateway: the store (migrated), the embedded issuer, GraphQL over HTTP and WebSocket on one
+ * port, and the token and key endpoints.
+ * @throws Error when the store cannot be opened or migrated, or the port cannot be bound.
+ */
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? silentLogger;
+  const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
+  const store = await createSqliteStore({
+    databaseUrl: config.databaseUrl,
+    synchronous: config.sqliteSynchronous,
+  });
+  const issuer = createEmbeddedIssuer({
+    key: await loadOrCreateSigningKey(config.dataDir),
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
+  const fanout = createMemoryFanout(logUnexpected);
+  const services: Services = { config, store, fanout, now: options.now ?? (() => new Date()) };
+  const authenticate = (authorization: unknown): Promise<Principal> =>
+    issuer.verify(bearerToken(authorization));
+  const schema = createSchema();
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: config.mode === 'development',
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    formatError: (formatted, error) => formatError(error, logUnexpected, formatted.extensions?.code),
+    plugins: [
+      config.mode === 'development'
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+    logger: {
+      debug() {},
+      info() {},
+      warn: (m) => logger.info(String(m)),
+      error: (m) => logger.error(String(m)),
+    },
+  });
+  await apollo.start();
+  const graphqlOverHttp = createGraphQLOverHttp({
+    apollo,
+    services,
+    authenticate,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
+  const tokenEndpoint = createTokenEndpoint({
+    issuer,
+    store,
+    tokenTtlSeconds: config.auth.appTokenTtlSeconds,
+  });
+
+  const routes: Record<string, (request: IncomingMessage, response: ServerResponse) => Promise<void> | void> =
+    {
+      [`GET ${GRAPHQL_PATH}`]: graphqlOverHttp,
+      [`POST ${GRAPHQL_PATH}`]: graphqlOverHttp,
+      'POST /oauth2/token': tokenEndpoint,
+      'GET /.well-known/jwks.json': (_, response) =>
+        sendJson(response, 200, issuer.jwks, { 'cache-control': 'public, max-age=300' }),
+      'GET /healthz': (_, response) => sendJson(response, 200, { status: 'ok' }),
+      'GET /readyz': async (_, response) => {
+        const ready = await store.ping().then(
+          () => true,
+          () => false,
+        );
+        sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', store: ready });
+      },
+    };
+  const httpServer = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const route = routes[`${request.method} ${path}`];
+    if (!route) {
+      sendJson(response, 404, {
+        error: 'not_found',
+        error_description: `No route for ${request.method} ${path}.`,
+      });
+      return;
+    }
+    Promise.resolve()
+      .then(() => route(request, response))
+      .catch((error: unknown) => {
+        logUnexpected(error);
+        if (!response.headersSent)
+          sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
+        else response.destroy();
+      });
+  });
+  const webSockets = createWebSocketServer({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    services,
+    authenticate,
+    log: logUnexpected,
+    maxPayloadBytes: config.limits.maxBodyBytes,
+    connectionInitWaitTimeoutMs: 10_000,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
+    issuer,
+    services,
+    close() {
+      closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        await apollo.stop();
+        await webSockets.close();
+        await httpClosed;
+        await fanout.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { AppPrincipal, Principal, UserPrincipal } from '../auth/principal.js';
+import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
+import type { Config } from '../config.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { Fanout } from '../fanout/fanout.js';
+import type { FeedOwner, Store } from '../store/types.js';
+
+/** What resolvers may use: the parts of the gateway, never the HTTP or WebSocket layer. */
+export interface Services {
+  readonly config: Config;
+  readonly store: Store;
+  readonly fanout: Fanout;
+  /** The clock; tests replace it to control expiry. */
+  readonly now: () => Date;
+}
+
+export interface GatewayContext {
+  readonly principal: Principal;
+  readonly services: Services;
+}
+
+/** @throws GatewayError FORBIDDEN unless the caller is a user signed in to a client app. */
+export function requireUser(context: GatewayContext): UserPrincipal {
+  if (context.principal.kind !== 'user') {
+    throw new GatewayError(ErrorCode.Forbidden, 'This operation needs a user token.');
+  }
+  return context.principal;
+}
+
+/** @throws GatewayError FORBIDDEN unless the caller is an app with the notifications scope. */
+export function requireApp(context: GatewayContext): AppPrincipal {
+  const { principal } = context;
+  if (principal.kind !== 'app')
+    throw new GatewayError(ErrorCode.Forbidden, 'This operation needs an app token.');
+  if (!principal.scopes.includes(NOTIFICATIONS_SCOPE)) {
+    throw new GatewayError(ErrorCode.Forbidden, `This operation needs the scope ${NOTIFICATIONS_SCOPE}.`);
+  }
+  return principal;
+}
+
+/** The feed a user token speaks for: that user, in the app the token was issued to. */
+export const feedOwnerOf = (user: UserPrincipal): FeedOwner => ({
+  appId: user.appId,
+  issuer: user.issuer,
+  subject: user.subject,
+});
+
+export const sameOwner = (a: FeedOwner, b: FeedOwner): boolean =>
+  a.appId === b.appId && a.issuer === b.issuer && a.subject === b.subject;

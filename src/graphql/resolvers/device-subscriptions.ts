@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { badInput, notFound } from '../../errors.js';
+import type { DeviceSubscription, Platform } from '../../store/types.js';
+import { feedOwnerOf, type GatewayContext, requireUser, sameOwner } from '../context.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+export const DEVICE_SUBSCRIPTION_LIMITS = {
+  defaultLifetimeMs: 30 * DAY_MS,
+  maxLifetimeMs: 90 * DAY_MS,
+  deviceLabelLength: 100,
+} as const;
+
+/** A UNSID: 144 random bits, so one cannot be guessed from another. */
+const newUnsid = (): string => randomBytes(18).toString('base64url');
+
+function expiration(requested: Date | null | undefined, now: Date): Date {
+  const value = requested ?? new Date(now.getTime() + DEVICE_SUBSCRIPTION_LIMITS.defaultLifetimeMs);
+  if (value.getTime() <= now.getTime())
+    throw badInput('expirationDateTime', 'expirationDateTime must be in the future.');
+  if (value.getTime() > now.getTime() + DEVICE_SUBSCRIPTION_LIMITS.maxLifetimeMs) {
+    throw badInput('expirationDateTime', 'expirationDateTime must be at most 90 days ahead.');
+  }
+  return value;
+}
+
+/**
+ * The caller's own, unexpired device subscription.
+ * @throws GatewayError NOT_FOUND for an id that does not exist, is another user's or app's, or has
+ *   expired: the caller cannot tell these apart, so ids of others leak nothing.
+ */
+export async function ownDeviceSubscription(
+  context: GatewayContext,
+  id: string,
+): Promise<DeviceSubscription> {
+  const user = requireUser(context);
+  const subscription = await context.services.store.findDeviceSubscription(id);
+  if (
+    !subscription ||
+    !sameOwner(subscription.owner, feedOwnerOf(user)) ||
+    subscription.expirationDateTime.getTime() <= context.services.now().getTime()
+  ) {
+    throw notFound('Device subscription');
+  }
+  return subscription;
+}
+
+export const deviceSubscriptionResolvers = {
+  Query: {
+    deviceSubscriptions: (_: unknown, __: unknown, context: GatewayContext) =>
+      context.services.store.listDeviceSubscriptions(feedOwnerOf(requireUser(context))),
+  },
+  Mutation: {
+    async createDeviceSubscription(
+      _: unknown,
+      { input }: { input: { platform: Platform; deviceLabel: string; expirationDateTime?: Date | null } },
+      context: GatewayContext,
+    ) {
+      const user = requireUser(context);
+      const label = input.deviceLabel.trim();
+      if (label === '' || [...label].length > DEVICE_SUBSCRIPTION_LIMITS.deviceLabelLength) {
+        throw badInput('deviceLabel', 'deviceLabel must be 1 to 100 characters.');
+      }
+      const now = context.services.now();
+      return context.services.store.createDeviceSubscription({
+        id: newUnsid(),
+        owner: feedOwnerOf(user),
+        platform: input.platform,
+        deviceLabel: label,
+        expirationDateTime: expiration(input.expirationDateTime, now),
+        now,
+      });
+    },
+    async renewDeviceSubscription(
+      _: unknown,
+      args: { id: string; expirationDateTime?: Date | null },
+      context: GatewayContext,
+    ) {
+      const subscription = await ownDeviceSubscription(context, args.id);
+      return context.services.store.renewDeviceSubscription(
+        subscription.id,
+        expiration(args.expirationDateTime, context.services.now()),
+      );
+    },
+    async deleteDeviceSubscription(_: unknown, args: { id: string }, context: GatewayContext) {
+      const subscription = await ownDeviceSubscription(context, args.id);
+      await context.services.store.deleteDeviceSubscription(subscription.id);
+      return { id: subscription.id };
+    },
+  },
+};

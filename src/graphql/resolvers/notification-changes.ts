@@ -1,0 +1,38 @@
+import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
+import { type FeedEvent, openFeedStream } from '../../delivery/feed-stream.js';
+import type { GatewayContext } from '../context.js';
+import { ownDeviceSubscription } from './device-subscriptions.js';
+
+export const notificationChangeResolvers = {
+  Subscription: {
+    notificationChanges: {
+      /**
+       * Opens the device's feed.
+       * @throws GatewayError NOT_FOUND for a UNSID that is not the caller's own, live one;
+       *   BAD_USER_INPUT for a malformed cursor.
+       */
+      async subscribe(
+        _: unknown,
+        args: { subscriptionId: string; after?: string | null },
+        context: GatewayContext,
+      ) {
+        const after = args.after ? decodeCursor(args.after, 'after') : null;
+        const device = await ownDeviceSubscription(context, args.subscriptionId);
+        const { store, fanout } = context.services;
+        return openFeedStream({ store, fanout, feedId: device.feedId, platform: device.platform, after });
+      },
+      resolve(event: FeedEvent) {
+        switch (event.type) {
+          case 'change':
+            return {
+              kind: event.change.kind,
+              cursor: encodeCursor(event.change),
+              notification: event.change.notification,
+            };
+          case 'resync':
+            return { kind: 'RESYNC', cursor: encodeCursor(event.position), notification: null };
+        }
+      },
+    },
+  },
+};

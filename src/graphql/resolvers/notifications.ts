@@ -1,0 +1,88 @@
+import { encodeCursor } from '../../delivery/cursor.js';
+import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
+import type { Notification, ReadState } from '../../store/types.js';
+import { feedOwnerOf, type GatewayContext, requireApp, requireUser } from '../context.js';
+import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
+
+const PAGE = { default: 20, max: 100 } as const;
+
+// Feed page cursors are opaque: base64url of "n:<feedPosition>".
+const encodePageCursor = (notification: Notification) =>
+  Buffer.from(`n:${notification.feedPosition}`).toString('base64url');
+function decodePageCursor(cursor: string): number {
+  const match = /^n:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1]) throw badInput('after', 'Not a valid page cursor.');
+  return Number(match[1]);
+}
+
+interface NotificationsArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: { readState?: ReadState | null; groupName?: string | null } | null;
+}
+
+export const notificationResolvers = {
+  Query: {
+    async notifications(_: unknown, args: NotificationsArgs, context: GatewayContext) {
+      const user = requireUser(context);
+      const first = args.first ?? PAGE.default;
+      if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
+        throw badInput('first', `first must be 1 to ${PAGE.max}.`);
+      }
+      const beforePosition = args.after ? decodePageCursor(args.after) : null;
+      const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
+      if (feedId === null)
+        return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, feedCursor: null };
+      const page = await context.services.store.listNotifications(feedId, {
+        first,
+        beforePosition,
+        readState: args.filter?.readState ?? null,
+        groupName: args.filter?.groupName ?? null,
+      });
+      const edges = page.notifications.map((node) => ({ node, cursor: encodePageCursor(node) }));
+      return {
+        edges,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+        feedCursor: encodeCursor(page.head),
+      };
+    },
+    async notification(_: unknown, args: { id: string }, context: GatewayContext) {
+      const user = requireUser(context);
+      const { store } = context.services;
+      const feedId = await store.findFeedId(feedOwnerOf(user));
+      const notification = feedId === null ? null : await store.findNotification(feedId, args.id);
+      // Another user's notification is reported exactly like one that does not exist.
+      if (!notification || notification.status === 'DELETED') throw notFound('Notification');
+      return notification;
+    },
+  },
+  Mutation: {
+    async createNotification(
+      _: unknown,
+      { input }: { input: CreateNotificationInput },
+      context: GatewayContext,
+    ) {
+      const { appId } = requireApp(context);
+      const { store, fanout } = context.services;
+      const now = context.services.now();
+      const [target, app] = await Promise.all([
+        store.findDeviceSubscription(input.deviceSubscriptionId),
+        store.findApp(appId),
+      ]);
+      if (!app) throw new GatewayError(ErrorCode.Forbidden, 'This app is no longer registered.');
+      // Another app's UNSID, or an expired one, is reported exactly like one that does not exist.
+      if (!target || target.owner.appId !== appId || target.expirationDateTime.getTime() <= now.getTime()) {
+        throw notFound('Device subscription');
+      }
+      const content = toNotificationContent(input, app.targetHostName, now);
+      const change = await store.upsertNotification(target.feedId, content, now);
+      fanout.publish(change);
+      return { notification: change.notification, outcome: change.kind };
+    },
+  },
+  Notification: {
+    payload: (n: Notification) => ({ visualContent: n.visualContent, rawContent: n.rawContent }),
+    targetPolicy: (n: Notification) => ({ platformTypes: n.platformTypes }),
+    fallbackPolicy: (n: Notification) => (n.fallbackPolicy ? { endpointFallback: n.fallbackPolicy } : null),
+  },
+};

@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ApolloServer, HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { Principal } from '../auth/principal.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayContext, Services } from '../graphql/context.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+import { sendJson } from './respond.js';
+
+export interface GraphQLOverHttpOptions {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly services: Services;
+  readonly authenticate: (authorization: unknown) => Promise<Principal>;
+  readonly maxBodyBytes: number;
+}
+
+/**
+ * Serves GraphQL over HTTP with Apollo Server on Node's own http server: Apollo's documented
+ * integration API (`executeHTTPGraphQLRequest`), without a web framework to carry along.
+ */
+export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
+  const { apollo, services } = options;
+
+  /** A missing or bad token ends the request with 401 and the challenge RFC 6750 asks for. */
+  async function context(request: IncomingMessage): Promise<GatewayContext> {
+    try {
+      return { principal: await options.authenticate(request.headers.authorization), services };
+    } catch (error) {
+      if (!(error instanceof GatewayError)) throw error;
+      throw new GraphQLError(error.message, {
+        extensions: {
+          code: error.code,
+          http: { status: error.httpStatus, headers: new HeaderMap([['www-authenticate', 'Bearer']]) },
+        },
+      });
+    }
+  }
+
+  return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let body: unknown;
+    if (request.method === 'POST') {
+      let text: string;
+      try {
+        text = await readBody(request, options.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          return sendJson(response, 413, errorBody(error.message, 'PAYLOAD_TOO_LARGE'), {
+            connection: 'close',
+          });
+        }
+        throw error;
+      }
+      const contentType = request.headers['content-type'] ?? '';
+      if (/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return sendJson(response, 400, errorBody('The request body is not valid JSON.', 'BAD_REQUEST'));
+        }
+      } else {
+        body = text; // Apollo refuses it with a clear message (and CSRF prevention relies on that)
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      context: () => context(request),
+    });
+    for (const [key, value] of result.headers) response.setHeader(key, value);
+    response.statusCode = result.status ?? 200;
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  };
+}
+
+const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });

@@ -1,0 +1,158 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../support/cleanup.js';
+import { openFeed } from '../support/feed-client.js';
+import { temporaryDataDir } from '../support/gateway.js';
+import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
+import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+
+const run = promisify(execFile);
+const TIDINGS = ['bin/tidings.js'];
+
+/** Runs `tidings ...` as the README shows it, as a real child process. */
+async function tidings(
+  args: string[],
+  dataDir: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [...TIDINGS, ...args, '--data-dir', dataDir], {
+      timeout: 20_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+/** Starts `tidings serve` on a free port and resolves with its GraphQL URL once it prints it. */
+async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [...TIDINGS, 'serve', '--port', '0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onCleanup(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const match = /listening on (http:\/\/\S+\/graphql)/.exec(output);
+    if (match?.[1]) return { child, url: match[1], output: () => output };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start:\n${output}`);
+    await once(child.stdout ?? child, 'data');
+  }
+}
+
+describe('the CLI paths of the README', () => {
+  it('registers an app, mints a user token, serves, and delivers end to end', async () => {
+    const dataDir = temporaryDataDir();
+    const created = await tidings(
+      ['apps', 'create', '--host', 'cli.example.com', '--name', 'CLI app'],
+      dataDir,
+    );
+    expect(created.code).toBe(0);
+    const clientId = /client id:\s+(\S+)/.exec(created.stdout)?.[1] as string;
+    const clientSecret = /client secret:\s+(\S+)/.exec(created.stdout)?.[1] as string;
+    expect(clientId).toMatch(/^[0-9a-f]{32}$/);
+    expect(clientSecret.length).toBeGreaterThanOrEqual(43);
+
+    const listed = await tidings(['apps', 'list'], dataDir);
+    expect(listed.stdout).toContain(`${clientId}  cli.example.com  CLI app`);
+    expect(listed.stdout).not.toContain(clientSecret);
+
+    const minted = await tidings(['token', 'user', 'alice', '--app', clientId], dataDir);
+    expect(minted.code).toBe(0);
+    const userToken = minted.stdout.trim();
+
+    const server = await serve(dataDir);
+    expect(server.output()).toContain('token user alice --app <client id>');
+    const origin = server.url.replace(/\/graphql$/, '');
+    const tokenResponse = await fetch(`${origin}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const appToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
+    const unsid = await createDevice(server.url, userToken, 'WEB');
+    const feed = openFeed(server.url.replace(/^http/, 'ws'), userToken, {
+      subscriptionId: unsid,
+      after: await feedCursor(server.url, userToken),
+    });
+    const posted = await postNotification(server.url, appToken, notificationInput(unsid, 'cli.example.com'));
+    expect(dataOf(posted).createNotification.outcome).toBe('CREATED');
+    expect((await feed.next()).notification?.id).toBe(dataOf(posted).createNotification.notification.id);
+
+    // SIGTERM: a graceful stop, exit code 0.
+    await feed.close();
+    server.child.kill('SIGTERM');
+    const [code] = await once(server.child, 'exit');
+    expect(code).toBe(0);
+  });
+
+  it('tokens minted for an unknown app or a missing user are refused with exit code 2', async () => {
+    const dataDir = temporaryDataDir();
+    const unknownApp = await tidings(['token', 'user', 'alice', '--app', 'nope'], dataDir);
+    expect(unknownApp.code).toBe(2);
+    expect(unknownApp.stderr).toMatch(/No app with client id nope/);
+    const noUser = await tidings(['token', 'user', '--app', 'nope'], dataDir);
+    expect(noUser.code).toBe(2);
+    const noHost = await tidings(['apps', 'create'], dataDir);
+    expect(noHost.code).toBe(2);
+    expect(noHost.stderr).toMatch(/--host/);
+    const badHost = await tidings(['apps', 'create', '--host', 'not a host'], dataDir);
+    expect(badHost.code).toBe(2);
+    const unknown = await tidings(['frobnicate'], dataDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown command/);
+  });
+
+  it('refuses a second app with the same host name', async () => {
+    const dataDir = temporaryDataDir();
+    expect((await tidings(['apps', 'create', '--host', 'twice.example.com'], dataDir)).code).toBe(0);
+    const again = await tidings(['apps', 'create', '--host', 'twice.example.com'], dataDir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already registered/);
+  });
+
+  it('prints help for every command', async () => {
+    const dataDir = temporaryDataDir();
+    for (const command of [[], ['serve'], ['apps'], ['token'], ['migrate']]) {
+      const result = await tidings([...command, '--help'], dataDir);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/tidings/);
+    }
+  });
+
+  it('rejects a user token for another audience with 401 (sanity of the minted claims)', async () => {
+    const dataDir = temporaryDataDir();
+    const created = await tidings(['apps', 'create', '--host', 'aud.example.com'], dataDir);
+    const clientId = /client id:\s+(\S+)/.exec(created.stdout)?.[1] as string;
+    const server = await serve(dataDir);
+    const token = (await tidings(['token', 'user', 'alice', '--app', clientId], dataDir)).stdout.trim();
+    const [, payload] = token.split('.');
+    expect(JSON.parse(Buffer.from(payload as string, 'base64url').toString())).toMatchObject({
+      iss: 'urn:tidings:embedded',
+      aud: 'tidings',
+      sub: 'alice',
+      azp: clientId,
+      idtyp: 'user',
+    });
+    expect(errorCodes(await graphql(server.url, '{ deviceSubscriptions { id } }', {}, `${token}x`))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { startGateway } from '../support/gateway.js';
+import { errorCodes, graphql } from '../support/graphql-http.js';
+import { createDevice } from '../support/operations.js';
+
+describe('error model', () => {
+  it('masks an unexpected failure as INTERNAL_SERVER_ERROR with no internal detail', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('errors.example.com');
+    const token = await t.userToken('alice', app.app);
+    await createDevice(t.url, token, 'WEB');
+    // A real fault under the running gateway: another process drops a table it needs.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(`${t.dataDir}/tidings.db`);
+    db.exec('PRAGMA foreign_keys = OFF; DROP TABLE "DeviceSubscription"; DROP TABLE "App";');
+    db.close();
+    const response = await graphql(t.url, '{ deviceSubscriptions { id } }', {}, token);
+    expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(response.errors?.[0]?.message).toBe('Unexpected error.');
+    expect(JSON.stringify(response)).not.toMatch(/prisma|sqlite|stack|\.ts/i);
+  });
+
+  it('keeps GraphQL validation errors as they are, with their code', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('errors.example.com');
+    const token = await t.userToken('alice', app.app);
+    const response = await graphql(t.url, '{ deviceSubscriptions { nope } }', {}, token);
+    expect(response.status).toBe(400);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('answers health and readiness, and 404 for unknown paths', async () => {
+    const t = await startGateway();
+    expect(await (await fetch(`${t.origin}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${t.origin}/readyz`)).status).toBe(200);
+    expect((await fetch(`${t.origin}/nope`)).status).toBe(404);
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    const t = await startGateway();
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ __typename }`, padding: 'x'.repeat(200_000) }),
+    });
+    expect(response.status).toBe(413);
+  });
+});
