@@ -26,6 +26,17 @@ export interface Config {
   readonly limits: {
     /** Largest HTTP request body, in bytes. */
     readonly maxBodyBytes: number;
+    /**
+     * A live feed whose changes waiting to be sent pass this count is closed (4008), so one slow device
+     * holds no unbounded memory and slows nobody else; it resumes from its cursor.
+     */
+    readonly maxPendingChanges: number;
+  };
+  readonly retention: {
+    /** How long the change log, delivery marks and tombstones are kept; older cursors resync. */
+    readonly logRetentionSeconds: number;
+    /** Time between sweeps (expiry, fallbacks, purge); 0 disables the timer. */
+    readonly sweepIntervalMs: number;
   };
 }
 
@@ -72,6 +83,29 @@ export function loadConfig(
     }),
     limits: Object.freeze({
       maxBodyBytes: integer('TIDINGS_MAX_BODY_BYTES', env.TIDINGS_MAX_BODY_BYTES, 102_400, 1024, 10_485_760),
+      maxPendingChanges: integer(
+        'TIDINGS_MAX_PENDING_CHANGES',
+        env.TIDINGS_MAX_PENDING_CHANGES,
+        1000,
+        1,
+        1_000_000,
+      ),
+    }),
+    retention: Object.freeze({
+      logRetentionSeconds: integer(
+        'TIDINGS_LOG_RETENTION',
+        env.TIDINGS_LOG_RETENTION,
+        30 * 86_400,
+        60,
+        3650 * 86_400,
+      ),
+      sweepIntervalMs: integer(
+        'TIDINGS_SWEEP_INTERVAL_MS',
+        env.TIDINGS_SWEEP_INTERVAL_MS,
+        5000,
+        0,
+        3_600_000,
+      ),
     }),
   });
 }

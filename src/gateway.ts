@@ -7,8 +7,10 @@ import { bearerToken, createEmbeddedIssuer, type EmbeddedIssuer } from './auth/e
 import type { Principal } from './auth/principal.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import type { Config } from './config.js';
+import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createWebSocketServer } from './delivery/websocket-server.js';
 import { formatError } from './errors.js';
+import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import type { GatewayContext, Services } from './graphql/context.js';
 import { createSchema } from './graphql/schema.js';
@@ -16,6 +18,7 @@ import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
+import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
 import { createSqliteStore } from './store/sqlite-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -28,6 +31,8 @@ export interface Gateway {
   /** The embedded issuer, for the CLI and tests that need tokens. */
   readonly issuer: EmbeddedIssuer;
   readonly services: Services;
+  /** Runs expiry, due fallbacks and purge now (they also run every TIDINGS_SWEEP_INTERVAL_MS). */
+  sweepOnce(): Promise<SweepReport>;
   /** Stops taking requests, then closes sockets (1001), the fan-out and the store, in that order. */
   close(): Promise<void>;
 }
@@ -36,6 +41,8 @@ export interface GatewayOptions {
   readonly logger?: Logger;
   /** The clock; tests replace it to control expiry. */
   readonly now?: () => Date;
+  /** The fan-out transport; in memory unless given (it is replaceable, like a pub/sub engine). */
+  readonly fanout?: Fanout;
 }
 
 /**
@@ -55,8 +62,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  const fanout = createMemoryFanout(logUnexpected);
-  const services: Services = { config, store, fanout, now: options.now ?? (() => new Date()) };
+  const fanout = options.fanout ?? createMemoryFanout(logUnexpected);
+  const now = options.now ?? (() => new Date());
+  const deliveries = createDeliveryRecorder(store, { intervalMs: 1000, now, onError: logUnexpected });
+  const services: Services = { config, store, fanout, deliveries, now };
+  const sweeper = createSweeper({
+    store,
+    fanout,
+    now,
+    retentionMs: config.retention.logRetentionSeconds * 1000,
+    intervalMs: config.retention.sweepIntervalMs,
+    batchSize: 500,
+    onError: logUnexpected,
+  });
   const authenticate = (authorization: unknown): Promise<Principal> =>
     issuer.verify(bearerToken(authorization));
   const schema = createSchema();
@@ -151,6 +169,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
     issuer,
     services,
+    sweepOnce: () => sweeper.sweepOnce(),
     close() {
       closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -158,6 +177,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         await apollo.stop();
         await webSockets.close();
         await httpClosed;
+        await sweeper.close();
+        await deliveries.close();
         await fanout.close();
         await store.close();
       })();

@@ -15,6 +15,12 @@ export interface FeedStreamOptions {
   readonly platform: Platform;
   /** Resume after this position; null starts at the feed's head (live changes only). */
   readonly after: FeedPosition | null;
+  /** Told the offset of every change this device was sent (delivery tracking, kept in memory). */
+  readonly onDelivered?: (offset: number) => void;
+  /** Live changes waiting to be sent past which the feed gives up on this device. */
+  readonly maxPending: number;
+  /** Called once when the bound is passed; the stream has stopped listening by then. */
+  readonly onOverflow: () => void;
 }
 
 // Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
@@ -31,10 +37,25 @@ const PAGE_SIZE = 200;
 export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterator<FeedEvent, void> {
   const { store, fanout, feedId, platform } = options;
   const live = createAsyncQueue<Change>();
-  const unsubscribe = fanout.subscribe(feedId, (change) => live.push(change));
+  // A function declaration, hoisted: the listener below may need it before the stream exists.
+  function stop() {
+    unsubscribe();
+    live.close();
+  }
+  const unsubscribe = fanout.subscribe(feedId, (change) => {
+    live.push(change);
+    if (live.size > options.maxPending) {
+      stop();
+      options.onOverflow();
+    }
+  });
+  // A fallback goes to the platforms its policy names; every other change to the targeted platforms.
   const visible = (change: Change) => {
-    const targets = change.notification.platformTypes;
-    return targets.length === 0 || targets.includes(platform);
+    const targets =
+      change.kind === 'FALLBACK'
+        ? (change.notification.fallbackPolicy?.platformTypes ?? [])
+        : change.notification.platformTypes;
+    return (targets.length === 0 && change.kind !== 'FALLBACK') || targets.includes(platform);
   };
 
   async function* run(): AsyncGenerator<FeedEvent, void> {
@@ -42,7 +63,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     let position = head.offset;
     const after = options.after;
     if (after !== null) {
-      if (after.epoch === head.epoch && after.offset <= head.offset) {
+      if (after.epoch === head.epoch && after.offset <= head.offset && after.offset >= head.purgedThrough) {
         position = after.offset;
       } else {
         yield { type: 'resync', position: head };
@@ -70,13 +91,12 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     }
   }
 
-  const stop = () => {
-    unsubscribe();
-    live.close();
-  };
   const stream = (async function* () {
     try {
-      yield* run();
+      for await (const event of run()) {
+        yield event;
+        if (event.type === 'change') options.onDelivered?.(event.change.offset);
+      }
     } finally {
       stop();
     }

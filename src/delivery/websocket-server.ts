@@ -1,23 +1,16 @@
 import type { Server as HttpServer } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { type ErrorLogger, formatError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
+import { FeedCloseCode } from './close-codes.js';
+import type { FeedEvent } from './feed-stream.js';
+import { createSharedSubscribe } from './shared-execution.js';
 
-/**
- * Close codes of the live feed, named as graphql-ws names its own. See PROTOCOL.md.
- * graphql-ws closes with its own codes for protocol errors (4400 bad request, 4408 no init in time,
- * 4409 duplicate id, 4429 second init); these are the ones Tidings itself uses.
- */
-export const FeedCloseCode = {
-  /** No, bad or expired token in `connection_init`: get a token, then reconnect. */
-  Forbidden: CloseCode.Forbidden,
-  /** The gateway is shutting down: reconnect (to any instance) with your cursor. */
-  GoingAway: 1001,
-} as const;
+const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>
+  typeof event === 'object' && event !== null && (event as FeedEvent).type === 'change';
 
 export interface WebSocketServerOptions {
   readonly httpServer: HttpServer;
@@ -49,6 +42,8 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
   const graphqlWs = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema: options.schema,
+      // Live changes are the same object for every device of a feed: execute each once per selection.
+      subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
       async onConnect(ctx) {
         try {
@@ -62,7 +57,12 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
         const principal = ctx.extra.principal;
         if (!principal)
           throw new Error('Unreachable: a subscription before an authenticated connection_init.');
-        return { principal, services: options.services };
+        const { socket } = ctx.extra;
+        return {
+          principal,
+          services: options.services,
+          connection: { close: (code: FeedCloseCode, reason: string) => socket.close(code, reason) },
+        };
       },
       onError: (_ctx, _id, _payload, errors) => format(errors),
       onNext: (_ctx, _id, _payload, _args, result) =>

@@ -1,6 +1,8 @@
 import type { AppPrincipal, Principal, UserPrincipal } from '../auth/principal.js';
 import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
 import type { Config } from '../config.js';
+import type { FeedCloseCode } from '../delivery/close-codes.js';
+import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { FeedOwner, Store } from '../store/types.js';
@@ -10,6 +12,7 @@ export interface Services {
   readonly config: Config;
   readonly store: Store;
   readonly fanout: Fanout;
+  readonly deliveries: DeliveryRecorder;
   /** The clock; tests replace it to control expiry. */
   readonly now: () => Date;
 }
@@ -17,6 +20,8 @@ export interface Services {
 export interface GatewayContext {
   readonly principal: Principal;
   readonly services: Services;
+  /** The WebSocket the operation arrived on; absent over HTTP. */
+  readonly connection?: { close(code: FeedCloseCode, reason: string): void };
 }
 
 /** @throws GatewayError FORBIDDEN unless the caller is a user signed in to a client app. */

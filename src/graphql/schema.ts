@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
+import { deliveryResolvers } from './resolvers/deliveries.js';
 import { deviceSubscriptionResolvers } from './resolvers/device-subscriptions.js';
 import { notificationChangeResolvers } from './resolvers/notification-changes.js';
+import { notificationEditResolvers } from './resolvers/notification-edits.js';
 import { notificationResolvers } from './resolvers/notifications.js';
 import { DateTime } from './scalars.js';
 
@@ -17,7 +19,9 @@ export function createSchema(): GraphQLSchema {
       { DateTime },
       deviceSubscriptionResolvers,
       notificationResolvers,
+      notificationEditResolvers,
       notificationChangeResolvers,
+      deliveryResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -5,6 +5,7 @@ import type {
   Notification as NotificationRow,
 } from './generated/sqlite/client.js';
 import type {
+  ContentPatch,
   DeviceSubscription,
   EndpointFallback,
   Notification,
@@ -32,6 +33,7 @@ export function toNotification(row: NotificationRow): Notification {
   return {
     id: row.id,
     feedId: row.feedId,
+    appId: row.appId,
     feedPosition: row.feedPosition,
     appNotificationId: row.appNotificationId,
     targetHostName: row.targetHostName,
@@ -67,6 +69,39 @@ export function contentColumns(content: NotificationContent) {
     expirationDateTime: content.expirationDateTime,
     fallbackPolicy: content.fallbackPolicy === null ? null : JSON.stringify(content.fallbackPolicy),
   };
+}
+
+/** The columns an edit sets; fields it leaves undefined stay as they are. */
+export function editColumns(
+  set: ContentPatch &
+    Partial<Pick<Notification, 'readState' | 'userActionState' | 'snoozedUntil' | 'status'>>,
+) {
+  const columns: Record<string, unknown> = {};
+  if (set.visualContent !== undefined) {
+    columns.visualTitle = set.visualContent?.title ?? null;
+    columns.visualBody = set.visualContent?.body ?? null;
+  }
+  for (const key of [
+    'rawContent',
+    'priority',
+    'groupName',
+    'displayTimeToLive',
+    'expirationDateTime',
+    'readState',
+    'userActionState',
+    'snoozedUntil',
+    'status',
+  ] as const) {
+    if (set[key] !== undefined) columns[key] = set[key];
+  }
+  return columns;
+}
+
+/** When the endpoint fallback of freshly posted content is due, or null when it has none. */
+export function fallbackDueAt(content: NotificationContent, now: Date): Date | null {
+  const policy = content.fallbackPolicy;
+  if (!policy || content.priority !== 'HIGH' || content.rawContent === null) return null;
+  return new Date(now.getTime() + policy.fallbackDelayInSeconds * 1000);
 }
 
 /** The state every device starts from when a notification is created or replaced. */

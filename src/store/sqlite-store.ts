@@ -8,8 +8,24 @@ import { notFound } from '../errors.js';
 import { PrismaClient } from './generated/sqlite/client.js';
 import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
-import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
-import type { Change, ChangeKind, FeedOwner, Store } from './types.js';
+import {
+  contentColumns,
+  editColumns,
+  FRESH_STATE,
+  fallbackDueAt,
+  toDeviceSubscription,
+  toNotification,
+} from './records.js';
+import type {
+  Change,
+  ChangeKind,
+  DeliveryMarkKind,
+  FeedOwner,
+  Notification,
+  NotificationEdit,
+  NotificationMatch,
+  Store,
+} from './types.js';
 
 export interface SqliteStoreOptions {
   /** `file:` URL or plain path of the database file. */
@@ -55,28 +71,94 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
 type Client = InstanceType<typeof PrismaClient>;
 type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
+type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
 
 const feedKey = (owner: FeedOwner) => ({
   appId_issuer_subject: { appId: owner.appId, issuer: owner.issuer, subject: owner.subject },
 });
 
+const matchWhere = (match: NotificationMatch) => ({
+  ...(match.ids ? { id: { in: [...match.ids] } } : {}),
+  ...(match.appNotificationIds ? { appNotificationId: { in: [...match.appNotificationIds] } } : {}),
+  ...(match.groupName === undefined ? {} : { groupName: match.groupName }),
+  ...(match.readState === undefined ? {} : { readState: match.readState }),
+  ...(match.status === undefined ? {} : { status: match.status }),
+});
+
+/** Groups rows by feed, keeping order. */
+function byFeed<T extends { feedId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(row.feedId, [...(groups.get(row.feedId) ?? []), row]);
+  return groups;
+}
+
 function createPrismaStore(writer: Client, reader: Client): Store {
   const write = <T>(work: (tx: Transaction) => Promise<T>): Promise<T> => writer.$transaction(work);
 
-  /** Appends a change to the feed's log and returns its offset. */
-  const appendChange = async (
+  /**
+   * Appends `kinds.length` changes to the feed's log in one offset allocation, and returns their
+   * positions in order. The row lock on the feed (or SQLite's single writer) orders concurrent appends.
+   */
+  async function appendChanges(
     tx: Transaction,
     feedId: string,
-    kind: ChangeKind,
-    notificationId: string,
+    entries: ReadonlyArray<{ kind: ChangeKind; notificationId: string }>,
     now: Date,
-  ) => {
-    const feed = await tx.feed.update({ where: { id: feedId }, data: { lastOffset: { increment: 1 } } });
-    await tx.change.create({
-      data: { feedId, offset: feed.lastOffset, kind, notificationId, createdAt: now },
+  ): Promise<Array<{ epoch: string; offset: number }>> {
+    const feed = await tx.feed.update({
+      where: { id: feedId },
+      data: { lastOffset: { increment: entries.length } },
     });
-    return { epoch: feed.epoch, offset: feed.lastOffset };
-  };
+    const first = feed.lastOffset - entries.length + 1;
+    await tx.change.createMany({
+      data: entries.map((entry, i) => ({ feedId, offset: first + i, ...entry, createdAt: now })),
+    });
+    return entries.map((_, i) => ({ epoch: feed.epoch, offset: first + i }));
+  }
+
+  const changeOf = (
+    position: { epoch: string; offset: number },
+    kind: ChangeKind,
+    row: NotificationRow,
+  ): Change => ({
+    feedId: row.feedId,
+    ...position,
+    kind,
+    notification: toNotification(row),
+  });
+
+  async function editNotificationsIn(
+    tx: Transaction,
+    feedId: string,
+    match: NotificationMatch,
+    edit: (notification: Notification) => NotificationEdit | null,
+    now: Date,
+  ): Promise<Change[]> {
+    const rows = await tx.notification.findMany({
+      where: { feedId, ...matchWhere(match) },
+      orderBy: { feedPosition: 'asc' },
+    });
+    const edits = rows.flatMap((row) => {
+      const chosen = edit(toNotification(row));
+      return chosen ? [{ row, edit: chosen }] : [];
+    });
+    if (edits.length === 0) return [];
+    const positions = await appendChanges(
+      tx,
+      feedId,
+      edits.map(({ row, edit }) => ({ kind: edit.kind, notificationId: row.id })),
+      now,
+    );
+    const changes: Change[] = [];
+    for (const [i, { row, edit }] of edits.entries()) {
+      const updated = await tx.notification.update({
+        where: { id: row.id },
+        data: { ...editColumns(edit.set), lastModifiedDateTime: now },
+      });
+      changes.push(changeOf(positions[i] as { epoch: string; offset: number }, edit.kind, updated));
+    }
+    return changes;
+  }
 
   return {
     createApp: (app) => write((tx) => tx.app.create({ data: app, omit: { secretHash: true } })),
@@ -145,15 +227,28 @@ function createPrismaStore(writer: Client, reader: Client): Store {
         const kind: ChangeKind = existing ? 'REPLACED' : 'CREATED';
         // The change row references the notification, so write the notification first with a
         // provisional position and then point it at its change's offset.
-        const columns = { ...contentColumns(content), ...FRESH_STATE, lastModifiedDateTime: now };
-        await (existing
-          ? tx.notification.update({ where: { id }, data: columns })
-          : tx.notification.create({
-              data: { id, feedId, feedPosition: 0, createdDateTime: now, ...columns },
-            }));
-        const position = await appendChange(tx, feedId, kind, id, now);
+        const columns = {
+          ...contentColumns(content),
+          ...FRESH_STATE,
+          lastModifiedDateTime: now,
+          fallbackDueAt: fallbackDueAt(content, now),
+          fallbackSentAt: null,
+        };
+        if (existing) {
+          await tx.notification.update({ where: { id }, data: columns });
+        } else {
+          const { appId } = await tx.feed.findUniqueOrThrow({
+            where: { id: feedId },
+            select: { appId: true },
+          });
+          await tx.notification.create({
+            data: { id, feedId, appId, feedPosition: 0, createdDateTime: now, ...columns },
+          });
+        }
+        const [position] = await appendChanges(tx, feedId, [{ kind, notificationId: id }], now);
+        if (!position) throw new Error('Unreachable: one change appended, none returned.');
         const row = await tx.notification.update({ where: { id }, data: { feedPosition: position.offset } });
-        return { feedId, ...position, kind, notification: toNotification(row) };
+        return changeOf(position, kind, row);
       }),
     async listNotifications(feedId, query) {
       // One read transaction: the page and the head come from the same snapshot, so a client that
@@ -182,13 +277,25 @@ function createPrismaStore(writer: Client, reader: Client): Store {
       const row = await reader.notification.findFirst({ where: { id, feedId } });
       return row && toNotification(row);
     },
+    async findNotificationByAppId(feedId, appNotificationId) {
+      const row = await reader.notification.findUnique({
+        where: { feedId_appNotificationId: { feedId, appNotificationId } },
+      });
+      return row && toNotification(row);
+    },
+    async findNotificationById(id) {
+      const row = await reader.notification.findUnique({ where: { id } });
+      return row && toNotification(row);
+    },
+    editNotifications: (feedId, match, edit, now) =>
+      write((tx) => editNotificationsIn(tx, feedId, match, edit, now)),
     async feedHead(feedId) {
       const feed = await reader.feed.findUnique({
         where: { id: feedId },
-        select: { epoch: true, lastOffset: true },
+        select: { epoch: true, lastOffset: true, purgedThrough: true },
       });
       if (!feed) throw notFound('Feed');
-      return { epoch: feed.epoch, offset: feed.lastOffset };
+      return { epoch: feed.epoch, offset: feed.lastOffset, purgedThrough: feed.purgedThrough };
     },
     async readChanges(feedId, afterOffset, limit) {
       const rows = await reader.change.findMany({
@@ -197,14 +304,173 @@ function createPrismaStore(writer: Client, reader: Client): Store {
         take: limit,
         include: { notification: true, feed: { select: { epoch: true } } },
       });
-      return rows.map((row) => ({
-        feedId,
-        epoch: row.feed.epoch,
-        offset: row.offset,
-        kind: row.kind as ChangeKind,
-        notification: toNotification(row.notification),
+      return rows.map((row) =>
+        changeOf({ epoch: row.feed.epoch, offset: row.offset }, row.kind as ChangeKind, row.notification),
+      );
+    },
+
+    recordDeliveryMarks: (marks, kind) =>
+      write(async (tx) => {
+        // A device may have been deleted since it received: its marks have nowhere to go.
+        const live = new Set(
+          (
+            await tx.deviceSubscription.findMany({
+              where: { id: { in: marks.map((mark) => mark.deviceSubscriptionId) } },
+              select: { id: true },
+            })
+          ).map((row) => row.id),
+        );
+        const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
+        if (kept.length === 0) return;
+        await tx.deliveryMark.createMany({ data: kept.map((mark) => ({ ...mark, kind })) });
+        if (kind === 'ACKNOWLEDGED') {
+          for (const mark of kept) {
+            await tx.deviceSubscription.updateMany({
+              where: { id: mark.deviceSubscriptionId, ackedOffset: { lt: mark.offset } },
+              data: { ackedOffset: mark.offset },
+            });
+          }
+        }
+      }),
+    async deliveryOf(notification, now) {
+      const devices = await reader.deviceSubscription.findMany({
+        where: { feedId: notification.feedId, expirationDateTime: { gt: now } },
+        include: { feed: true },
+        orderBy: { createdDateTime: 'asc' },
+      });
+      // When each device first had a mark at or past the notification's position.
+      const firsts = await reader.deliveryMark.groupBy({
+        by: ['deviceSubscriptionId', 'kind'],
+        where: {
+          deviceSubscriptionId: { in: devices.map((d) => d.id) },
+          offset: { gte: notification.feedPosition },
+        },
+        _min: { at: true },
+      });
+      const first = (id: string, kind: DeliveryMarkKind) =>
+        firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
+      return devices.map((device) => ({
+        deviceSubscription: toDeviceSubscription(device),
+        deliveredDateTime: first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'),
+        acknowledgedDateTime: first(device.id, 'ACKNOWLEDGED'),
       }));
     },
+
+    async expireNotifications(now, limit) {
+      const due = await reader.notification.findMany({
+        where: { status: 'ACTIVE', expirationDateTime: { lte: now } },
+        select: { id: true, feedId: true },
+        take: limit,
+      });
+      const changes: Change[] = [];
+      for (const [feedId, rows] of byFeed(due)) {
+        const expired = await write((tx) =>
+          editNotificationsIn(
+            tx,
+            feedId,
+            { ids: rows.map((row) => row.id), status: 'ACTIVE' },
+            // Checked again inside the transaction: a replacement may have extended it meanwhile.
+            (n) => (n.expirationDateTime <= now ? { kind: 'EXPIRED', set: { status: 'DELETED' } } : null),
+            now,
+          ),
+        );
+        changes.push(...expired);
+      }
+      return changes;
+    },
+    async runDueFallbacks(now, limit) {
+      const due = await reader.notification.findMany({
+        where: { fallbackDueAt: { lte: now } },
+        select: { id: true },
+        take: limit,
+      });
+      const changes: Change[] = [];
+      for (const { id } of due) {
+        const change = await write(async (tx): Promise<Change | null> => {
+          const row = await tx.notification.findUnique({ where: { id } });
+          if (!row?.fallbackDueAt || row.fallbackDueAt > now) return null;
+          const notification = toNotification(row);
+          const policy = notification.fallbackPolicy;
+          const applies =
+            policy &&
+            notification.status === 'ACTIVE' &&
+            notification.priority === 'HIGH' &&
+            notification.rawContent !== null;
+          const acknowledged =
+            applies &&
+            (await tx.deviceSubscription.count({
+              where: {
+                feedId: row.feedId,
+                platform: { in: [...policy.platformTypes] },
+                ackedOffset: { gte: row.feedPosition },
+              },
+            })) > 0;
+          if (!applies || acknowledged) {
+            await tx.notification.update({ where: { id }, data: { fallbackDueAt: null } });
+            return null;
+          }
+          const [position] = await appendChanges(
+            tx,
+            row.feedId,
+            [{ kind: 'FALLBACK', notificationId: id }],
+            now,
+          );
+          const updated = await tx.notification.update({
+            where: { id },
+            data: { fallbackDueAt: null, fallbackSentAt: now },
+          });
+          return position ? changeOf(position, 'FALLBACK', updated) : null;
+        });
+        if (change) changes.push(change);
+      }
+      return changes;
+    },
+    async purge(now, cutoff, limit) {
+      let purged = 0;
+      const oldChanges = await reader.change.findMany({
+        where: { createdAt: { lt: cutoff } },
+        select: { feedId: true, offset: true },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+      });
+      for (const [feedId, rows] of byFeed(oldChanges)) {
+        // A feed's log is in time order, so everything up to its newest old entry is old too.
+        const through = Math.max(...rows.map((row) => row.offset));
+        purged += await write(async (tx) => {
+          const { count } = await tx.change.deleteMany({ where: { feedId, offset: { lte: through } } });
+          await tx.feed.updateMany({
+            where: { id: feedId, purgedThrough: { lt: through } },
+            data: { purgedThrough: through },
+          });
+          return count;
+        });
+      }
+      const oldMarks = await reader.deliveryMark.findMany({
+        where: { at: { lt: cutoff } },
+        select: { id: true },
+        take: limit,
+      });
+      // Tombstones go once expired, quiet since the cutoff, and with no log entry left to replay.
+      const tombstones = await reader.notification.findMany({
+        where: {
+          status: 'DELETED',
+          expirationDateTime: { lte: now },
+          lastModifiedDateTime: { lt: cutoff },
+          changes: { none: {} },
+        },
+        select: { id: true },
+        take: limit,
+      });
+      purged += await write(async (tx) => {
+        const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
+        const notifications = await tx.notification.deleteMany({
+          where: { id: { in: tombstones.map((t) => t.id) }, changes: { none: {} } },
+        });
+        return marks.count + notifications.count;
+      });
+      return purged;
+    },
+
     async ping() {
       await reader.$queryRawUnsafe('SELECT 1');
     },

@@ -7,8 +7,17 @@ export type Priority = (typeof PRIORITIES)[number];
 export type ReadState = 'UNREAD' | 'READ';
 export type UserActionState = 'NO_INTERACTION' | 'ACTIVATED' | 'DISMISSED' | 'SNOOZED';
 export type NotificationStatus = 'ACTIVE' | 'DELETED';
-/** What happened to a notification; one change of the feed's log. */
-export type ChangeKind = 'CREATED' | 'REPLACED';
+/** What happened to a notification; one change of the feed's log. See PROTOCOL.md. */
+export const CHANGE_KINDS = [
+  'CREATED',
+  'REPLACED',
+  'UPDATED',
+  'STATE_CHANGED',
+  'DELETED',
+  'EXPIRED',
+  'FALLBACK',
+] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface App {
   /** The client id. */
@@ -67,6 +76,8 @@ export interface NotificationContent {
 export interface Notification extends NotificationContent {
   readonly id: string;
   readonly feedId: string;
+  /** The app that posted it (the feed's app). */
+  readonly appId: string;
   /** Offset of the change that created or last replaced it: the feed is ordered by it, newest first. */
   readonly feedPosition: number;
   readonly readState: ReadState;
@@ -82,6 +93,47 @@ export interface FeedPosition {
   readonly epoch: string;
   readonly offset: number;
 }
+
+/** The newest position of a feed's log, and how much of its start has been purged. */
+export interface FeedHead extends FeedPosition {
+  /** Changes up to this offset are gone: a cursor before it cannot be resumed. */
+  readonly purgedThrough: number;
+}
+
+/** The user-side state of a notification that devices share. */
+export type NotificationState = Pick<Notification, 'readState' | 'userActionState' | 'snoozedUntil'>;
+
+/** What an app may change of a posted notification. */
+export type ContentPatch = Partial<
+  Pick<
+    NotificationContent,
+    'visualContent' | 'rawContent' | 'priority' | 'groupName' | 'displayTimeToLive' | 'expirationDateTime'
+  >
+>;
+
+/** One edit to one notification: its change kind and the fields it sets. */
+export interface NotificationEdit {
+  readonly kind: Extract<ChangeKind, 'UPDATED' | 'STATE_CHANGED' | 'DELETED' | 'EXPIRED'>;
+  readonly set: ContentPatch & Partial<NotificationState> & { readonly status?: NotificationStatus };
+}
+
+/** Which notifications of a feed an edit applies to; every given criterion must hold. */
+export interface NotificationMatch {
+  readonly ids?: readonly string[];
+  readonly appNotificationIds?: readonly string[];
+  readonly groupName?: string;
+  readonly readState?: ReadState;
+  readonly status?: NotificationStatus;
+}
+
+/** A device's delivery of one notification, for the app. */
+export interface DeviceDelivery {
+  readonly deviceSubscription: DeviceSubscription;
+  readonly deliveredDateTime: Date | null;
+  readonly acknowledgedDateTime: Date | null;
+}
+
+export type DeliveryMarkKind = 'DELIVERED' | 'ACKNOWLEDGED';
 
 /** One entry of a feed's change log, with the notification as it is now. */
 export interface Change extends FeedPosition {
@@ -130,10 +182,45 @@ export interface Store {
   upsertNotification(feedId: string, content: NotificationContent, now: Date): Promise<Change>;
   listNotifications(feedId: string, query: NotificationQuery): Promise<NotificationPage>;
   findNotification(feedId: string, id: string): Promise<Notification | null>;
+  /** A notification of a feed by the app's own key. */
+  findNotificationByAppId(feedId: string, appNotificationId: string): Promise<Notification | null>;
+  /** A notification by id, in whatever feed. Callers check ownership. */
+  findNotificationById(id: string): Promise<Notification | null>;
+  /**
+   * Applies `edit` to each notification of the feed that matches, and logs a change for each one it
+   * returns an edit for, atomically. `edit` sees the notification as it is inside the transaction.
+   */
+  editNotifications(
+    feedId: string,
+    match: NotificationMatch,
+    edit: (notification: Notification) => NotificationEdit | null,
+    now: Date,
+  ): Promise<Change[]>;
   /** The newest position of a feed's log; offset 0 for a feed with no change yet. */
-  feedHead(feedId: string): Promise<FeedPosition>;
+  feedHead(feedId: string): Promise<FeedHead>;
   /** Changes after `afterOffset`, oldest first, at most `limit`. */
   readChanges(feedId: string, afterOffset: number, limit: number): Promise<Change[]>;
+
+  /** Records that devices had (received or acknowledged) every change up to an offset. */
+  recordDeliveryMarks(
+    marks: ReadonlyArray<{ deviceSubscriptionId: string; offset: number; at: Date }>,
+    kind: DeliveryMarkKind,
+  ): Promise<void>;
+  /** Each live device of the notification's feed, with when it received and acknowledged it. */
+  deliveryOf(notification: Notification, now: Date): Promise<DeviceDelivery[]>;
+
+  /** Marks ACTIVE notifications past their expiry as deleted, an EXPIRED change each; at most `limit`. */
+  expireNotifications(now: Date, limit: number): Promise<Change[]>;
+  /**
+   * Sends due endpoint fallbacks (a FALLBACK change) for notifications no device of the fallback
+   * platforms acknowledged; clears those that were acknowledged. At most `limit`.
+   */
+  runDueFallbacks(now: Date, limit: number): Promise<Change[]>;
+  /**
+   * Purges log entries and delivery marks older than `cutoff`, and tombstones both expired and last
+   * changed before it; at most `limit` rows of each. Returns how many rows went.
+   */
+  purge(now: Date, cutoff: Date, limit: number): Promise<number>;
 
   /** Resolves when the store answers a trivial query (readiness). */
   ping(): Promise<void>;

@@ -8,6 +8,7 @@ const NOTIFICATION = 'query ($id: ID!) { notification(id: $id) { id } }';
 const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(id: $id) { id } }';
 const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
 const DEVICES = '{ deviceSubscriptions { id } }';
+const FEED_OF_DEVICE = 'query ($deviceSubscriptionId: ID) { notifications(deviceSubscriptionId: $deviceSubscriptionId) { edges { node { id } } } }';
 
 // Another user's or app's object is NOT_FOUND, exactly like an id that does not exist, and nothing changes.
 describe('isolation between users and between apps', () => {
@@ -126,8 +127,23 @@ describe('isolation between users and between apps', () => {
     expect(await aliceState()).toEqual(before);
   });
 
+  it("app X reads only its own notifications of a user, and nothing through app Y's UNSID", async () => {
+    const own = dataOf(
+      await graphql<{ notifications: { edges: Array<{ node: { id: string } }> } }>(
+        t.url,
+        FEED_OF_DEVICE,
+        { deviceSubscriptionId: aliceDevice },
+        tokens.appX,
+      ),
+    );
+    expect(own.notifications.edges.map((edge) => edge.node.id)).toEqual([aliceNotification]);
+    const foreign = await graphql(t.url, FEED_OF_DEVICE, { deviceSubscriptionId: aliceDeviceInY }, tokens.appX);
+    expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(t.url, NOTIFICATION, { id: aliceNotification }, tokens.appY))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(t.url, FEED, {}, tokens.appX))).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('app tokens cannot use user operations, and user tokens cannot post', async () => {
-    expect(errorCodes(await graphql(t.url, FEED, {}, tokens.appX))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await graphql(t.url, DEVICES, {}, tokens.appX))).toEqual(['FORBIDDEN']);
     const posted = await postNotification(
       t.url,

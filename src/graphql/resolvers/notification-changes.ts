@@ -1,3 +1,4 @@
+import { FeedCloseCode } from '../../delivery/close-codes.js';
 import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
 import { type FeedEvent, openFeedStream } from '../../delivery/feed-stream.js';
 import type { GatewayContext } from '../context.js';
@@ -18,8 +19,18 @@ export const notificationChangeResolvers = {
       ) {
         const after = args.after ? decodeCursor(args.after, 'after') : null;
         const device = await ownDeviceSubscription(context, args.subscriptionId);
-        const { store, fanout } = context.services;
-        return openFeedStream({ store, fanout, feedId: device.feedId, platform: device.platform, after });
+        const { store, fanout, deliveries } = context.services;
+        return openFeedStream({
+          store,
+          fanout,
+          feedId: device.feedId,
+          platform: device.platform,
+          after,
+          onDelivered: (offset) => deliveries.delivered(device.id, offset),
+          maxPending: context.services.config.limits.maxPendingChanges,
+          onOverflow: () =>
+            context.connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor'),
+        });
       },
       resolve(event: FeedEvent) {
         switch (event.type) {

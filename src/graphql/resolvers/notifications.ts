@@ -1,8 +1,9 @@
 import { encodeCursor } from '../../delivery/cursor.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
 import type { Notification, ReadState } from '../../store/types.js';
-import { feedOwnerOf, type GatewayContext, requireApp, requireUser } from '../context.js';
+import { type GatewayContext, requireApp } from '../context.js';
 import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
+import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
 const PAGE = { default: 20, max: 100 } as const;
 
@@ -16,6 +17,7 @@ function decodePageCursor(cursor: string): number {
 }
 
 interface NotificationsArgs {
+  deviceSubscriptionId?: string | null;
   first?: number | null;
   after?: string | null;
   filter?: { readState?: ReadState | null; groupName?: string | null } | null;
@@ -24,13 +26,12 @@ interface NotificationsArgs {
 export const notificationResolvers = {
   Query: {
     async notifications(_: unknown, args: NotificationsArgs, context: GatewayContext) {
-      const user = requireUser(context);
       const first = args.first ?? PAGE.default;
       if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
         throw badInput('first', `first must be 1 to ${PAGE.max}.`);
       }
       const beforePosition = args.after ? decodePageCursor(args.after) : null;
-      const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
+      const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null)
         return { edges: [], pageInfo: { hasNextPage: false, endCursor: null }, feedCursor: null };
       const page = await context.services.store.listNotifications(feedId, {
@@ -46,15 +47,8 @@ export const notificationResolvers = {
         feedCursor: encodeCursor(page.head),
       };
     },
-    async notification(_: unknown, args: { id: string }, context: GatewayContext) {
-      const user = requireUser(context);
-      const { store } = context.services;
-      const feedId = await store.findFeedId(feedOwnerOf(user));
-      const notification = feedId === null ? null : await store.findNotification(feedId, args.id);
-      // Another user's notification is reported exactly like one that does not exist.
-      if (!notification || notification.status === 'DELETED') throw notFound('Notification');
-      return notification;
-    },
+    notification: (_: unknown, args: { id: string }, context: GatewayContext) =>
+      resolveNotificationRef(context, { id: args.id }),
   },
   Mutation: {
     async createNotification(

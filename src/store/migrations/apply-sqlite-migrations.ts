@@ -32,36 +32,52 @@ interface AppliedRow {
  */
 export function applySqliteMigrations(db: Database, migrations: readonly MigrationFile[]): string[] {
   db.exec(MIGRATIONS_TABLE_DDL);
-  const applied: string[] = [];
-  for (const migration of migrations) {
-    const applyOne = db.transaction(() => {
-      const rows = db
-        .prepare(
-          'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations WHERE migration_name = ?',
-        )
-        .all(migration.name) as AppliedRow[];
-      const live = rows.filter((row) => row.rolled_back_at === null);
-      if (live.some((row) => row.finished_at === null)) {
-        throw new Error(
-          `Migration ${migration.name} failed earlier and was not rolled back; resolve it before starting.`,
-        );
-      }
-      const done = live.find((row) => row.finished_at !== null);
-      if (done) {
-        if (done.checksum !== migration.checksum) {
-          throw new Error(`Migration ${migration.name} was changed after it was applied; restore the file.`);
-        }
-        return false;
-      }
-      db.exec(migration.sql);
-      const now = new Date().toISOString();
-      db.prepare(
-        `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
-         VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)`,
-      ).run(randomUUID(), migration.checksum, now, migration.name, now);
-      return true;
-    });
-    if (applyOne.immediate()) applied.push(migration.name);
+  // Prisma's SQLite migrations change a table by rebuilding it (create, copy, drop the old one) and rely
+  // on foreign keys being off, or the DROP would cascade to child rows. SQLite ignores that pragma inside
+  // a transaction, so it is set around each one, and the keys are checked before the commit instead.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true });
+  db.pragma('foreign_keys = OFF');
+  try {
+    return migrations.flatMap((migration) => (applyOne(db, migration) ? [migration.name] : []));
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
   }
-  return applied;
+}
+
+/** Applies one migration unless it was already; returns whether it did. */
+function applyOne(db: Database, migration: MigrationFile): boolean {
+  const apply = db.transaction(() => {
+    const rows = db
+      .prepare(
+        'SELECT migration_name, checksum, finished_at, rolled_back_at FROM _prisma_migrations WHERE migration_name = ?',
+      )
+      .all(migration.name) as AppliedRow[];
+    const live = rows.filter((row) => row.rolled_back_at === null);
+    if (live.some((row) => row.finished_at === null)) {
+      throw new Error(
+        `Migration ${migration.name} failed earlier and was not rolled back; resolve it before starting.`,
+      );
+    }
+    const done = live.find((row) => row.finished_at !== null);
+    if (done) {
+      if (done.checksum !== migration.checksum) {
+        throw new Error(`Migration ${migration.name} was changed after it was applied; restore the file.`);
+      }
+      return false;
+    }
+    db.exec(migration.sql);
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) {
+      throw new Error(
+        `Migration ${migration.name} would leave ${broken.length} rows with dangling foreign keys.`,
+      );
+    }
+    const now = new Date().toISOString();
+    db.prepare(
+      `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
+       VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)`,
+    ).run(randomUUID(), migration.checksum, now, migration.name, now);
+    return true;
+  });
+  return apply.immediate();
 }

@@ -15,6 +15,7 @@ CREATE TABLE "Feed" (
     "subject" TEXT NOT NULL,
     "epoch" TEXT NOT NULL,
     "lastOffset" INTEGER NOT NULL DEFAULT 0,
+    "purgedThrough" INTEGER NOT NULL DEFAULT 0,
     CONSTRAINT "Feed_appId_fkey" FOREIGN KEY ("appId") REFERENCES "App" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
@@ -26,13 +27,25 @@ CREATE TABLE "DeviceSubscription" (
     "deviceLabel" TEXT NOT NULL,
     "expirationDateTime" DATETIME NOT NULL,
     "createdDateTime" DATETIME NOT NULL,
+    "ackedOffset" INTEGER NOT NULL DEFAULT 0,
     CONSTRAINT "DeviceSubscription_feedId_fkey" FOREIGN KEY ("feedId") REFERENCES "Feed" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "DeliveryMark" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "deviceSubscriptionId" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "offset" INTEGER NOT NULL,
+    "at" DATETIME NOT NULL,
+    CONSTRAINT "DeliveryMark_deviceSubscriptionId_fkey" FOREIGN KEY ("deviceSubscriptionId") REFERENCES "DeviceSubscription" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateTable
 CREATE TABLE "Notification" (
     "id" TEXT NOT NULL PRIMARY KEY,
     "feedId" TEXT NOT NULL,
+    "appId" TEXT NOT NULL,
     "appNotificationId" TEXT NOT NULL,
     "targetHostName" TEXT NOT NULL,
     "feedPosition" INTEGER NOT NULL,
@@ -51,6 +64,8 @@ CREATE TABLE "Notification" (
     "status" TEXT NOT NULL,
     "createdDateTime" DATETIME NOT NULL,
     "lastModifiedDateTime" DATETIME NOT NULL,
+    "fallbackDueAt" DATETIME,
+    "fallbackSentAt" DATETIME,
     CONSTRAINT "Notification_feedId_fkey" FOREIGN KEY ("feedId") REFERENCES "Feed" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
@@ -77,13 +92,25 @@ CREATE UNIQUE INDEX "Feed_appId_issuer_subject_key" ON "Feed"("appId", "issuer",
 CREATE INDEX "DeviceSubscription_feedId_idx" ON "DeviceSubscription"("feedId");
 
 -- CreateIndex
+CREATE INDEX "DeliveryMark_deviceSubscriptionId_kind_offset_idx" ON "DeliveryMark"("deviceSubscriptionId", "kind", "offset");
+
+-- CreateIndex
+CREATE INDEX "DeliveryMark_at_idx" ON "DeliveryMark"("at");
+
+-- CreateIndex
 CREATE INDEX "Notification_feedId_feedPosition_idx" ON "Notification"("feedId", "feedPosition");
 
 -- CreateIndex
-CREATE INDEX "Notification_expirationDateTime_idx" ON "Notification"("expirationDateTime");
+CREATE INDEX "Notification_status_expirationDateTime_idx" ON "Notification"("status", "expirationDateTime");
+
+-- CreateIndex
+CREATE INDEX "Notification_fallbackDueAt_idx" ON "Notification"("fallbackDueAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Notification_feedId_appNotificationId_key" ON "Notification"("feedId", "appNotificationId");
 
 -- CreateIndex
 CREATE INDEX "Change_notificationId_idx" ON "Change"("notificationId");
+
+-- CreateIndex
+CREATE INDEX "Change_createdAt_idx" ON "Change"("createdAt");

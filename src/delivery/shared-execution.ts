@@ -1,0 +1,121 @@
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+  getOperationAST,
+  Kind,
+  type ValueNode,
+  visit,
+} from 'graphql';
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+/**
+ * A graphql-ws `subscribe` that executes each event once per selection, not once per subscriber.
+ *
+ * graphql's own `subscribe` runs the selection set for every subscriber on every event. A notification
+ * fans out to every device of its user as the same event object, so the result of one device's
+ * selection is the result of every other device that sent the same selection: it is computed once
+ * and shared (keyed by the event object, so it lives only as long as the event does).
+ *
+ * What makes two selections "the same": the same document text, operation and variables, leaving out
+ * the variables used only as arguments of the subscription's root field. Those (the UNSID and the
+ * cursor) choose *which* events a subscriber gets, not what an event's result contains, because the
+ * root field's `resolve` maps the event alone. Any other variable (e.g. in `@include`) stays in the key.
+ *
+ * @param sharingKey the object an event's results are attached to, or null to not share (e.g. events
+ *   made for one subscriber only, such as a replay).
+ */
+export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
+  const shared = new WeakMap<object, Map<string, Result>>();
+  return async function subscribe(args: ExecutionArgs) {
+    const source = await createSourceEventStream(args);
+    if (!isAsyncIterable(source)) return source; // errors before the stream started
+    const selection = selectionKey(args);
+    return mapAsyncIterator(source, (event): Result => {
+      const execution = () => execute({ ...args, rootValue: event });
+      const owner = sharingKey(event);
+      if (owner === null || selection === null) return execution();
+      let results = shared.get(owner);
+      if (!results) {
+        results = new Map();
+        shared.set(owner, results);
+      }
+      let result = results.get(selection);
+      if (result === undefined) {
+        result = execution();
+        results.set(selection, result);
+      }
+      return result;
+    });
+  };
+}
+
+/** The key of a subscriber's selection, or null if it cannot be shared safely. */
+function selectionKey(args: ExecutionArgs): string | null {
+  const operation = getOperationAST(args.document, args.operationName);
+  const source = args.document.loc?.source.body;
+  if (!operation || source === undefined) return null;
+  const rootArgumentVariables = new Set<string>();
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) return null; // fragments at the root: do not guess
+    for (const argument of selection.arguments ?? []) collectVariables(argument.value, rootArgumentVariables);
+  }
+  const usedElsewhere = variablesOutsideRootArguments(args.document, rootArgumentVariables);
+  const variables = Object.entries(args.variableValues ?? {})
+    .filter(([name]) => !rootArgumentVariables.has(name) || usedElsewhere.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([source, args.operationName ?? null, variables]);
+}
+
+function collectVariables(value: ValueNode, into: Set<string>): void {
+  visit(value, { Variable: (node) => void into.add(node.name.value) });
+}
+
+/** Variables referenced anywhere but in the root field arguments (counted per occurrence). */
+function variablesOutsideRootArguments(
+  document: DocumentNode,
+  rootArgumentVariables: Set<string>,
+): Set<string> {
+  const counts = new Map<string, number>();
+  visit(document, {
+    VariableDefinition: () => false, // a definition is not a use
+    Variable: (node) => void counts.set(node.name.value, (counts.get(node.name.value) ?? 0) + 1),
+  });
+  const rootUses = new Map<string, number>();
+  for (const name of rootArgumentVariables) rootUses.set(name, 1);
+  return new Set(
+    [...counts].filter(([name, count]) => count > (rootUses.get(name) ?? 0)).map(([name]) => name),
+  );
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Maps an async iterable, passing `return` (unsubscribe) through to the source. */
+function mapAsyncIterator<T, U>(
+  source: AsyncIterable<T>,
+  map: (value: T) => U | Promise<U>,
+): AsyncIterableIterator<U> {
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    async next() {
+      const step = await iterator.next();
+      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+    },
+    async return() {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+    async throw(error: unknown) {
+      await iterator.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
+import { badInput } from '../../errors.js';
+import type { DeviceDelivery } from '../../store/types.js';
+import { type GatewayContext, requireApp } from '../context.js';
+import { ownDeviceSubscription } from './device-subscriptions.js';
+import { type NotificationRefInput, resolveNotificationRef } from './notification-ref.js';
+
+export const deliveryResolvers = {
+  Query: {
+    async notificationDelivery(_: unknown, ref: NotificationRefInput, context: GatewayContext) {
+      requireApp(context);
+      const notification = await resolveNotificationRef(context, ref);
+      const devices = await context.services.store.deliveryOf(notification, context.services.now());
+      return {
+        notification,
+        devices: devices.map((delivery: DeviceDelivery) => ({
+          deviceSubscriptionId: delivery.deviceSubscription.id,
+          platform: delivery.deviceSubscription.platform,
+          deviceLabel: delivery.deviceSubscription.deviceLabel,
+          targeted:
+            notification.platformTypes.length === 0 ||
+            notification.platformTypes.includes(delivery.deviceSubscription.platform),
+          deliveredDateTime: delivery.deliveredDateTime,
+          acknowledgedDateTime: delivery.acknowledgedDateTime,
+        })),
+      };
+    },
+  },
+  Mutation: {
+    /**
+     * Records that the device received every change up to `upTo`.
+     * @throws GatewayError NOT_FOUND for a UNSID not the caller's; BAD_USER_INPUT for a cursor of another
+     *   epoch or beyond the feed's head (the device cannot have received what does not exist).
+     */
+    async acknowledgeNotifications(
+      _: unknown,
+      args: { subscriptionId: string; upTo: string },
+      context: GatewayContext,
+    ) {
+      const position = decodeCursor(args.upTo, 'upTo');
+      const device = await ownDeviceSubscription(context, args.subscriptionId);
+      const { store, now } = context.services;
+      const head = await store.feedHead(device.feedId);
+      if (position.epoch !== head.epoch || position.offset > head.offset) {
+        throw badInput('upTo', 'upTo is not a cursor of this feed.');
+      }
+      await store.recordDeliveryMarks(
+        [{ deviceSubscriptionId: device.id, offset: position.offset, at: now() }],
+        'ACKNOWLEDGED',
+      );
+      return { deviceSubscriptionId: device.id, cursor: encodeCursor(position) };
+    },
+  },
+};

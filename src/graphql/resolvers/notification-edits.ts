@@ -1,0 +1,187 @@
+import { badInput, notFound } from '../../errors.js';
+import type {
+  Change,
+  Notification,
+  NotificationEdit,
+  ReadState,
+  UserActionState,
+} from '../../store/types.js';
+import { feedOwnerOf, type GatewayContext, requireApp, requireUser } from '../context.js';
+import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
+import { callerFeedId, type NotificationRefInput, resolveNotificationRef } from './notification-ref.js';
+
+interface UpdateNotificationInput {
+  readonly notification: NotificationRefInput;
+  readonly payload?: CreateNotificationInput['payload'] | null;
+  readonly priority?: CreateNotificationInput['priority'];
+  readonly groupName?: string | null;
+  readonly displayTimeToLive?: number | null;
+  readonly expirationDateTime?: Date | null;
+}
+
+interface UpdateStateInput {
+  readonly id: string;
+  readonly readState?: ReadState | null;
+  readonly userActionState?: UserActionState | null;
+  readonly snoozedUntil?: Date | null;
+}
+
+/** Commits first, then wakes the feeds: a wake-up never announces what the store does not hold. */
+function published(context: GatewayContext, changes: Change[]): Change[] {
+  for (const change of changes) context.services.fanout.publish(change);
+  return changes;
+}
+
+const DELETE: NotificationEdit = { kind: 'DELETED', set: { status: 'DELETED' } };
+
+/**
+ * The app's update applied to a notification, validated as a whole by the same rules as a new one.
+ * @throws GatewayError BAD_USER_INPUT naming the first bad field.
+ */
+function contentUpdate(input: UpdateNotificationInput, current: Notification, now: Date): NotificationEdit {
+  const has = (key: keyof UpdateNotificationInput) => Object.hasOwn(input, key);
+  const priority = input.priority ?? current.priority;
+  const payload = input.payload ?? { visualContent: current.visualContent, rawContent: current.rawContent };
+  const merged: CreateNotificationInput = {
+    deviceSubscriptionId: '',
+    appNotificationId: current.appNotificationId,
+    targetHostName: current.targetHostName,
+    payload,
+    targetPolicy: { platformTypes: current.platformTypes },
+    priority,
+    groupName: has('groupName') ? (input.groupName ?? null) : current.groupName,
+    displayTimeToLive: has('displayTimeToLive')
+      ? (input.displayTimeToLive ?? null)
+      : current.displayTimeToLive,
+    expirationDateTime: input.expirationDateTime ?? current.expirationDateTime,
+    // The fallback stays as posted; it only runs while the notification is HIGH with raw content.
+    fallbackPolicy: null,
+  };
+  const content = toNotificationContent(merged, current.targetHostName, now);
+  return {
+    kind: 'UPDATED',
+    set: {
+      visualContent: content.visualContent,
+      rawContent: content.rawContent,
+      priority: content.priority,
+      groupName: content.groupName,
+      displayTimeToLive: content.displayTimeToLive,
+      expirationDateTime: content.expirationDateTime,
+    },
+  };
+}
+
+/**
+ * The state edit a user asked for, or null when it changes nothing (no change is logged then).
+ * @throws GatewayError BAD_USER_INPUT for an empty request or a bad snooze.
+ */
+function stateUpdate(input: UpdateStateInput, current: Notification, now: Date): NotificationEdit | null {
+  if (!input.readState && !input.userActionState && !input.snoozedUntil) {
+    throw badInput('input', 'Give readState, userActionState or both.');
+  }
+  const userActionState = input.userActionState ?? current.userActionState;
+  const snoozedUntil = userActionState === 'SNOOZED' ? (input.snoozedUntil ?? current.snoozedUntil) : null;
+  if (input.snoozedUntil && userActionState !== 'SNOOZED') {
+    throw badInput('snoozedUntil', 'snoozedUntil goes only with userActionState SNOOZED.');
+  }
+  if (userActionState === 'SNOOZED' && (snoozedUntil === null || snoozedUntil <= now)) {
+    throw badInput('snoozedUntil', 'SNOOZED needs snoozedUntil in the future.');
+  }
+  const readState = input.readState ?? current.readState;
+  if (
+    readState === current.readState &&
+    userActionState === current.userActionState &&
+    snoozedUntil?.getTime() === current.snoozedUntil?.getTime()
+  ) {
+    return null;
+  }
+  return { kind: 'STATE_CHANGED', set: { readState, userActionState, snoozedUntil } };
+}
+
+export const notificationEditResolvers = {
+  Mutation: {
+    async updateNotification(
+      _: unknown,
+      { input }: { input: UpdateNotificationInput },
+      context: GatewayContext,
+    ) {
+      requireApp(context);
+      const { store, now } = context.services;
+      const target = await resolveNotificationRef(context, input.notification);
+      const at = now();
+      const [change] = published(
+        context,
+        await store.editNotifications(
+          target.feedId,
+          { ids: [target.id], status: 'ACTIVE' },
+          (n) => contentUpdate(input, n, at),
+          at,
+        ),
+      );
+      if (!change) throw notFound('Notification'); // deleted meanwhile
+      return { notification: change.notification };
+    },
+    async deleteNotification(
+      _: unknown,
+      args: { notification: NotificationRefInput },
+      context: GatewayContext,
+    ) {
+      const target = await resolveNotificationRef(context, args.notification);
+      const changes = await context.services.store.editNotifications(
+        target.feedId,
+        { ids: [target.id], status: 'ACTIVE' },
+        () => DELETE,
+        context.services.now(),
+      );
+      if (published(context, changes).length === 0) throw notFound('Notification');
+      return { id: target.id };
+    },
+    async deleteNotificationGroup(
+      _: unknown,
+      args: { groupName: string; deviceSubscriptionId?: string | null },
+      context: GatewayContext,
+    ) {
+      const feedId = await callerFeedId(context, args.deviceSubscriptionId);
+      if (feedId === null) return { ids: [] };
+      const changes = await context.services.store.editNotifications(
+        feedId,
+        { groupName: args.groupName, status: 'ACTIVE' },
+        () => DELETE,
+        context.services.now(),
+      );
+      return { ids: published(context, changes).map((change) => change.notification.id) };
+    },
+    async updateNotificationState(
+      _: unknown,
+      { input }: { input: UpdateStateInput },
+      context: GatewayContext,
+    ) {
+      requireUser(context);
+      const target = await resolveNotificationRef(context, { id: input.id });
+      const at = context.services.now();
+      stateUpdate(input, target, at); // refuse bad input before opening a transaction
+      const [change] = published(
+        context,
+        await context.services.store.editNotifications(
+          target.feedId,
+          { ids: [target.id], status: 'ACTIVE' },
+          (n) => stateUpdate(input, n, at),
+          at,
+        ),
+      );
+      return { notification: change?.notification ?? target };
+    },
+    async markAllRead(_: unknown, __: unknown, context: GatewayContext) {
+      const user = requireUser(context);
+      const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
+      if (feedId === null) return { count: 0 };
+      const changes = await context.services.store.editNotifications(
+        feedId,
+        { readState: 'UNREAD', status: 'ACTIVE' },
+        () => ({ kind: 'STATE_CHANGED', set: { readState: 'READ' } }),
+        context.services.now(),
+      );
+      return { count: published(context, changes).length };
+    },
+  },
+};
