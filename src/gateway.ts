@@ -43,6 +43,8 @@ export interface GatewayOptions {
   readonly now?: () => Date;
   /** The fan-out transport; in memory unless given (it is replaceable, like a pub/sub engine). */
   readonly fanout?: Fanout;
+  /** Told every SQL statement the store runs. */
+  readonly onStoreQuery?: (sql: string) => void;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const fanout = options.fanout ?? createMemoryFanout(logUnexpected);
   const now = options.now ?? (() => new Date());
   const deliveries = createDeliveryRecorder(store, { intervalMs: 1000, now, onError: logUnexpected });
-  const services: Services = { config, store, fanout, deliveries, now };
+  const services: Services = { config, store, fanout, deliveries, logger, now };
   const sweeper = createSweeper({
     store,
     fanout,

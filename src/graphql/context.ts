@@ -5,6 +5,7 @@ import type { FeedCloseCode } from '../delivery/close-codes.js';
 import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
+import type { Logger } from '../logger.js';
 import type { FeedOwner, Store } from '../store/types.js';
 
 /** What resolvers may use: the parts of the gateway, never the HTTP or WebSocket layer. */
@@ -13,6 +14,7 @@ export interface Services {
   readonly store: Store;
   readonly fanout: Fanout;
   readonly deliveries: DeliveryRecorder;
+  readonly logger: Logger;
   /** The clock; tests replace it to control expiry. */
   readonly now: () => Date;
 }

@@ -24,6 +24,7 @@ import type {
   Notification,
   NotificationEdit,
   NotificationMatch,
+  Platform,
   Store,
 } from './types.js';
 
@@ -31,6 +32,8 @@ export interface SqliteStoreOptions {
   /** `file:` URL or plain path of the database file. */
   readonly databaseUrl: string;
   readonly synchronous: SqliteSynchronous;
+  /** Told every SQL statement the store runs (tests count them; operators may trace them). */
+  readonly onQuery?: (sql: string) => void;
 }
 
 // How long a connection waits for another process's write lock (e.g. the CLI registering an app).
@@ -70,6 +73,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 }
 
 type Client = InstanceType<typeof PrismaClient>;
+// The client's $on is typed only when the log option is a literal; one cast here keeps that local.
+type QueryEvents = { $on(event: 'query', listener: (event: { query: string }) => void): void };
 type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
 type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
 
@@ -349,11 +354,18 @@ function createPrismaStore(writer: Client, reader: Client): Store {
       });
       const first = (id: string, kind: DeliveryMarkKind) =>
         firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
-      return devices.map((device) => ({
-        deviceSubscription: toDeviceSubscription(device),
-        deliveredDateTime: first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'),
-        acknowledgedDateTime: first(device.id, 'ACKNOWLEDGED'),
-      }));
+      const targets = notification.platformTypes;
+      return devices.map((device) => {
+        // A device its target policy leaves out never gets it, whatever position its feed reaches.
+        const targeted = targets.length === 0 || targets.includes(device.platform as Platform);
+        return {
+          deviceSubscription: toDeviceSubscription(device),
+          deliveredDateTime: targeted
+            ? (first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'))
+            : null,
+          acknowledgedDateTime: targeted ? first(device.id, 'ACKNOWLEDGED') : null,
+        };
+      });
     },
 
     async expireNotifications(now, limit) {

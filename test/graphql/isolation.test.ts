@@ -8,7 +8,8 @@ const NOTIFICATION = 'query ($id: ID!) { notification(id: $id) { id } }';
 const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(id: $id) { id } }';
 const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
 const DEVICES = '{ deviceSubscriptions { id } }';
-const FEED_OF_DEVICE = 'query ($deviceSubscriptionId: ID) { notifications(deviceSubscriptionId: $deviceSubscriptionId) { edges { node { id } } } }';
+const FEED_OF_DEVICE =
+  'query ($deviceSubscriptionId: ID) { notifications(deviceSubscriptionId: $deviceSubscriptionId) { edges { node { id } } } }';
 
 // Another user's or app's object is NOT_FOUND, exactly like an id that does not exist, and nothing changes.
 describe('isolation between users and between apps', () => {
@@ -137,9 +138,16 @@ describe('isolation between users and between apps', () => {
       ),
     );
     expect(own.notifications.edges.map((edge) => edge.node.id)).toEqual([aliceNotification]);
-    const foreign = await graphql(t.url, FEED_OF_DEVICE, { deviceSubscriptionId: aliceDeviceInY }, tokens.appX);
+    const foreign = await graphql(
+      t.url,
+      FEED_OF_DEVICE,
+      { deviceSubscriptionId: aliceDeviceInY },
+      tokens.appX,
+    );
     expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);
-    expect(errorCodes(await graphql(t.url, NOTIFICATION, { id: aliceNotification }, tokens.appY))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await graphql(t.url, NOTIFICATION, { id: aliceNotification }, tokens.appY))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect(errorCodes(await graphql(t.url, FEED, {}, tokens.appX))).toEqual(['BAD_USER_INPUT']);
   });
 

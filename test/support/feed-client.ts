@@ -22,6 +22,8 @@ export interface FeedClient {
   until(match: (change: ReceivedChange) => boolean, timeoutMs?: number): Promise<ReceivedChange[]>;
   /** Resolves with the close code when the socket closes (for whatever reason). */
   readonly closed: Promise<number>;
+  /** Drops the connection abruptly (no close frame), as a lost network would. */
+  kill(): void;
   /** Resolves with the GraphQL errors if the subscription ends with errors. */
   readonly failed: Promise<readonly { message: string; extensions?: Record<string, unknown> }[]>;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export function openFeed(
   selection = CHANGE_SELECTION,
 ): FeedClient {
   const received: ReceivedChange[] = [];
+  let connection: WebSocket | undefined;
   let taken = 0;
   let wake: (() => void) | undefined;
   let resolveClosed!: (code: number) => void;
@@ -56,7 +59,12 @@ export function openFeed(
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: 0,
     lazy: false,
-    on: { closed: (event) => resolveClosed((event as { code: number }).code) },
+    on: {
+      connected: (socket) => {
+        connection = socket as WebSocket;
+      },
+      closed: (event) => resolveClosed((event as { code: number }).code),
+    },
     onNonLazyError: () => {},
   });
   client.subscribe<{ notificationChanges: ReceivedChange }>(
@@ -117,6 +125,7 @@ export function openFeed(
     },
     closed,
     failed,
+    kill: () => connection?.terminate(),
     close: dispose,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerApp } from '../../src/auth/register-app.js';
 import { type Env, loadConfig } from '../../src/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createJsonLogger, silentLogger } from '../../src/logger.js';
 import type { App } from '../../src/store/types.js';
 import { onCleanup } from './cleanup.js';
@@ -37,13 +37,17 @@ export interface TestGateway {
 
 /** Starts a real gateway on a free port, with a new data directory unless one is given. */
 export async function startGateway(
-  options: { dataDir?: string; env?: Env; now?: () => Date } = {},
+  options: { dataDir?: string; env?: Env } & Pick<
+    GatewayOptions,
+    'now' | 'fanout' | 'onStoreQuery' | 'logger'
+  > = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? temporaryDataDir();
   const config = loadConfig(options.env ?? {}, { port: 0, host: '127.0.0.1', dataDir });
   // TIDINGS_TEST_LOG=1 shows the gateway's log (e.g. the cause of a masked INTERNAL_SERVER_ERROR).
-  const logger = process.env.TIDINGS_TEST_LOG ? createJsonLogger() : silentLogger;
-  const gateway = await createGateway(config, { logger, ...(options.now ? { now: options.now } : {}) });
+  const logger = options.logger ?? (process.env.TIDINGS_TEST_LOG ? createJsonLogger() : silentLogger);
+  const { dataDir: _, env: __, ...gatewayOptions } = options;
+  const gateway = await createGateway(config, { logger, ...gatewayOptions });
   onCleanup(() => gateway.close());
   const origin = gateway.url.replace(/\/graphql$/, '');
   return {

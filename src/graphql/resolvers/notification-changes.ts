@@ -28,8 +28,10 @@ export const notificationChangeResolvers = {
           after,
           onDelivered: (offset) => deliveries.delivered(device.id, offset),
           maxPending: context.services.config.limits.maxPendingChanges,
-          onOverflow: () =>
-            context.connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor'),
+          onOverflow: () => {
+            context.services.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
+            context.connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor');
+          },
         });
       },
       resolve(event: FeedEvent) {
