@@ -37,6 +37,8 @@ export interface Config {
     readonly logRetentionSeconds: number;
     /** Time between sweeps (expiry, fallbacks, purge); 0 disables the timer. */
     readonly sweepIntervalMs: number;
+    /** Time between writes of delivery marks (when devices received what). */
+    readonly deliveryFlushMs: number;
   };
 }
 
@@ -104,6 +106,13 @@ export function loadConfig(
         env.TIDINGS_SWEEP_INTERVAL_MS,
         5000,
         0,
+        3_600_000,
+      ),
+      deliveryFlushMs: integer(
+        'TIDINGS_DELIVERY_FLUSH_MS',
+        env.TIDINGS_DELIVERY_FLUSH_MS,
+        1000,
+        10,
         3_600_000,
       ),
     }),

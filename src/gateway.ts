@@ -58,6 +58,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const store = await createSqliteStore({
     databaseUrl: config.databaseUrl,
     synchronous: config.sqliteSynchronous,
+    ...(options.onStoreQuery ? { onQuery: options.onStoreQuery } : {}),
   });
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
@@ -66,7 +67,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const fanout = options.fanout ?? createMemoryFanout(logUnexpected);
   const now = options.now ?? (() => new Date());
-  const deliveries = createDeliveryRecorder(store, { intervalMs: 1000, now, onError: logUnexpected });
+  const deliveries = createDeliveryRecorder(store, {
+    intervalMs: config.retention.deliveryFlushMs,
+    now,
+    onError: logUnexpected,
+  });
   const services: Services = { config, store, fanout, deliveries, logger, now };
   const sweeper = createSweeper({
     store,

@@ -59,10 +59,13 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   } finally {
     db.close();
   }
+  const { onQuery } = options;
   const connect = async () => {
-    const client = new PrismaClient({
-      adapter: new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS }),
-    });
+    const adapter = new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
+    const client = onQuery
+      ? new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
+      : new PrismaClient({ adapter });
+    if (onQuery) (client as unknown as QueryEvents).$on('query', (event) => onQuery(event.query));
     await client.$executeRawUnsafe(`PRAGMA synchronous = ${options.synchronous}`);
     await client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     return client;

@@ -1,0 +1,94 @@
+import { buildSchema, type ExecutionArgs, parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createSharedSubscribe } from '../../src/delivery/shared-execution.js';
+import { openFeed } from '../support/feed-client.js';
+import { startGateway } from '../support/gateway.js';
+import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+
+describe('work once per notification, not once per device', () => {
+  it('runs the same number of store queries to deliver to 1 device as to 20', async () => {
+    let queries = 0;
+    const t = await startGateway({
+      env: { TIDINGS_SWEEP_INTERVAL_MS: '0', TIDINGS_DELIVERY_FLUSH_MS: '3600000' },
+      onStoreQuery: () => {
+        queries++;
+      },
+    });
+    const app = await t.registerApp('once.example.com');
+    const appToken = await app.token();
+
+    /** Store queries from posting one notification until `devices` live devices all have it. */
+    async function queriesToDeliver(user: string, devices: number): Promise<number> {
+      const token = await t.userToken(user, app.app);
+      const unsids: string[] = [];
+      for (let i = 0; i < devices; i++) unsids.push(await createDevice(t.url, token, 'WEB'));
+      const cursor = await feedCursor(t.url, token);
+      const feeds = unsids.map((unsid) => openFeed(t.wsUrl, token, { subscriptionId: unsid, after: cursor }));
+      // Every feed is live once it has received a first notification.
+      await postNotification(
+        t.url,
+        appToken,
+        notificationInput(unsids[0] as string, 'once.example.com', { appNotificationId: 'warm-up' }),
+      );
+      await Promise.all(feeds.map((feed) => feed.next()));
+      const before = queries;
+      await postNotification(
+        t.url,
+        appToken,
+        notificationInput(unsids[0] as string, 'once.example.com', { appNotificationId: 'measured' }),
+      );
+      const received = await Promise.all(feeds.map((feed) => feed.next()));
+      expect(received.every((change) => change.notification?.appNotificationId === 'measured')).toBe(true);
+      return queries - before;
+    }
+
+    const one = await queriesToDeliver('one-device', 1);
+    const twenty = await queriesToDeliver('twenty-devices', 20);
+    expect(one).toBeGreaterThan(0); // the mutation's own transaction
+    expect(twenty).toBe(one);
+  });
+
+  it('executes one event once per selection, however many subscribers share it', async () => {
+    let resolved = 0;
+    const schema = buildSchema(`
+      type Query { ok: Boolean }
+      type Event { title: String, detail: String }
+      type Subscription { events(feed: ID!, after: String): Event }
+    `);
+    const subscription = schema.getSubscriptionType()?.getFields().events;
+    const event = { title: 'one event' };
+    if (!subscription) throw new Error('no subscription field');
+    subscription.subscribe = async function* () {
+      yield event;
+    };
+    subscription.resolve = (payload: typeof event) => {
+      resolved++;
+      return payload;
+    };
+    const subscribe = createSharedSubscribe((payload) => payload as object);
+    const document = parse(
+      'subscription ($feed: ID!, $after: String, $more: Boolean!) { events(feed: $feed, after: $after) { title detail @include(if: $more) } }',
+    );
+    const results = async (variableValues: Record<string, unknown>) => {
+      const stream = (await subscribe({
+        schema,
+        document,
+        variableValues,
+      } as ExecutionArgs)) as AsyncIterableIterator<unknown>;
+      const first = await stream.next();
+      await stream.return?.();
+      return first.value;
+    };
+    // Five devices: different feed ids and cursors (root arguments), same selection.
+    const same = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => results({ feed: `device-${i}`, after: `cursor-${i}`, more: false })),
+    );
+    expect(resolved).toBe(1);
+    expect(new Set(same).size).toBe(1);
+    expect(same[0]).toEqual({ data: { events: { title: 'one event' } } });
+    // Another value of a variable used in the selection is another selection: executed on its own.
+    const other = await results({ feed: 'device-6', after: null, more: true });
+    expect(resolved).toBe(2);
+    expect(other).toEqual({ data: { events: { title: 'one event', detail: null } } });
+  });
+});
