@@ -1,0 +1,453 @@
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../errors.js';
+import type { PrismaClient } from './generated/sqlite/client.js';
+import {
+  contentColumns,
+  editColumns,
+  FRESH_STATE,
+  fallbackDueAt,
+  toDeviceSubscription,
+  toNotification,
+} from './records.js';
+import type {
+  Change,
+  ChangeKind,
+  DeliveryMarkKind,
+  FeedOwner,
+  Notification,
+  NotificationEdit,
+  NotificationMatch,
+  Platform,
+  Store,
+} from './types.js';
+
+/**
+ * A Prisma client of our models. Both providers' generated clients have this shape (their models are
+ * the same, a test keeps the schemas in sync), so the store is written once against the SQLite one's types.
+ */
+export type Client = InstanceType<typeof PrismaClient>;
+type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
+type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
+
+const feedKey = (owner: FeedOwner) => ({
+  appId_issuer_subject: { appId: owner.appId, issuer: owner.issuer, subject: owner.subject },
+});
+
+const matchWhere = (match: NotificationMatch) => ({
+  ...(match.ids ? { id: { in: [...match.ids] } } : {}),
+  ...(match.appNotificationIds ? { appNotificationId: { in: [...match.appNotificationIds] } } : {}),
+  ...(match.groupName === undefined ? {} : { groupName: match.groupName }),
+  ...(match.readState === undefined ? {} : { readState: match.readState }),
+  ...(match.status === undefined ? {} : { status: match.status }),
+});
+
+/** Groups rows by feed, keeping order. */
+function byFeed<T extends { feedId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(row.feedId, [...(groups.get(row.feedId) ?? []), row]);
+  return groups;
+}
+
+/**
+ * The store on any Prisma client of our models. Writes go through interactive transactions on `writer`;
+ * reads go to `reader` (which may be the same client where the database isolates them, as PostgreSQL
+ * does; SQLite needs a second connection, see sqlite-store.ts).
+ *
+ * Every write that changes a feed first locks the feed's row (its offset counter): concurrent writers
+ * of one feed then run one after the other, on SQLite and PostgreSQL alike, so offsets are gap-free and
+ * a read inside the transaction sees the latest committed state.
+ */
+export function createPrismaStore(writer: Client, reader: Client): Store {
+  const write = <T>(work: (tx: Transaction) => Promise<T>): Promise<T> => writer.$transaction(work);
+
+  /** Locks the feed's row until the transaction ends, and returns it. */
+  const lockFeed = (tx: Transaction, feedId: string) =>
+    tx.feed.update({ where: { id: feedId }, data: { lastOffset: { increment: 0 } } });
+
+  /**
+   * Appends changes to the feed's log in one offset allocation (call after `lockFeed`), and returns
+   * their positions in order.
+   */
+  async function appendChanges(
+    tx: Transaction,
+    feedId: string,
+    entries: ReadonlyArray<{ kind: ChangeKind; notificationId: string }>,
+    now: Date,
+  ): Promise<Array<{ epoch: string; offset: number }>> {
+    const feed = await tx.feed.update({
+      where: { id: feedId },
+      data: { lastOffset: { increment: entries.length } },
+    });
+    const first = feed.lastOffset - entries.length + 1;
+    await tx.change.createMany({
+      data: entries.map((entry, i) => ({ feedId, offset: first + i, ...entry, createdAt: now })),
+    });
+    return entries.map((_, i) => ({ epoch: feed.epoch, offset: first + i }));
+  }
+
+  const changeOf = (
+    position: { epoch: string; offset: number },
+    kind: ChangeKind,
+    row: NotificationRow,
+  ): Change => ({
+    feedId: row.feedId,
+    ...position,
+    kind,
+    notification: toNotification(row),
+  });
+
+  async function editNotificationsIn(
+    tx: Transaction,
+    feedId: string,
+    match: NotificationMatch,
+    edit: (notification: Notification) => NotificationEdit | null,
+    now: Date,
+  ): Promise<Change[]> {
+    await lockFeed(tx, feedId);
+    const rows = await tx.notification.findMany({
+      where: { feedId, ...matchWhere(match) },
+      orderBy: { feedPosition: 'asc' },
+    });
+    const edits = rows.flatMap((row) => {
+      const chosen = edit(toNotification(row));
+      return chosen ? [{ row, edit: chosen }] : [];
+    });
+    if (edits.length === 0) return [];
+    const positions = await appendChanges(
+      tx,
+      feedId,
+      edits.map(({ row, edit }) => ({ kind: edit.kind, notificationId: row.id })),
+      now,
+    );
+    const changes: Change[] = [];
+    for (const [i, { row, edit }] of edits.entries()) {
+      const updated = await tx.notification.update({
+        where: { id: row.id },
+        data: { ...editColumns(edit.set), lastModifiedDateTime: now },
+      });
+      changes.push(changeOf(positions[i] as { epoch: string; offset: number }, edit.kind, updated));
+    }
+    return changes;
+  }
+
+  return {
+    createApp: (app) => write((tx) => tx.app.create({ data: app, omit: { secretHash: true } })),
+    findApp: (id) => reader.app.findUnique({ where: { id } }),
+    listApps: () => reader.app.findMany({ orderBy: { createdAt: 'asc' }, omit: { secretHash: true } }),
+
+    createDeviceSubscription: (input) =>
+      write(async (tx) => {
+        const feed = await tx.feed.upsert({
+          where: feedKey(input.owner),
+          create: { id: randomUUID(), ...input.owner, epoch: randomUUID() },
+          update: {},
+        });
+        const row = await tx.deviceSubscription.create({
+          data: {
+            id: input.id,
+            feedId: feed.id,
+            platform: input.platform,
+            deviceLabel: input.deviceLabel,
+            expirationDateTime: input.expirationDateTime,
+            createdDateTime: input.now,
+          },
+          include: { feed: true },
+        });
+        return toDeviceSubscription(row);
+      }),
+    async findDeviceSubscription(id) {
+      const row = await reader.deviceSubscription.findUnique({ where: { id }, include: { feed: true } });
+      return row && toDeviceSubscription(row);
+    },
+    async listDeviceSubscriptions(owner) {
+      const rows = await reader.deviceSubscription.findMany({
+        where: { feed: owner },
+        include: { feed: true },
+        orderBy: { createdDateTime: 'asc' },
+      });
+      return rows.map(toDeviceSubscription);
+    },
+    renewDeviceSubscription: (id, expirationDateTime) =>
+      write(async (tx) => {
+        const { count } = await tx.deviceSubscription.updateMany({
+          where: { id },
+          data: { expirationDateTime },
+        });
+        if (count === 0) throw notFound('Device subscription');
+        const row = await tx.deviceSubscription.findUniqueOrThrow({ where: { id }, include: { feed: true } });
+        return toDeviceSubscription(row);
+      }),
+    deleteDeviceSubscription: (id) =>
+      write(async (tx) => {
+        const { count } = await tx.deviceSubscription.deleteMany({ where: { id } });
+        if (count === 0) throw notFound('Device subscription');
+      }),
+
+    async findFeedId(owner) {
+      const feed = await reader.feed.findUnique({ where: feedKey(owner), select: { id: true } });
+      return feed?.id ?? null;
+    },
+    upsertNotification: (feedId, content, now) =>
+      write(async (tx): Promise<Change> => {
+        const feed = await lockFeed(tx, feedId);
+        const existing = await tx.notification.findUnique({
+          where: { feedId_appNotificationId: { feedId, appNotificationId: content.appNotificationId } },
+          select: { id: true },
+        });
+        const id = existing?.id ?? randomUUID();
+        const kind: ChangeKind = existing ? 'REPLACED' : 'CREATED';
+        // The notification takes the offset its change will have: the feed is locked, so it is the next.
+        const columns = {
+          ...contentColumns(content),
+          ...FRESH_STATE,
+          feedPosition: feed.lastOffset + 1,
+          lastModifiedDateTime: now,
+          fallbackDueAt: fallbackDueAt(content, now),
+          fallbackSentAt: null,
+        };
+        const row = existing
+          ? await tx.notification.update({ where: { id }, data: columns })
+          : await tx.notification.create({
+              data: { id, feedId, appId: feed.appId, createdDateTime: now, ...columns },
+            });
+        const [position] = await appendChanges(tx, feedId, [{ kind, notificationId: id }], now);
+        if (position?.offset !== row.feedPosition) throw new Error('Unreachable: the locked feed moved.');
+        return changeOf(position, kind, row);
+      }),
+    async listNotifications(feedId, query) {
+      // One read transaction: the page and the head come from the same snapshot, so a client that
+      // resumes its live feed from this head misses nothing committed after the page was read.
+      const [feed, rows] = await reader.$transaction([
+        reader.feed.findUniqueOrThrow({ where: { id: feedId }, select: { epoch: true, lastOffset: true } }),
+        reader.notification.findMany({
+          where: {
+            feedId,
+            status: 'ACTIVE',
+            ...(query.beforePosition === null ? {} : { feedPosition: { lt: query.beforePosition } }),
+            ...(query.readState === null ? {} : { readState: query.readState }),
+            ...(query.groupName === null ? {} : { groupName: query.groupName }),
+          },
+          orderBy: { feedPosition: 'desc' },
+          take: query.first + 1,
+        }),
+      ]);
+      return {
+        notifications: rows.slice(0, query.first).map(toNotification),
+        hasNextPage: rows.length > query.first,
+        head: { epoch: feed.epoch, offset: feed.lastOffset },
+      };
+    },
+    async findNotification(feedId, id) {
+      const row = await reader.notification.findFirst({ where: { id, feedId } });
+      return row && toNotification(row);
+    },
+    async findNotificationByAppId(feedId, appNotificationId) {
+      const row = await reader.notification.findUnique({
+        where: { feedId_appNotificationId: { feedId, appNotificationId } },
+      });
+      return row && toNotification(row);
+    },
+    async findNotificationById(id) {
+      const row = await reader.notification.findUnique({ where: { id } });
+      return row && toNotification(row);
+    },
+    editNotifications: (feedId, match, edit, now) =>
+      write((tx) => editNotificationsIn(tx, feedId, match, edit, now)),
+    async feedHead(feedId) {
+      const feed = await reader.feed.findUnique({
+        where: { id: feedId },
+        select: { epoch: true, lastOffset: true, purgedThrough: true },
+      });
+      if (!feed) throw notFound('Feed');
+      return { epoch: feed.epoch, offset: feed.lastOffset, purgedThrough: feed.purgedThrough };
+    },
+    async readChanges(feedId, afterOffset, limit) {
+      const rows = await reader.change.findMany({
+        where: { feedId, offset: { gt: afterOffset } },
+        orderBy: { offset: 'asc' },
+        take: limit,
+        include: { notification: true, feed: { select: { epoch: true } } },
+      });
+      return rows.map((row) =>
+        changeOf({ epoch: row.feed.epoch, offset: row.offset }, row.kind as ChangeKind, row.notification),
+      );
+    },
+
+    recordDeliveryMarks: (marks, kind) =>
+      write(async (tx) => {
+        // A device may have been deleted since it received: its marks have nowhere to go.
+        const live = new Set(
+          (
+            await tx.deviceSubscription.findMany({
+              where: { id: { in: marks.map((mark) => mark.deviceSubscriptionId) } },
+              select: { id: true },
+            })
+          ).map((row) => row.id),
+        );
+        const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
+        if (kept.length === 0) return;
+        await tx.deliveryMark.createMany({ data: kept.map((mark) => ({ ...mark, kind })) });
+        if (kind === 'ACKNOWLEDGED') {
+          for (const mark of kept) {
+            await tx.deviceSubscription.updateMany({
+              where: { id: mark.deviceSubscriptionId, ackedOffset: { lt: mark.offset } },
+              data: { ackedOffset: mark.offset },
+            });
+          }
+        }
+      }),
+    async deliveryOf(notification, now) {
+      const devices = await reader.deviceSubscription.findMany({
+        where: { feedId: notification.feedId, expirationDateTime: { gt: now } },
+        include: { feed: true },
+        orderBy: { createdDateTime: 'asc' },
+      });
+      // When each device first had a mark at or past the notification's position.
+      const firsts = await reader.deliveryMark.groupBy({
+        by: ['deviceSubscriptionId', 'kind'],
+        where: {
+          deviceSubscriptionId: { in: devices.map((d) => d.id) },
+          offset: { gte: notification.feedPosition },
+        },
+        _min: { at: true },
+      });
+      const first = (id: string, kind: DeliveryMarkKind) =>
+        firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
+      const targets = notification.platformTypes;
+      return devices.map((device) => {
+        // A device its target policy leaves out never gets it, whatever position its feed reaches.
+        const targeted = targets.length === 0 || targets.includes(device.platform as Platform);
+        return {
+          deviceSubscription: toDeviceSubscription(device),
+          deliveredDateTime: targeted
+            ? (first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'))
+            : null,
+          acknowledgedDateTime: targeted ? first(device.id, 'ACKNOWLEDGED') : null,
+        };
+      });
+    },
+
+    async expireNotifications(now, limit) {
+      const due = await reader.notification.findMany({
+        where: { status: 'ACTIVE', expirationDateTime: { lte: now } },
+        select: { id: true, feedId: true },
+        take: limit,
+      });
+      const changes: Change[] = [];
+      for (const [feedId, rows] of byFeed(due)) {
+        const expired = await write((tx) =>
+          editNotificationsIn(
+            tx,
+            feedId,
+            { ids: rows.map((row) => row.id), status: 'ACTIVE' },
+            // Checked again inside the transaction: a replacement may have extended it meanwhile.
+            (n) => (n.expirationDateTime <= now ? { kind: 'EXPIRED', set: { status: 'DELETED' } } : null),
+            now,
+          ),
+        );
+        changes.push(...expired);
+      }
+      return changes;
+    },
+    async runDueFallbacks(now, limit) {
+      const due = await reader.notification.findMany({
+        where: { fallbackDueAt: { lte: now } },
+        select: { id: true },
+        take: limit,
+      });
+      const changes: Change[] = [];
+      for (const { id } of due) {
+        const change = await write(async (tx): Promise<Change | null> => {
+          const row = await tx.notification.findUnique({ where: { id } });
+          if (!row?.fallbackDueAt || row.fallbackDueAt > now) return null;
+          const notification = toNotification(row);
+          const policy = notification.fallbackPolicy;
+          const applies =
+            policy &&
+            notification.status === 'ACTIVE' &&
+            notification.priority === 'HIGH' &&
+            notification.rawContent !== null;
+          const acknowledged =
+            applies &&
+            (await tx.deviceSubscription.count({
+              where: {
+                feedId: row.feedId,
+                platform: { in: [...policy.platformTypes] },
+                ackedOffset: { gte: row.feedPosition },
+              },
+            })) > 0;
+          if (!applies || acknowledged) {
+            await tx.notification.update({ where: { id }, data: { fallbackDueAt: null } });
+            return null;
+          }
+          await lockFeed(tx, row.feedId);
+          const [position] = await appendChanges(
+            tx,
+            row.feedId,
+            [{ kind: 'FALLBACK', notificationId: id }],
+            now,
+          );
+          const updated = await tx.notification.update({
+            where: { id },
+            data: { fallbackDueAt: null, fallbackSentAt: now },
+          });
+          return position ? changeOf(position, 'FALLBACK', updated) : null;
+        });
+        if (change) changes.push(change);
+      }
+      return changes;
+    },
+    async purge(now, cutoff, limit) {
+      let purged = 0;
+      const oldChanges = await reader.change.findMany({
+        where: { createdAt: { lt: cutoff } },
+        select: { feedId: true, offset: true },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+      });
+      for (const [feedId, rows] of byFeed(oldChanges)) {
+        // A feed's log is in time order, so everything up to its newest old entry is old too.
+        const through = Math.max(...rows.map((row) => row.offset));
+        purged += await write(async (tx) => {
+          const { count } = await tx.change.deleteMany({ where: { feedId, offset: { lte: through } } });
+          await tx.feed.updateMany({
+            where: { id: feedId, purgedThrough: { lt: through } },
+            data: { purgedThrough: through },
+          });
+          return count;
+        });
+      }
+      const oldMarks = await reader.deliveryMark.findMany({
+        where: { at: { lt: cutoff } },
+        select: { id: true },
+        take: limit,
+      });
+      // Tombstones go once expired, quiet since the cutoff, and with no log entry left to replay.
+      const tombstones = await reader.notification.findMany({
+        where: {
+          status: 'DELETED',
+          expirationDateTime: { lte: now },
+          lastModifiedDateTime: { lt: cutoff },
+          changes: { none: {} },
+        },
+        select: { id: true },
+        take: limit,
+      });
+      purged += await write(async (tx) => {
+        const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
+        const notifications = await tx.notification.deleteMany({
+          where: { id: { in: tombstones.map((t) => t.id) }, changes: { none: {} } },
+        });
+        return marks.count + notifications.count;
+      });
+      return purged;
+    },
+
+    async ping() {
+      await reader.$queryRawUnsafe('SELECT 1');
+    },
+    async close() {
+      await Promise.all([writer.$disconnect(), reader.$disconnect()]);
+    },
+  };
+}
