@@ -11,7 +11,7 @@ const env = {
   PRISMA_HIDE_UPDATE_MESSAGE: '1',
   CHECKPOINT_DISABLE: '1',
 };
-for (const provider of ['sqlite']) {
+for (const provider of ['sqlite', 'postgres']) {
   execFileSync(
     process.execPath,
     ['node_modules/prisma/build/index.js', 'generate', '--schema', `prisma/${provider}/schema.prisma`],

@@ -8,8 +8,15 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import {
+  applyPostgresMigrations,
+  isPostgresUrl,
+  parsePostgresUrl,
+} from '../store/migrations/apply-postgres-migrations.js';
 import { applySqliteMigrations } from '../store/migrations/apply-sqlite-migrations.js';
 import {
+  type MigrationFile,
   migrationsDirectory,
   type Provider,
   readMigrationFiles,
@@ -36,11 +43,15 @@ Commands:
   diff                               print the SQL the schema needs beyond the committed migrations
                                      (exit code 2 when there is some)
   reset [--force]                    drop every table, then apply all migrations
+                                     (PostgreSQL: drops and recreates the URL's schema)
 
 Options:
+  --provider <name>   sqlite or postgres (default: the one of the database URL)
   --schema <file>     Prisma schema (default: prisma/<provider>/schema.prisma)
   --migrations <dir>  migrations folder (default: prisma/<provider>/migrations)
-  --url <url>         database (default: $DATABASE_URL, else file:./data/tidings.db)
+  --url <url>         database: file:… or postgres://…[?schema=name] (default: $DATABASE_URL when it is
+                      for the provider, else file:./data/tidings.db for SQLite). PostgreSQL needs one for
+                      every command, diff included; dev and diff create and drop a temporary database.
 `;
 
 const DEFAULT_URL = 'file:./data/tidings.db';
@@ -66,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       schema: { type: 'string' },
       migrations: { type: 'string' },
       url: { type: 'string' },
+      provider: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -76,8 +88,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (extra.length > 0) throw new UsageError(`Unexpected argument: ${extra.join(' ')}`);
 
-  const url = values.url ?? process.env.DATABASE_URL ?? DEFAULT_URL;
-  const provider = providerOf(url);
+  const { provider, url } = chooseDatabase(values.provider, values.url);
   const target: Target = {
     provider,
     url,
@@ -105,10 +116,38 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** The provider seam: the database URL picks it, as it picks the store at run time. */
+/**
+ * The provider seam: `--provider`, else the database URL picks it, as it picks the store at run time.
+ * `DATABASE_URL` is only used when it is for the chosen provider, so `--provider` works in any shell.
+ */
+function chooseDatabase(
+  providerFlag: string | undefined,
+  urlFlag: string | undefined,
+): { provider: Provider; url: string } {
+  if (providerFlag !== undefined && providerFlag !== 'sqlite' && providerFlag !== 'postgres') {
+    throw new UsageError(`Unknown provider "${providerFlag}": use sqlite or postgres.`);
+  }
+  if (urlFlag !== undefined) {
+    const provider = providerOf(urlFlag);
+    if (providerFlag !== undefined && providerFlag !== provider) {
+      throw new UsageError(`--url is a ${provider} URL, not a ${providerFlag} one.`);
+    }
+    return { provider, url: urlFlag };
+  }
+  const envUrl = process.env.DATABASE_URL;
+  const envProvider = envUrl === undefined ? undefined : providerOf(envUrl);
+  const provider = providerFlag ?? envProvider ?? 'sqlite';
+  if (envUrl !== undefined && envProvider === provider) return { provider, url: envUrl };
+  if (provider === 'sqlite') return { provider, url: DEFAULT_URL };
+  throw new UsageError(
+    'PostgreSQL needs a database, even for diff: pass --url postgres://… or set DATABASE_URL.',
+  );
+}
+
 function providerOf(url: string): Provider {
   if (url.startsWith('file:')) return 'sqlite';
-  throw new UsageError(`Unsupported database URL "${url}": only SQLite (file:…) is supported for now.`);
+  if (isPostgresUrl(url)) return 'postgres';
+  throw new UsageError('Unsupported database URL: use file:… (SQLite) or postgres://… (PostgreSQL).');
 }
 
 /** The folder-name part Prisma derives from --name: lower-case words joined by "_". */
@@ -145,7 +184,7 @@ async function dev(target: Target, name: string, createOnly: boolean): Promise<n
     }
     // The engine caches the schema of the migrations the database has. It can only diff from the whole
     // history once the database has all of it, and rebuilds nothing by itself: diagnose again.
-    if (applyPending(target).length > 0) await engine.devDiagnostic(migrations);
+    if ((await applyPending(target)).length > 0) await engine.devDiagnostic(migrations);
     const { warnings, unexecutableSteps } = await engine.evaluateDataLoss(migrations);
     for (const { message } of [...unexecutableSteps, ...warnings]) console.warn(`Warning: ${message}`);
     if (!createOnly && warnings.length + unexecutableSteps.length > 0) {
@@ -170,7 +209,7 @@ async function dev(target: Target, name: string, createOnly: boolean): Promise<n
     return 0;
   }
   console.log(`Created ${show(folder)}/migration.sql`);
-  applyPending(target);
+  await applyPending(target);
   return 0;
 }
 
@@ -188,24 +227,43 @@ async function writeMigration(
   return folder;
 }
 
-function deploy(target: Target): number {
+async function deploy(target: Target): Promise<number> {
   prepareDatabaseFile(target.url);
   console.log(
     `${readMigrationFiles(target.migrationsDir).length} migration(s) found in ${show(target.migrationsDir)}`,
   );
-  if (applyPending(target).length === 0) console.log('No pending migration to apply.');
+  if ((await applyPending(target)).length === 0) console.log('No pending migration to apply.');
   return 0;
 }
 
 /** Applies the committed migrations not yet applied, with the applier the gateway uses at start-up. */
-function applyPending(target: Target): string[] {
-  const db = new Database(sqliteFilePath(target.url));
+async function applyPending(target: Target): Promise<string[]> {
+  const migrations = readMigrationFiles(target.migrationsDir);
+  const applied =
+    target.provider === 'postgres'
+      ? await applyPendingPostgres(target.url, migrations)
+      : applyPendingSqlite(target.url, migrations);
+  for (const name of applied) console.log(`Applied ${name}`);
+  return applied;
+}
+
+function applyPendingSqlite(url: string, migrations: readonly MigrationFile[]): string[] {
+  const db = new Database(sqliteFilePath(url));
   try {
-    const applied = applySqliteMigrations(db, readMigrationFiles(target.migrationsDir));
-    for (const name of applied) console.log(`Applied ${name}`);
-    return applied;
+    return applySqliteMigrations(db, migrations);
   } finally {
     db.close();
+  }
+}
+
+async function applyPendingPostgres(url: string, migrations: readonly MigrationFile[]): Promise<string[]> {
+  const { connectionString, schema } = parsePostgresUrl(url);
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await applyPostgresMigrations(client, migrations, schema);
+  } finally {
+    await client.end();
   }
 }
 
@@ -216,7 +274,7 @@ async function status(target: Target): Promise<number> {
   console.log(`${names.length} migration(s) found in ${show(target.migrationsDir)}`);
   const path = sqliteFilePath(target.url);
   // Not through the engine: opening the database would create the file.
-  if (!existsSync(path)) {
+  if (target.provider === 'sqlite' && !existsSync(path)) {
     console.log(`The database ${show(path)} does not exist yet.`);
     return listProblem('Not yet applied', names);
   }
@@ -249,10 +307,13 @@ function listProblem(title: string, names: readonly string[]): number {
   return 1;
 }
 
-/** For CI: exit code 2 when the schema changed without a migration. Needs no database. */
+/**
+ * For CI: exit code 2 when the schema changed without a migration. SQLite needs no database; PostgreSQL
+ * builds the migrations' schema in a temporary database, and leaves the URL's one untouched.
+ */
 async function diff(target: Target): Promise<number> {
   const migrations = await loadMigrationList(target.migrationsDir, target.provider);
-  const engine = await openEngine(target, ':memory:');
+  const engine = await openEngine(target, target.provider === 'sqlite' ? ':memory:' : target.url);
   try {
     const sql = await engine.diffFromMigrations(migrations);
     if (sql === null) {
@@ -270,16 +331,24 @@ async function diff(target: Target): Promise<number> {
 }
 
 async function reset(target: Target, force: boolean): Promise<number> {
-  const path = sqliteFilePath(target.url);
-  if (!force && !(await confirm(`Drop every table of ${show(path)}, with all its data?`))) {
+  const what = describeDatabase(target);
+  if (!force && !(await confirm(`Drop every table of ${what}, with all its data?`))) {
     console.error('Reset cancelled.');
     return 1;
   }
   prepareDatabaseFile(target.url);
   await resetDatabase(target.provider, target.url);
-  console.log(`Dropped every table of ${show(path)}.`);
-  applyPending(target);
+  console.log(`Dropped every table of ${what}.`);
+  await applyPending(target);
   return 0;
+}
+
+/** The database, for messages: never the URL itself, which may hold a password. */
+function describeDatabase(target: Target): string {
+  if (target.provider === 'sqlite') return show(sqliteFilePath(target.url));
+  const { connectionString, schema } = parsePostgresUrl(target.url);
+  const { host, pathname } = new URL(connectionString);
+  return `schema "${schema}" of database "${decodeURIComponent(pathname.slice(1))}" on ${host}`;
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -302,6 +371,7 @@ function openEngine(target: Target, url: string): Promise<MigrationEngine> {
 
 /** SQLite creates the database file on first use, but not its folder. */
 function prepareDatabaseFile(url: string): void {
+  if (!url.startsWith('file:')) return;
   mkdirSync(dirname(resolve(sqliteFilePath(url))), { recursive: true });
 }
 
@@ -322,7 +392,8 @@ function report(error: unknown): number {
 }
 
 // Exit explicitly: the WebAssembly engine leaves 60-second timers behind (it never clears its timeouts),
-// which would keep the process alive for a minute after the work is done.
+// which would keep the process alive for a minute after the work is done. (The pg pools are closed by
+// then: an exit must not cut a query short.)
 main(process.argv.slice(2))
   .catch(report)
   .then((code) => process.exit(code));

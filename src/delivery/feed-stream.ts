@@ -36,7 +36,8 @@ const PAGE_SIZE = 200;
  */
 export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterator<FeedEvent, void> {
   const { store, fanout, feedId, platform } = options;
-  const live = createAsyncQueue<Change>();
+  // Live changes, and `null` for "read the store": the fan-out may have dropped wake-ups.
+  const live = createAsyncQueue<Change | null>();
   // A function declaration, hoisted: the listener below may need it before the stream exists.
   function stop() {
     unsubscribe();
@@ -84,6 +85,10 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     for (;;) {
       const change = await live.pull();
       if (change === undefined) return;
+      if (change === null) {
+        yield* readFromStore(Number.MAX_SAFE_INTEGER);
+        continue;
+      }
       if (change.offset <= position) continue; // already replayed
       if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
       position = change.offset;

@@ -1,6 +1,10 @@
 import type { Change } from '../store/types.js';
 
-export type ChangeListener = (change: Change) => void;
+/**
+ * Told each committed change of the feed, or `null` when changes may have been missed (e.g. the
+ * transport was down): the listener then reads what it has not seen from the store.
+ */
+export type ChangeListener = (change: Change | null) => void;
 
 /**
  * Wakes the live feeds of a user when their feed changed. Only a wake-up: the store is the source of
@@ -12,5 +16,7 @@ export interface Fanout {
   publish(change: Change): void;
   /** Returns the function that unsubscribes. */
   subscribe(feedId: string, listener: ChangeListener): () => void;
+  /** Resolves when the transport can carry wake-ups (readiness); rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

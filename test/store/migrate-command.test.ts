@@ -16,9 +16,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { migrationsDirectory, readMigrationFiles } from '../../src/store/migrations/migration-files.js';
+import { connectPostgres, createTestSchema } from '../support/postgres.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const TABLES = ['App', 'Feed', 'DeviceSubscription', 'Notification', 'Change'];
+
+/** `npm run migrate -- <args>`, without the caller's DATABASE_URL. */
+function runMigrate(args: string[]) {
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const result = spawnSync(join(root, 'node_modules/.bin/tsx'), ['src/cli/migrate-dev.ts', ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 
 describe('migrate command', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-migrate-'));
@@ -28,17 +41,10 @@ describe('migrate command', () => {
   copyFileSync(join(root, 'prisma/sqlite/schema.prisma'), schemaPath);
 
   function migrate(...args: string[]) {
-    const { DATABASE_URL: _ignored, ...env } = process.env;
-    const result = spawnSync(
-      join(root, 'node_modules/.bin/tsx'),
-      [
-        'src/cli/migrate-dev.ts',
-        ...args,
-        ...['--schema', schemaPath, '--migrations', migrationsDir, '--url', `file:${dbPath}`],
-      ],
-      { cwd: root, env, encoding: 'utf8' },
-    );
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    return runMigrate([
+      ...args,
+      ...['--schema', schemaPath, '--migrations', migrationsDir, '--url', `file:${dbPath}`],
+    ]);
   }
 
   function migrationNames(): string[] {
@@ -108,5 +114,34 @@ describe('migrate command', () => {
 
     expect(result.code).toBe(2);
     expect(result.stdout).toContain('ALTER TABLE "App" ADD COLUMN "iconUrl" TEXT;');
+  }, 15_000);
+});
+
+// The committed PostgreSQL schema and migrations, against a throwaway schema of the test database.
+describe('migrate command on PostgreSQL', () => {
+  it('diff --provider postgres finds the committed migrations in step with the schema', async () => {
+    const { url } = await createTestSchema();
+
+    const result = runMigrate(['diff', '--provider', 'postgres', '--url', url]);
+
+    expect(result.stderr).toContain('The schema matches the committed migrations.');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+  }, 15_000);
+
+  it('deploy applies the committed migrations to a fresh schema', async () => {
+    const { url, schema } = await createTestSchema();
+
+    const result = runMigrate(['deploy', '--url', url]);
+
+    expect(result.code).toBe(0);
+    const names = readMigrationFiles(migrationsDirectory('postgres')).map((migration) => migration.name);
+    expect(names.length).toBeGreaterThan(0);
+    for (const name of names) expect(result.stdout).toContain(`Applied ${name}`);
+    const client = await connectPostgres();
+    const { rows } = await client.query(
+      `SELECT migration_name FROM "${schema}"."_prisma_migrations" ORDER BY migration_name`,
+    );
+    expect(rows.map((row) => row.migration_name)).toEqual(names);
   }, 15_000);
 });

@@ -11,7 +11,7 @@ export interface MigrationFile {
   readonly checksum: string;
 }
 
-export type Provider = 'sqlite';
+export type Provider = 'sqlite' | 'postgres';
 
 /** The committed migrations folder of a provider, resolved from this file so any working directory works. */
 export function migrationsDirectory(provider: Provider): string {

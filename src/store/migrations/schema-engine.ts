@@ -1,10 +1,12 @@
 // Prisma's schema engine, compiled to WebAssembly, driven through a driver adapter: what `prisma migrate`
 // needs, without the native engine the Prisma 7 CLI insists on downloading (see /work/shared/PRISMA.md).
-// The SQLite rough edges of the 7.10.0 adapter are worked around here, and only here.
+// The rough edges of the 7.10.0 SQLite and PostgreSQL adapters are worked around here, and only here.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
 import {
   bindMigrationAwareSqlAdapterFactory,
   type ErrorCapturingSqlMigrationAwareDriverAdapterFactory,
@@ -21,6 +23,8 @@ import type {
   SchemaFilter,
 } from '@prisma/schema-engine-wasm';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { parsePostgresUrl, searchPathOption } from './apply-postgres-migrations.js';
 import { applySqliteMigrations } from './apply-sqlite-migrations.js';
 import { type Provider, readMigrationFiles } from './migration-files.js';
 
@@ -33,7 +37,10 @@ export type {
 };
 
 /** What the engine calls each provider, in `migration_lock.toml` and `CreateMigrationOutput.connectorType`. */
-export const connectorTypes: Record<Provider, CreateMigrationOutput['connectorType']> = { sqlite: 'sqlite' };
+export const connectorTypes: Record<Provider, CreateMigrationOutput['connectorType']> = {
+  sqlite: 'sqlite',
+  postgres: 'postgresql',
+};
 
 export const LOCKFILE_NAME = 'migration_lock.toml';
 
@@ -54,7 +61,11 @@ export interface SchemaEngineOptions {
   readonly provider: Provider;
   /** The Prisma schema to migrate to. */
   readonly schemaPath: string;
-  /** The development database (`file:` URL), or ':memory:' when only migrations and schema are compared. */
+  /**
+   * The development database: a SQLite `file:` URL, or ':memory:' when only migrations and schema are
+   * compared; a `postgres://` URL (with Prisma's `?schema=`), which is needed even to compare, the engine
+   * building the migrations' schema in a temporary database next to it.
+   */
   readonly url: string;
   readonly onLog?: ((line: string) => void) | undefined;
 }
@@ -199,8 +210,12 @@ export async function openSchemaEngine(options: SchemaEngineOptions): Promise<Mi
   };
 }
 
-/** Empties a (SQLite) database: drops its tables and views. The engine's `reset` only deletes rows there. */
+/**
+ * Empties a database. SQLite: drops its tables and views (the engine's `reset` only deletes rows there).
+ * PostgreSQL: drops the URL's schema with everything in it and creates it again, as Prisma's reset does.
+ */
 export async function resetDatabase(provider: Provider, url: string): Promise<void> {
+  if (provider === 'postgres') return resetPostgresSchema(url);
   const adapter = await adapterFactories[provider](url, []).connect();
   try {
     const objects = await adapter.queryRaw({
@@ -224,7 +239,7 @@ export async function resetDatabase(provider: Provider, url: string): Promise<vo
 const adapterFactories: Record<
   Provider,
   (url: string, connections: SqlDriverAdapter[]) => SqlMigrationAwareDriverAdapterFactory
-> = { sqlite: sqliteAdapterFactory };
+> = { sqlite: sqliteAdapterFactory, postgres: postgresAdapterFactory };
 
 /** The better-sqlite3 adapter, with its connections recorded (to close them) and scripts run whole. */
 function sqliteAdapterFactory(
@@ -276,6 +291,106 @@ function ensureSqliteMigrationsTable(url: string): void {
   } finally {
     db.close();
   }
+}
+
+function resetPostgresSchema(url: string): Promise<void> {
+  const { connectionString, schema } = parsePostgresUrl(url);
+  const name = pg.escapeIdentifier(schema);
+  return onPostgres(connectionString, (client) =>
+    client.query(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}`),
+  );
+}
+
+/**
+ * The pg adapter on pools of our own, so that everything it opens is closed (pools keep a process alive),
+ * with its PostgreSQL rough edges worked around:
+ * - its shadow database is the main one (node-postgres lets the connection string override the database
+ *   it is given), so we create and drop a temporary database ourselves;
+ * - it cannot map the `"char"` type (OID 18) of catalog columns the engine reads: reported as text;
+ * - it splits scripts on `;`, breaking any `;` inside a string or a function body, and applying a failed
+ *   script half-way: scripts run as one query instead.
+ * Every connection sets `search_path` to the URL's schema: migration scripts name tables without one.
+ */
+function postgresAdapterFactory(
+  url: string,
+  connections: SqlDriverAdapter[],
+): SqlMigrationAwareDriverAdapterFactory {
+  const { connectionString, schema } = parsePostgresUrl(url);
+  const open = async (databaseUrl: string, afterDispose?: () => Promise<void>) => {
+    const pool = new pg.Pool({ connectionString: databaseUrl, options: searchPathOption(schema) });
+    reportCharAsText(pool);
+    const adapter = await new PrismaPg(pool, { schema, disposeExternalPool: true }).connect();
+    adapter.executeScript = async (script) => {
+      // Without arguments, node-postgres sends the text as a simple query: several statements are allowed,
+      // and run in one implicit transaction. The adapter still turns errors into Prisma's.
+      await adapter.executeRaw({ sql: script, args: [], argTypes: [] });
+    };
+    const dispose = adapter.dispose.bind(adapter);
+    let disposed: Promise<void> | undefined;
+    // The engine never disposes what it opened, so `close` does; once only (`pool.end()` twice throws).
+    adapter.dispose = () => {
+      disposed ??= dispose().then(afterDispose);
+      return disposed;
+    };
+    connections.push(adapter);
+    return adapter;
+  };
+  const factory = new PrismaPg(connectionString, { schema });
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => open(connectionString),
+    async connectToShadowDb() {
+      const database = `tidings_shadow_${randomUUID().replaceAll('-', '')}`;
+      await onPostgres(connectionString, (client) => client.query(`CREATE DATABASE "${database}"`));
+      const shadowUrl = new URL(connectionString);
+      shadowUrl.pathname = `/${database}`;
+      const adapter = await open(shadowUrl.toString(), () =>
+        onPostgres(connectionString, (client) => client.query(`DROP DATABASE IF EXISTS "${database}"`)),
+      );
+      if (schema !== 'public') {
+        await adapter.executeRaw({
+          sql: `CREATE SCHEMA ${pg.escapeIdentifier(schema)}`,
+          args: [],
+          argTypes: [],
+        });
+      }
+      return adapter;
+    },
+  };
+}
+
+/** Runs `work` on a connection of its own to the database of `connectionString`. */
+async function onPostgres(
+  connectionString: string,
+  work: (client: pg.Client) => Promise<unknown>,
+): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const CHAR_OID = 18;
+const TEXT_OID = 25;
+
+/**
+ * The engine reads catalog columns of type `"char"` (e.g. `pg_class.relkind`), which the adapter refuses
+ * ("unsupported native data type"). node-postgres already parses them as strings: only the column's type
+ * needs to say text. The adapter queries through `pool.query` (promise form), so that is where to do it.
+ */
+function reportCharAsText(pool: pg.Pool): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<pg.QueryResult | pg.QueryResult[]>;
+  pool.query = (async (...args: unknown[]) => {
+    const result = await query(...args);
+    for (const part of Array.isArray(result) ? result : [result]) {
+      for (const field of part?.fields ?? []) if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+    }
+    return result;
+  }) as typeof pool.query;
 }
 
 /** Runs an engine command, turning its errors into `SchemaEngineError`s a person can read. */

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { errorFields } from '../logger.js';
+import type { Change } from '../store/types.js';
+import type { ChangeListener, Fanout } from './fanout.js';
+import { createMemoryFanout } from './memory-fanout.js';
+
+export interface RedisFanoutOptions {
+  readonly url: string;
+  /** Prefix of every channel, so several deployments (or tests) can share one Redis. */
+  readonly prefix: string;
+  readonly logger: Logger;
+}
+
+/** What goes over Redis: the change, and which process sent it (so it never comes back to it). */
+interface Envelope {
+  readonly origin: string;
+  readonly change: Change;
+}
+
+// The Date fields of a Change, revived from their JSON strings.
+const DATE_FIELDS = new Set([
+  'expirationDateTime',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'snoozedUntil',
+]);
+const reviveDates = (key: string, value: unknown) =>
+  DATE_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value;
+
+/**
+ * Fan-out across processes: each process delivers its own changes in memory at once and publishes them
+ * on the feed's Redis channel; every other process with live feeds of that user delivers them too.
+ * A process subscribes only to the channels of feeds it has live feeds of.
+ *
+ * Redis is only a wake-up. While it is unreachable, publishes are dropped (the mutation has committed
+ * and answered); when the subscriber connection is back, every local feed is told to read the store,
+ * so what was missed arrives without waiting for the next change. Origins are tagged, so a process
+ * never handles its own message twice.
+ */
+export function createRedisFanout(options: RedisFanoutOptions): Fanout {
+  const origin = randomUUID();
+  const channelOf = (feedId: string) => `${options.prefix}feed:${feedId}`;
+  const local = createMemoryFanout((error) =>
+    options.logger.error('fan-out listener failed', errorFields(error)),
+  );
+  const listening = new Map<string, number>(); // feed id → local listener count
+  // Publishes fail fast while Redis is down (no offline queue): a late wake-up is worth nothing.
+  const publisher = new Redis(options.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  });
+  const subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
+  let everConnected = false;
+
+  for (const [name, connection] of [
+    ['publisher', publisher],
+    ['subscriber', subscriber],
+  ] as const) {
+    connection.on('error', (error: Error) => options.logger.error(`redis ${name} error`, errorFields(error)));
+  }
+  subscriber.on('ready', () => {
+    if (everConnected) {
+      // Back after an outage: ioredis resubscribes by itself; wake every local feed to catch up.
+      options.logger.info('redis subscriber reconnected');
+      for (const feedId of listening.keys()) local.publishSignal(feedId);
+    }
+    everConnected = true;
+  });
+  subscriber.on('message', (channel: string, message: string) => {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(message, reviveDates) as Envelope;
+    } catch (error) {
+      options.logger.error('unreadable fan-out message', { channel, ...errorFields(error) });
+      return;
+    }
+    if (envelope.origin !== origin) local.publish(envelope.change);
+  });
+
+  return {
+    publish(change) {
+      local.publish(change);
+      const envelope: Envelope = { origin, change };
+      publisher.publish(channelOf(change.feedId), JSON.stringify(envelope)).catch((error: unknown) => {
+        options.logger.error('fan-out publish failed; remote feeds catch up later', errorFields(error));
+      });
+    },
+    subscribe(feedId, listener: ChangeListener) {
+      const unsubscribe = local.subscribe(feedId, listener);
+      const count = (listening.get(feedId) ?? 0) + 1;
+      listening.set(feedId, count);
+      if (count === 1) {
+        subscriber.subscribe(channelOf(feedId)).catch((error: unknown) => {
+          options.logger.error('redis subscribe failed', errorFields(error));
+        });
+      }
+      return () => {
+        unsubscribe();
+        const left = (listening.get(feedId) ?? 1) - 1;
+        if (left > 0) {
+          listening.set(feedId, left);
+          return;
+        }
+        listening.delete(feedId);
+        subscriber.unsubscribe(channelOf(feedId)).catch(() => {});
+      };
+    },
+    async ping() {
+      if (publisher.status !== 'ready' || subscriber.status !== 'ready') {
+        throw new Error(`redis not ready (publisher ${publisher.status}, subscriber ${subscriber.status})`);
+      }
+      await publisher.ping();
+    },
+    async close() {
+      await local.close();
+      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+      publisher.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}
