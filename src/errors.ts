@@ -75,7 +75,9 @@ export function formatError(error: unknown, log: ErrorLogger, knownCode?: unknow
   if (root instanceof GatewayError) {
     return { message: root.message, ...where, extensions: { ...root.extensions } };
   }
-  if (root instanceof GraphQLError) {
+  // A GraphQL error raised while executing (it has a path: e.g. a value the schema cannot represent)
+  // is about the server's data, not the request: masked like any other unexpected error.
+  if (root instanceof GraphQLError && located?.path === undefined && root.path === undefined) {
     // GraphQL's own errors (syntax, validation, variable coercion): their messages describe the
     // request, not the server. The outermost message says where (e.g. which variable field). Keep only
     // their code: the one met on the way or given by Apollo, or the one Apollo would give, so HTTP and

@@ -161,6 +161,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     log: logUnexpected,
     maxPayloadBytes: config.limits.maxBodyBytes,
     connectionInitWaitTimeoutMs: 10_000,
+    production: config.mode === 'production',
   });
 
   await new Promise<void>((resolve, reject) => {

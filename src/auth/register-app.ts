@@ -25,9 +25,6 @@ export async function registerApp(
       },
     );
   }
-  if ((await store.listApps()).some((app) => app.targetHostName === host)) {
-    throw new GatewayError(ErrorCode.Conflict, `An app with host name ${host} is already registered.`);
-  }
   const clientSecret = newClientSecret();
   const app = await store.createApp({
     id: newClientId(),

@@ -1,8 +1,8 @@
 import type { Store } from '../store/types.js';
 
 export interface DeliveryRecorder {
-  /** Notes that a device was sent every change up to `offset`. In memory only: no store query here. */
-  delivered(deviceSubscriptionId: string, offset: number): void;
+  /** Notes that a device was sent every change in (from, to]. In memory only: no store query here. */
+  delivered(deviceSubscriptionId: string, from: number, to: number): void;
   /** Writes what was noted since the last flush, in one transaction for all devices. */
   flush(): Promise<void>;
   /** Flushes one last time and stops the timer. */
@@ -19,7 +19,8 @@ export function createDeliveryRecorder(
   store: Store,
   options: { intervalMs: number; now: () => Date; onError: (error: unknown) => void },
 ): DeliveryRecorder {
-  let pending = new Map<string, number>();
+  // Per device and stretch start, the newest offset sent.
+  let pending = new Map<string, { deviceSubscriptionId: string; fromOffset: number; offset: number }>();
   let flushing: Promise<void> = Promise.resolve();
 
   const flush = (): Promise<void> => {
@@ -30,7 +31,7 @@ export function createDeliveryRecorder(
       const at = options.now();
       try {
         await store.recordDeliveryMarks(
-          [...batch].map(([deviceSubscriptionId, offset]) => ({ deviceSubscriptionId, offset, at })),
+          [...batch.values()].map((mark) => ({ ...mark, at })),
           'DELIVERED',
         );
       } catch (error) {
@@ -43,8 +44,11 @@ export function createDeliveryRecorder(
   timer.unref();
 
   return {
-    delivered(deviceSubscriptionId, offset) {
-      if ((pending.get(deviceSubscriptionId) ?? 0) < offset) pending.set(deviceSubscriptionId, offset);
+    delivered(deviceSubscriptionId, fromOffset, offset) {
+      const key = `${deviceSubscriptionId} ${fromOffset}`;
+      const mark = pending.get(key);
+      if (mark) mark.offset = Math.max(mark.offset, offset);
+      else pending.set(key, { deviceSubscriptionId, fromOffset, offset });
     },
     flush,
     async close() {

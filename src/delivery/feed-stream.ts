@@ -1,4 +1,5 @@
 import type { Fanout } from '../fanout/fanout.js';
+import { reachesPlatform } from '../store/targeting.js';
 import type { Change, FeedPosition, Platform, Store } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
 
@@ -15,8 +16,11 @@ export interface FeedStreamOptions {
   readonly platform: Platform;
   /** Resume after this position; null starts at the feed's head (live changes only). */
   readonly after: FeedPosition | null;
-  /** Told the offset of every change this device was sent (delivery tracking, kept in memory). */
-  readonly onDelivered?: (offset: number) => void;
+  /**
+   * Told, after each change sent, that this device has been sent every change in (from, to]: the
+   * stretch this feed has covered without a break (delivery tracking, kept in memory).
+   */
+  readonly onDelivered?: (from: number, to: number) => void;
   /** Live changes waiting to be sent past which the feed gives up on this device. */
   readonly maxPending: number;
   /** Called once when the bound is passed; the stream has stopped listening by then. */
@@ -39,7 +43,10 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
   // Live changes, and `null` for "read the store": the fan-out may have dropped wake-ups.
   const live = createAsyncQueue<Change | null>();
   // A function declaration, hoisted: the listener below may need it before the stream exists.
+  let stopped = false;
   function stop() {
+    if (stopped) return;
+    stopped = true;
     unsubscribe();
     live.close();
   }
@@ -50,14 +57,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       options.onOverflow();
     }
   });
-  // A fallback goes to the platforms its policy names; every other change to the targeted platforms.
-  const visible = (change: Change) => {
-    const targets =
-      change.kind === 'FALLBACK'
-        ? (change.notification.fallbackPolicy?.platformTypes ?? [])
-        : change.notification.platformTypes;
-    return (targets.length === 0 && change.kind !== 'FALLBACK') || targets.includes(platform);
-  };
+  const visible = (change: Change) => reachesPlatform(change, platform);
+  // Where the unbroken stretch of changes this feed has sent begins (moves on a resync).
+  let coveredFrom = 0;
 
   async function* run(): AsyncGenerator<FeedEvent, void> {
     const head = await store.feedHead(feedId);
@@ -70,10 +72,23 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
         yield { type: 'resync', position: head };
       }
     }
-    /** Everything in the store after `position`, up to `until` (inclusive). */
+    coveredFrom = position;
+    /**
+     * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
+     * that does not start right after `position` means the log was purged under the read (the sweeper
+     * runs concurrently): the device cannot be caught up change by change any more, so it resyncs.
+     */
     async function* readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
       while (position < until) {
         const page = await store.readChanges(feedId, position, Math.min(PAGE_SIZE, until - position));
+        const first = page[0];
+        if (first && first.offset !== position + 1) {
+          const now = await store.feedHead(feedId);
+          position = now.offset;
+          coveredFrom = position;
+          yield { type: 'resync', position: now };
+          return;
+        }
         for (const change of page) {
           position = change.offset;
           if (visible(change)) yield { type: 'change', change };
@@ -91,6 +106,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       }
       if (change.offset <= position) continue; // already replayed
       if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
+      if (change.offset <= position) continue; // a resync during the repair moved past it
       position = change.offset;
       if (visible(change)) yield { type: 'change', change };
     }
@@ -100,7 +116,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     try {
       for await (const event of run()) {
         yield event;
-        if (event.type === 'change') options.onDelivered?.(event.change.offset);
+        if (event.type === 'change') options.onDelivered?.(coveredFrom, event.change.offset);
       }
     } finally {
       stop();

@@ -1,13 +1,32 @@
 import type { Server as HttpServer } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, NoSchemaIntrospectionCustomRule, specifiedRules, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { type ErrorLogger, formatError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { FeedCloseCode } from './close-codes.js';
 import type { FeedEvent } from './feed-stream.js';
 import { createSharedSubscribe } from './shared-execution.js';
+
+// setTimeout's longest delay (about 24.8 days); a token that lives longer is checked again then.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the socket with 4403 when its token expires: the client reconnects with a fresh one. */
+function closeWhenExpired(socket: WebSocket, expiresAt: Date): void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAt.getTime() - Date.now();
+    if (left <= 0) {
+      socket.close(FeedCloseCode.Forbidden, 'Token expired');
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.once('close', () => clearTimeout(timer));
+}
 
 const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>
   typeof event === 'object' && event !== null && (event as FeedEvent).type === 'change';
@@ -22,6 +41,8 @@ export interface WebSocketServerOptions {
   /** Largest incoming message in bytes. */
   readonly maxPayloadBytes: number;
   readonly connectionInitWaitTimeoutMs: number;
+  /** Production: no introspection, no error detail from graphql-ws itself. */
+  readonly production: boolean;
 }
 
 // A type, not an interface: graphql-ws wants an index-signature-compatible record.
@@ -42,16 +63,27 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
   const graphqlWs = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema: options.schema,
+      isProd: options.production,
+      // Apollo's `introspection: false` does not reach graphql-ws: apply the same rule here.
+      ...(options.production
+        ? {
+            validate: (schema, document) =>
+              validate(schema, document, [...specifiedRules, NoSchemaIntrospectionCustomRule]),
+          }
+        : {}),
       // Live changes are the same object for every device of a feed: execute each once per selection.
       subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
       async onConnect(ctx) {
+        let principal: Principal;
         try {
-          ctx.extra.principal = await options.authenticate(ctx.connectionParams?.authorization);
-          return true;
+          principal = await options.authenticate(ctx.connectionParams?.authorization);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        ctx.extra.principal = principal;
+        closeWhenExpired(ctx.extra.socket, principal.expiresAt);
+        return true;
       },
       context(ctx): GatewayContext {
         const principal = ctx.extra.principal;
@@ -79,10 +111,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
 
   return {
     /** Closes every socket with 1001 so clients reconnect elsewhere, then stops the server. */
-    async close(): Promise<void> {
-      for (const socket of wss.clients) socket.close(FeedCloseCode.GoingAway, 'Server shutting down');
-      await graphqlWs.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-    },
+    /** Closes every socket with 1001 (going away) so clients reconnect elsewhere, then stops. */
+    close: async (): Promise<void> => graphqlWs.dispose(),
   };
 }

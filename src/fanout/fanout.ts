@@ -14,7 +14,7 @@ export type ChangeListener = (change: Change | null) => void;
 export interface Fanout {
   /** Called after the change has committed. Never throws; a listener's failure is its own. */
   publish(change: Change): void;
-  /** Returns the function that unsubscribes. */
+  /** Returns the function that unsubscribes; calling it again does nothing. */
   subscribe(feedId: string, listener: ChangeListener): () => void;
   /** Resolves when the transport can carry wake-ups (readiness); rejects otherwise. */
   ping(): Promise<void>;

@@ -97,7 +97,10 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
           options.logger.error('redis subscribe failed', errorFields(error));
         });
       }
+      let done = false;
       return () => {
+        if (done) return;
+        done = true;
         unsubscribe();
         const left = (listening.get(feedId) ?? 1) - 1;
         if (left > 0) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../errors.js';
+import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import {
   contentColumns,
@@ -9,6 +9,7 @@ import {
   toDeviceSubscription,
   toNotification,
 } from './records.js';
+import { isTargeted } from './targeting.js';
 import type {
   Change,
   ChangeKind,
@@ -131,7 +132,17 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
   }
 
   return {
-    createApp: (app) => write((tx) => tx.app.create({ data: app, omit: { secretHash: true } })),
+    createApp: (app) =>
+      write((tx) => tx.app.create({ data: app, omit: { secretHash: true } })).catch((error: unknown) => {
+        // The unique index on the host name decides races that a check before the insert would miss.
+        if ((error as { code?: unknown }).code === 'P2002') {
+          throw new GatewayError(
+            ErrorCode.Conflict,
+            `An app with host name ${app.targetHostName} is already registered.`,
+          );
+        }
+        throw error;
+      }),
     findApp: (id) => reader.app.findUnique({ where: { id } }),
     listApps: () => reader.app.findMany({ orderBy: { createdAt: 'asc' }, omit: { secretHash: true } }),
 
@@ -302,23 +313,24 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
         include: { feed: true },
         orderBy: { createdDateTime: 'asc' },
       });
-      // When each device first had a mark at or past the notification's position.
+      // When each device first had a mark whose stretch covers the notification's position.
       const firsts = await reader.deliveryMark.groupBy({
         by: ['deviceSubscriptionId', 'kind'],
         where: {
           deviceSubscriptionId: { in: devices.map((d) => d.id) },
+          fromOffset: { lt: notification.feedPosition },
           offset: { gte: notification.feedPosition },
         },
         _min: { at: true },
       });
       const first = (id: string, kind: DeliveryMarkKind) =>
         firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
-      const targets = notification.platformTypes;
       return devices.map((device) => {
         // A device its target policy leaves out never gets it, whatever position its feed reaches.
-        const targeted = targets.length === 0 || targets.includes(device.platform as Platform);
+        const targeted = isTargeted(notification, device.platform as Platform);
         return {
           deviceSubscription: toDeviceSubscription(device),
+          targeted,
           deliveredDateTime: targeted
             ? (first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'))
             : null,

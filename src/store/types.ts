@@ -129,6 +129,8 @@ export interface NotificationMatch {
 /** A device's delivery of one notification, for the app. */
 export interface DeviceDelivery {
   readonly deviceSubscription: DeviceSubscription;
+  /** Whether the notification's target policy includes the device's platform. */
+  readonly targeted: boolean;
   readonly deliveredDateTime: Date | null;
   readonly acknowledgedDateTime: Date | null;
 }
@@ -201,9 +203,9 @@ export interface Store {
   /** Changes after `afterOffset`, oldest first, at most `limit`. */
   readChanges(feedId: string, afterOffset: number, limit: number): Promise<Change[]>;
 
-  /** Records that devices had (received or acknowledged) every change up to an offset. */
+  /** Records that devices had (received or acknowledged) every change in (fromOffset, offset]. */
   recordDeliveryMarks(
-    marks: ReadonlyArray<{ deviceSubscriptionId: string; offset: number; at: Date }>,
+    marks: ReadonlyArray<{ deviceSubscriptionId: string; fromOffset: number; offset: number; at: Date }>,
     kind: DeliveryMarkKind,
   ): Promise<void>;
   /** Each live device of the notification's feed, with when it received and acknowledged it. */

@@ -77,9 +77,9 @@ describe('bearer tokens over HTTP and WebSocket', () => {
   });
 
   it('acknowledges a WebSocket with a valid token', async () => {
+    const token = await t.userToken('alice', app.app);
     const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');
     onCleanup(() => socket.terminate());
-    const token = await t.userToken('alice', app.app);
     const first = await new Promise<string>((resolve, reject) => {
       socket.on('open', () =>
         socket.send(

@@ -17,9 +17,7 @@ export const deliveryResolvers = {
           deviceSubscriptionId: delivery.deviceSubscription.id,
           platform: delivery.deviceSubscription.platform,
           deviceLabel: delivery.deviceSubscription.deviceLabel,
-          targeted:
-            notification.platformTypes.length === 0 ||
-            notification.platformTypes.includes(delivery.deviceSubscription.platform),
+          targeted: delivery.targeted,
           deliveredDateTime: delivery.deliveredDateTime,
           acknowledgedDateTime: delivery.acknowledgedDateTime,
         })),
@@ -45,7 +43,8 @@ export const deliveryResolvers = {
         throw badInput('upTo', 'upTo is not a cursor of this feed.');
       }
       await store.recordDeliveryMarks(
-        [{ deviceSubscriptionId: device.id, offset: position.offset, at: now() }],
+        // An acknowledgement covers the whole feed up to the cursor.
+        [{ deviceSubscriptionId: device.id, fromOffset: 0, offset: position.offset, at: now() }],
         'ACKNOWLEDGED',
       );
       return { deviceSubscriptionId: device.id, cursor: encodeCursor(position) };

@@ -1,6 +1,7 @@
 import { FeedCloseCode } from '../../delivery/close-codes.js';
 import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
 import { type FeedEvent, openFeedStream } from '../../delivery/feed-stream.js';
+import { UnreachableCaseError } from '../../errors.js';
 import type { GatewayContext } from '../context.js';
 import { ownDeviceSubscription } from './device-subscriptions.js';
 
@@ -26,7 +27,7 @@ export const notificationChangeResolvers = {
           feedId: device.feedId,
           platform: device.platform,
           after,
-          onDelivered: (offset) => deliveries.delivered(device.id, offset),
+          onDelivered: (from, to) => deliveries.delivered(device.id, from, to),
           maxPending: context.services.config.limits.maxPendingChanges,
           onOverflow: () => {
             context.services.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
@@ -44,6 +45,8 @@ export const notificationChangeResolvers = {
             };
           case 'resync':
             return { kind: 'RESYNC', cursor: encodeCursor(event.position), notification: null };
+          default:
+            throw new UnreachableCaseError(event);
         }
       },
     },

@@ -169,7 +169,11 @@ export const notificationEditResolvers = {
           at,
         ),
       );
-      return { notification: change?.notification ?? target };
+      if (change) return { notification: change.notification };
+      // Nothing changed: either a no-op (the notification as it is) or deleted meanwhile (gone).
+      const current = await context.services.store.findNotification(target.feedId, target.id);
+      if (!current || current.status === 'DELETED') throw notFound('Notification');
+      return { notification: current };
     },
     async markAllRead(_: unknown, __: unknown, context: GatewayContext) {
       const user = requireUser(context);

@@ -40,6 +40,7 @@ CREATE TABLE "DeliveryMark" (
     "id" SERIAL NOT NULL,
     "deviceSubscriptionId" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
+    "fromOffset" INTEGER NOT NULL,
     "offset" INTEGER NOT NULL,
     "at" TIMESTAMP(3) NOT NULL,
 

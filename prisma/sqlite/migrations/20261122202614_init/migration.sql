@@ -36,6 +36,7 @@ CREATE TABLE "DeliveryMark" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "deviceSubscriptionId" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
+    "fromOffset" INTEGER NOT NULL,
     "offset" INTEGER NOT NULL,
     "at" DATETIME NOT NULL,
     CONSTRAINT "DeliveryMark_deviceSubscriptionId_fkey" FOREIGN KEY ("deviceSubscriptionId") REFERENCES "DeviceSubscription" ("id") ON DELETE CASCADE ON UPDATE CASCADE
