@@ -185,6 +185,22 @@ describe('acknowledgements and per-device delivery', () => {
     });
   });
 
+  it('does not count a device whose feed started after the notification as having it', async () => {
+    // The tablet (IOS, targeted) connects with no cursor: its feed starts at the head, after invoice-7.
+    const tablet = await alice.open('tablet', null);
+    let next = '';
+    // No acknowledgement tells when the feed is live: post until the tablet receives one.
+    await eventually(async () => {
+      next = await alice.post(tokens.appX);
+      expect((await tablet.next(200)).notification?.id).toBe(next);
+    });
+    await eventually(async () => {
+      await t.gateway.services.deliveries.flush();
+      expect((await delivery({ id: next })).devices.tablet?.deliveredDateTime).not.toBeNull();
+    });
+    expect((await delivery()).devices.tablet).toMatchObject({ targeted: true, deliveredDateTime: null });
+  });
+
   it('refuses bad acknowledgements and changes nothing', async () => {
     const store = t.gateway.services.store;
     const notification = await store.findNotificationById(notificationId);

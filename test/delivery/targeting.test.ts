@@ -134,3 +134,43 @@ describe('live delivery by target policy', () => {
     ).toEqual(['after-1', 'after-2']);
   });
 });
+
+describe('re-targeting and later changes', () => {
+  it('tells a device about a notification it holds even after the app re-targets it away', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('retarget.example.com');
+    const appToken = await app.token();
+    const user = await t.userToken('carol', app.app);
+    const web = await createDevice(t.url, user, 'WEB');
+    const feed = openFeed(t.wsUrl, user, { subscriptionId: web, after: await feedCursor(t.url, user) });
+    const post = (targetPolicy: Record<string, unknown>) =>
+      postNotification(
+        t.url,
+        appToken,
+        notificationInput(web, 'retarget.example.com', { appNotificationId: 'x', targetPolicy }),
+      );
+    await post({ platformTypes: [] });
+    expect(await feed.next()).toMatchObject({ kind: 'CREATED', notification: { appNotificationId: 'x' } });
+    // Re-posted for iOS only: the web device must learn that it no longer targets it.
+    await post({ platformTypes: ['IOS'] });
+    expect(await feed.next()).toMatchObject({
+      kind: 'REPLACED',
+      notification: { appNotificationId: 'x', targetPolicy: { platformTypes: ['IOS'] } },
+    });
+    // A new notification for iOS only is still not sent to the web device.
+    await postNotification(
+      t.url,
+      appToken,
+      notificationInput(web, 'retarget.example.com', {
+        appNotificationId: 'ios-only',
+        targetPolicy: { platformTypes: ['IOS'] },
+      }),
+    );
+    await postNotification(
+      t.url,
+      appToken,
+      notificationInput(web, 'retarget.example.com', { appNotificationId: 'end' }),
+    );
+    expect((await feed.next()).notification?.appNotificationId).toBe('end');
+  });
+});
