@@ -3,6 +3,15 @@ import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
 
+// Tests of one provider's tooling, or of the CLI on the embedded defaults: they run once, not per store.
+const runOnce = [
+  'test/store/migrate-command.test.ts',
+  'test/store/postgres-migrations.test.ts',
+  'test/store/schemas-in-sync.test.ts',
+  'test/cli/**',
+  'test/delivery/work-once.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // graphql 16 ships CommonJS (main) and ESM (module). Node, and so Apollo Server and graphql-ws, load
@@ -11,11 +20,24 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Each file starts its own gateways on port 0 with its own data directory, so files run in parallel.
+    // Each file starts its own gateways on port 0 with its own data directory (and on PostgreSQL its
+    // own schema and Redis prefix), so files run in parallel.
     pool: 'forks',
+    // The same suites on both stores: SQLite + in-memory fan-out, and PostgreSQL + Redis.
+    projects: [
+      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'postgres+redis',
+          include: ['test/**/*.test.ts'],
+          exclude: runOnce,
+          env: { TIDINGS_TEST_STORE: 'postgres' },
+        },
+      },
+    ],
   },
 });

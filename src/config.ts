@@ -11,8 +11,14 @@ export interface Config {
   readonly port: number;
   /** Where the embedded defaults keep their files: the SQLite database and the signing key. */
   readonly dataDir: string;
-  /** `file:` URL of the SQLite database. */
+  /** `file:…` (SQLite, the default, under the data directory) or `postgres://…[?schema=name]`. */
   readonly databaseUrl: string;
+  /** Which store the URL selects. */
+  readonly databaseProvider: 'sqlite' | 'postgres';
+  /** Redis for the fan-out across processes; null: in memory (one process). */
+  readonly redisUrl: string | null;
+  /** Prefix of the Redis channels, so deployments can share a Redis. */
+  readonly redisPrefix: string;
   /** FULL (default) survives power loss; NORMAL survives a process crash and commits faster. */
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly auth: {
@@ -63,10 +69,18 @@ export function loadConfig(
   );
   const dataDir = absolute(overrides.dataDir ?? env.TIDINGS_DATA_DIR ?? './data');
   const databaseUrl = env.DATABASE_URL ?? `file:${resolve(dataDir, 'tidings.db')}`;
-  if (!databaseUrl.startsWith('file:')) {
-    throw new ConfigError(
-      `DATABASE_URL must be a file: URL for SQLite (got ${JSON.stringify(databaseUrl)}).`,
-    );
+  const databaseProvider = databaseUrl.startsWith('file:')
+    ? 'sqlite'
+    : /^postgres(ql)?:\/\//.test(databaseUrl)
+      ? 'postgres'
+      : undefined;
+  if (!databaseProvider) {
+    // Not the URL itself: it may hold a password.
+    throw new ConfigError('DATABASE_URL must be file:… (SQLite) or postgres://… (PostgreSQL).');
+  }
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be redis://… or rediss://….');
   }
   return Object.freeze({
     mode,
@@ -74,6 +88,9 @@ export function loadConfig(
     port: overrides.port ?? integer('PORT', env.PORT, 4000, 0, 65535),
     dataDir,
     databaseUrl,
+    databaseProvider,
+    redisUrl,
+    redisPrefix: env.TIDINGS_REDIS_PREFIX ?? 'tidings:',
     sqliteSynchronous: oneOf('TIDINGS_SQLITE_SYNCHRONOUS', env.TIDINGS_SQLITE_SYNCHRONOUS ?? 'FULL', [
       'FULL',
       'NORMAL',

@@ -12,6 +12,7 @@ import { createWebSocketServer } from './delivery/websocket-server.js';
 import { formatError } from './errors.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
+import { createRedisFanout } from './fanout/redis-fanout.js';
 import type { GatewayContext, Services } from './graphql/context.js';
 import { createSchema } from './graphql/schema.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
@@ -19,6 +20,7 @@ import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
 import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
+import { createPostgresStore } from './store/postgres-store.js';
 import { createSqliteStore } from './store/sqlite-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -55,17 +57,25 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
-  const store = await createSqliteStore({
-    databaseUrl: config.databaseUrl,
-    synchronous: config.sqliteSynchronous,
-    ...(options.onStoreQuery ? { onQuery: options.onStoreQuery } : {}),
-  });
+  const onQuery = options.onStoreQuery ? { onQuery: options.onStoreQuery } : {};
+  const store =
+    config.databaseProvider === 'postgres'
+      ? await createPostgresStore({ databaseUrl: config.databaseUrl, ...onQuery })
+      : await createSqliteStore({
+          databaseUrl: config.databaseUrl,
+          synchronous: config.sqliteSynchronous,
+          ...onQuery,
+        });
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  const fanout = options.fanout ?? createMemoryFanout(logUnexpected);
+  const fanout =
+    options.fanout ??
+    (config.redisUrl
+      ? createRedisFanout({ url: config.redisUrl, prefix: config.redisPrefix, logger })
+      : createMemoryFanout(logUnexpected));
   const now = options.now ?? (() => new Date());
   const deliveries = createDeliveryRecorder(store, {
     intervalMs: config.retention.deliveryFlushMs,
@@ -126,11 +136,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         sendJson(response, 200, issuer.jwks, { 'cache-control': 'public, max-age=300' }),
       'GET /healthz': (_, response) => sendJson(response, 200, { status: 'ok' }),
       'GET /readyz': async (_, response) => {
-        const ready = await store.ping().then(
-          () => true,
-          () => false,
-        );
-        sendJson(response, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', store: ready });
+        const reachable = (check: Promise<void>) =>
+          check.then(
+            () => true,
+            () => false,
+          );
+        // Each check bounded: a store that hangs must answer "not ready", not hang the probe.
+        const [storeOk, fanoutOk] = await Promise.all([
+          reachable(withTimeout(store.ping(), 2000)),
+          reachable(withTimeout(fanout.ping(), 2000)),
+        ]);
+        const ready = storeOk && fanoutOk;
+        sendJson(response, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'unavailable',
+          store: storeOk,
+          fanout: fanoutOk,
+        });
       },
     };
   const httpServer = createServer((request, response) => {
@@ -180,11 +201,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     sweepOnce: () => sweeper.sweepOnce(),
     close() {
       closing ??= (async () => {
+        // Stop accepting; requests in flight (a mutation committing) finish and are answered.
         const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
-        await apollo.stop();
+        // Sockets get 1001 and reconnect elsewhere with their cursors.
         await webSockets.close();
         await httpClosed;
+        await apollo.stop();
         await sweeper.close();
         await deliveries.close();
         await fanout.close();
@@ -193,4 +216,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       return closing;
     },
   };
+}
+
+/** Rejects if `promise` has not settled within `ms`. */
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

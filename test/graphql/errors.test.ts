@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice } from '../support/operations.js';
+import { storeSql } from '../support/store-sql.js';
 
 describe('error model', () => {
   it('masks an unexpected failure as INTERNAL_SERVER_ERROR with no internal detail', async () => {
@@ -9,11 +10,8 @@ describe('error model', () => {
     const app = await t.registerApp('errors.example.com');
     const token = await t.userToken('alice', app.app);
     await createDevice(t.url, token, 'WEB');
-    // A real fault under the running gateway: another process drops a table it needs.
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(`${t.dataDir}/tidings.db`);
-    db.exec('PRAGMA foreign_keys = OFF; DROP TABLE "DeviceSubscription"; DROP TABLE "App";');
-    db.close();
+    // A real fault under the running gateway: another process renames a table it needs away.
+    await storeSql(t, 'ALTER TABLE "DeviceSubscription" RENAME TO "Gone"');
     const response = await graphql(t.url, '{ deviceSubscriptions { id } }', {}, token);
     expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(response.errors?.[0]?.message).toBe('Unexpected error.');

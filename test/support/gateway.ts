@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,37 @@ import { createGateway, type Gateway, type GatewayOptions } from '../../src/gate
 import { createJsonLogger, silentLogger } from '../../src/logger.js';
 import type { App } from '../../src/store/types.js';
 import { onCleanup } from './cleanup.js';
+import { createTestSchema } from './postgres.js';
+
+/**
+ * Which store and fan-out the suite runs on: `TIDINGS_TEST_STORE=postgres` runs every gateway on
+ * PostgreSQL (a schema of its own) with the Redis fan-out (a channel prefix of its own).
+ */
+export const testStore: 'sqlite' | 'postgres' =
+  process.env.TIDINGS_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The Redis the tests use: `TIDINGS_TEST_REDIS_URL`, else the one every project machine runs. */
+export const testRedisUrl = (): string => process.env.TIDINGS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// A data directory stands for a whole installation: on PostgreSQL, its schema and Redis prefix, so a
+// gateway restarted "on the same data directory" finds the same store.
+const installations = new Map<string, Env>();
+
+/** The environment that puts a gateway of `dataDir` on the suite's store and fan-out. */
+export async function storeEnv(dataDir: string): Promise<Env> {
+  if (testStore === 'sqlite') return {};
+  let env = installations.get(dataDir);
+  if (!env) {
+    const { url } = await createTestSchema();
+    env = {
+      DATABASE_URL: url,
+      REDIS_URL: testRedisUrl(),
+      TIDINGS_REDIS_PREFIX: `tidings-test-${randomUUID()}:`,
+    };
+    installations.set(dataDir, env);
+  }
+  return env;
+}
 
 /** A temporary data directory, removed when the test file ends. */
 export function temporaryDataDir(): string {
@@ -43,7 +75,10 @@ export async function startGateway(
   > = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? temporaryDataDir();
-  const config = loadConfig(options.env ?? {}, { port: 0, host: '127.0.0.1', dataDir });
+  const config = loadConfig(
+    { ...(await storeEnv(dataDir)), ...options.env },
+    { port: 0, host: '127.0.0.1', dataDir },
+  );
   // TIDINGS_TEST_LOG=1 shows the gateway's log (e.g. the cause of a masked INTERNAL_SERVER_ERROR).
   const logger = options.logger ?? (process.env.TIDINGS_TEST_LOG ? createJsonLogger() : silentLogger);
   const { dataDir: _, env: __, ...gatewayOptions } = options;
