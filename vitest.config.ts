@@ -10,6 +10,7 @@ const runOnce = [
   'test/store/schemas-in-sync.test.ts',
   'test/cli/**',
   'test/delivery/work-once.test.ts',
+  'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
 ];
 
 export default defineConfig({

@@ -8,6 +8,8 @@ export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
+  /** The store is unreachable for now: nothing was done; retry later. */
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -20,6 +22,7 @@ const httpStatusOf: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };
 

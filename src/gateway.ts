@@ -20,8 +20,7 @@ import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
 import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
-import { createPostgresStore } from './store/postgres-store.js';
-import { createSqliteStore } from './store/sqlite-store.js';
+import { createStore } from './store/create-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -57,15 +56,7 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
-  const onQuery = options.onStoreQuery ? { onQuery: options.onStoreQuery } : {};
-  const store =
-    config.databaseProvider === 'postgres'
-      ? await createPostgresStore({ databaseUrl: config.databaseUrl, ...onQuery })
-      : await createSqliteStore({
-          databaseUrl: config.databaseUrl,
-          synchronous: config.sqliteSynchronous,
-          ...onQuery,
-        });
+  const store = await createStore(config, options.onStoreQuery);
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,

@@ -1,7 +1,7 @@
 import { registerApp } from '../auth/register-app.js';
 import { loadConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
-import { createSqliteStore } from '../store/sqlite-store.js';
+import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/types.js';
 import { type CliContext, UsageError } from './cli-context.js';
 
@@ -17,10 +17,7 @@ export async function withStore<T>(
   work: (store: Store) => Promise<T>,
 ) {
   const config = loadConfig(cli.env, dataDir === undefined ? {} : { dataDir });
-  const store = await createSqliteStore({
-    databaseUrl: config.databaseUrl,
-    synchronous: config.sqliteSynchronous,
-  });
+  const store = await createStore(config);
   try {
     return await work(store);
   } finally {

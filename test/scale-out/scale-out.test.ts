@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createEmbeddedIssuer } from '../../src/auth/embedded-issuer.js';
+import { registerApp } from '../../src/auth/register-app.js';
+import { loadOrCreateSigningKey } from '../../src/auth/signing-key.js';
+import { createPostgresStore } from '../../src/store/postgres-store.js';
+import { startChildGateway } from '../support/child-gateway.js';
+import { onCleanup } from '../support/cleanup.js';
+import { openFeed } from '../support/feed-client.js';
+import { temporaryDataDir, testRedisUrl } from '../support/gateway.js';
+import { dataOf, errorCodes } from '../support/graphql-http.js';
+import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import { createTestSchema, testPostgresUrl } from '../support/postgres.js';
+import { eventually } from '../support/state-operations.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+
+const HOST = 'scale.example.com';
+
+/**
+ * One installation for several gateway processes: a PostgreSQL schema, a Redis prefix, and a data
+ * directory holding the signing key they share. Returns an app, its token source and a user token.
+ */
+async function installation(overrides: { databaseUrl?: (url: string) => string; redisUrl?: string } = {}) {
+  const { url } = await createTestSchema();
+  const dataDir = temporaryDataDir();
+  const env = {
+    DATABASE_URL: overrides.databaseUrl ? overrides.databaseUrl(url) : url,
+    REDIS_URL: overrides.redisUrl ?? testRedisUrl(),
+    TIDINGS_REDIS_PREFIX: `tidings-test-${randomUUID()}:`,
+  };
+  const store = await createPostgresStore({ databaseUrl: url });
+  onCleanup(() => store.close());
+  const { app, clientSecret } = await registerApp(store, { targetHostName: HOST });
+  const issuer = createEmbeddedIssuer({
+    key: await loadOrCreateSigningKey(dataDir),
+    issuer: 'urn:tidings:embedded',
+    audience: 'tidings',
+  });
+  const userToken = await issuer.issueUserToken('alice', app.id, 600);
+  const appTokenFrom = async (graphqlUrl: string) => {
+    const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/oauth2/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: app.id,
+        client_secret: clientSecret,
+      }),
+    });
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  return { env, dataDir, store, userToken, appTokenFrom };
+}
+
+describe('several gateway processes on one PostgreSQL and one Redis', () => {
+  it('delivers live to a device on process A what the app posts to process B', async () => {
+    const setup = await installation();
+    const [a, b] = await Promise.all([
+      startChildGateway(setup.env, setup.dataDir),
+      startChildGateway(setup.env, setup.dataDir),
+    ]);
+    const appToken = await setup.appTokenFrom(b.url);
+    const unsid = await createDevice(a.url, setup.userToken, 'WEB');
+    const onA = openFeed(a.wsUrl, setup.userToken, {
+      subscriptionId: unsid,
+      after: await feedCursor(a.url, setup.userToken),
+    });
+    for (const id of ['one', 'two', 'three']) {
+      expect(
+        dataOf(
+          await postNotification(b.url, appToken, notificationInput(unsid, HOST, { appNotificationId: id })),
+        ).createNotification.outcome,
+      ).toBe('CREATED');
+    }
+    const received = await onA.until((change) => change.notification?.appNotificationId === 'three', 15_000);
+    expect(received.map((change) => change.notification?.appNotificationId)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('loses nothing answered with success when a process is killed -9 in the middle of a burst', async () => {
+    const setup = await installation();
+    const [survivor, victim] = await Promise.all([
+      startChildGateway(setup.env, setup.dataDir),
+      startChildGateway(setup.env, setup.dataDir),
+    ]);
+    const appToken = await setup.appTokenFrom(victim.url);
+    const unsid = await createDevice(victim.url, setup.userToken, 'ANDROID');
+    const start = await feedCursor(victim.url, setup.userToken);
+    const device = openFeed(victim.wsUrl, setup.userToken, { subscriptionId: unsid, after: start });
+    const acknowledged: string[] = [];
+    let failed = 0;
+    let killed = false;
+    const writers = [0, 1, 2, 3].map(async (writer) => {
+      for (let i = 0; !killed || i < 5; i++) {
+        const response = await postNotification(
+          victim.url,
+          appToken,
+          notificationInput(unsid, HOST, { appNotificationId: `w${writer}-${i}` }),
+        ).catch(() => null);
+        if (response?.data?.createNotification)
+          acknowledged.push(response.data.createNotification.notification.id as string);
+        else failed++;
+        if (killed && response === null) return;
+      }
+    });
+    await eventually(async () => expect(acknowledged.length).toBeGreaterThanOrEqual(100), 20_000);
+    killed = true;
+    await victim.kill();
+    await Promise.all(writers);
+    expect(failed).toBeGreaterThan(0); // the kill did land in the middle of the burst
+
+    // The device got some live; it reconnects to the survivor from its last cursor.
+    const seen = device.received.map((change) => change.notification?.id as string);
+    const last = device.received.at(-1)?.cursor ?? start;
+    const resumed = openFeed(survivor.wsUrl, setup.userToken, { subscriptionId: unsid, after: last });
+    const head = await feedCursor(survivor.url, setup.userToken);
+    const rest: string[] = [];
+    if (head !== last) {
+      const changes = await resumed.until((change) => change.cursor === head, 15_000);
+      rest.push(...changes.map((change) => change.notification?.id as string));
+    }
+    const everything = [...seen, ...rest];
+    expect(new Set(everything).size).toBe(everything.length);
+    for (const id of acknowledged) expect(everything).toContain(id);
+    // And every acknowledged notification is in the store.
+    const feedId = (await setup.store.findDeviceSubscription(unsid))?.feedId as string;
+    const stored = new Set(
+      (await setup.store.readChanges(feedId, 0, 100_000)).map((change) => change.notification.id),
+    );
+    for (const id of acknowledged) expect(stored.has(id)).toBe(true);
+  });
+
+  it('keeps answering while Redis is cut off, and delivers what was missed when it returns', async () => {
+    const redis = new URL(testRedisUrl());
+    const proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
+    const setup = await installation({ redisUrl: `redis://127.0.0.1:${proxy.port}` });
+    const [a, b] = await Promise.all([
+      startChildGateway(setup.env, setup.dataDir),
+      startChildGateway(setup.env, setup.dataDir),
+    ]);
+    const appToken = await setup.appTokenFrom(b.url);
+    const unsid = await createDevice(a.url, setup.userToken, 'WEB');
+    const onA = openFeed(a.wsUrl, setup.userToken, {
+      subscriptionId: unsid,
+      after: await feedCursor(a.url, setup.userToken),
+    });
+    await postNotification(b.url, appToken, notificationInput(unsid, HOST, { appNotificationId: 'before' }));
+    expect((await onA.next(15_000)).notification?.appNotificationId).toBe('before');
+
+    await proxy.cut();
+    const during: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const response = await postNotification(
+        b.url,
+        appToken,
+        notificationInput(unsid, HOST, { appNotificationId: `during-${i}` }),
+      );
+      expect(errorCodes(response)).toEqual([]); // the store answers; Redis is only a wake-up
+      during.push(`during-${i}`);
+    }
+    const notReady = await fetch(b.url.replace(/\/graphql$/, '/readyz'));
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ store: true, fanout: false });
+
+    await proxy.restore();
+    // No new post is needed: the reconnected subscriber tells its feeds to read the store.
+    const caughtUp = await onA.until(
+      (change) => change.notification?.appNotificationId === 'during-19',
+      30_000,
+    );
+    expect(caughtUp.map((change) => change.notification?.appNotificationId)).toEqual(during);
+    await eventually(
+      async () => expect((await fetch(b.url.replace(/\/graphql$/, '/readyz'))).status).toBe(200),
+      15_000,
+    );
+  });
+
+  it('fails mutations with a retryable error while PostgreSQL refuses connections, and recovers by itself', async () => {
+    const postgres = new URL(testPostgresUrl());
+    const proxy = await startTcpProxy(postgres.hostname, Number(postgres.port || 5432));
+    const setup = await installation({
+      databaseUrl: (url) => {
+        const through = new URL(url);
+        through.host = `127.0.0.1:${proxy.port}`;
+        return through.toString();
+      },
+    });
+    const gateway = await startChildGateway(setup.env, setup.dataDir);
+    const appToken = await setup.appTokenFrom(gateway.url);
+    const unsid = await createDevice(gateway.url, setup.userToken, 'WEB');
+    const feedId = (await setup.store.findDeviceSubscription(unsid))?.feedId as string;
+
+    await proxy.cut();
+    const refused = await postNotification(
+      gateway.url,
+      appToken,
+      notificationInput(unsid, HOST, { appNotificationId: 'refused' }),
+    );
+    expect(refused.data?.createNotification ?? null).toBeNull();
+    expect(errorCodes(refused)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect((await fetch(gateway.url.replace(/\/graphql$/, '/readyz'))).status).toBe(503);
+    expect((await setup.store.readChanges(feedId, 0, 10)).length).toBe(0); // never a false success
+
+    await proxy.restore();
+    await eventually(async () => {
+      const response = await postNotification(
+        gateway.url,
+        appToken,
+        notificationInput(unsid, HOST, { appNotificationId: 'after' }),
+      );
+      expect(errorCodes(response)).toEqual([]);
+    }, 20_000);
+    expect(
+      (await setup.store.readChanges(feedId, 0, 10)).map((change) => change.notification.appNotificationId),
+    ).toEqual(['after']);
+  });
+});

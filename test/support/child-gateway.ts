@@ -1,0 +1,63 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { onCleanup } from './cleanup.js';
+
+export interface ChildGateway {
+  readonly child: ChildProcess;
+  /** e.g. http://127.0.0.1:1234/graphql */
+  readonly url: string;
+  readonly wsUrl: string;
+  /** Everything it printed so far. */
+  output(): string;
+  /** SIGKILL, and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM, and resolve with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `tidings serve` as a real child process on a free port, with `env` added to the environment,
+ * and resolves once it prints its URL. Killed when the test file ends.
+ */
+export async function startChildGateway(env: Record<string, string>, dataDir: string): Promise<ChildGateway> {
+  const child = spawn(process.execPath, ['bin/tidings.js', 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = once(child, 'exit');
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  onCleanup(kill);
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const match = /listening on (http:\/\/\S+\/graphql)/.exec(output);
+    if (match?.[1]) {
+      const url = match[1];
+      return {
+        child,
+        url,
+        wsUrl: url.replace(/^http/, 'ws'),
+        output: () => output,
+        kill,
+        async stop() {
+          child.kill('SIGTERM');
+          const [code] = await exited;
+          return code as number | null;
+        },
+      };
+    }
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start:\n${output}`);
+    await Promise.race([once(child.stdout ?? child, 'data'), exited]);
+  }
+}
