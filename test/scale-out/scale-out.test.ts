@@ -214,3 +214,62 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     ).toEqual(['after']);
   });
 });
+
+describe('processes sharing one feed', () => {
+  it('allocate dense offsets with no race when two processes write to one user at once', async () => {
+    const setup = await installation();
+    const [a, b] = await Promise.all([
+      startChildGateway(setup.env, setup.dataDir),
+      startChildGateway(setup.env, setup.dataDir),
+    ]);
+    const tokens = await Promise.all([setup.appTokenFrom(a.url), setup.appTokenFrom(b.url)]);
+    const unsid = await createDevice(a.url, setup.userToken, 'WEB');
+    const responses = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => {
+        const [url, token] = i % 2 === 0 ? [a.url, tokens[0]] : [b.url, tokens[1]];
+        // Every tenth one repeats a key, so concurrent upserts of one notification race too.
+        const key = i % 10 === 9 ? 'shared' : `n-${i}`;
+        return postNotification(
+          url,
+          token as string,
+          notificationInput(unsid, HOST, { appNotificationId: key }),
+        );
+      }),
+    );
+    for (const response of responses) expect(errorCodes(response)).toEqual([]);
+    const feedId = (await setup.store.findDeviceSubscription(unsid))?.feedId as string;
+    const log = await setup.store.readChanges(feedId, 0, 1000);
+    expect(log.map((change) => change.offset)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(log.filter((change) => change.kind === 'CREATED')).toHaveLength(109); // 108 unique + 'shared' once
+    expect(responses.filter((r) => r.data?.createNotification.outcome === 'REPLACED')).toHaveLength(11);
+  });
+
+  it('on SIGTERM closes live sockets with 1001, answers what is in flight, and exits 0', async () => {
+    const setup = await installation();
+    const gateway = await startChildGateway(setup.env, setup.dataDir);
+    const unsid = await createDevice(gateway.url, setup.userToken, 'WEB');
+    const feed = openFeed(gateway.wsUrl, setup.userToken, { subscriptionId: unsid });
+    await eventually(async () => expect(gateway.output()).toContain('listening'), 5000);
+    const appToken = await setup.appTokenFrom(gateway.url);
+    // Make sure the socket is subscribed before the stop.
+    await eventually(async () => {
+      await postNotification(gateway.url, appToken, notificationInput(unsid, HOST));
+      expect(feed.received.length).toBeGreaterThan(0);
+    }, 10_000);
+    const inFlight = postNotification(
+      gateway.url,
+      appToken,
+      notificationInput(unsid, HOST, { appNotificationId: 'in-flight' }),
+    );
+    const exit = gateway.stop();
+    expect(await feed.closed).toBe(1001);
+    expect(await exit).toBe(0);
+    const answer = await inFlight.catch(() => null);
+    // Either answered before the stop (then it is stored) or refused at the door (then it is not).
+    const feedId = (await setup.store.findDeviceSubscription(unsid))?.feedId as string;
+    const stored = (await setup.store.readChanges(feedId, 0, 1000)).some(
+      (c) => c.notification.appNotificationId === 'in-flight',
+    );
+    expect(stored).toBe(Boolean(answer?.data?.createNotification));
+  });
+});

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { Env } from '../../src/config.js';
 import { onCleanup } from './cleanup.js';
 
 export interface ChildGateway {
@@ -19,7 +20,7 @@ export interface ChildGateway {
  * Starts `tidings serve` as a real child process on a free port, with `env` added to the environment,
  * and resolves once it prints its URL. Killed when the test file ends.
  */
-export async function startChildGateway(env: Record<string, string>, dataDir: string): Promise<ChildGateway> {
+export async function startChildGateway(env: Env, dataDir: string): Promise<ChildGateway> {
   const child = spawn(process.execPath, ['bin/tidings.js', 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
