@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { onCleanup } from '../support/cleanup.js';
+import { startChildGateway } from '../support/child-gateway.js';
 import { openFeed } from '../support/feed-client.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
@@ -27,32 +26,8 @@ async function tidings(
   }
 }
 
-/** Starts `tidings serve` on a free port and resolves with its GraphQL URL once it prints it. */
-async function serve(dataDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [...TIDINGS, 'serve', '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onCleanup(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const match = /listening on (http:\/\/\S+\/graphql)/.exec(output);
-    if (match?.[1]) return { child, url: match[1], output: () => output };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`serve did not start:\n${output}`);
-    await once(child.stdout ?? child, 'data');
-  }
-}
+/** `tidings serve` as the README runs it, on the embedded defaults in `dataDir`. */
+const serve = (dataDir: string) => startChildGateway({}, dataDir);
 
 describe('the CLI paths of the README', () => {
   it('registers an app, mints a user token, serves, and delivers end to end', async () => {
@@ -98,9 +73,7 @@ describe('the CLI paths of the README', () => {
 
     // SIGTERM: a graceful stop, exit code 0.
     await feed.close();
-    server.child.kill('SIGTERM');
-    const [code] = await once(server.child, 'exit');
-    expect(code).toBe(0);
+    expect(await server.stop()).toBe(0);
   });
 
   it('tokens minted for an unknown app or a missing user are refused with exit code 2', async () => {

@@ -7,7 +7,7 @@ import { createPostgresStore } from '../../src/store/postgres-store.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
-import { temporaryDataDir, testRedisUrl } from '../support/gateway.js';
+import { fetchAppToken, temporaryDataDir, testRedisUrl } from '../support/gateway.js';
 import { dataOf, errorCodes } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { createTestSchema, testPostgresUrl } from '../support/postgres.js';
@@ -37,18 +37,7 @@ async function installation(overrides: { databaseUrl?: (url: string) => string; 
     audience: 'tidings',
   });
   const userToken = await issuer.issueUserToken('alice', app.id, 600);
-  const appTokenFrom = async (graphqlUrl: string) => {
-    const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/oauth2/token'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: app.id,
-        client_secret: clientSecret,
-      }),
-    });
-    return ((await response.json()) as { access_token: string }).access_token;
-  };
+  const appTokenFrom = (graphqlUrl: string) => fetchAppToken(graphqlUrl, app.id, clientSecret);
   return { env, dataDir, store, userToken, appTokenFrom };
 }
 

@@ -96,22 +96,25 @@ export async function startGateway(
       return {
         app,
         clientSecret,
-        async token() {
-          const response = await fetch(`${origin}/oauth2/token`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({
-              grant_type: 'client_credentials',
-              client_id: app.id,
-              client_secret: clientSecret,
-            }),
-          });
-          if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
-          return ((await response.json()) as { access_token: string }).access_token;
-        },
+        token: () => fetchAppToken(origin, app.id, clientSecret),
       };
     },
     userToken: (subject, app, ttlSeconds = 600) => gateway.issuer.issueUserToken(subject, app.id, ttlSeconds),
     close: () => gateway.close(),
   };
+}
+
+/** An app token from a gateway's real token endpoint (`origin`: e.g. http://127.0.0.1:1234). */
+export async function fetchAppToken(origin: string, clientId: string, clientSecret: string): Promise<string> {
+  const response = await fetch(`${origin.replace(/\/graphql$/, '')}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }),
+  });
+  if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
+  return ((await response.json()) as { access_token: string }).access_token;
 }
