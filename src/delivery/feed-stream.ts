@@ -12,6 +12,8 @@ export interface FeedStreamOptions {
   readonly store: Store;
   readonly fanout: Fanout;
   readonly feedId: string;
+  /** The device whose feed this is: it ends when that device subscription is deleted. */
+  readonly deviceSubscriptionId: string;
   /** The device's platform: changes of notifications not targeted at it are skipped. */
   readonly platform: Platform;
   /** Resume after this position; null starts at the feed's head (live changes only). */
@@ -50,8 +52,13 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     unsubscribe();
     live.close();
   }
-  const unsubscribe = fanout.subscribe(feedId, (change) => {
-    live.push(change);
+  const unsubscribe = fanout.subscribe(feedId, (signal) => {
+    if (signal.kind === 'DEVICE_REMOVED') {
+      // The device subscription was deleted: its feed ends (graphql-ws completes the subscription).
+      if (signal.deviceSubscriptionId === options.deviceSubscriptionId) stop();
+      return;
+    }
+    live.push(signal.kind === 'CATCH_UP' ? null : signal);
     if (live.size > options.maxPending) {
       stop();
       options.onOverflow();

@@ -1,21 +1,29 @@
 import type { Change } from '../store/types.js';
 
 /**
- * Told each committed change of the feed, or `null` when changes may have been missed (e.g. the
- * transport was down): the listener then reads what it has not seen from the store.
+ * What a feed's listeners are told: a committed change; or CATCH_UP, "changes may have been missed
+ * (the transport was down): read what you have not seen from the store"; or DEVICE_REMOVED, "this
+ * device subscription is gone: end its live feeds".
  */
-export type ChangeListener = (change: Change | null) => void;
+export type FeedSignal =
+  | Change
+  | { readonly kind: 'CATCH_UP' }
+  | { readonly kind: 'DEVICE_REMOVED'; readonly deviceSubscriptionId: string };
+
+export type FeedListener = (signal: FeedSignal) => void;
 
 /**
  * Wakes the live feeds of a user when their feed changed. Only a wake-up: the store is the source of
  * truth, and a feed that misses a message repairs the gap from the store.
  * Topics are per feed (one user of one app), so a publish touches only that feed's listeners.
+ * Every method is called after the store has committed what it announces, and never throws.
  */
 export interface Fanout {
-  /** Called after the change has committed. Never throws; a listener's failure is its own. */
   publish(change: Change): void;
+  /** Ends the live feeds of a deleted device subscription, on every process. */
+  removeDevice(feedId: string, deviceSubscriptionId: string): void;
   /** Returns the function that unsubscribes; calling it again does nothing. */
-  subscribe(feedId: string, listener: ChangeListener): () => void;
+  subscribe(feedId: string, listener: FeedListener): () => void;
   /** Resolves when the transport can carry wake-ups (readiness); rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

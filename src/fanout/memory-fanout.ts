@@ -1,26 +1,27 @@
-import type { Change } from '../store/types.js';
-import type { ChangeListener, Fanout } from './fanout.js';
+import type { Fanout, FeedListener, FeedSignal } from './fanout.js';
 
 export interface MemoryFanout extends Fanout {
-  /** Tells a feed's listeners they may have missed changes (they read the store). */
-  publishSignal(feedId: string): void;
+  /** Hands a signal to a feed's listeners in this process (what a transport received). */
+  deliver(feedId: string, signal: FeedSignal): void;
 }
 
 /** The fan-out of a single process: a map from feed to its listeners. */
 export function createMemoryFanout(onListenerError: (error: unknown) => void): MemoryFanout {
-  const listeners = new Map<string, Set<ChangeListener>>();
-  const emit = (feedId: string, change: Change | null) => {
+  const listeners = new Map<string, Set<FeedListener>>();
+  const deliver = (feedId: string, signal: FeedSignal) => {
     for (const listener of listeners.get(feedId) ?? []) {
       try {
-        listener(change);
+        listener(signal);
       } catch (error) {
         onListenerError(error);
       }
     }
   };
   return {
-    publish: (change) => emit(change.feedId, change),
-    publishSignal: (feedId) => emit(feedId, null),
+    deliver,
+    publish: (change) => deliver(change.feedId, change),
+    removeDevice: (feedId, deviceSubscriptionId) =>
+      deliver(feedId, { kind: 'DEVICE_REMOVED', deviceSubscriptionId }),
     subscribe(feedId, listener) {
       const set = listeners.get(feedId) ?? new Set();
       listeners.set(feedId, set);

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
-import type { Change } from '../store/types.js';
-import type { ChangeListener, Fanout } from './fanout.js';
+import type { Fanout, FeedListener, FeedSignal } from './fanout.js';
 import { createMemoryFanout } from './memory-fanout.js';
 
 export interface RedisFanoutOptions {
@@ -13,10 +12,11 @@ export interface RedisFanoutOptions {
   readonly logger: Logger;
 }
 
-/** What goes over Redis: the change, and which process sent it (so it never comes back to it). */
+/** What goes over Redis: the signal, its feed, and which process sent it (so it never comes back). */
 interface Envelope {
   readonly origin: string;
-  readonly change: Change;
+  readonly feedId: string;
+  readonly signal: FeedSignal;
 }
 
 // The Date fields of a Change, revived from their JSON strings.
@@ -65,7 +65,7 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
     if (everConnected) {
       // Back after an outage: ioredis resubscribes by itself; wake every local feed to catch up.
       options.logger.info('redis subscriber reconnected');
-      for (const feedId of listening.keys()) local.publishSignal(feedId);
+      for (const feedId of listening.keys()) local.deliver(feedId, { kind: 'CATCH_UP' });
     }
     everConnected = true;
   });
@@ -77,18 +77,23 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
       options.logger.error('unreadable fan-out message', { channel, ...errorFields(error) });
       return;
     }
-    if (envelope.origin !== origin) local.publish(envelope.change);
+    if (envelope.origin !== origin) local.deliver(envelope.feedId, envelope.signal);
   });
 
+  /** Delivers here at once, and to the other processes through the feed's channel. */
+  function send(feedId: string, signal: FeedSignal): void {
+    local.deliver(feedId, signal);
+    const envelope: Envelope = { origin, feedId, signal };
+    publisher.publish(channelOf(feedId), JSON.stringify(envelope)).catch((error: unknown) => {
+      options.logger.error('fan-out publish failed; remote feeds catch up later', errorFields(error));
+    });
+  }
+
   return {
-    publish(change) {
-      local.publish(change);
-      const envelope: Envelope = { origin, change };
-      publisher.publish(channelOf(change.feedId), JSON.stringify(envelope)).catch((error: unknown) => {
-        options.logger.error('fan-out publish failed; remote feeds catch up later', errorFields(error));
-      });
-    },
-    subscribe(feedId, listener: ChangeListener) {
+    publish: (change) => send(change.feedId, change),
+    removeDevice: (feedId, deviceSubscriptionId) =>
+      send(feedId, { kind: 'DEVICE_REMOVED', deviceSubscriptionId }),
+    subscribe(feedId, listener: FeedListener) {
       const unsubscribe = local.subscribe(feedId, listener);
       const count = (listening.get(feedId) ?? 0) + 1;
       listening.set(feedId, count);

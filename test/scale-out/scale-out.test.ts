@@ -8,7 +8,7 @@ import { startChildGateway } from '../support/child-gateway.js';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { fetchAppToken, temporaryDataDir, testRedisUrl } from '../support/gateway.js';
-import { dataOf, errorCodes } from '../support/graphql-http.js';
+import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { createTestSchema, testPostgresUrl } from '../support/postgres.js';
 import { eventually } from '../support/state-operations.js';
@@ -63,6 +63,15 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     }
     const received = await onA.until((change) => change.notification?.appNotificationId === 'three', 15_000);
     expect(received.map((change) => change.notification?.appNotificationId)).toEqual(['one', 'two', 'three']);
+    // Deleting the device through B ends its live feed on A.
+    const deleted = await graphql(
+      b.url,
+      'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }',
+      { id: unsid },
+      setup.userToken,
+    );
+    expect(errorCodes(deleted)).toEqual([]);
+    await onA.completed;
   });
 
   it('loses nothing answered with success when a process is killed -9 in the middle of a burst', async () => {

@@ -22,6 +22,8 @@ export interface FeedClient {
   until(match: (change: ReceivedChange) => boolean, timeoutMs?: number): Promise<ReceivedChange[]>;
   /** Resolves with the close code when the socket closes (for whatever reason). */
   readonly closed: Promise<number>;
+  /** Resolves when the server completes the subscription (the feed ended without an error). */
+  readonly completed: Promise<void>;
   /** Drops the connection abruptly (no close frame), as a lost network would. */
   kill(): void;
   /** Resolves with the GraphQL errors if the subscription ends with errors. */
@@ -40,6 +42,10 @@ export function openFeed(
   selection = CHANGE_SELECTION,
 ): FeedClient {
   const received: ReceivedChange[] = [];
+  let resolveCompleted!: () => void;
+  const completed = new Promise<void>((resolve) => {
+    resolveCompleted = resolve;
+  });
   let connection: WebSocket | undefined;
   let taken = 0;
   let wake: (() => void) | undefined;
@@ -86,7 +92,7 @@ export function openFeed(
         );
         wake?.();
       },
-      complete() {},
+      complete: () => resolveCompleted(),
     },
   );
   const dispose = async () => {
@@ -124,6 +130,7 @@ export function openFeed(
       }
     },
     closed,
+    completed,
     failed,
     kill: () => connection?.terminate(),
     close: dispose,

@@ -84,6 +84,7 @@ export const deviceSubscriptionResolvers = {
     async deleteDeviceSubscription(_: unknown, args: { id: string }, context: GatewayContext) {
       const subscription = await ownDeviceSubscription(context, args.id);
       await context.services.store.deleteDeviceSubscription(subscription.id);
+      context.services.fanout.removeDevice(subscription.feedId, subscription.id);
       return { id: subscription.id };
     },
   },

@@ -25,6 +25,7 @@ export const notificationChangeResolvers = {
           store,
           fanout,
           feedId: device.feedId,
+          deviceSubscriptionId: device.id,
           platform: device.platform,
           after,
           onDelivered: (from, to) => deliveries.delivered(device.id, from, to),
