@@ -37,6 +37,13 @@ export interface Config {
      * holds no unbounded memory and slows nobody else; it resumes from its cursor.
      */
     readonly maxPendingChanges: number;
+    /** Operation shape limits (see src/graphql/operation-limits.ts). */
+    readonly maxQueryDepth: number;
+    readonly maxAliases: number;
+    readonly maxFields: number;
+    /** Mutations an app may make per second, sustained, and in a burst. */
+    readonly appMutationsPerSecond: number;
+    readonly appMutationBurst: number;
   };
   readonly retention: {
     /** How long the change log, delivery marks and tombstones are kept; older cursors resync. */
@@ -105,6 +112,23 @@ export function loadConfig(
       maxPendingChanges: integer(
         'TIDINGS_MAX_PENDING_CHANGES',
         env.TIDINGS_MAX_PENDING_CHANGES,
+        1000,
+        1,
+        1_000_000,
+      ),
+      maxQueryDepth: integer('TIDINGS_MAX_QUERY_DEPTH', env.TIDINGS_MAX_QUERY_DEPTH, 8, 2, 50),
+      maxAliases: integer('TIDINGS_MAX_ALIASES', env.TIDINGS_MAX_ALIASES, 20, 0, 1000),
+      maxFields: integer('TIDINGS_MAX_FIELDS', env.TIDINGS_MAX_FIELDS, 150, 10, 10_000),
+      appMutationsPerSecond: integer(
+        'TIDINGS_APP_MUTATIONS_PER_SECOND',
+        env.TIDINGS_APP_MUTATIONS_PER_SECOND,
+        500,
+        1,
+        1_000_000,
+      ),
+      appMutationBurst: integer(
+        'TIDINGS_APP_MUTATION_BURST',
+        env.TIDINGS_APP_MUTATION_BURST,
         1000,
         1,
         1_000_000,

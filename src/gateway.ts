@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { bearerToken, createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
@@ -9,11 +9,13 @@ import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import type { Config } from './config.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createWebSocketServer } from './delivery/websocket-server.js';
-import { formatError } from './errors.js';
+import { ErrorCode, formatError } from './errors.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import { createRedisFanout } from './fanout/redis-fanout.js';
 import type { GatewayContext, Services } from './graphql/context.js';
+import { operationLimitsRule } from './graphql/operation-limits.js';
+import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { sendJson } from './http/respond.js';
@@ -73,7 +75,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     now,
     onError: logUnexpected,
   });
-  const services: Services = { config, store, fanout, deliveries, logger, now };
+  const appMutations = createRateLimiter({
+    perSecond: config.limits.appMutationsPerSecond,
+    burst: config.limits.appMutationBurst,
+    now: () => Date.now(),
+  });
+  const services: Services = { config, store, fanout, deliveries, appMutations, logger, now };
+  const limits = operationLimitsRule({
+    maxDepth: config.limits.maxQueryDepth,
+    maxAliases: config.limits.maxAliases,
+    maxFields: config.limits.maxFields,
+  });
   const sweeper = createSweeper({
     store,
     fanout,
@@ -92,8 +104,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     introspection: config.mode === 'development',
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    validationRules: [limits],
     formatError: (formatted, error) => formatError(error, logUnexpected, formatted.extensions?.code),
     plugins: [
+      rateLimitedAnswers429,
       config.mode === 'development'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -174,6 +188,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxPayloadBytes: config.limits.maxBodyBytes,
     connectionInitWaitTimeoutMs: 10_000,
     production: config.mode === 'production',
+    validationRules: [limits],
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -217,3 +232,23 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * An HTTP request refused by a rate limit answers 429 with Retry-After (RFC 6585), not 200 with an
+ * error inside: clients and proxies then back off on their own.
+ */
+const rateLimitedAnswers429: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const limited = response.body.singleResult.errors?.find(
+          (error) => error.extensions?.code === ErrorCode.RateLimited,
+        );
+        if (!limited) return;
+        response.http.status = 429;
+        response.http.headers.set('retry-after', String(limited.extensions?.retryAfterSeconds ?? 1));
+      },
+    };
+  },
+};

@@ -1,5 +1,11 @@
 import type { Server as HttpServer } from 'node:http';
-import { type GraphQLSchema, NoSchemaIntrospectionCustomRule, specifiedRules, validate } from 'graphql';
+import {
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
@@ -43,6 +49,8 @@ export interface WebSocketServerOptions {
   readonly connectionInitWaitTimeoutMs: number;
   /** Production: no introspection, no error detail from graphql-ws itself. */
   readonly production: boolean;
+  /** Rules added to GraphQL's own (the same ones Apollo applies over HTTP). */
+  readonly validationRules: readonly ValidationRule[];
 }
 
 // A type, not an interface: graphql-ws wants an index-signature-compatible record.
@@ -54,6 +62,11 @@ type ConnectionExtra = { principal?: Principal };
  * with the same formatter as HTTP: graphql-ws does not pass through Apollo's `formatError`.
  */
 export function createWebSocketServer(options: WebSocketServerOptions) {
+  const rules = [
+    ...specifiedRules,
+    ...options.validationRules,
+    ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: options.path,
@@ -64,13 +77,8 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
     {
       schema: options.schema,
       isProd: options.production,
-      // Apollo's `introspection: false` does not reach graphql-ws: apply the same rule here.
-      ...(options.production
-        ? {
-            validate: (schema, document) =>
-              validate(schema, document, [...specifiedRules, NoSchemaIntrospectionCustomRule]),
-          }
-        : {}),
+      // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: apply them here.
+      validate: (schema, document) => validate(schema, document, rules),
       // Live changes are the same object for every device of a feed: execute each once per selection.
       subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,

@@ -7,6 +7,7 @@ import { ErrorCode, GatewayError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Logger } from '../logger.js';
 import type { FeedOwner, Store } from '../store/types.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /** What resolvers may use: the parts of the gateway, never the HTTP or WebSocket layer. */
 export interface Services {
@@ -14,6 +15,8 @@ export interface Services {
   readonly store: Store;
   readonly fanout: Fanout;
   readonly deliveries: DeliveryRecorder;
+  /** Per-app limit on mutations. */
+  readonly appMutations: RateLimiter;
   readonly logger: Logger;
   /** The clock; tests replace it to control expiry. */
   readonly now: () => Date;
@@ -43,6 +46,16 @@ export function requireApp(context: GatewayContext): AppPrincipal {
     throw new GatewayError(ErrorCode.Forbidden, `This operation needs the scope ${NOTIFICATIONS_SCOPE}.`);
   }
   return principal;
+}
+
+/**
+ * An app's mutation: checks the token like `requireApp`, and charges the app's rate limit.
+ * @throws GatewayError FORBIDDEN (see requireApp); RATE_LIMITED past the app's rate.
+ */
+export function requireAppMutation(context: GatewayContext): AppPrincipal {
+  const app = requireApp(context);
+  context.services.appMutations.take(app.appId);
+  return app;
 }
 
 /** The feed a user token speaks for: that user, in the app the token was issued to. */

@@ -11,7 +11,7 @@ describe('backpressure', () => {
   }, async () => {
     const log: Array<{ message: string; fields: Record<string, unknown> }> = [];
     const t = await startGateway({
-      env: { TIDINGS_MAX_PENDING_CHANGES: '50' },
+      env: { TIDINGS_MAX_PENDING_CHANGES: '50', TIDINGS_APP_MUTATION_BURST: '100000' },
       logger: { info: (message, fields = {}) => log.push({ message, fields }), error: () => {} },
     });
     const app = await t.registerApp('slow.example.com');

@@ -6,7 +6,7 @@ import type {
   ReadState,
   UserActionState,
 } from '../../store/types.js';
-import { feedOwnerOf, type GatewayContext, requireApp, requireUser } from '../context.js';
+import { feedOwnerOf, type GatewayContext, requireAppMutation, requireUser } from '../context.js';
 import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
 import { callerFeedId, type NotificationRefInput, resolveNotificationRef } from './notification-ref.js';
 
@@ -105,7 +105,7 @@ export const notificationEditResolvers = {
       { input }: { input: UpdateNotificationInput },
       context: GatewayContext,
     ) {
-      requireApp(context);
+      requireAppMutation(context);
       const { store, now } = context.services;
       const target = await resolveNotificationRef(context, input.notification);
       const at = now();
@@ -126,6 +126,7 @@ export const notificationEditResolvers = {
       args: { notification: NotificationRefInput },
       context: GatewayContext,
     ) {
+      if (context.principal.kind === 'app') requireAppMutation(context);
       const target = await resolveNotificationRef(context, args.notification);
       const changes = await context.services.store.editNotifications(
         target.feedId,
@@ -141,6 +142,7 @@ export const notificationEditResolvers = {
       args: { groupName: string; deviceSubscriptionId?: string | null },
       context: GatewayContext,
     ) {
+      if (context.principal.kind === 'app') requireAppMutation(context);
       const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null) return { ids: [] };
       const changes = await context.services.store.editNotifications(

@@ -1,7 +1,7 @@
 import { encodeCursor } from '../../delivery/cursor.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
 import type { Notification, ReadState } from '../../store/types.js';
-import { type GatewayContext, requireApp } from '../context.js';
+import { type GatewayContext, requireAppMutation } from '../context.js';
 import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
 import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
@@ -56,7 +56,7 @@ export const notificationResolvers = {
       { input }: { input: CreateNotificationInput },
       context: GatewayContext,
     ) {
-      const { appId } = requireApp(context);
+      const { appId } = requireAppMutation(context);
       const { store, fanout } = context.services;
       const now = context.services.now();
       const [target, app] = await Promise.all([

@@ -1,0 +1,114 @@
+import { getIntrospectionQuery } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { openFeed } from '../support/feed-client.js';
+import { startGateway } from '../support/gateway.js';
+import { errorCodes, graphql } from '../support/graphql-http.js';
+import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+
+const aliased = (count: number) => Array.from({ length: count }, (_, i) => `a${i}: id`).join(' ');
+
+describe('operation shape limits, on by default', () => {
+  it('refuses too deep, too aliased or too wide operations before running them, over HTTP and WebSocket', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('limits.example.com');
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    // The deepest operation a client needs (depth 7) is within the default limit of 8.
+    const deepest =
+      '{ notifications { edges { node { fallbackPolicy { endpointFallback { visualContent { title } } } } } } }';
+    expect(errorCodes(await graphql(t.url, deepest, {}, user))).toEqual([]);
+    const wide = await graphql(t.url, `{ deviceSubscriptions { ${aliased(21)} } }`, {}, user);
+    expect(wide.status).toBe(400);
+    expect(errorCodes(wide)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(await graphql(t.url, `{ deviceSubscriptions { ${aliased(20)} } }`, {}, user))).toEqual(
+      [],
+    );
+    const manyFields = `{ deviceSubscriptions { ${Array.from({ length: 151 }, () => 'id').join(' ')} } }`;
+    expect(errorCodes(await graphql(t.url, manyFields, {}, user))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+
+    // The same rules over WebSocket, which does not pass through Apollo.
+    const feed = openFeed(
+      t.wsUrl,
+      user,
+      { subscriptionId: unsid },
+      `kind ${aliased(21).replaceAll(': id', ': cursor')}`,
+    );
+    expect((await feed.failed).map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+
+  it('counts nesting depth through fragments', async () => {
+    const t = await startGateway({ env: { TIDINGS_MAX_QUERY_DEPTH: '4' } });
+    const app = await t.registerApp('depth.example.com');
+    const user = await t.userToken('alice', app.app);
+    const query = `fragment P on Notification { payload { visualContent { title } } }
+      { notifications { edges { node { ...P } } } }`; // depth 6
+    const response = await graphql(t.url, query, {}, user);
+    expect(response.status).toBe(400);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(await graphql(t.url, '{ notifications { edges { cursor } } }', {}, user))).toEqual([]);
+  });
+
+  it('lets the introspection query through in development (Apollo Sandbox), and refuses it in production', async () => {
+    const dev = await startGateway();
+    const devApp = await dev.registerApp('dev.example.com');
+    const devUser = await dev.userToken('alice', devApp.app);
+    expect(errorCodes(await graphql(dev.url, getIntrospectionQuery(), {}, devUser))).toEqual([]);
+
+    const prod = await startGateway({ env: { TIDINGS_MODE: 'production' } });
+    const prodApp = await prod.registerApp('prod.example.com');
+    const prodUser = await prod.userToken('alice', prodApp.app);
+    const refused = await graphql(prod.url, getIntrospectionQuery(), {}, prodUser);
+    expect(refused.status).toBe(400);
+    expect(errorCodes(refused)[0]).toBe('GRAPHQL_VALIDATION_FAILED');
+    const unsid = await createDevice(prod.url, prodUser, 'WEB');
+    const overWs = openFeed(
+      prod.wsUrl,
+      prodUser,
+      { subscriptionId: unsid },
+      'kind __schema { queryType { name } }',
+    );
+    expect((await overWs.failed).map((error) => error.extensions?.code)).toContain(
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+  });
+});
+
+describe('per-app rate limit on mutations', () => {
+  it('answers 429 with Retry-After past the burst, and stores nothing for the refused mutation', async () => {
+    const t = await startGateway({
+      env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '3' },
+    });
+    const app = await t.registerApp('rate.example.com');
+    const appToken = await app.token();
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    for (let i = 0; i < 3; i++) {
+      expect(
+        errorCodes(await postNotification(t.url, appToken, notificationInput(unsid, 'rate.example.com'))),
+      ).toEqual([]);
+    }
+    const refused = await postNotification(
+      t.url,
+      appToken,
+      notificationInput(unsid, 'rate.example.com', { appNotificationId: 'refused' }),
+    );
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
+    const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
+    expect(await t.gateway.services.store.findNotificationByAppId(feedId, 'refused')).toBeNull();
+    // Another app has its own budget.
+    const other = await t.registerApp('other.example.com');
+    const otherUser = await t.userToken('alice', other.app);
+    const otherUnsid = await createDevice(t.url, otherUser, 'WEB');
+    expect(
+      errorCodes(
+        await postNotification(
+          t.url,
+          await other.token(),
+          notificationInput(otherUnsid, 'other.example.com'),
+        ),
+      ),
+    ).toEqual([]);
+  });
+});
