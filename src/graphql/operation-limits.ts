@@ -17,54 +17,88 @@ export interface OperationLimits {
   readonly maxFields: number;
 }
 
+interface Totals {
+  readonly fields: number;
+  readonly aliases: number;
+  /** Levels of selection sets below (1 for a set of leaf fields). */
+  readonly depth: number;
+}
+
+// Counts saturate here: a document that spreads fragments into each other can describe astronomically
+// many fields, and the arithmetic must stay exact enough to compare and cheap to do.
+const SATURATED = 1e9;
+const add = (a: number, b: number) => Math.min(SATURATED, a + b);
+
 /**
  * A validation rule that refuses operations deeper, wider or more aliased than the limits, before
- * anything runs. Introspection (`__schema`, `__type`) is bounded by the schema itself and not counted,
- * so tools like Apollo Sandbox keep working where introspection is on.
+ * anything runs. Each fragment's totals are computed once and reused at every spread, so the rule's
+ * own cost is linear in the document's size whatever the document expands to. Introspection fields
+ * (`__schema`, `__type`) are not counted, so Apollo Sandbox keeps working in development; production
+ * refuses introspection altogether.
  */
 export function operationLimitsRule(limits: OperationLimits): ValidationRule {
-  return (context: ValidationContext): ASTVisitor => ({
-    OperationDefinition(operation) {
-      const fragments = new Map<string, FragmentDefinitionNode>(
-        context
-          .getDocument()
-          .definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-          .map((fragment) => [fragment.name.value, fragment]),
-      );
+  return (context: ValidationContext): ASTVisitor => {
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of context.getDocument().definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    const memo = new Map<string, Totals>();
+    const none: Totals = { fields: 0, aliases: 0, depth: 0 };
+
+    const fragmentTotals = (name: string, visiting: ReadonlySet<string>): Totals => {
+      const known = memo.get(name);
+      if (known) return known;
+      const fragment = fragments.get(name);
+      // Unknown fragments and cycles are reported by graphql's own rules; they count for nothing here.
+      if (!fragment || visiting.has(name)) return none;
+      const totals = setTotals(fragment.selectionSet, new Set([...visiting, name]));
+      memo.set(name, totals);
+      return totals;
+    };
+
+    const setTotals = (set: SelectionSetNode, visiting: ReadonlySet<string>): Totals => {
       let fields = 0;
       let aliases = 0;
-      let deepest = 0;
-      const walk = (set: SelectionSetNode, depth: number, visiting: ReadonlySet<string>): void => {
-        deepest = Math.max(deepest, depth);
-        // Stop early: a hostile operation must not cost much even to refuse.
-        if (fields > limits.maxFields || depth > limits.maxDepth) return;
-        for (const selection of set.selections) {
-          if (selection.kind === Kind.FIELD) {
-            if (selection.name.value === '__schema' || selection.name.value === '__type') continue;
-            fields++;
-            if (selection.alias) aliases++;
-            if (selection.selectionSet) walk(selection.selectionSet, depth + 1, visiting);
-          } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-            walk(selection.selectionSet, depth, visiting);
-          } else {
-            const name = selection.name.value;
-            const fragment = fragments.get(name);
-            // Cycles are reported by graphql's own NoFragmentCycles rule.
-            if (fragment && !visiting.has(name))
-              walk(fragment.selectionSet, depth, new Set([...visiting, name]));
+      let depth = 1;
+      for (const selection of set.selections) {
+        let inner = none;
+        if (selection.kind === Kind.FIELD) {
+          if (selection.name.value === '__schema' || selection.name.value === '__type') continue;
+          fields = add(fields, 1);
+          if (selection.alias) aliases = add(aliases, 1);
+          if (selection.selectionSet) {
+            const below = setTotals(selection.selectionSet, visiting);
+            inner = { ...below, depth: below.depth + 1 };
           }
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          inner = setTotals(selection.selectionSet, visiting);
+        } else {
+          inner = fragmentTotals(selection.name.value, visiting);
         }
-      };
-      walk(operation.selectionSet, 1, new Set());
-      const report = (what: string, value: number, limit: number) =>
-        context.reportError(
-          new GraphQLError(`The operation's ${what} (${value}) is over the limit of ${limit}.`, {
-            nodes: operation,
-          }),
-        );
-      if (deepest > limits.maxDepth) report('depth', deepest, limits.maxDepth);
-      if (aliases > limits.maxAliases) report('number of aliases', aliases, limits.maxAliases);
-      if (fields > limits.maxFields) report('number of fields', fields, limits.maxFields);
-    },
-  });
+        fields = add(fields, inner.fields);
+        aliases = add(aliases, inner.aliases);
+        depth = Math.max(depth, inner.depth);
+      }
+      return { fields, aliases, depth };
+    };
+
+    return {
+      OperationDefinition(operation) {
+        const totals = setTotals(operation.selectionSet, new Set());
+        const report = (what: string, value: number, limit: number) =>
+          context.reportError(
+            new GraphQLError(
+              `The operation's ${what} (${value >= SATURATED ? 'too many' : value}) is over the limit of ${limit}.`,
+              {
+                nodes: operation,
+              },
+            ),
+          );
+        if (totals.depth > limits.maxDepth) report('depth', totals.depth, limits.maxDepth);
+        if (totals.aliases > limits.maxAliases)
+          report('number of aliases', totals.aliases, limits.maxAliases);
+        if (totals.fields > limits.maxFields) report('number of fields', totals.fields, limits.maxFields);
+      },
+    };
+  };
 }

@@ -36,6 +36,24 @@ describe('operation shape limits, on by default', () => {
     expect((await feed.failed).map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
+  it('refuses a document whose fragments spread into each other, without expanding it', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('spread.example.com');
+    const user = await t.userToken('alice', app.app);
+    // Nine levels of ten spreads each: 10^9 uses of the innermost field, in under 1 KB.
+    let document = 'query { ...F0 }\n';
+    for (let level = 0; level < 9; level++) {
+      document += `fragment F${level} on Query { ${Array.from({ length: 10 }, () => `...F${level + 1}`).join(' ')} }\n`;
+    }
+    const introspectionInside = `${document}fragment F9 on Query { __type(name: "Query") { name } }`;
+    const fieldInside = `${document}fragment F9 on Query { __typename }`;
+    // The test timeout bounds the rule's own cost: an expanding walk of 10^9 fields would never end.
+    const refused = await graphql(t.url, fieldInside, {}, user);
+    expect(refused.status).toBe(400);
+    expect(errorCodes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(await graphql(t.url, introspectionInside, {}, user))).toEqual([]);
+  });
+
   it('counts nesting depth through fragments', async () => {
     const t = await startGateway({ env: { TIDINGS_MAX_QUERY_DEPTH: '4' } });
     const app = await t.registerApp('depth.example.com');
