@@ -26,6 +26,9 @@ import { createStore } from './store/create-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** How long shutdown waits for requests in flight before cutting their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
   readonly url: string;
@@ -212,7 +215,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         httpServer.closeIdleConnections();
         // Sockets get 1001 and reconnect elsewhere with their cursors.
         await webSockets.close();
-        await httpClosed;
+        // A request that hangs must not hold the shutdown forever.
+        await Promise.race([
+          httpClosed,
+          new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+        ]);
+        httpServer.closeAllConnections();
         await apollo.stop();
         await sweeper.close();
         await deliveries.close();
@@ -245,7 +253,10 @@ const rateLimitedAnswers429: ApolloServerPlugin<GatewayContext> = {
         const limited = response.body.singleResult.errors?.find(
           (error) => error.extensions?.code === ErrorCode.RateLimited,
         );
-        if (!limited) return;
+        // Only when nothing was done: a 429 tells clients and proxies to retry the whole request.
+        const data = response.body.singleResult.data;
+        const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
+        if (!limited || somethingDone) return;
         response.http.status = 429;
         response.http.headers.set('retry-after', String(limited.extensions?.retryAfterSeconds ?? 1));
       },

@@ -80,6 +80,8 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       }
     }
     coveredFrom = position;
+    // The newest offset known to exist: the head at the start, then every live change heard.
+    let known = head.offset;
     /**
      * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
      * that does not start right after `position` means the log was purged under the read (the sweeper
@@ -89,7 +91,8 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       while (position < until) {
         const page = await store.readChanges(feedId, position, Math.min(PAGE_SIZE, until - position));
         const first = page[0];
-        if (first && first.offset !== position + 1) {
+        // A page that skips offsets, or none where changes are known to exist: purged under the read.
+        if (first ? first.offset !== position + 1 : position < Math.min(until, known)) {
           const now = await store.feedHead(feedId);
           position = now.offset;
           coveredFrom = position;
@@ -111,6 +114,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
         yield* readFromStore(Number.MAX_SAFE_INTEGER);
         continue;
       }
+      known = Math.max(known, change.offset);
       if (change.offset <= position) continue; // already replayed
       if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
       if (change.offset <= position) continue; // a resync during the repair moved past it

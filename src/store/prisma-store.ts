@@ -370,6 +370,11 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
       const changes: Change[] = [];
       for (const { id } of due) {
         const change = await write(async (tx): Promise<Change | null> => {
+          // Lock the feed first, then decide on the row as it is now: a replacement committed meanwhile
+          // may have rescheduled (or removed) the fallback.
+          const owner = await tx.notification.findUnique({ where: { id }, select: { feedId: true } });
+          if (!owner) return null;
+          await lockFeed(tx, owner.feedId);
           const row = await tx.notification.findUnique({ where: { id } });
           if (!row?.fallbackDueAt || row.fallbackDueAt > now) return null;
           const notification = toNotification(row);
@@ -392,7 +397,6 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
             await tx.notification.update({ where: { id }, data: { fallbackDueAt: null } });
             return null;
           }
-          await lockFeed(tx, row.feedId);
           const [position] = await appendChanges(
             tx,
             row.feedId,
@@ -448,7 +452,14 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
       purged += await write(async (tx) => {
         const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
         const notifications = await tx.notification.deleteMany({
-          where: { id: { in: tombstones.map((t) => t.id) }, changes: { none: {} } },
+          // The conditions again: a replacement may have revived one since it was selected.
+          where: {
+            id: { in: tombstones.map((t) => t.id) },
+            status: 'DELETED',
+            expirationDateTime: { lte: now },
+            lastModifiedDateTime: { lt: cutoff },
+            changes: { none: {} },
+          },
         });
         return marks.count + notifications.count;
       });
