@@ -8,7 +8,7 @@ export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
-  /** The store is unreachable for now: nothing was done; retry later. */
+  /** The store is unreachable for now; the operation may not have completed: retry later. */
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -54,6 +54,22 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   });
   const subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
   let everConnected = false;
+  // Feeds whose publish was lost while the publisher was down: announced (CATCH_UP) when it is back,
+  // so other processes' feeds do not wait for the feed's next change. Bounded; past it, feeds still
+  // catch up at their next change or reconnect.
+  const unannounced = new Set<string>();
+  const MAX_UNANNOUNCED = 10_000;
+  let publisherWasReady = false;
+  publisher.on('ready', () => {
+    if (publisherWasReady && unannounced.size > 0) {
+      options.logger.info('redis publisher reconnected; announcing missed feeds', {
+        feeds: unannounced.size,
+      });
+      for (const feedId of unannounced) publishRemote(feedId, { kind: 'CATCH_UP' });
+      unannounced.clear();
+    }
+    publisherWasReady = true;
+  });
 
   for (const [name, connection] of [
     ['publisher', publisher],
@@ -80,13 +96,18 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
     if (envelope.origin !== origin) local.deliver(envelope.feedId, envelope.signal);
   });
 
+  function publishRemote(feedId: string, signal: FeedSignal): void {
+    const envelope: Envelope = { origin, feedId, signal };
+    publisher.publish(channelOf(feedId), JSON.stringify(envelope)).catch((error: unknown) => {
+      if (unannounced.size < MAX_UNANNOUNCED) unannounced.add(feedId);
+      options.logger.error('fan-out publish failed; remote feeds catch up later', errorFields(error));
+    });
+  }
+
   /** Delivers here at once, and to the other processes through the feed's channel. */
   function send(feedId: string, signal: FeedSignal): void {
     local.deliver(feedId, signal);
-    const envelope: Envelope = { origin, feedId, signal };
-    publisher.publish(channelOf(feedId), JSON.stringify(envelope)).catch((error: unknown) => {
-      options.logger.error('fan-out publish failed; remote feeds catch up later', errorFields(error));
-    });
+    publishRemote(feedId, signal);
   }
 
   return {
@@ -98,9 +119,12 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
       const count = (listening.get(feedId) ?? 0) + 1;
       listening.set(feedId, count);
       if (count === 1) {
-        subscriber.subscribe(channelOf(feedId)).catch((error: unknown) => {
-          options.logger.error('redis subscribe failed', errorFields(error));
-        });
+        // The feed read the store before this SUBSCRIBE took effect: once it has, tell it to read
+        // again, so a change another process published in between is not left for the next one.
+        subscriber.subscribe(channelOf(feedId)).then(
+          () => local.deliver(feedId, { kind: 'CATCH_UP' }),
+          (error: unknown) => options.logger.error('redis subscribe failed', errorFields(error)),
+        );
       }
       let done = false;
       return () => {

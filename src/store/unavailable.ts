@@ -30,9 +30,11 @@ const RETRYABLE_CODES = new Set([
 /** Whether an error (or any error it wraps) says the database is unreachable for now. */
 export function isStoreUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
-  const { code, cause, originalCode } = error as { code?: unknown; cause?: unknown; originalCode?: unknown };
-  if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
-  if (typeof originalCode === 'string' && RETRYABLE_CODES.has(originalCode)) return true;
+  const { code, cause, originalCode, errorCode } = error as Record<string, unknown>;
+  // Prisma's request errors carry `code`, its initialisation errors `errorCode`, adapters `originalCode`.
+  for (const candidate of [code, errorCode, originalCode]) {
+    if (typeof candidate === 'string' && RETRYABLE_CODES.has(candidate)) return true;
+  }
   if (
     /Can't reach database server|Connection terminated|connection is closed/i.test(
       String((error as Error).message),
@@ -45,7 +47,9 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
 
 /**
  * The store, with "database unreachable" failures turned into SERVICE_UNAVAILABLE (retry later) instead
- * of an unexpected error. Nothing is reported as done that was not: the call failed either way.
+ * of an unexpected error. Nothing is ever reported as done that was not. If the connection broke while
+ * a commit was under way, the outcome is unknown: the message says so, and retrying is safe for what
+ * clients retry (createNotification upserts by appNotificationId; state updates are idempotent).
  */
 export function reportingUnavailability(store: Store): Store {
   const wrapped = {} as Record<string, unknown>;
@@ -59,7 +63,7 @@ export function reportingUnavailability(store: Store): Store {
         if (error instanceof GatewayError || !isStoreUnavailable(error)) throw error;
         throw new GatewayError(
           ErrorCode.ServiceUnavailable,
-          'The store is unavailable right now; retry shortly.',
+          'The store could not be reached; the operation may not have completed. Retry it shortly.',
           {
             cause: error,
           },
