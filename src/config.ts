@@ -37,6 +37,10 @@ export interface Config {
      * holds no unbounded memory and slows nobody else; it resumes from its cursor.
      */
     readonly maxPendingChanges: number;
+    /** Sockets one user (in one app) may hold open on one process. */
+    readonly maxConnectionsPerUser: number;
+    /** Operations at once on one socket. */
+    readonly maxSubscriptionsPerConnection: number;
     /** Operation shape limits (see src/graphql/operation-limits.ts). */
     readonly maxQueryDepth: number;
     readonly maxAliases: number;
@@ -115,6 +119,20 @@ export function loadConfig(
         1000,
         1,
         1_000_000,
+      ),
+      maxConnectionsPerUser: integer(
+        'TIDINGS_MAX_CONNECTIONS_PER_USER',
+        env.TIDINGS_MAX_CONNECTIONS_PER_USER,
+        20,
+        1,
+        100_000,
+      ),
+      maxSubscriptionsPerConnection: integer(
+        'TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+        env.TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        10,
+        1,
+        1000,
       ),
       maxQueryDepth: integer('TIDINGS_MAX_QUERY_DEPTH', env.TIDINGS_MAX_QUERY_DEPTH, 8, 2, 50),
       maxAliases: integer('TIDINGS_MAX_ALIASES', env.TIDINGS_MAX_ALIASES, 20, 0, 1000),

@@ -8,6 +8,8 @@ export const ErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
+  /** A count limit (e.g. operations on one connection) is reached; nothing was done. */
+  LimitExceeded: 'LIMIT_EXCEEDED',
   /** The store is unreachable for now; the operation may not have completed: retry later. */
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   Internal: 'INTERNAL_SERVER_ERROR',
@@ -22,6 +24,7 @@ const httpStatusOf: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  LIMIT_EXCEEDED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_SERVER_ERROR: 500,
 };

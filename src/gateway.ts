@@ -190,6 +190,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     log: logUnexpected,
     maxPayloadBytes: config.limits.maxBodyBytes,
     connectionInitWaitTimeoutMs: 10_000,
+    maxConnectionsPerPrincipal: config.limits.maxConnectionsPerUser,
+    maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
     production: config.mode === 'production',
     validationRules: [limits],
   });

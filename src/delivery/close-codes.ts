@@ -8,6 +8,8 @@ import { CloseCode } from 'graphql-ws';
 export const FeedCloseCode = {
   /** No, bad or expired token in `connection_init`: get a token, then reconnect. */
   Forbidden: CloseCode.Forbidden,
+  /** The user already holds the most sockets allowed (TIDINGS_MAX_CONNECTIONS_PER_USER): close one. */
+  TooManyConnections: 4030,
   /** The device fell too far behind (its unsent changes passed the bound): reconnect with its cursor. */
   SlowConsumer: 4008,
   /** The gateway is shutting down: reconnect (to any instance) with the cursor. */

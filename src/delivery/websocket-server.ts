@@ -9,7 +9,7 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
-import { type ErrorLogger, formatError } from '../errors.js';
+import { ErrorCode, type ErrorLogger, formatError, GatewayError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { FeedCloseCode } from './close-codes.js';
 import type { FeedEvent } from './feed-stream.js';
@@ -34,6 +34,11 @@ function closeWhenExpired(socket: WebSocket, expiresAt: Date): void {
   socket.once('close', () => clearTimeout(timer));
 }
 
+const principalKey = (principal: Principal) =>
+  principal.kind === 'app'
+    ? `app ${principal.appId}`
+    : `user ${principal.appId} ${principal.issuer} ${principal.subject}`;
+
 const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>
   typeof event === 'object' && event !== null && (event as FeedEvent).type === 'change';
 
@@ -47,6 +52,10 @@ export interface WebSocketServerOptions {
   /** Largest incoming message in bytes. */
   readonly maxPayloadBytes: number;
   readonly connectionInitWaitTimeoutMs: number;
+  /** Open, authenticated sockets one principal (a user in an app, or an app) may hold on this process. */
+  readonly maxConnectionsPerPrincipal: number;
+  /** Operations at once on one socket. */
+  readonly maxSubscriptionsPerConnection: number;
   /** Production: no introspection, no error detail from graphql-ws itself. */
   readonly production: boolean;
   /** Rules added to GraphQL's own (the same ones Apollo applies over HTTP). */
@@ -67,6 +76,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
     ...options.validationRules,
     ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
+  const connections = new Map<string, number>();
   const wss = new WebSocketServer({
     server: options.httpServer,
     path: options.path,
@@ -89,9 +99,35 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        const { socket } = ctx.extra;
+        const key = principalKey(principal);
+        const open = connections.get(key) ?? 0;
+        if (open >= options.maxConnectionsPerPrincipal) {
+          socket.close(FeedCloseCode.TooManyConnections, 'Too many connections for this user');
+          return false;
+        }
+        connections.set(key, open + 1);
+        socket.once('close', () => {
+          const left = (connections.get(key) ?? 1) - 1;
+          if (left > 0) connections.set(key, left);
+          else connections.delete(key);
+        });
         ctx.extra.principal = principal;
-        closeWhenExpired(ctx.extra.socket, principal.expiresAt);
+        closeWhenExpired(socket, principal.expiresAt);
         return true;
+      },
+      onSubscribe(ctx) {
+        // graphql-ws has already reserved the new operation's id here, so it is counted: past the
+        // limit, refuse it (the socket and its other operations stay).
+        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+          return [
+            new GatewayError(
+              ErrorCode.LimitExceeded,
+              `At most ${options.maxSubscriptionsPerConnection} operations at once on one connection.`,
+            ),
+          ];
+        }
+        return undefined;
       },
       context(ctx): GatewayContext {
         const principal = ctx.extra.principal;
