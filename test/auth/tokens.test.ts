@@ -1,6 +1,7 @@
-import { type CryptoKey, generateKeyPair, SignJWT } from 'jose';
+import { CompactEncrypt, type CryptoKey, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadOrCreateSigningKey } from '../../src/auth/signing-key.js';
 import { onCleanup } from '../support/cleanup.js';
 import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
@@ -28,6 +29,7 @@ describe('bearer tokens over HTTP and WebSocket', () => {
   let t: TestGateway;
   let app: TestApp;
   const bad: Record<string, string> = {};
+  let control = '';
 
   beforeAll(async () => {
     t = await startGateway();
@@ -47,6 +49,31 @@ describe('bearer tokens over HTTP and WebSocket', () => {
       const forged = Buffer.from(JSON.stringify({ ...claimsOf, sub: 'mallory' })).toString('base64url');
       return `${header}.${forged}.${signature}`;
     })();
+    // Signed with the gateway's own key, each with one thing wrong, so each check is shown to refuse.
+    const { privateKey: gatewayKey, kid, publicJwk } = await loadOrCreateSigningKey(t.dataDir);
+    const withGatewayKey = (build: (jwt: SignJWT) => SignJWT, header: Record<string, unknown> = {}) =>
+      build(
+        new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid, ...header }).setSubject('alice'),
+      ).sign(gatewayKey);
+    const proper = (jwt: SignJWT) =>
+      jwt.setIssuer('urn:tidings:embedded').setAudience('tidings').setExpirationTime('5m');
+    control = await withGatewayKey(proper);
+    bad['wrong audience'] = await withGatewayKey((jwt) => proper(jwt).setAudience('another-api'));
+    bad['wrong issuer'] = await withGatewayKey((jwt) => proper(jwt).setIssuer('https://evil.example'));
+    bad['no exp'] = await withGatewayKey((jwt) =>
+      jwt.setIssuer('urn:tidings:embedded').setAudience('tidings'),
+    );
+    bad['nbf in the future'] = await withGatewayKey((jwt) => proper(jwt).setNotBefore('1h'));
+    bad['unknown kid'] = await withGatewayKey(proper, { kid: 'not-our-key' });
+    // Algorithm confusion: HMAC keyed with the published public key.
+    bad['HS256 keyed with the public key'] = await proper(
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).setSubject('alice'),
+    ).sign(new TextEncoder().encode(JSON.stringify(publicJwk)));
+    bad['a JWE'] = await new CompactEncrypt(
+      new TextEncoder().encode(JSON.stringify({ ...claims, sub: 'alice' })),
+    )
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .encrypt(new Uint8Array(32));
     bad['alg none'] = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${good.split('.')[1]}.`;
     bad['not a JWT'] = 'hello';
   });
@@ -56,6 +83,10 @@ describe('bearer tokens over HTTP and WebSocket', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('accepts the control token built the same way with nothing wrong', async () => {
+    expect(errorCodes(await graphql(t.url, DEVICES, {}, control))).toEqual([]);
   });
 
   it('answers 401 for every invalid token', async () => {
