@@ -1,23 +1,19 @@
 // The domain as the rest of the gateway sees it: plain types, no Prisma.
 
-export const PLATFORMS = ['WINDOWS', 'ANDROID', 'IOS', 'WEB'] as const;
-export type Platform = (typeof PLATFORMS)[number];
-export const PRIORITIES = ['NONE', 'LOW', 'HIGH'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+export type Platform = 'WINDOWS' | 'ANDROID' | 'IOS' | 'WEB';
+export type Priority = 'NONE' | 'LOW' | 'HIGH';
 export type ReadState = 'UNREAD' | 'READ';
 export type UserActionState = 'NO_INTERACTION' | 'ACTIVATED' | 'DISMISSED' | 'SNOOZED';
 export type NotificationStatus = 'ACTIVE' | 'DELETED';
 /** What happened to a notification; one change of the feed's log. See PROTOCOL.md. */
-export const CHANGE_KINDS = [
-  'CREATED',
-  'REPLACED',
-  'UPDATED',
-  'STATE_CHANGED',
-  'DELETED',
-  'EXPIRED',
-  'FALLBACK',
-] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
+export type ChangeKind =
+  | 'CREATED'
+  | 'REPLACED'
+  | 'UPDATED'
+  | 'STATE_CHANGED'
+  | 'DELETED'
+  | 'EXPIRED'
+  | 'FALLBACK';
 
 export interface App {
   /** The client id. */
