@@ -100,6 +100,8 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
           return false; // graphql-ws closes with 4403 Forbidden
         }
         const { socket } = ctx.extra;
+        // Gone while its token was checked: its close event has fired already, so count nothing.
+        if (socket.readyState !== socket.OPEN) return false;
         const key = principalKey(principal);
         const open = connections.get(key) ?? 0;
         if (open >= options.maxConnectionsPerPrincipal) {
