@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 import { APPS_HELP, createApp, listApps, withStore } from './apps.js';
 import { type CliContext, UsageError } from './cli-context.js';
 import { SERVE_HELP, serve } from './serve.js';
@@ -106,6 +107,14 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
     if (error instanceof UsageError || error instanceof ConfigError) {
       cli.stderr(`tidings: ${error.message}\n`);
       return 2;
+    }
+    if (isStoreUnavailable(error)) {
+      // Not the URL itself: it may hold a password.
+      cli.stderr(
+        `tidings: cannot reach the database (${error instanceof Error ? error.message : String(error)}). ` +
+          'Check that it is running and that DATABASE_URL names it.\n',
+      );
+      return 1;
     }
     cli.stderr(`tidings: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;

@@ -14,10 +14,12 @@ const TIDINGS = ['bin/tidings.js'];
 async function tidings(
   args: string[],
   dataDir: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [...TIDINGS, ...args, '--data-dir', dataDir], {
       timeout: 20_000,
+      env: { ...process.env, ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -91,6 +93,19 @@ describe('the CLI paths of the README', () => {
     const unknown = await tidings(['frobnicate'], dataDir);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown command/);
+  });
+
+  it('says what to check when the database cannot be reached, without printing its URL', async () => {
+    const dataDir = temporaryDataDir();
+    const down = await tidings(['apps', 'list'], dataDir, {
+      DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/test',
+    });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the database .*DATABASE_URL/);
+    expect(down.stderr).not.toContain('secret');
+    const bad = await tidings(['apps', 'list'], dataDir, { DATABASE_URL: 'mysql://x' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/DATABASE_URL must be/);
   });
 
   it('refuses a second app with the same host name', async () => {

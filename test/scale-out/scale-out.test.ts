@@ -38,16 +38,17 @@ async function installation(overrides: { databaseUrl?: (url: string) => string; 
   });
   const userToken = await issuer.issueUserToken('alice', app.id, 600);
   const appTokenFrom = (graphqlUrl: string) => fetchAppToken(graphqlUrl, app.id, clientSecret);
-  return { env, dataDir, store, userToken, appTokenFrom };
+  /** A gateway process of this installation. */
+  const startProcess = () => startChildGateway(env, dataDir);
+  /** Two of them, started at once (as a deployment would). */
+  const startTwoProcesses = () => Promise.all([startProcess(), startProcess()]);
+  return { env, dataDir, store, userToken, appTokenFrom, startProcess, startTwoProcesses };
 }
 
 describe('several gateway processes on one PostgreSQL and one Redis', () => {
   it('delivers live to a device on process A what the app posts to process B', async () => {
     const setup = await installation();
-    const [a, b] = await Promise.all([
-      startChildGateway(setup.env, setup.dataDir),
-      startChildGateway(setup.env, setup.dataDir),
-    ]);
+    const [a, b] = await setup.startTwoProcesses();
     const appToken = await setup.appTokenFrom(b.url);
     const unsid = await createDevice(a.url, setup.userToken, 'WEB');
     const onA = openFeed(a.wsUrl, setup.userToken, {
@@ -76,10 +77,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
 
   it('loses nothing answered with success when a process is killed -9 in the middle of a burst', async () => {
     const setup = await installation();
-    const [survivor, victim] = await Promise.all([
-      startChildGateway(setup.env, setup.dataDir),
-      startChildGateway(setup.env, setup.dataDir),
-    ]);
+    const [survivor, victim] = await setup.startTwoProcesses();
     const appToken = await setup.appTokenFrom(victim.url);
     const unsid = await createDevice(victim.url, setup.userToken, 'ANDROID');
     const start = await feedCursor(victim.url, setup.userToken);
@@ -131,10 +129,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     const redis = new URL(testRedisUrl());
     const proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
     const setup = await installation({ redisUrl: `redis://127.0.0.1:${proxy.port}` });
-    const [a, b] = await Promise.all([
-      startChildGateway(setup.env, setup.dataDir),
-      startChildGateway(setup.env, setup.dataDir),
-    ]);
+    const [a, b] = await setup.startTwoProcesses();
     const appToken = await setup.appTokenFrom(b.url);
     const unsid = await createDevice(a.url, setup.userToken, 'WEB');
     const onA = openFeed(a.wsUrl, setup.userToken, {
@@ -182,7 +177,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
         return through.toString();
       },
     });
-    const gateway = await startChildGateway(setup.env, setup.dataDir);
+    const gateway = await setup.startProcess();
     const appToken = await setup.appTokenFrom(gateway.url);
     const unsid = await createDevice(gateway.url, setup.userToken, 'WEB');
     const feedId = (await setup.store.findDeviceSubscription(unsid))?.feedId as string;
@@ -216,10 +211,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
 describe('processes sharing one feed', () => {
   it('allocate dense offsets with no race when two processes write to one user at once', async () => {
     const setup = await installation();
-    const [a, b] = await Promise.all([
-      startChildGateway(setup.env, setup.dataDir),
-      startChildGateway(setup.env, setup.dataDir),
-    ]);
+    const [a, b] = await setup.startTwoProcesses();
     const tokens = await Promise.all([setup.appTokenFrom(a.url), setup.appTokenFrom(b.url)]);
     const unsid = await createDevice(a.url, setup.userToken, 'WEB');
     const responses = await Promise.all(
@@ -244,7 +236,7 @@ describe('processes sharing one feed', () => {
 
   it('on SIGTERM closes live sockets with 1001, answers what is in flight, and exits 0', async () => {
     const setup = await installation();
-    const gateway = await startChildGateway(setup.env, setup.dataDir);
+    const gateway = await setup.startProcess();
     const unsid = await createDevice(gateway.url, setup.userToken, 'WEB');
     const feed = openFeed(gateway.wsUrl, setup.userToken, { subscriptionId: unsid });
     await eventually(async () => expect(gateway.output()).toContain('listening'), 5000);
