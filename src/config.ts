@@ -28,6 +28,10 @@ export interface Config {
     readonly audience: string;
     /** Lifetime of app tokens from the token endpoint, in seconds. */
     readonly appTokenTtlSeconds: number;
+    /** Clock skew tolerated on `exp` and `nbf`, in seconds. */
+    readonly clockToleranceSeconds: number;
+    /** An OIDC issuer whose tokens are accepted beside the embedded issuer's; null: embedded only. */
+    readonly external: ExternalIssuerConfig | null;
   };
   readonly limits: {
     /** Largest HTTP request body, in bytes. */
@@ -41,6 +45,8 @@ export interface Config {
     readonly maxConnectionsPerUser: number;
     /** Operations at once on one socket. */
     readonly maxSubscriptionsPerConnection: number;
+    /** A socket that sends no `connection_init` within this time is closed (4408). */
+    readonly connectionInitTimeoutMs: number;
     /** Operation shape limits (see src/graphql/operation-limits.ts). */
     readonly maxQueryDepth: number;
     readonly maxAliases: number;
@@ -59,7 +65,54 @@ export interface Config {
   };
 }
 
+/** Where an external issuer's tokens come from and how to read them (README "External issuer"). */
+export interface ExternalIssuerConfig {
+  /** The exact `iss` of its tokens. */
+  readonly issuer: string;
+  readonly jwksUrl: URL;
+  /** `aud` its tokens must carry for this gateway. */
+  readonly audience: string;
+  /** Asymmetric algorithms only: a shared-secret or `none` algorithm is refused at start. */
+  readonly algorithms: readonly string[];
+  readonly claims: ClaimNames;
+  /** jose's remote key set: how long fetched keys are trusted, the least time between two fetches. */
+  readonly jwksCacheMaxAgeMs: number;
+  readonly jwksCooldownMs: number;
+  readonly jwksTimeoutMs: number;
+}
+
+/** Which claims carry what in a token (Entra ID, Auth0 and Keycloak differ). */
+export interface ClaimNames {
+  /** The user's id (with `iss`, the user). */
+  readonly user: string;
+  /** The app the token was issued to (the client app for a user, the app service itself for an app). */
+  readonly app: string;
+  /** Claims holding scopes or roles: a space-separated string or an array each; all are read. */
+  readonly scopes: readonly string[];
+  /** A claim telling app tokens apart, and its value in them (Entra: idtyp=app; Auth0: gty=client-credentials). */
+  readonly tokenType: string;
+  readonly appTokenType: string;
+}
+
+/** Signatures an external issuer may use. Never HS* (a shared secret) and never `none`. */
+const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
 export type Env = Readonly<Record<string, string | undefined>>;
+
+const EMBEDDED_ISSUER = 'urn:tidings:embedded';
+const DEFAULT_AUDIENCE = 'tidings';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -107,9 +160,11 @@ export function loadConfig(
       'NORMAL',
     ] as const),
     auth: Object.freeze({
-      issuer: env.TIDINGS_ISSUER ?? 'urn:tidings:embedded',
-      audience: env.TIDINGS_AUDIENCE ?? 'tidings',
+      issuer: env.TIDINGS_ISSUER ?? EMBEDDED_ISSUER,
+      audience: env.TIDINGS_AUDIENCE ?? DEFAULT_AUDIENCE,
       appTokenTtlSeconds: integer('TIDINGS_APP_TOKEN_TTL', env.TIDINGS_APP_TOKEN_TTL, 3600, 60, 86_400),
+      clockToleranceSeconds: integer('TIDINGS_CLOCK_TOLERANCE', env.TIDINGS_CLOCK_TOLERANCE, 5, 0, 300),
+      external: externalIssuer(env),
     }),
     limits: Object.freeze({
       maxBodyBytes: integer('TIDINGS_MAX_BODY_BYTES', env.TIDINGS_MAX_BODY_BYTES, 102_400, 1024, 10_485_760),
@@ -133,6 +188,13 @@ export function loadConfig(
         10,
         1,
         1000,
+      ),
+      connectionInitTimeoutMs: integer(
+        'TIDINGS_CONNECTION_INIT_TIMEOUT_MS',
+        env.TIDINGS_CONNECTION_INIT_TIMEOUT_MS,
+        10_000,
+        100,
+        60_000,
       ),
       maxQueryDepth: integer('TIDINGS_MAX_QUERY_DEPTH', env.TIDINGS_MAX_QUERY_DEPTH, 8, 2, 50),
       maxAliases: integer('TIDINGS_MAX_ALIASES', env.TIDINGS_MAX_ALIASES, 20, 0, 1000),
@@ -176,6 +238,60 @@ export function loadConfig(
       ),
     }),
   });
+}
+
+function externalIssuer(env: Env): ExternalIssuerConfig | null {
+  const issuer = env.TIDINGS_EXTERNAL_ISSUER;
+  const jwksUrl = env.TIDINGS_EXTERNAL_JWKS_URL;
+  if (!issuer && !jwksUrl) return null;
+  if (!issuer || !jwksUrl) {
+    throw new ConfigError('Set both TIDINGS_EXTERNAL_ISSUER and TIDINGS_EXTERNAL_JWKS_URL, or neither.');
+  }
+  if (issuer === (env.TIDINGS_ISSUER ?? EMBEDDED_ISSUER)) {
+    throw new ConfigError('TIDINGS_EXTERNAL_ISSUER must differ from the embedded issuer (TIDINGS_ISSUER).');
+  }
+  let url: URL;
+  try {
+    url = new URL(jwksUrl);
+  } catch {
+    throw new ConfigError(`TIDINGS_EXTERNAL_JWKS_URL must be a URL (got ${JSON.stringify(jwksUrl)}).`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError('TIDINGS_EXTERNAL_JWKS_URL must be an https:// (or http://) URL.');
+  }
+  const algorithms = list(env.TIDINGS_EXTERNAL_ALGORITHMS, ['RS256', 'ES256']);
+  for (const algorithm of algorithms) oneOf('TIDINGS_EXTERNAL_ALGORITHMS', algorithm, ASYMMETRIC_ALGORITHMS);
+  return Object.freeze({
+    issuer,
+    jwksUrl: url,
+    audience: env.TIDINGS_EXTERNAL_AUDIENCE || (env.TIDINGS_AUDIENCE ?? DEFAULT_AUDIENCE),
+    algorithms,
+    claims: Object.freeze({
+      user: env.TIDINGS_CLAIM_USER || 'sub',
+      app: env.TIDINGS_CLAIM_APP || 'azp',
+      scopes: list(env.TIDINGS_CLAIM_SCOPES, ['scope', 'scp', 'roles']),
+      tokenType: env.TIDINGS_CLAIM_TOKEN_TYPE || 'idtyp',
+      appTokenType: env.TIDINGS_APP_TOKEN_TYPE || 'app',
+    }),
+    jwksCacheMaxAgeMs: integer(
+      'TIDINGS_JWKS_CACHE_MAX_AGE_MS',
+      env.TIDINGS_JWKS_CACHE_MAX_AGE_MS,
+      600_000,
+      0,
+      86_400_000,
+    ),
+    jwksCooldownMs: integer('TIDINGS_JWKS_COOLDOWN_MS', env.TIDINGS_JWKS_COOLDOWN_MS, 30_000, 0, 3_600_000),
+    jwksTimeoutMs: integer('TIDINGS_JWKS_TIMEOUT_MS', env.TIDINGS_JWKS_TIMEOUT_MS, 5000, 100, 60_000),
+  });
+}
+
+/** A comma-separated list, or the fallback when unset. */
+function list(raw: string | undefined, fallback: readonly string[]): readonly string[] {
+  const items = (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  return Object.freeze(items.length > 0 ? items : [...fallback]);
 }
 
 function absolute(path: string): string {

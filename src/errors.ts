@@ -71,7 +71,12 @@ export type ErrorLogger = (error: unknown) => void;
  * INTERNAL_SERVER_ERROR, so no internal detail (SQL, paths, stacks) ever leaves the process.
  * It does not throw.
  */
-export function formatError(error: unknown, log: ErrorLogger, knownCode?: unknown): GraphQLFormattedError {
+export function formatError(
+  error: unknown,
+  log: ErrorLogger,
+  knownCode?: unknown,
+  hideSchemaDetails = false,
+): GraphQLFormattedError {
   const located = error instanceof GraphQLError ? error : undefined;
   const where = {
     ...(located?.locations ? { locations: located.locations } : {}),
@@ -88,7 +93,9 @@ export function formatError(error: unknown, log: ErrorLogger, knownCode?: unknow
     // request, not the server. The outermost message says where (e.g. which variable field). Keep only
     // their code: the one met on the way or given by Apollo, or the one Apollo would give, so HTTP and
     // WebSocket agree.
-    const message = located?.message ?? root.message;
+    const described = located?.message ?? root.message;
+    // Production: no "Did you mean …?" (field, argument, type and enum names a client did not know).
+    const message = hideSchemaDetails ? described.replace(/ ?Did you mean(.+?)\?$/, '') : described;
     return { message, ...where, extensions: { code: graphQLErrorCode(message, code ?? knownCode) } };
   }
   try {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { createAuthenticator } from './auth/authenticator.js';
 import { bearerToken, createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
 import type { Principal } from './auth/principal.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
@@ -66,7 +67,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
+    clockToleranceSeconds: config.auth.clockToleranceSeconds,
   });
+  const verifyToken = createAuthenticator(issuer, config.auth.external, config.auth.clockToleranceSeconds);
   const fanout =
     options.fanout ??
     (config.redisUrl
@@ -99,8 +102,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onError: logUnexpected,
   });
   const authenticate = (authorization: unknown): Promise<Principal> =>
-    issuer.verify(bearerToken(authorization));
+    verifyToken(bearerToken(authorization));
   const schema = createSchema();
+  const production = config.mode === 'production';
 
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -108,7 +112,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     validationRules: [limits],
-    formatError: (formatted, error) => formatError(error, logUnexpected, formatted.extensions?.code),
+    hideSchemaDetailsFromClientErrors: production,
+    formatError: (formatted, error) =>
+      formatError(error, logUnexpected, formatted.extensions?.code, production),
     plugins: [
       rateLimitedAnswers429,
       config.mode === 'development'
@@ -189,7 +195,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     authenticate,
     log: logUnexpected,
     maxPayloadBytes: config.limits.maxBodyBytes,
-    connectionInitWaitTimeoutMs: 10_000,
+    connectionInitWaitTimeoutMs: config.limits.connectionInitTimeoutMs,
     maxConnectionsPerPrincipal: config.limits.maxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
     production: config.mode === 'production',

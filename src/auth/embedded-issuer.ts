@@ -1,24 +1,43 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, SignJWT } from 'jose';
+import type { ClaimNames } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
-import { NOTIFICATIONS_SCOPE, type Principal } from './principal.js';
+import { NOTIFICATIONS_SCOPE } from './principal.js';
 import { SIGNING_ALGORITHM, type SigningKey } from './signing-key.js';
+import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
 
-/** Claims that tell our two token kinds apart (Entra ID's optional `idtyp` claim). */
-type IdentityType = 'app' | 'user';
+/**
+ * How the embedded issuer's tokens name things: `sub` the user, `azp` (and RFC 9068's `client_id`) the
+ * app, `scope` the scopes, and Entra ID's `idtyp` claim tells app tokens from user tokens.
+ */
+const EMBEDDED_CLAIMS: ClaimNames = {
+  user: 'sub',
+  app: 'azp',
+  scopes: ['scope'],
+  tokenType: 'idtyp',
+  appTokenType: 'app',
+};
 
 export interface EmbeddedIssuer {
+  readonly issuer: string;
   readonly jwks: JSONWebKeySet;
   /** Signs an app token (client credentials grant) carrying the notifications scope. */
   issueAppToken(appId: string, ttlSeconds: number): Promise<string>;
-  /** Signs a user token issued to a client app, as an identity provider would. For development. */
-  issueUserToken(subject: string, appId: string, ttlSeconds: number): Promise<string>;
   /**
-   * Verifies a bearer token: signature by our key, algorithm ES256 only, `exp`, `iss`, `aud`, `sub`
-   * required.
+   * Signs a user token issued to a client app, as an identity provider would. For development; with
+   * `scopes` [NOTIFICATIONS_SCOPE] it is a delegated token the app service may post to that user with.
+   */
+  issueUserToken(
+    subject: string,
+    appId: string,
+    ttlSeconds: number,
+    scopes?: readonly string[],
+  ): Promise<string>;
+  /**
+   * Verifies a bearer token: signature by our key, algorithm ES256 only, `exp`, `iss`, `aud` required.
    * @throws GatewayError UNAUTHENTICATED for any token that fails, whatever the reason.
    */
-  verify(token: string): Promise<Principal>;
+  readonly verify: TokenVerifier;
 }
 
 export interface EmbeddedIssuerOptions {
@@ -32,7 +51,6 @@ export interface EmbeddedIssuerOptions {
 export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIssuer {
   const { key, issuer, audience } = options;
   const jwks: JSONWebKeySet = { keys: [key.publicJwk] };
-  const keySet = createLocalJWKSet(jwks);
 
   const sign = (claims: JWTPayload, subject: string, ttlSeconds: number): Promise<string> =>
     new SignJWT(claims)
@@ -46,57 +64,21 @@ export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIs
       .sign(key.privateKey);
 
   return {
+    issuer,
     jwks,
     issueAppToken: (appId, ttlSeconds) =>
-      sign(
-        { idtyp: 'app' satisfies IdentityType, client_id: appId, scope: NOTIFICATIONS_SCOPE },
-        appId,
-        ttlSeconds,
-      ),
-    issueUserToken: (subject, appId, ttlSeconds) =>
-      sign({ idtyp: 'user' satisfies IdentityType, azp: appId, scope: '' }, subject, ttlSeconds),
-    async verify(token) {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keySet, {
-          algorithms: [SIGNING_ALGORITHM],
-          issuer,
-          audience,
-          requiredClaims: ['exp', 'iss', 'aud', 'sub'],
-          clockTolerance: options.clockToleranceSeconds ?? 5,
-        }));
-      } catch (error) {
-        if (error instanceof errors.JOSEError || error instanceof TypeError) {
-          throw new GatewayError(ErrorCode.Unauthenticated, 'The access token is invalid or expired.', {
-            details: { reason: error instanceof errors.JOSEError ? error.code : 'ERR_MALFORMED' },
-          });
-        }
-        throw error;
-      }
-      return principalFromClaims(payload);
-    },
+      sign({ idtyp: 'app', azp: appId, client_id: appId, scope: NOTIFICATIONS_SCOPE }, appId, ttlSeconds),
+    issueUserToken: (subject, appId, ttlSeconds, scopes = []) =>
+      sign({ idtyp: 'user', azp: appId, client_id: appId, scope: scopes.join(' ') }, subject, ttlSeconds),
+    verify: createTokenVerifier({
+      keys: createLocalJWKSet(jwks),
+      issuer,
+      audience,
+      algorithms: [SIGNING_ALGORITHM],
+      clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
+      claims: EMBEDDED_CLAIMS,
+    }),
   };
-}
-
-function principalFromClaims(payload: JWTPayload): Principal {
-  const unauthenticated = (why: string) =>
-    new GatewayError(ErrorCode.Unauthenticated, `The access token is not usable here: ${why}.`);
-  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-  const expiresAt = new Date((payload.exp ?? 0) * 1000);
-  const subject = payload.sub ?? '';
-  if (payload.idtyp === 'app') {
-    if (typeof payload.client_id !== 'string' || payload.client_id !== subject) {
-      throw unauthenticated('app token without a matching client_id');
-    }
-    return { kind: 'app', appId: subject, scopes, expiresAt };
-  }
-  if (payload.idtyp === 'user') {
-    if (typeof payload.azp !== 'string' || payload.azp === '') {
-      throw unauthenticated('user token without azp (the client app it was issued to)');
-    }
-    return { kind: 'user', issuer: payload.iss ?? '', subject, appId: payload.azp, scopes, expiresAt };
-  }
-  throw unauthenticated('unknown idtyp');
 }
 
 /**

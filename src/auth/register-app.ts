@@ -6,6 +6,9 @@ import { hashClientSecret, newClientId, newClientSecret } from './client-credent
 const HOST_NAME =
   /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
+// Client ids as issuers make them: Entra ID's GUIDs, Auth0's and Keycloak's names.
+const CLIENT_ID = /^[A-Za-z0-9._:@-]{1,200}$/;
+
 /**
  * Registers an app service. Returns the client secret, which exists only in this return value: the
  * store keeps its hash.
@@ -13,7 +16,12 @@ const HOST_NAME =
  */
 export async function registerApp(
   store: Store,
-  input: { readonly targetHostName: string; readonly displayName?: string },
+  input: {
+    readonly targetHostName: string;
+    readonly displayName?: string;
+    /** The app's client id at an external issuer (its tokens' app claim); default: a new random one. */
+    readonly clientId?: string;
+  },
 ): Promise<{ app: App; clientSecret: string }> {
   const host = input.targetHostName.trim().toLowerCase();
   if (!HOST_NAME.test(host)) {
@@ -25,9 +33,16 @@ export async function registerApp(
       },
     );
   }
+  if (input.clientId !== undefined && !CLIENT_ID.test(input.clientId)) {
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      'clientId must be 1 to 200 letters, digits and . _ - : @ characters.',
+      { details: { field: 'clientId' } },
+    );
+  }
   const clientSecret = newClientSecret();
   const app = await store.createApp({
-    id: newClientId(),
+    id: input.clientId ?? newClientId(),
     targetHostName: host,
     displayName: input.displayName?.trim() || host,
     secretHash: hashClientSecret(clientSecret),

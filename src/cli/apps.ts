@@ -5,11 +5,13 @@ import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/types.js';
 import { type CliContext, UsageError } from './cli-context.js';
 
-export const APPS_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--data-dir DIR]
+export const APPS_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--client-id ID] [--data-dir DIR]
 tidings apps list [--data-dir DIR]
 
 create registers an app service and prints its client id and secret. The secret is shown only
-this once (only a hash is kept): store it in your app service's configuration.`;
+this once (only a hash is kept): store it in your app service's configuration.
+--client-id registers the app under its client id at an external issuer (TIDINGS_EXTERNAL_ISSUER),
+so that the issuer's tokens for it (app claim, default azp) are accepted.`;
 
 export async function withStore<T>(
   dataDir: string | undefined,
@@ -26,12 +28,16 @@ export async function withStore<T>(
 }
 
 export async function createApp(
-  options: { host?: string; name?: string; dataDir?: string },
+  options: { host?: string; name?: string; clientId?: string; dataDir?: string },
   cli: CliContext,
 ) {
   if (!options.host)
     throw new UsageError('apps create needs --host <targetHostName>, e.g. --host app.example.com.');
-  const input = { targetHostName: options.host, ...(options.name ? { displayName: options.name } : {}) };
+  const input = {
+    targetHostName: options.host,
+    ...(options.name ? { displayName: options.name } : {}),
+    ...(options.clientId ? { clientId: options.clientId } : {}),
+  };
   let registered: Awaited<ReturnType<typeof registerApp>>;
   try {
     registered = await withStore(options.dataDir, cli, (store) => registerApp(store, input));

@@ -36,6 +36,8 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
       name: { type: 'string' },
       app: { type: 'string' },
       ttl: { type: 'string' },
+      'client-id': { type: 'string' },
+      delegated: { type: 'boolean' },
     },
   });
   const flag = (name: string): string | undefined => {
@@ -77,8 +79,17 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
         if (helpFor(APPS_HELP)) return 0;
         const name = flag('name');
         const host = flag('host');
+        const clientId = flag('client-id');
         if (sub === 'create')
-          await createApp({ ...withDataDir, ...(host ? { host } : {}), ...(name ? { name } : {}) }, cli);
+          await createApp(
+            {
+              ...withDataDir,
+              ...(host ? { host } : {}),
+              ...(name ? { name } : {}),
+              ...(clientId ? { clientId } : {}),
+            },
+            cli,
+          );
         else if (sub === 'list') await listApps(withDataDir, cli);
         else throw new UsageError(`Unknown apps command ${JSON.stringify(sub ?? '')}.\n\n${APPS_HELP}`);
         return 0;
@@ -95,6 +106,7 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
             ...(subject ? { subject } : {}),
             ...(app ? { app } : {}),
             ...(ttl ? { ttl } : {}),
+            delegated: values.delegated === true,
           },
           cli,
         );

@@ -1,16 +1,19 @@
 import { createEmbeddedIssuer } from '../auth/embedded-issuer.js';
+import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
 import { loadOrCreateSigningKey } from '../auth/signing-key.js';
 import { loadConfig } from '../config.js';
 import { withStore } from './apps.js';
 import { type CliContext, UsageError } from './cli-context.js';
 
-export const TOKEN_HELP = `tidings token user <user id> --app <client id> [--ttl SECONDS] [--data-dir DIR]
+export const TOKEN_HELP = `tidings token user <user id> --app <client id> [--delegated] [--ttl SECONDS] [--data-dir DIR]
 
 Mints a user token for development, signed by the embedded issuer in DIR, as if <user id> had signed
-in to the client app <client id>. Default lifetime 3600 s, at most 86400 s.`;
+in to the client app <client id>. Default lifetime 3600 s, at most 86400 s.
+--delegated adds the scope ${NOTIFICATIONS_SCOPE}: the app service may then post to that user with
+it (createNotification without a UNSID), as with a token it obtained on the user's behalf.`;
 
 export async function mintUserToken(
-  options: { subject?: string; app?: string; ttl?: string; dataDir?: string },
+  options: { subject?: string; app?: string; ttl?: string; delegated?: boolean; dataDir?: string },
   cli: CliContext,
 ) {
   if (!options.subject)
@@ -27,5 +30,6 @@ export async function mintUserToken(
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  cli.stdout(`${await issuer.issueUserToken(options.subject, app.id, ttl)}\n`);
+  const scopes = options.delegated ? [NOTIFICATIONS_SCOPE] : [];
+  cli.stdout(`${await issuer.issueUserToken(options.subject, app.id, ttl, scopes)}\n`);
 }

@@ -12,6 +12,8 @@ export const FeedCloseCode = {
   TooManyConnections: 4030,
   /** The device fell too far behind (its unsent changes passed the bound): reconnect with its cursor. */
   SlowConsumer: 4008,
+  /** The token could not be checked now (the external issuer's keys are unreachable): retry later. */
+  TryAgainLater: 1013,
   /** The gateway is shutting down: reconnect (to any instance) with the cursor. */
   GoingAway: 1001,
 } as const;

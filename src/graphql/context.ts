@@ -58,6 +58,23 @@ export function requireAppMutation(context: GatewayContext): AppPrincipal {
   return app;
 }
 
+/**
+ * A mutation an app service makes with a user's delegated token (on-behalf-of): the token must carry the
+ * notifications scope, and the app's rate limit is charged as for its own token.
+ * @throws GatewayError FORBIDDEN without the scope; RATE_LIMITED past the app's rate.
+ */
+export function requireDelegatedMutation(context: GatewayContext): UserPrincipal {
+  const user = requireUser(context);
+  if (!user.scopes.includes(NOTIFICATIONS_SCOPE)) {
+    throw new GatewayError(
+      ErrorCode.Forbidden,
+      `This operation needs an app token, or a user token delegated with the scope ${NOTIFICATIONS_SCOPE}.`,
+    );
+  }
+  context.services.appMutations.take(user.appId);
+  return user;
+}
+
 /** The feed a user token speaks for: that user, in the app the token was issued to. */
 export const feedOwnerOf = (user: UserPrincipal): FeedOwner => ({
   appId: user.appId,

@@ -89,6 +89,31 @@ describe('operation shape limits, on by default', () => {
       'GRAPHQL_VALIDATION_FAILED',
     );
   });
+
+  it('suggests field and enum names in development only, over HTTP and WebSocket', async () => {
+    const misspelled = '{ deviceSubscription { id } }';
+    const badEnum =
+      'mutation ($p: Platform!) { createDeviceSubscription(input: { platform: $p, deviceLabel: "x" }) { id } }';
+    const messages = async (mode: 'development' | 'production') => {
+      const t = await startGateway({ env: { TIDINGS_MODE: mode } });
+      const app = await t.registerApp(`${mode}.example.com`);
+      const user = await t.userToken('alice', app.app);
+      const unsid = await createDevice(t.url, user, 'WEB');
+      const overWs = openFeed(t.wsUrl, user, { subscriptionId: unsid }, 'kind notificaton { id }');
+      return [
+        ...((await graphql(t.url, misspelled, {}, user)).errors ?? []),
+        ...((await graphql(t.url, badEnum, { p: 'WEBB' }, user)).errors ?? []),
+        ...(await overWs.failed),
+      ].map((error) => error.message);
+    };
+    const development = await messages('development');
+    expect(development).toHaveLength(3);
+    for (const message of development) expect(message).toMatch(/Did you mean/);
+    const production = await messages('production');
+    expect(production).toHaveLength(3);
+    for (const message of production) expect(message).not.toMatch(/Did you mean/);
+    expect(production[0]).toBe('Cannot query field "deviceSubscription" on type "Query".');
+  });
 });
 
 describe('per-app rate limit on mutations', () => {

@@ -62,8 +62,9 @@ export interface TestGateway {
   /** Base URL without /graphql, e.g. http://127.0.0.1:1234 */
   readonly origin: string;
   registerApp(targetHostName: string): Promise<TestApp>;
-  /** A user token for `subject` signed in to `app`, from the embedded issuer. */
-  userToken(subject: string, app: App, ttlSeconds?: number): Promise<string>;
+  /** A user token for `subject` signed in to `app`, from the embedded issuer; `scopes` [NOTIFICATIONS_SCOPE]
+   * make it a delegated one. */
+  userToken(subject: string, app: App, ttlSeconds?: number, scopes?: readonly string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -99,7 +100,8 @@ export async function startGateway(
         token: () => fetchAppToken(origin, app.id, clientSecret),
       };
     },
-    userToken: (subject, app, ttlSeconds = 600) => gateway.issuer.issueUserToken(subject, app.id, ttlSeconds),
+    userToken: (subject, app, ttlSeconds = 600, scopes = []) =>
+      gateway.issuer.issueUserToken(subject, app.id, ttlSeconds, scopes),
     close: () => gateway.close(),
   };
 }

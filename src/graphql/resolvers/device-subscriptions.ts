@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { badInput, notFound } from '../../errors.js';
+import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
 import type { DeviceSubscription, Platform } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireUser, sameOwner } from '../context.js';
 
@@ -59,6 +59,13 @@ export const deviceSubscriptionResolvers = {
       const label = input.deviceLabel.trim();
       if (label === '' || [...label].length > DEVICE_SUBSCRIPTION_LIMITS.deviceLabelLength) {
         throw badInput('deviceLabel', 'deviceLabel must be 1 to 100 characters.');
+      }
+      // An external issuer may issue tokens to any client app; only registered ones have feeds here.
+      if (!(await context.services.store.findApp(user.appId))) {
+        throw new GatewayError(
+          ErrorCode.Forbidden,
+          'The app this token was issued to is not registered here.',
+        );
       }
       const now = context.services.now();
       return context.services.store.createDeviceSubscription({

@@ -28,7 +28,7 @@ interface VisualContentInput {
 
 /** `createNotification`'s input as GraphQL hands it over (nulls and absences included). */
 export interface CreateNotificationInput {
-  readonly deviceSubscriptionId: string;
+  readonly deviceSubscriptionId?: string | null;
   readonly appNotificationId: string;
   readonly targetHostName: string;
   readonly payload: {

@@ -1,7 +1,13 @@
 import { encodeCursor } from '../../delivery/cursor.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { Notification, ReadState } from '../../store/types.js';
-import { type GatewayContext, requireAppMutation } from '../context.js';
+import type { DeviceSubscription, Notification, ReadState } from '../../store/types.js';
+import {
+  feedOwnerOf,
+  type GatewayContext,
+  requireAppMutation,
+  requireDelegatedMutation,
+  sameOwner,
+} from '../context.js';
 import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
 import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
@@ -56,20 +62,13 @@ export const notificationResolvers = {
       { input }: { input: CreateNotificationInput },
       context: GatewayContext,
     ) {
-      const { appId } = requireAppMutation(context);
       const { store, fanout } = context.services;
       const now = context.services.now();
-      const [target, app] = await Promise.all([
-        store.findDeviceSubscription(input.deviceSubscriptionId),
-        store.findApp(appId),
-      ]);
+      const { appId, feedId } = await postingTarget(context, input.deviceSubscriptionId, now);
+      const app = await store.findApp(appId);
       if (!app) throw new GatewayError(ErrorCode.Forbidden, 'This app is no longer registered.');
-      // Another app's UNSID, or an expired one, is reported exactly like one that does not exist.
-      if (!target || target.owner.appId !== appId || target.expirationDateTime.getTime() <= now.getTime()) {
-        throw notFound('Device subscription');
-      }
       const content = toNotificationContent(input, app.targetHostName, now);
-      const change = await store.upsertNotification(target.feedId, content, now);
+      const change = await store.upsertNotification(feedId, content, now);
       fanout.publish(change);
       return { notification: change.notification, outcome: change.kind };
     },
@@ -80,3 +79,43 @@ export const notificationResolvers = {
     fallbackPolicy: (n: Notification) => (n.fallbackPolicy ? { endpointFallback: n.fallbackPolicy } : null),
   },
 };
+
+/**
+ * Whose feed a post goes to. An app token names the user with one of their UNSIDs in this app; a
+ * delegated user token (on-behalf-of) posts to that token's own user only, so a UNSID, if given, must
+ * be theirs.
+ * @throws GatewayError NOT_FOUND for another app's or user's UNSID, an expired one, or a user with no
+ *   feed in this app yet, exactly as for an unknown UNSID; BAD_USER_INPUT for an app naming no UNSID;
+ *   FORBIDDEN / RATE_LIMITED (see requireAppMutation, requireDelegatedMutation).
+ */
+async function postingTarget(
+  context: GatewayContext,
+  deviceSubscriptionId: string | null | undefined,
+  now: Date,
+): Promise<{ appId: string; feedId: string }> {
+  const { store } = context.services;
+  const usable = (device: DeviceSubscription | null): device is DeviceSubscription =>
+    device !== null && device.expirationDateTime.getTime() > now.getTime();
+  if (context.principal.kind === 'user') {
+    const user = requireDelegatedMutation(context);
+    const owner = feedOwnerOf(user);
+    if (deviceSubscriptionId) {
+      const device = await store.findDeviceSubscription(deviceSubscriptionId);
+      if (!usable(device) || !sameOwner(device.owner, owner)) throw notFound('Device subscription');
+      return { appId: user.appId, feedId: device.feedId };
+    }
+    const feedId = await store.findFeedId(owner);
+    if (feedId === null) throw notFound('Device subscription');
+    return { appId: user.appId, feedId };
+  }
+  const { appId } = requireAppMutation(context);
+  if (!deviceSubscriptionId) {
+    throw badInput(
+      'deviceSubscriptionId',
+      'An app token names the user with deviceSubscriptionId (a UNSID).',
+    );
+  }
+  const device = await store.findDeviceSubscription(deviceSubscriptionId);
+  if (!usable(device) || device.owner.appId !== appId) throw notFound('Device subscription');
+  return { appId, feedId: device.feedId };
+}

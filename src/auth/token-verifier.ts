@@ -1,0 +1,112 @@
+import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { ClaimNames } from '../config.js';
+import { ErrorCode, GatewayError } from '../errors.js';
+import type { Principal } from './principal.js';
+
+export interface TokenVerifierOptions {
+  /** The issuer's public keys: a local key set, or jose's remote one (cached, with a cooldown). */
+  readonly keys: JWTVerifyGetKey;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Pinned: a token signed with anything else is refused before its signature is looked at. */
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+  readonly claims: ClaimNames;
+}
+
+/** Verifies one issuer's bearer tokens and reads the principal from them. */
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+/**
+ * Verification: signature by one of the issuer's keys with a pinned algorithm; `exp`, `iss`, `aud`
+ * required and checked with the configured clock tolerance (jose also checks `nbf` when present).
+ * @throws GatewayError UNAUTHENTICATED for any token that fails, whatever the reason;
+ *   SERVICE_UNAVAILABLE when the issuer's keys cannot be fetched (the token may be fine: retry).
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const keys = keysOrUnavailable(options.keys);
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        algorithms: [...options.algorithms],
+        issuer: options.issuer,
+        audience: options.audience,
+        requiredClaims: ['exp', 'iss', 'aud'],
+        clockTolerance: options.clockToleranceSeconds,
+      }));
+    } catch (error) {
+      throw refusal(error) ?? error;
+    }
+    return principalFromClaims(payload, options.claims);
+  };
+}
+
+class KeysUnavailable extends Error {
+  override name = 'KeysUnavailable';
+}
+
+// What a key set throws because of the token itself (its kid or alg); anything else came from fetching
+// the key set (network, timeout, not 200, not a key set) and says nothing about the token.
+const TOKEN_FAULTS = new Set([
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWK_INVALID',
+]);
+
+function keysOrUnavailable(keys: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JOSEError && TOKEN_FAULTS.has(error.code)) throw error;
+      throw new KeysUnavailable('The issuer key set could not be fetched.', { cause: error });
+    }
+  };
+}
+
+/** The coded refusal for a failed verification; undefined for a bug of ours (masked as internal). */
+function refusal(error: unknown): GatewayError | undefined {
+  if (error instanceof KeysUnavailable) {
+    return new GatewayError(
+      ErrorCode.ServiceUnavailable,
+      "The token issuer's keys cannot be fetched right now; retry later.",
+      { cause: error },
+    );
+  }
+  if (error instanceof errors.JOSEError || error instanceof TypeError) {
+    return new GatewayError(ErrorCode.Unauthenticated, 'The access token is invalid or expired.', {
+      details: { reason: error instanceof errors.JOSEError ? error.code : 'ERR_MALFORMED' },
+    });
+  }
+  return undefined;
+}
+
+/**
+ * An app token (its token-type claim says so) names the app service; any other token is a user's,
+ * issued to the client app in the app claim, and can only be used in that app's feeds.
+ */
+function principalFromClaims(payload: JWTPayload, claims: ClaimNames): Principal {
+  const unauthenticated = (why: string) =>
+    new GatewayError(ErrorCode.Unauthenticated, `The access token is not usable here: ${why}.`);
+  const appId = payload[claims.app];
+  if (typeof appId !== 'string' || appId === '') {
+    throw unauthenticated(`no ${claims.app} claim (the app the token was issued to)`);
+  }
+  const scopes = claims.scopes.flatMap((name) => scopesIn(payload[name]));
+  const expiresAt = new Date((payload.exp ?? 0) * 1000);
+  if (payload[claims.tokenType] === claims.appTokenType) return { kind: 'app', appId, scopes, expiresAt };
+  const subject = payload[claims.user];
+  if (typeof subject !== 'string' || subject === '') {
+    throw unauthenticated(`no ${claims.user} claim (the user)`);
+  }
+  return { kind: 'user', issuer: payload.iss ?? '', subject, appId, scopes, expiresAt };
+}
+
+/** OAuth's `scope` is space-separated; Entra's `roles` (and some issuers' `scp`) is an array. */
+function scopesIn(value: unknown): string[] {
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  return [];
+}
