@@ -10,6 +10,8 @@ const runOnce = [
   'test/store/schemas-in-sync.test.ts',
   'test/cli/**',
   'test/delivery/work-once.test.ts',
+  'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
+  'test/delivery/idle-sockets.test.ts',
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
 ];
 

@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
@@ -6,7 +6,7 @@ import {
   type ValidationRule,
   validate,
 } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { CloseCode, handleProtocols, MessageType, makeServer, parseMessage } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode, type ErrorLogger, formatError, GatewayError } from '../errors.js';
@@ -56,14 +56,37 @@ export interface WebSocketServerOptions {
   readonly maxConnectionsPerPrincipal: number;
   /** Operations at once on one socket. */
   readonly maxSubscriptionsPerConnection: number;
-  /** Production: no introspection, no error detail from graphql-ws itself. */
+  /** Production: no introspection. (An unexpected error's detail is never sent, in any mode.) */
   readonly production: boolean;
   /** Rules added to GraphQL's own (the same ones Apollo applies over HTTP). */
   readonly validationRules: readonly ValidationRule[];
 }
 
 // A type, not an interface: graphql-ws wants an index-signature-compatible record.
-type ConnectionExtra = { principal?: Principal };
+type ConnectionExtra = {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+  principal?: Principal;
+};
+
+/** Messages only a server sends: from a client they are invalid messages (4400), not server errors. */
+const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([
+  MessageType.ConnectionAck,
+  MessageType.Next,
+  MessageType.Error,
+]);
+
+/** Whether `data` is a well-formed message of a type only the server may send. */
+function isServerOnlyMessage(data: string): boolean {
+  try {
+    return SERVER_ONLY_TYPES.has(parseMessage(data).type);
+  } catch {
+    return false;
+  }
+}
+
+// graphql-ws's own `ws` binding's keep-alive: a ping every 12 s; no pong within 12 s ends the socket.
+const KEEP_ALIVE_MS = 12_000;
 
 /**
  * graphql-ws over `ws`, on the HTTP server's port and GraphQL path. Authenticates `connection_init`
@@ -82,82 +105,144 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
     path: options.path,
     maxPayload: options.maxPayloadBytes,
   });
-  const format = (errors: readonly unknown[]) => errors.map((error) => formatError(error, options.log));
-  const graphqlWs = useServer<Record<string, unknown>, ConnectionExtra>(
-    {
-      schema: options.schema,
-      isProd: options.production,
-      // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: apply them here.
-      validate: (schema, document) => validate(schema, document, rules),
-      // Live changes are the same object for every device of a feed: execute each once per selection.
-      subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
-      connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
-      async onConnect(ctx) {
-        let principal: Principal;
-        try {
-          principal = await options.authenticate(ctx.connectionParams?.authorization);
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
+  const format = (errors: readonly unknown[]) =>
+    errors.map((error) => formatError(error, options.log, undefined, options.production));
+  const graphqlWs = makeServer<Record<string, unknown>, ConnectionExtra>({
+    schema: options.schema,
+    // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: apply them here.
+    validate: (schema, document) => validate(schema, document, rules),
+    // Live changes are the same object for every device of a feed: execute each once per selection.
+    subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
+    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
+    async onConnect(ctx) {
+      let principal: Principal;
+      try {
+        principal = await options.authenticate(ctx.connectionParams?.authorization);
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === ErrorCode.ServiceUnavailable) {
+          ctx.extra.socket.close(FeedCloseCode.TryAgainLater, 'Token issuer unreachable; retry later');
         }
-        const { socket } = ctx.extra;
-        // Gone while its token was checked: its close event has fired already, so count nothing.
-        if (socket.readyState !== socket.OPEN) return false;
-        const key = principalKey(principal);
-        const open = connections.get(key) ?? 0;
-        if (open >= options.maxConnectionsPerPrincipal) {
-          socket.close(FeedCloseCode.TooManyConnections, 'Too many connections for this user');
-          return false;
-        }
-        connections.set(key, open + 1);
-        socket.once('close', () => {
-          const left = (connections.get(key) ?? 1) - 1;
-          if (left > 0) connections.set(key, left);
-          else connections.delete(key);
-        });
-        ctx.extra.principal = principal;
-        closeWhenExpired(socket, principal.expiresAt);
-        return true;
-      },
-      onSubscribe(ctx) {
-        // graphql-ws has already reserved the new operation's id here, so it is counted: past the
-        // limit, refuse it (the socket and its other operations stay).
-        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
-          return [
-            new GatewayError(
-              ErrorCode.LimitExceeded,
-              `At most ${options.maxSubscriptionsPerConnection} operations at once on one connection.`,
-            ),
-          ];
-        }
-        return undefined;
-      },
-      context(ctx): GatewayContext {
-        const principal = ctx.extra.principal;
-        if (!principal)
-          throw new Error('Unreachable: a subscription before an authenticated connection_init.');
-        const { socket } = ctx.extra;
-        return {
-          principal,
-          services: options.services,
-          connection: { close: (code: FeedCloseCode, reason: string) => socket.close(code, reason) },
-        };
-      },
-      onError: (_ctx, _id, _payload, errors) => format(errors),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
-          ? {
-              errors: format(result.errors),
-              ...(result.data === undefined ? {} : { data: result.data }),
-              ...(result.extensions === undefined ? {} : { extensions: result.extensions }),
-            }
-          : undefined,
+        return false; // otherwise graphql-ws closes with 4403 Forbidden
+      }
+      const { socket } = ctx.extra;
+      // Gone while its token was checked: its close event has fired already, so count nothing.
+      if (socket.readyState !== socket.OPEN) return false;
+      const key = principalKey(principal);
+      const open = connections.get(key) ?? 0;
+      if (open >= options.maxConnectionsPerPrincipal) {
+        socket.close(FeedCloseCode.TooManyConnections, 'Too many connections for this user');
+        return false;
+      }
+      connections.set(key, open + 1);
+      socket.once('close', () => {
+        const left = (connections.get(key) ?? 1) - 1;
+        if (left > 0) connections.set(key, left);
+        else connections.delete(key);
+      });
+      ctx.extra.principal = principal;
+      closeWhenExpired(socket, principal.expiresAt);
+      return true;
     },
-    wss,
-  );
+    onSubscribe(ctx) {
+      // graphql-ws has already reserved the new operation's id here, so it is counted: past the
+      // limit, refuse it (the socket and its other operations stay).
+      if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+        return [
+          new GatewayError(
+            ErrorCode.LimitExceeded,
+            `At most ${options.maxSubscriptionsPerConnection} operations at once on one connection.`,
+          ),
+        ];
+      }
+      return undefined;
+    },
+    context(ctx): GatewayContext {
+      const principal = ctx.extra.principal;
+      if (!principal) throw new Error('Unreachable: a subscription before an authenticated connection_init.');
+      const { socket } = ctx.extra;
+      return {
+        principal,
+        services: options.services,
+        connection: { close: (code: FeedCloseCode, reason: string) => socket.close(code, reason) },
+      };
+    },
+    onError: (_ctx, _id, _payload, errors) => format(errors),
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors
+        ? {
+            errors: format(result.errors),
+            ...(result.data === undefined ? {} : { data: result.data }),
+            ...(result.extensions === undefined ? {} : { extensions: result.extensions }),
+          }
+        : undefined,
+  });
+
+  // graphql-ws's `ws` binding (graphql-ws/use/ws), with what it lacks for clients that break the
+  // protocol: a binary frame is not a message (4400, where the binding would parse it as text), a
+  // message of a server-only type is an invalid message (4400, where the binding closes with 4500 and
+  // reports a bug of its own), and frame-level violations `ws` has already closed the socket for
+  // (1009 too big, 1008 too many fragments, 1007 bad UTF-8, 1002) are the client's doing: logged as
+  // information, never on the console as an internal error.
+  wss.options.handleProtocols = handleProtocols;
+  wss.on('error', (error) => options.log(error));
+  wss.on('connection', (socket, request) => {
+    socket.on('error', (error: Error & { code?: string }) =>
+      options.services.logger.info('websocket closed for a protocol violation', {
+        reason: error.message,
+        code: error.code,
+      }),
+    );
+    let pongWait: NodeJS.Timeout | undefined;
+    const keepAlive = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      socket.once('pong', () => clearTimeout(pongWait));
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+    const closed = graphqlWs.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (handle) =>
+          socket.on('message', async (data, isBinary) => {
+            if (isBinary) {
+              socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
+              return;
+            }
+            const text = String(data);
+            try {
+              await handle(text);
+            } catch (error) {
+              // graphql-ws throws on a well-formed message it does not handle: a server-only type.
+              if (isServerOnlyMessage(text)) {
+                socket.close(CloseCode.BadRequest, 'Invalid message received');
+                return;
+              }
+              options.log(error);
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      clearInterval(keepAlive);
+      clearTimeout(pongWait);
+      void closed(code, String(reason));
+    });
+  });
 
   return {
-    /** Closes every socket with 1001 so clients reconnect elsewhere, then stops the server. */
     /** Closes every socket with 1001 (going away) so clients reconnect elsewhere, then stops. */
-    close: async (): Promise<void> => graphqlWs.dispose(),
+    close: async (): Promise<void> => {
+      for (const client of wss.clients) client.close(FeedCloseCode.GoingAway, 'Going away');
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
   };
 }
