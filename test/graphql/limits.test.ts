@@ -1,9 +1,17 @@
 import { getIntrospectionQuery } from 'graphql';
+import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
-import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+import {
+  CREATE_NOTIFICATION,
+  createDevice,
+  notificationInput,
+  postNotification,
+} from '../support/operations.js';
 
 const aliased = (count: number) => Array.from({ length: count }, (_, i) => `a${i}: id`).join(' ');
 
@@ -153,5 +161,49 @@ describe('per-app rate limit on mutations', () => {
         ),
       ),
     ).toEqual([]);
+  });
+
+  it('refuses a mutation over WebSocket past the burst with the coded error, from the same budget', async () => {
+    const t = await startGateway({
+      env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '2' },
+    });
+    const app = await t.registerApp('ws-rate.example.com');
+    const appToken = await app.token();
+    const unsid = await createDevice(t.url, await t.userToken('alice', app.app), 'WEB');
+    const client = createClient({
+      url: t.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${appToken}` },
+      retryAttempts: 0,
+    });
+    onCleanup(() => client.dispose());
+    const overWs = (input: Record<string, unknown>) =>
+      new Promise<{ data?: unknown; errors?: readonly { extensions?: Record<string, unknown> }[] }>(
+        (resolve, reject) => {
+          let result: { data?: unknown } = {};
+          client.subscribe(
+            { query: CREATE_NOTIFICATION, variables: { input } },
+            {
+              next: (value) => {
+                result = value;
+              },
+              error: (errors) => (Array.isArray(errors) ? resolve({ errors }) : reject(errors as Error)),
+              complete: () => resolve(result),
+            },
+          );
+        },
+      );
+    // One over HTTP, one over WebSocket: the app's budget of two is shared by both transports.
+    expect(
+      errorCodes(await postNotification(t.url, appToken, notificationInput(unsid, 'ws-rate.example.com'))),
+    ).toEqual([]);
+    const accepted = await overWs(notificationInput(unsid, 'ws-rate.example.com'));
+    expect(accepted.errors).toBeUndefined();
+    const refused = await overWs(
+      notificationInput(unsid, 'ws-rate.example.com', { appNotificationId: 'refused-ws' }),
+    );
+    expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+    const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
+    expect(await t.gateway.services.store.findNotificationByAppId(feedId, 'refused-ws')).toBeNull();
   });
 });
