@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
+import { createGroupCommit } from './group-commit.js';
+import { writePosts } from './post-notifications.js';
 import {
   contentColumns,
   editColumns,
@@ -19,8 +21,15 @@ import type {
   NotificationEdit,
   NotificationMatch,
   Platform,
+  PostRequest,
   Store,
 } from './types.js';
+
+// Enough to share one commit among everything that piles up behind a slow fsync; small enough that one
+// batch's statements stay short.
+const MAX_POSTS_PER_COMMIT = 100;
+const APP_CACHE_MS = 60_000;
+const MAX_CACHED_APPS = 10_000;
 
 /**
  * A Prisma client of our models. Both providers' generated clients have this shape (their models are
@@ -29,6 +38,7 @@ import type {
 export type Client = InstanceType<typeof PrismaClient>;
 type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
 type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
+type AppRow = Awaited<ReturnType<Client['app']['findFirstOrThrow']>>;
 
 const feedKey = (owner: FeedOwner) => ({
   appId_issuer_subject: { appId: owner.appId, issuer: owner.issuer, subject: owner.subject },
@@ -60,6 +70,12 @@ function byFeed<T extends { feedId: string }>(rows: readonly T[]): Map<string, T
  */
 export function createPrismaStore(writer: Client, reader: Client): Store {
   const write = <T>(work: (tx: Transaction) => Promise<T>): Promise<T> => writer.$transaction(work);
+  // Every post reads its app (host name); apps change only by registration, so a read serves a minute.
+  const apps = new Map<string, { app: AppRow; until: number }>();
+  const postInGroups = createGroupCommit(
+    (requests: readonly PostRequest[]) => write((tx) => writePosts(tx, requests)),
+    MAX_POSTS_PER_COMMIT,
+  );
 
   /** Locks the feed's row until the transaction ends, and returns it. */
   const lockFeed = (tx: Transaction, feedId: string) =>
@@ -143,7 +159,17 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
         }
         throw error;
       }),
-    findApp: (id) => reader.app.findUnique({ where: { id } }),
+    async findApp(id) {
+      const known = apps.get(id);
+      if (known && known.until > Date.now()) return known.app;
+      const app = await reader.app.findUnique({ where: { id } });
+      // Only apps that exist are remembered: one registered a moment ago (by the CLI) is found at once.
+      if (app) {
+        if (apps.size >= MAX_CACHED_APPS) apps.clear();
+        apps.set(id, { app, until: Date.now() + APP_CACHE_MS });
+      }
+      return app;
+    },
     listApps: () => reader.app.findMany({ orderBy: { createdAt: 'asc' }, omit: { secretHash: true } }),
 
     createDeviceSubscription: (input) =>
@@ -198,33 +224,7 @@ export function createPrismaStore(writer: Client, reader: Client): Store {
       const feed = await reader.feed.findUnique({ where: feedKey(owner), select: { id: true } });
       return feed?.id ?? null;
     },
-    upsertNotification: (feedId, content, now) =>
-      write(async (tx): Promise<Change> => {
-        const feed = await lockFeed(tx, feedId);
-        const existing = await tx.notification.findUnique({
-          where: { feedId_appNotificationId: { feedId, appNotificationId: content.appNotificationId } },
-          select: { id: true },
-        });
-        const id = existing?.id ?? randomUUID();
-        const kind: ChangeKind = existing ? 'REPLACED' : 'CREATED';
-        // The notification takes the offset its change will have: the feed is locked, so it is the next.
-        const columns = {
-          ...contentColumns(content),
-          ...FRESH_STATE,
-          feedPosition: feed.lastOffset + 1,
-          lastModifiedDateTime: now,
-          fallbackDueAt: fallbackDueAt(content, now),
-          fallbackSentAt: null,
-        };
-        const row = existing
-          ? await tx.notification.update({ where: { id }, data: columns })
-          : await tx.notification.create({
-              data: { id, feedId, appId: feed.appId, createdDateTime: now, ...columns },
-            });
-        const [position] = await appendChanges(tx, feedId, [{ kind, notificationId: id }], now);
-        if (position?.offset !== row.feedPosition) throw new Error('Unreachable: the locked feed moved.');
-        return changeOf(position, kind, row);
-      }),
+    postNotification: postInGroups,
     async listNotifications(feedId, query) {
       // One read transaction: the page and the head come from the same snapshot, so a client that
       // resumes its live feed from this head misses nothing committed after the page was read.

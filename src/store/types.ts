@@ -54,6 +54,17 @@ export interface EndpointFallback {
 }
 
 /** What an app posts: validated, with defaults applied. */
+/** Where a post goes: the user behind one of their UNSIDs, for the app posting; or a known feed. */
+export type PostTarget =
+  | { readonly deviceSubscriptionId: string; readonly appId: string }
+  | { readonly feedId: string };
+
+export interface PostRequest {
+  readonly target: PostTarget;
+  readonly content: NotificationContent;
+  readonly now: Date;
+}
+
 export interface NotificationContent {
   readonly appNotificationId: string;
   /** The posting app's host name, as Graph kept it on each notification. */
@@ -176,8 +187,12 @@ export interface Store {
 
   /** The id of a user's feed in an app, or null before their first device subscription. */
   findFeedId(owner: FeedOwner): Promise<string | null>;
-  /** Creates or replaces (same `appNotificationId`) a notification and logs the change, atomically. */
-  upsertNotification(feedId: string, content: NotificationContent, now: Date): Promise<Change>;
+  /**
+   * Creates or replaces (same `appNotificationId` in the feed) a notification and logs the change,
+   * atomically. Concurrent posts are committed together (group commit). Null when the target UNSID does
+   * not exist, is another app's, or has expired at `now`.
+   */
+  postNotification(request: PostRequest): Promise<Change | null>;
   listNotifications(feedId: string, query: NotificationQuery): Promise<NotificationPage>;
   findNotification(feedId: string, id: string): Promise<Notification | null>;
   /** A notification of a feed by the app's own key. */

@@ -113,8 +113,17 @@ describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => 
     const withoutRole = await appToken({ roles: ['Something.Else'] });
     const refused = await postNotification(t.url, withoutRole, notificationInput(carolsDevice, HOST));
     expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
-    const anotherApp = await appToken({ appid: randomUUID() });
-    const foreign = await postNotification(t.url, anotherApp, notificationInput(carolsDevice, HOST));
+    const unregistered = await appToken({ appid: randomUUID() });
+    const refusedApp = await postNotification(t.url, unregistered, notificationInput(carolsDevice, HOST));
+    expect(errorCodes(refusedApp)).toEqual(['FORBIDDEN']);
+    const otherId = randomUUID();
+    await registerApp(t.gateway.services.store, { targetHostName: 'other.example.com', clientId: otherId });
+    const anotherApp = await appToken({ appid: otherId });
+    const foreign = await postNotification(
+      t.url,
+      anotherApp,
+      notificationInput(carolsDevice, 'other.example.com'),
+    );
     expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
@@ -78,7 +79,8 @@ export async function startIdentityProvider(
       published = keys;
     },
     sign(key, claims, header = {}) {
-      return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 300, ...claims })
+      // A jti of its own, so two tokens signed in the same second are never the same string.
+      return new SignJWT({ exp: Math.floor(Date.now() / 1000) + 300, jti: randomUUID(), ...claims })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header })
         .setIssuer(issuer)
         .setIssuedAt()

@@ -1,6 +1,6 @@
 import { encodeCursor } from '../../delivery/cursor.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { DeviceSubscription, Notification, ReadState } from '../../store/types.js';
+import type { Notification, PostTarget, ReadState } from '../../store/types.js';
 import {
   feedOwnerOf,
   type GatewayContext,
@@ -64,11 +64,13 @@ export const notificationResolvers = {
     ) {
       const { store, fanout } = context.services;
       const now = context.services.now();
-      const { appId, feedId } = await postingTarget(context, input.deviceSubscriptionId, now);
+      const { appId, target } = await postingTarget(context, input.deviceSubscriptionId, now);
       const app = await store.findApp(appId);
       if (!app) throw new GatewayError(ErrorCode.Forbidden, 'This app is no longer registered.');
       const content = toNotificationContent(input, app.targetHostName, now);
-      const change = await store.upsertNotification(feedId, content, now);
+      // Another app's UNSID, or an expired one, is reported exactly like one that does not exist.
+      const change = await store.postNotification({ target, content, now });
+      if (!change) throw notFound('Device subscription');
       fanout.publish(change);
       return { notification: change.notification, outcome: change.kind };
     },
@@ -81,32 +83,36 @@ export const notificationResolvers = {
 };
 
 /**
- * Whose feed a post goes to. An app token names the user with one of their UNSIDs in this app; a
- * delegated user token (on-behalf-of) posts to that token's own user only, so a UNSID, if given, must
- * be theirs.
- * @throws GatewayError NOT_FOUND for another app's or user's UNSID, an expired one, or a user with no
- *   feed in this app yet, exactly as for an unknown UNSID; BAD_USER_INPUT for an app naming no UNSID;
+ * Whose feed a post goes to. An app token names the user with one of their UNSIDs in this app (the
+ * store checks it in the same transaction as the write); a delegated user token (on-behalf-of) posts to
+ * that token's own user only, so a UNSID, if given, must be theirs.
+ * @throws GatewayError NOT_FOUND for another user's UNSID, an expired one, or a user with no feed in
+ *   this app yet, exactly as for an unknown UNSID; BAD_USER_INPUT for an app naming no UNSID;
  *   FORBIDDEN / RATE_LIMITED (see requireAppMutation, requireDelegatedMutation).
  */
 async function postingTarget(
   context: GatewayContext,
   deviceSubscriptionId: string | null | undefined,
   now: Date,
-): Promise<{ appId: string; feedId: string }> {
+): Promise<{ appId: string; target: PostTarget }> {
   const { store } = context.services;
-  const usable = (device: DeviceSubscription | null): device is DeviceSubscription =>
-    device !== null && device.expirationDateTime.getTime() > now.getTime();
   if (context.principal.kind === 'user') {
     const user = requireDelegatedMutation(context);
     const owner = feedOwnerOf(user);
     if (deviceSubscriptionId) {
       const device = await store.findDeviceSubscription(deviceSubscriptionId);
-      if (!usable(device) || !sameOwner(device.owner, owner)) throw notFound('Device subscription');
-      return { appId: user.appId, feedId: device.feedId };
+      if (
+        !device ||
+        device.expirationDateTime.getTime() <= now.getTime() ||
+        !sameOwner(device.owner, owner)
+      ) {
+        throw notFound('Device subscription');
+      }
+      return { appId: user.appId, target: { feedId: device.feedId } };
     }
     const feedId = await store.findFeedId(owner);
     if (feedId === null) throw notFound('Device subscription');
-    return { appId: user.appId, feedId };
+    return { appId: user.appId, target: { feedId } };
   }
   const { appId } = requireAppMutation(context);
   if (!deviceSubscriptionId) {
@@ -115,7 +121,5 @@ async function postingTarget(
       'An app token names the user with deviceSubscriptionId (a UNSID).',
     );
   }
-  const device = await store.findDeviceSubscription(deviceSubscriptionId);
-  if (!usable(device) || device.owner.appId !== appId) throw notFound('Device subscription');
-  return { appId, feedId: device.feedId };
+  return { appId, target: { deviceSubscriptionId, appId } };
 }

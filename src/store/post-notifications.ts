@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Prisma, type PrismaClient } from './generated/sqlite/client.js';
+import {
+  contentColumns,
+  FRESH_STATE,
+  fallbackDueAt,
+  toDeviceSubscription,
+  toNotification,
+} from './records.js';
+import type { Change, ChangeKind, DeviceSubscription, PostRequest } from './types.js';
+
+type Client = InstanceType<typeof PrismaClient>;
+type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
+type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
+
+/** One accepted post, placed in its feed's log. */
+interface Placed {
+  readonly request: PostRequest;
+  readonly feedId: string;
+  readonly epoch: string;
+  readonly offset: number;
+  readonly kind: ChangeKind;
+  readonly id: string;
+}
+
+const keyOf = (feedId: string, appNotificationId: string) => `${feedId}\u0000${appNotificationId}`;
+
+/**
+ * Writes a batch of posts in the caller's transaction, with a fixed number of statements for the batch
+ * (one per distinct feed for the offsets, the rest shared) instead of several per post: Prisma's cost is
+ * per statement, so this is what lets concurrent posts scale (see group-commit.ts).
+ *
+ * Each post creates or replaces (same feed + `appNotificationId`) its notification and logs the change;
+ * posts are applied in order, so two posts of one key in a batch are a create and then a replace.
+ * Answers, per request in order, its change, or null when its UNSID does not exist, is another app's, or
+ * has expired at the request's `now`.
+ */
+export async function writePosts(
+  tx: Transaction,
+  requests: readonly PostRequest[],
+): Promise<Array<Change | null>> {
+  const feedIds = await resolveFeeds(tx, requests);
+  const counts = new Map<string, number>();
+  for (const feedId of feedIds) if (feedId) counts.set(feedId, (counts.get(feedId) ?? 0) + 1);
+
+  const next = await advanceFeeds(tx, counts);
+
+  const wanted = requests.flatMap((request, i) => {
+    const feedId = feedIds[i];
+    return feedId ? [{ feedId, appNotificationId: request.content.appNotificationId }] : [];
+  });
+  if (wanted.length === 0) return requests.map(() => null);
+  const existing = await tx.notification.findMany({
+    where: { OR: wanted },
+    select: { id: true, feedId: true, appNotificationId: true },
+  });
+  const idOf = new Map(existing.map((row) => [keyOf(row.feedId, row.appNotificationId), row.id]));
+
+  const placed: Array<Placed | null> = [];
+  // Typed as whole rows, so the compiler proves every column is written (the rows are not read back).
+  const creates: NotificationRow[] = [];
+  const replaces: Array<{ placed: Placed; data: ReturnType<typeof columnsOf> }> = [];
+  for (const [i, request] of requests.entries()) {
+    const feedId = feedIds[i];
+    const feed = feedId ? next.get(feedId) : undefined;
+    if (!feedId || !feed) {
+      placed.push(null);
+      continue;
+    }
+    const offset = feed.offset++;
+    const key = keyOf(feedId, request.content.appNotificationId);
+    const known = idOf.get(key);
+    const data = columnsOf(request, offset);
+    const entry: Placed = {
+      request,
+      feedId,
+      epoch: feed.epoch,
+      offset,
+      kind: known ? 'REPLACED' : 'CREATED',
+      id: known ?? randomUUID(),
+    };
+    if (known) replaces.push({ placed: entry, data });
+    else {
+      idOf.set(key, entry.id);
+      creates.push({ id: entry.id, feedId, appId: feed.appId, createdDateTime: request.now, ...data });
+    }
+    placed.push(entry);
+  }
+
+  const rows = new Map<Placed, NotificationRow>();
+  // createMany, not createManyAndReturn: the rows are exactly what was written, and reading them back
+  // cost a fifth of a batch.
+  if (creates.length > 0) await tx.notification.createMany({ data: creates });
+  const createdById = new Map(creates.map((row) => [row.id, row]));
+  for (const entry of placed) {
+    if (entry?.kind === 'CREATED') rows.set(entry, createdById.get(entry.id) as NotificationRow);
+  }
+  // After the creates: a replace in this batch may replace a notification the batch created.
+  for (const { placed: entry, data } of replaces) {
+    rows.set(entry, await tx.notification.update({ where: { id: entry.id }, data }));
+  }
+  const logged = placed.filter((entry): entry is Placed => entry !== null);
+  if (logged.length > 0) {
+    await tx.change.createMany({
+      data: logged.map((entry) => ({
+        feedId: entry.feedId,
+        offset: entry.offset,
+        kind: entry.kind,
+        notificationId: entry.id,
+        createdAt: entry.request.now,
+      })),
+    });
+  }
+  return placed.map((entry) => {
+    if (!entry) return null;
+    const row = rows.get(entry);
+    if (!row) throw new Error('Unreachable: a placed post without its row.');
+    return {
+      feedId: entry.feedId,
+      epoch: entry.epoch,
+      offset: entry.offset,
+      kind: entry.kind,
+      notification: toNotification(row),
+    };
+  });
+}
+
+/** The content and fresh state a post writes; its position is the offset of its change. */
+function columnsOf(request: PostRequest, offset: number) {
+  return {
+    ...contentColumns(request.content),
+    ...FRESH_STATE,
+    feedPosition: offset,
+    lastModifiedDateTime: request.now,
+    fallbackDueAt: fallbackDueAt(request.content, request.now),
+    fallbackSentAt: null,
+  };
+}
+
+/** Each request's feed: given, or the one behind its UNSID if usable by its app at its time; else null. */
+async function resolveFeeds(
+  tx: Transaction,
+  requests: readonly PostRequest[],
+): Promise<Array<string | null>> {
+  const unsids = [
+    ...new Set(
+      requests.flatMap((r) => ('deviceSubscriptionId' in r.target ? [r.target.deviceSubscriptionId] : [])),
+    ),
+  ];
+  const devices: ReadonlyMap<string, DeviceSubscription> =
+    unsids.length === 0
+      ? new Map()
+      : new Map(
+          (
+            await tx.deviceSubscription.findMany({ where: { id: { in: unsids } }, include: { feed: true } })
+          ).map((row) => [row.id, toDeviceSubscription(row)]),
+        );
+  return requests.map(({ target, now }) => {
+    if ('feedId' in target) return target.feedId;
+    const device = devices.get(target.deviceSubscriptionId);
+    const usable =
+      device && device.owner.appId === target.appId && device.expirationDateTime.getTime() > now.getTime();
+    return usable ? device.feedId : null;
+  });
+}
+
+/**
+ * Locks every feed of the batch and advances each one's offset by its number of posts, in ONE statement
+ * (Prisma's cost is per statement, and a batch may touch a feed per post). PostgreSQL locks the rows as
+ * its primary-key scan meets them, in id order, so two batches never wait on each other in a cycle.
+ * Answers each feed's epoch, app and first new offset.
+ */
+async function advanceFeeds(
+  tx: Transaction,
+  counts: ReadonlyMap<string, number>,
+): Promise<Map<string, { epoch: string; appId: string; offset: number }>> {
+  const next = new Map<string, { epoch: string; appId: string; offset: number }>();
+  if (counts.size === 0) return next;
+  const increments = [...counts].map(([id, count]) => Prisma.sql`WHEN ${id} THEN CAST(${count} AS INTEGER)`);
+  const rows = await tx.$queryRaw<
+    Array<{ id: string; lastOffset: number | bigint; epoch: string; appId: string }>
+  >`
+    UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "id" ${Prisma.join(increments, ' ')} END
+    WHERE "id" IN (${Prisma.join([...counts.keys()])})
+    RETURNING "id", "lastOffset", "epoch", "appId"`;
+  for (const row of rows) {
+    const count = counts.get(row.id) ?? 0;
+    next.set(row.id, { epoch: row.epoch, appId: row.appId, offset: Number(row.lastOffset) - count + 1 });
+  }
+  return next;
+}

@@ -1,0 +1,151 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerApp } from '../../src/auth/register-app.js';
+import { loadConfig } from '../../src/config.js';
+import { createStore } from '../../src/store/create-store.js';
+import type { Change, NotificationContent, PostRequest, Store } from '../../src/store/types.js';
+import { onCleanup } from '../support/cleanup.js';
+import { storeEnv, temporaryDataDir } from '../support/gateway.js';
+
+const HOST = 'batch.example.com';
+const USERS = 6;
+
+const content = (appNotificationId: string, title = 'Hello'): NotificationContent => ({
+  appNotificationId,
+  targetHostName: HOST,
+  visualContent: { title, body: 'World' },
+  rawContent: null,
+  platformTypes: [],
+  priority: 'NONE',
+  groupName: null,
+  displayTimeToLive: null,
+  expirationDateTime: new Date(Date.now() + 86_400_000),
+  fallbackPolicy: null,
+});
+
+// Concurrent posts are committed together; each must still get exactly what a post alone would.
+describe('posting notifications with group commit', () => {
+  let store: Store;
+  let appId: string;
+  let queries = 0;
+  const unsids: string[] = [];
+
+  beforeAll(async () => {
+    const dataDir = temporaryDataDir();
+    store = await createStore(loadConfig(await storeEnv(dataDir), { dataDir }), () => {
+      queries += 1;
+    });
+    onCleanup(() => store.close());
+    ({
+      app: { id: appId },
+    } = await registerApp(store, { targetHostName: HOST }));
+    const now = new Date();
+    for (let user = 0; user < USERS; user += 1) {
+      const device = await store.createDeviceSubscription({
+        id: `unsid-${user}-${Math.random().toString(36).slice(2)}`,
+        owner: { appId, issuer: 'urn:test', subject: `user-${user}` },
+        platform: 'WEB',
+        deviceLabel: 'web',
+        expirationDateTime: new Date(now.getTime() + 86_400_000),
+        now,
+      });
+      unsids.push(device.id);
+    }
+  });
+
+  const post = (user: number, key: string, title?: string) =>
+    store.postNotification({
+      target: { deviceSubscriptionId: unsids[user] as string, appId },
+      content: content(key, title),
+      now: new Date(),
+    });
+
+  it('gives every concurrent post its own dense offset, the right kind, and what the store then holds', async () => {
+    queries = 0;
+    const posts: Array<{ user: number; key: string; title: string }> = [];
+    for (let i = 0; i < 60; i += 1) {
+      // Every user gets ten posts; keys repeat, so some posts replace one posted in the same batch.
+      posts.push({ user: i % USERS, key: `key-${i % 4}`, title: `title ${i}` });
+    }
+    const changes = (await Promise.all(posts.map((p) => post(p.user, p.key, p.title)))) as Change[];
+    expect(changes.every((change) => change !== null)).toBe(true);
+    // Far fewer statements than posts: they shared transactions (alone, a post takes seven).
+    expect(queries).toBeLessThan(posts.length * 3);
+
+    for (let user = 0; user < USERS; user += 1) {
+      const mine = changes.filter((_, i) => posts[i]?.user === user);
+      const feedId = mine[0]?.feedId as string;
+      expect(mine.map((change) => change.offset)).toEqual(mine.map((_, i) => i + 1));
+      // The log holds exactly the answered changes, in order.
+      const logged = await store.readChanges(feedId, 0, 100);
+      expect(logged.map((change) => [change.offset, change.kind, change.notification.id])).toEqual(
+        mine.map((change) => [change.offset, change.kind, change.notification.id]),
+      );
+      // A key's first post creates it; every later one replaces the same notification.
+      const seen = new Map<string, string>();
+      for (const [i, change] of mine.entries()) {
+        const key = posts.filter((p) => p.user === user)[i]?.key as string;
+        expect(change.kind).toBe(seen.has(key) ? 'REPLACED' : 'CREATED');
+        if (seen.has(key)) expect(change.notification.id).toBe(seen.get(key));
+        seen.set(key, change.notification.id);
+      }
+      // What a post answered is what the store holds (the last change of each notification).
+      for (const id of seen.values()) {
+        const last = mine.filter((change) => change.notification.id === id).at(-1);
+        expect(await store.findNotification(feedId, id)).toEqual(last?.notification);
+      }
+    }
+  });
+
+  it('answers null for an unknown, foreign or expired UNSID without failing the posts beside it', async () => {
+    const expired = await store.createDeviceSubscription({
+      id: `expired-${Math.random().toString(36).slice(2)}`,
+      owner: { appId, issuer: 'urn:test', subject: 'user-0' },
+      platform: 'WEB',
+      deviceLabel: 'old',
+      expirationDateTime: new Date(Date.now() + 1000),
+      now: new Date(),
+    });
+    const { app: other } = await registerApp(store, { targetHostName: 'other-batch.example.com' });
+    const requests: PostRequest[] = [
+      { target: { deviceSubscriptionId: 'no-such-unsid', appId }, content: content('x'), now: new Date() },
+      {
+        target: { deviceSubscriptionId: unsids[1] as string, appId: other.id },
+        content: content('x'),
+        now: new Date(),
+      },
+      {
+        target: { deviceSubscriptionId: expired.id, appId },
+        content: content('x'),
+        now: new Date(Date.now() + 2000),
+      },
+      {
+        target: { deviceSubscriptionId: unsids[2] as string, appId },
+        content: content('fine'),
+        now: new Date(),
+      },
+    ];
+    const answers = await Promise.all(requests.map((request) => store.postNotification(request)));
+    expect(answers.slice(0, 3)).toEqual([null, null, null]);
+    expect(answers[3]?.kind).toBe('CREATED');
+  });
+
+  it('fails only the post the database refuses when posts share a commit', async () => {
+    const feedId = (await store.findDeviceSubscription(unsids[3] as string))?.feedId as string;
+    const before = (await store.feedHead(feedId)).offset;
+    // A key over the column's type (not a string) makes the database layer refuse this one post.
+    const broken = content(12345 as unknown as string);
+    const results = await Promise.allSettled([
+      post(3, 'good-1'),
+      store.postNotification({ target: { feedId }, content: broken, now: new Date() }),
+      post(3, 'good-2'),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const head = (await store.feedHead(feedId)).offset;
+    expect(head).toBe(before + 2);
+    const logged = await store.readChanges(feedId, before, 10);
+    expect(logged.map((change) => change.notification.appNotificationId).sort()).toEqual([
+      'good-1',
+      'good-2',
+    ]);
+  });
+});
