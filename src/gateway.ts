@@ -23,6 +23,7 @@ import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
 import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
+import { createMetrics } from './observability/metrics.js';
 import { createStore } from './store/create-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -62,7 +63,8 @@ export interface GatewayOptions {
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
-  const store = await createStore(config, options.onStoreQuery);
+  const metrics = createMetrics();
+  const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
@@ -149,6 +151,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       'GET /.well-known/jwks.json': (_, response) =>
         sendJson(response, 200, issuer.jwks, { 'cache-control': 'public, max-age=300' }),
       'GET /healthz': (_, response) => sendJson(response, 200, { status: 'ok' }),
+      'GET /metrics': async (_, response) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(await metrics.registry.metrics());
+      },
       'GET /readyz': async (_, response) => {
         const reachable = (check: Promise<void>) =>
           check.then(
@@ -201,6 +207,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     production: config.mode === 'production',
     validationRules: [limits],
   });
+  metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

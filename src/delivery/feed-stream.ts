@@ -1,6 +1,6 @@
 import type { Fanout } from '../fanout/fanout.js';
 import { reachesPlatform } from '../store/targeting.js';
-import type { Change, FeedPosition, Platform, Store } from '../store/types.js';
+import type { Change, FeedHead, FeedPosition, Platform, Store } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
 
 /** What a device's live feed yields: a change of its feed, or the order to reload. */
@@ -19,6 +19,11 @@ export interface FeedStreamOptions {
   /** Resume after this position; null starts at the feed's head (live changes only). */
   readonly after: FeedPosition | null;
   /**
+   * The feed's head as read just before (with the device subscription), to save reading it again. It
+   * may be behind: that costs nothing, because the replay reads up to the end of the log anyway.
+   */
+  readonly head?: FeedHead;
+  /**
    * Told, after each change sent, that this device has been sent every change in (from, to]: the
    * stretch this feed has covered without a break (delivery tracking, kept in memory).
    */
@@ -31,6 +36,7 @@ export interface FeedStreamOptions {
 
 // Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
 const PAGE_SIZE = 200;
+const TO_THE_END = Number.MAX_SAFE_INTEGER;
 
 /**
  * A device's feed: the changes after `after` from the store, then live changes from the fan-out,
@@ -69,7 +75,8 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
   let coveredFrom = 0;
 
   async function* run(): AsyncGenerator<FeedEvent, void> {
-    const head = await store.feedHead(feedId);
+    await fanout.whenListening(feedId);
+    const head = options.head ?? (await store.feedHead(feedId));
     let position = head.offset;
     const after = options.after;
     if (after !== null) {
@@ -86,10 +93,14 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
      * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
      * that does not start right after `position` means the log was purged under the read (the sweeper
      * runs concurrently): the device cannot be caught up change by change any more, so it resyncs.
+     * Read to the end (`TO_THE_END`), a page shorter than asked for reached the end of the log: anything
+     * committed after that read is heard live (the feed listened before it read), so the replay of a
+     * reconnecting device costs one read, not one more to find the log empty.
      */
     async function* readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
       while (position < until) {
-        const page = await store.readChanges(feedId, position, Math.min(PAGE_SIZE, until - position));
+        const limit = Math.min(PAGE_SIZE, until - position);
+        const page = await store.readChanges(feedId, position, limit);
         const first = page[0];
         // A page that skips offsets, or none where changes are known to exist: purged under the read.
         if (first ? first.offset !== position + 1 : position < Math.min(until, known)) {
@@ -103,15 +114,15 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
           position = change.offset;
           if (visible(change)) yield { type: 'change', change };
         }
-        if (page.length === 0) return;
+        if (page.length === 0 || (page.length < limit && until === TO_THE_END)) return;
       }
     }
-    yield* readFromStore(Number.MAX_SAFE_INTEGER);
+    yield* readFromStore(TO_THE_END);
     for (;;) {
       const change = await live.pull();
       if (change === undefined) return;
       if (change === null) {
-        yield* readFromStore(Number.MAX_SAFE_INTEGER);
+        yield* readFromStore(TO_THE_END);
         continue;
       }
       known = Math.max(known, change.offset);

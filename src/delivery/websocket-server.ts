@@ -238,6 +238,8 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
   });
 
   return {
+    /** Sockets open now (scraped by /metrics). */
+    openSockets: (): number => wss.clients.size,
     /** Closes every socket with 1001 (going away) so clients reconnect elsewhere, then stops. */
     close: async (): Promise<void> => {
       for (const client of wss.clients) client.close(FeedCloseCode.GoingAway, 'Going away');

@@ -24,6 +24,12 @@ export interface Fanout {
   removeDevice(feedId: string, deviceSubscriptionId: string): void;
   /** Returns the function that unsubscribes; calling it again does nothing. */
   subscribe(feedId: string, listener: FeedListener): () => void;
+  /**
+   * Resolves once wake-ups for the feed published from now on reach this process's listeners (after
+   * `subscribe`): a feed reads the store after this, so nothing falls between what it reads and what it
+   * hears. Never rejects: if the transport is down, its reconnection sends CATCH_UP.
+   */
+  whenListening(feedId: string): Promise<void>;
   /** Resolves when the transport can carry wake-ups (readiness); rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -31,6 +31,7 @@ export function createMemoryFanout(onListenerError: (error: unknown) => void): M
         if (set.size === 0 && listeners.get(feedId) === set) listeners.delete(feedId);
       };
     },
+    whenListening: () => Promise.resolve(),
     async ping() {},
     async close() {
       listeners.clear();

@@ -29,6 +29,16 @@ const DATE_FIELDS = new Set([
 const reviveDates = (key: string, value: unknown) =>
   DATE_FIELDS.has(key) && typeof value === 'string' ? new Date(value) : value;
 
+interface PendingSubscribe {
+  settled: boolean;
+  /** A feed stopped waiting for it (SUBSCRIBE_WAIT_MS) and read the store before it took effect. */
+  gaveUp: boolean;
+  done: Promise<void>;
+}
+
+// How long a new feed waits for its channel's SUBSCRIBE before reading the store anyway.
+const SUBSCRIBE_WAIT_MS = 1000;
+
 /**
  * Fan-out across processes: each process delivers its own changes in memory at once and publishes them
  * on the feed's Redis channel; every other process with live feeds of that user delivers them too.
@@ -96,6 +106,9 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
     if (envelope.origin !== origin) local.deliver(envelope.feedId, envelope.signal);
   });
 
+  // Per feed with local listeners: its SUBSCRIBE, settled once Redis has answered it.
+  const subscribed = new Map<string, PendingSubscribe>();
+
   function publishRemote(feedId: string, signal: FeedSignal): void {
     const envelope: Envelope = { origin, feedId, signal };
     publisher.publish(channelOf(feedId), JSON.stringify(envelope)).catch((error: unknown) => {
@@ -112,6 +125,22 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
 
   return {
     publish: (change) => send(change.feedId, change),
+    whenListening(feedId) {
+      const pending = subscribed.get(feedId);
+      if (!pending || pending.settled) return Promise.resolve();
+      // Redis unreachable: the SUBSCRIBE waits for it. The feed does not: it reads the store now, and
+      // is told to read again (CATCH_UP) once the SUBSCRIBE is through.
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          pending.gaveUp = true;
+          resolve();
+        }, SUBSCRIBE_WAIT_MS);
+        void pending.done.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
     removeDevice: (feedId, deviceSubscriptionId) =>
       send(feedId, { kind: 'DEVICE_REMOVED', deviceSubscriptionId }),
     subscribe(feedId, listener: FeedListener) {
@@ -119,12 +148,21 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
       const count = (listening.get(feedId) ?? 0) + 1;
       listening.set(feedId, count);
       if (count === 1) {
-        // The feed read the store before this SUBSCRIBE took effect: once it has, tell it to read
-        // again, so a change another process published in between is not left for the next one.
-        subscriber.subscribe(channelOf(feedId)).then(
-          () => local.deliver(feedId, { kind: 'CATCH_UP' }),
-          (error: unknown) => options.logger.error('redis subscribe failed', errorFields(error)),
+        // Feeds read the store once this SUBSCRIBE has taken effect (whenListening), so a change another
+        // process publishes meanwhile is either in what they read or in what they hear.
+        const pending: PendingSubscribe = { settled: false, gaveUp: false, done: Promise.resolve() };
+        pending.done = subscriber.subscribe(channelOf(feedId)).then(
+          () => {
+            pending.settled = true;
+            // A feed that stopped waiting read the store before this: it reads again now.
+            if (pending.gaveUp) local.deliver(feedId, { kind: 'CATCH_UP' });
+          },
+          (error: unknown) => {
+            pending.settled = true;
+            options.logger.error('redis subscribe failed', errorFields(error));
+          },
         );
+        subscribed.set(feedId, pending);
       }
       let done = false;
       return () => {
@@ -137,6 +175,7 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
           return;
         }
         listening.delete(feedId);
+        subscribed.delete(feedId);
         subscriber.unsubscribe(channelOf(feedId)).catch(() => {});
       };
     },

@@ -26,6 +26,7 @@ export function toDeviceSubscription(row: DeviceSubscriptionRow & { feed: FeedRo
     deviceLabel: row.deviceLabel,
     expirationDateTime: row.expirationDateTime,
     createdDateTime: row.createdDateTime,
+    feedHead: { epoch: row.feed.epoch, offset: row.feed.lastOffset, purgedThrough: row.feed.purgedThrough },
   };
 }
 

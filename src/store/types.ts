@@ -39,6 +39,8 @@ export interface DeviceSubscription {
   readonly deviceLabel: string;
   readonly expirationDateTime: Date;
   readonly createdDateTime: Date;
+  /** Its feed's head when this was read (it comes with the same row): may be behind by the time it is used. */
+  readonly feedHead: FeedHead;
 }
 
 export interface VisualContent {

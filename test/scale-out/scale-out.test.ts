@@ -37,12 +37,13 @@ async function installation(overrides: { databaseUrl?: (url: string) => string; 
     audience: 'tidings',
   });
   const userToken = await issuer.issueUserToken('alice', app.id, 600);
+  const otherUserToken = await issuer.issueUserToken('bob', app.id, 600);
   const appTokenFrom = (graphqlUrl: string) => fetchAppToken(graphqlUrl, app.id, clientSecret);
   /** A gateway process of this installation. */
   const startProcess = () => startChildGateway(env, dataDir);
   /** Two of them, started at once (as a deployment would). */
   const startTwoProcesses = () => Promise.all([startProcess(), startProcess()]);
-  return { env, dataDir, store, userToken, appTokenFrom, startProcess, startTwoProcesses };
+  return { env, dataDir, store, userToken, otherUserToken, appTokenFrom, startProcess, startTwoProcesses };
 }
 
 describe('several gateway processes on one PostgreSQL and one Redis', () => {
@@ -132,6 +133,8 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     const [a, b] = await setup.startTwoProcesses();
     const appToken = await setup.appTokenFrom(b.url);
     const unsid = await createDevice(a.url, setup.userToken, 'WEB');
+    const bobsDevice = await createDevice(a.url, setup.otherUserToken, 'WEB');
+    const bobsCursor = await feedCursor(a.url, setup.otherUserToken);
     const onA = openFeed(a.wsUrl, setup.userToken, {
       subscriptionId: unsid,
       after: await feedCursor(a.url, setup.userToken),
@@ -150,6 +153,15 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
       expect(errorCodes(response)).toEqual([]); // the store answers; Redis is only a wake-up
       during.push(`during-${i}`);
     }
+    // A feed that starts while Redis is away (its channel cannot be subscribed yet) still gets its
+    // replay from the store, without waiting for Redis...
+    await postNotification(
+      b.url,
+      appToken,
+      notificationInput(bobsDevice, HOST, { appNotificationId: 'bob-1' }),
+    );
+    const bobOnA = openFeed(a.wsUrl, setup.otherUserToken, { subscriptionId: bobsDevice, after: bobsCursor });
+    expect((await bobOnA.next(5000)).notification?.appNotificationId).toBe('bob-1');
     const notReady = await fetch(b.url.replace(/\/graphql$/, '/readyz'));
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toMatchObject({ store: true, fanout: false });
@@ -161,6 +173,13 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
       30_000,
     );
     expect(caughtUp.map((change) => change.notification?.appNotificationId)).toEqual(during);
+    // ...and hears live changes once Redis is back.
+    await postNotification(
+      b.url,
+      appToken,
+      notificationInput(bobsDevice, HOST, { appNotificationId: 'bob-2' }),
+    );
+    expect((await bobOnA.next(15_000)).notification?.appNotificationId).toBe('bob-2');
     await eventually(
       async () => expect((await fetch(b.url.replace(/\/graphql$/, '/readyz'))).status).toBe(200),
       15_000,

@@ -28,6 +28,7 @@ export const notificationChangeResolvers = {
           deviceSubscriptionId: device.id,
           platform: device.platform,
           after,
+          head: device.feedHead,
           onDelivered: (from, to) => deliveries.delivered(device.id, from, to),
           maxPending: context.services.config.limits.maxPendingChanges,
           onOverflow: () => {
