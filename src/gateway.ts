@@ -10,7 +10,7 @@ import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import type { Config } from './config.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createWebSocketServer } from './delivery/websocket-server.js';
-import { ErrorCode, formatError } from './errors.js';
+import { ErrorCode, formatError, GatewayError } from './errors.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import { createRedisFanout } from './fanout/redis-fanout.js';
@@ -103,8 +103,23 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     batchSize: 500,
     onError: logUnexpected,
   });
-  const authenticate = (authorization: unknown): Promise<Principal> =>
-    verifyToken(bearerToken(authorization));
+  /**
+   * The principal behind a bearer credential. An app token counts only from the issuer its app is
+   * registered with: client ids are not secret, and another issuer could mint a token naming one.
+   */
+  const authenticate = async (authorization: unknown): Promise<Principal> => {
+    const principal = await verifyToken(bearerToken(authorization));
+    if (principal.kind === 'app') {
+      const app = await store.findApp(principal.appId);
+      if (!app || (app.tokenIssuer ?? issuer.issuer) !== principal.issuer) {
+        throw new GatewayError(
+          ErrorCode.Unauthenticated,
+          'The access token is not usable here: its app is not registered with its issuer.',
+        );
+      }
+    }
+    return principal;
+  };
   const schema = createSchema();
   const production = config.mode === 'production';
 

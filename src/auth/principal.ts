@@ -4,6 +4,8 @@ export type Principal = AppPrincipal | UserPrincipal;
 /** An app service, authenticated by its own client credentials. */
 export interface AppPrincipal {
   readonly kind: 'app';
+  /** Who vouched for it: an app's tokens count only from the issuer it is registered with. */
+  readonly issuer: string;
   readonly appId: string;
   readonly scopes: readonly string[];
   readonly expiresAt: Date;

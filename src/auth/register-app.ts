@@ -9,20 +9,56 @@ const HOST_NAME =
 // Client ids as issuers make them: Entra ID's GUIDs, Auth0's and Keycloak's names.
 const CLIENT_ID = /^[A-Za-z0-9._:@-]{1,200}$/;
 
+interface AppNames {
+  readonly targetHostName: string;
+  readonly displayName?: string;
+}
+
 /**
- * Registers an app service. Returns the client secret, which exists only in this return value: the
- * store keeps its hash.
+ * Registers an app service that gets its tokens here (client credentials). Returns the client secret,
+ * which exists only in this return value: the store keeps its hash.
  * @throws GatewayError BAD_USER_INPUT for a malformed host name; CONFLICT when it is taken.
  */
 export async function registerApp(
   store: Store,
-  input: {
-    readonly targetHostName: string;
-    readonly displayName?: string;
-    /** The app's client id at an external issuer (its tokens' app claim); default: a new random one. */
-    readonly clientId?: string;
-  },
+  input: AppNames,
 ): Promise<{ app: App; clientSecret: string }> {
+  const clientSecret = newClientSecret();
+  const app = await store.createApp({
+    ...names(input),
+    id: newClientId(),
+    tokenIssuer: null,
+    secretHash: hashClientSecret(clientSecret),
+  });
+  return { app, clientSecret };
+}
+
+/**
+ * Registers an app service whose tokens come from an external issuer, under its client id there (the
+ * app claim of its tokens). Only that issuer's app tokens act for it; it has no secret here.
+ * @throws GatewayError BAD_USER_INPUT for a malformed host name or client id; CONFLICT when taken.
+ */
+export async function registerExternalApp(
+  store: Store,
+  input: AppNames & { readonly clientId: string; readonly issuer: string },
+): Promise<App> {
+  if (!CLIENT_ID.test(input.clientId)) {
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      'The client id must be 1 to 200 letters, digits and . _ - : @ characters.',
+      { details: { field: 'clientId' } },
+    );
+  }
+  return store.createApp({
+    ...names(input),
+    id: input.clientId,
+    tokenIssuer: input.issuer,
+    // Never checked (the token endpoint refuses external apps); random so that it matches nothing.
+    secretHash: hashClientSecret(newClientSecret()),
+  });
+}
+
+function names(input: AppNames): { targetHostName: string; displayName: string } {
   const host = input.targetHostName.trim().toLowerCase();
   if (!HOST_NAME.test(host)) {
     throw new GatewayError(
@@ -33,19 +69,5 @@ export async function registerApp(
       },
     );
   }
-  if (input.clientId !== undefined && !CLIENT_ID.test(input.clientId)) {
-    throw new GatewayError(
-      ErrorCode.BadUserInput,
-      'clientId must be 1 to 200 letters, digits and . _ - : @ characters.',
-      { details: { field: 'clientId' } },
-    );
-  }
-  const clientSecret = newClientSecret();
-  const app = await store.createApp({
-    id: input.clientId ?? newClientId(),
-    targetHostName: host,
-    displayName: input.displayName?.trim() || host,
-    secretHash: hashClientSecret(clientSecret),
-  });
-  return { app, clientSecret };
+  return { targetHostName: host, displayName: input.displayName?.trim() || host };
 }

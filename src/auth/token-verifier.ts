@@ -109,13 +109,16 @@ function refusal(error: unknown): GatewayError | undefined {
 function principalFromClaims(payload: JWTPayload, claims: ClaimNames): Principal {
   const unauthenticated = (why: string) =>
     new GatewayError(ErrorCode.Unauthenticated, `The access token is not usable here: ${why}.`);
-  const appId = payload[claims.app];
+  // RFC 9068's client_id when the configured claim is absent (embedded app tokens before azp was added).
+  const appId = payload[claims.app] ?? payload.client_id;
   if (typeof appId !== 'string' || appId === '') {
     throw unauthenticated(`no ${claims.app} claim (the app the token was issued to)`);
   }
   const scopes = claims.scopes.flatMap((name) => scopesIn(payload[name]));
   const expiresAt = new Date((payload.exp ?? 0) * 1000);
-  if (payload[claims.tokenType] === claims.appTokenType) return { kind: 'app', appId, scopes, expiresAt };
+  if (payload[claims.tokenType] === claims.appTokenType) {
+    return { kind: 'app', issuer: payload.iss ?? '', appId, scopes, expiresAt };
+  }
   const subject = payload[claims.user];
   if (typeof subject !== 'string' || subject === '') {
     throw unauthenticated(`no ${claims.user} claim (the user)`);

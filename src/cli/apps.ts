@@ -1,4 +1,4 @@
-import { registerApp } from '../auth/register-app.js';
+import { registerApp, registerExternalApp } from '../auth/register-app.js';
 import { loadConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { createStore } from '../store/create-store.js';
@@ -33,24 +33,34 @@ export async function createApp(
 ) {
   if (!options.host)
     throw new UsageError('apps create needs --host <targetHostName>, e.g. --host app.example.com.');
-  const input = {
-    targetHostName: options.host,
-    ...(options.name ? { displayName: options.name } : {}),
-    ...(options.clientId ? { clientId: options.clientId } : {}),
-  };
-  let registered: Awaited<ReturnType<typeof registerApp>>;
-  try {
-    registered = await withStore(options.dataDir, cli, (store) => registerApp(store, input));
-  } catch (error) {
-    if (error instanceof GatewayError) throw new UsageError(error.message);
-    throw error;
+  const names = { targetHostName: options.host, ...(options.name ? { displayName: options.name } : {}) };
+  const external = loadConfig(cli.env, options.dataDir === undefined ? {} : { dataDir: options.dataDir }).auth
+    .external;
+  const { clientId } = options;
+  if (clientId !== undefined && !external) {
+    throw new UsageError('--client-id is for apps of an external issuer: set TIDINGS_EXTERNAL_ISSUER first.');
   }
-  const { app, clientSecret } = registered;
-  cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
+  try {
+    if (clientId !== undefined && external) {
+      const app = await withStore(options.dataDir, cli, (store) =>
+        registerExternalApp(store, { ...names, clientId, issuer: external.issuer }),
+      );
+      cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
+client id: ${app.id}
+Its app tokens come from ${external.issuer}; only that issuer's tokens act for it.
+`);
+      return;
+    }
+    const { app, clientSecret } = await withStore(options.dataDir, cli, (store) => registerApp(store, names));
+    cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
 client id:     ${app.id}
 client secret: ${clientSecret}
 The secret is shown only now; keep it in your app service's configuration.
 `);
+  } catch (error) {
+    if (error instanceof GatewayError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 export async function listApps(options: { dataDir?: string }, cli: CliContext) {

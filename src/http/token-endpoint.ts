@@ -72,7 +72,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
       );
     }
     const app = await options.store.findApp(clientId);
-    if (!app || !clientSecretMatches(secret, app.secretHash)) {
+    // An app registered with an external issuer gets its tokens there, never here.
+    if (!app || app.tokenIssuer !== null || !clientSecretMatches(secret, app.secretHash)) {
       return fail(response, 401, 'invalid_client', 'Unknown client or wrong secret.', basic !== null);
     }
     const scope = form.get('scope');

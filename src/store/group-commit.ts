@@ -1,14 +1,27 @@
+export interface GroupCommitOptions {
+  /** Most requests written in one batch. */
+  readonly maxBatch: number;
+  /** Batches written at once. */
+  readonly inFlight: number;
+  /**
+   * Whether a batch's error is one every request would meet alone too (e.g. the database is
+   * unreachable): then the whole batch fails at once instead of being retried request by request.
+   */
+  readonly failsEveryRequest: (error: unknown) => boolean;
+}
+
 /**
- * Group commit: requests that arrive while a batch is being written wait, and are written together in
+ * Group commit: requests that arrive while batches are being written wait, and are written together in
  * the next batch, so many concurrent writes share one transaction (and one fsync) instead of queueing
  * for one each. Alone, a request is written at once: nothing is held back to wait for company.
  *
- * `writeBatch` answers one result per request, in order. If the batch fails as a whole, each of its
- * requests is written again alone, so one bad request fails only itself and every error is its own.
+ * `writeBatch` answers one result per request, in order. If a batch fails for a reason one of its
+ * requests may have caused, each request is written again alone, so one bad request fails only itself
+ * and every error is its own.
  */
 export function createGroupCommit<Request, Result>(
   writeBatch: (requests: readonly Request[]) => Promise<readonly Result[]>,
-  maxBatch: number,
+  options: GroupCommitOptions,
 ): (request: Request) => Promise<Result> {
   interface Waiting {
     readonly request: Request;
@@ -16,7 +29,7 @@ export function createGroupCommit<Request, Result>(
     reject(error: unknown): void;
   }
   const queue: Waiting[] = [];
-  let writing = false;
+  let writers = 0;
 
   async function writeAlone(waiting: Waiting): Promise<void> {
     try {
@@ -27,27 +40,32 @@ export function createGroupCommit<Request, Result>(
     }
   }
 
-  async function drain(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      if (batch.length === 1) {
-        await writeAlone(batch[0] as Waiting);
-        continue;
+  async function write(batch: Waiting[]): Promise<void> {
+    if (batch.length === 1) return writeAlone(batch[0] as Waiting);
+    try {
+      const results = await writeBatch(batch.map((waiting) => waiting.request));
+      batch.forEach((waiting, i) => waiting.resolve(results[i] as Result));
+    } catch (error) {
+      if (options.failsEveryRequest(error)) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
       }
-      try {
-        const results = await writeBatch(batch.map((waiting) => waiting.request));
-        batch.forEach((waiting, i) => waiting.resolve(results[i] as Result));
-      } catch {
-        for (const waiting of batch) await writeAlone(waiting);
-      }
+      for (const waiting of batch) await writeAlone(waiting);
     }
-    writing = false;
+  }
+
+  async function drain(): Promise<void> {
+    writers += 1;
+    try {
+      while (queue.length > 0) await write(queue.splice(0, options.maxBatch));
+    } finally {
+      writers -= 1;
+    }
   }
 
   return (request) =>
     new Promise<Result>((resolve, reject) => {
       queue.push({ request, resolve, reject });
-      if (!writing) void drain();
+      if (writers < options.inFlight) void drain();
     });
 }

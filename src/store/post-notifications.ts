@@ -38,12 +38,13 @@ const keyOf = (feedId: string, appNotificationId: string) => `${feedId}\u0000${a
 export async function writePosts(
   tx: Transaction,
   requests: readonly PostRequest[],
+  provider: 'sqlite' | 'postgres',
 ): Promise<Array<Change | null>> {
   const feedIds = await resolveFeeds(tx, requests);
   const counts = new Map<string, number>();
   for (const feedId of feedIds) if (feedId) counts.set(feedId, (counts.get(feedId) ?? 0) + 1);
 
-  const next = await advanceFeeds(tx, counts);
+  const next = await advanceFeeds(tx, counts, provider);
 
   const wanted = requests.flatMap((request, i) => {
     const feedId = feedIds[i];
@@ -166,23 +167,33 @@ async function resolveFeeds(
 
 /**
  * Locks every feed of the batch and advances each one's offset by its number of posts, in ONE statement
- * (Prisma's cost is per statement, and a batch may touch a feed per post). PostgreSQL locks the rows as
- * its primary-key scan meets them, in id order, so two batches never wait on each other in a cycle.
+ * (Prisma's cost is per statement, and a batch may touch a feed per post). On PostgreSQL the rows are
+ * locked in id order first: an UPDATE alone locks them in whatever order its scan meets them, and two
+ * processes' batches then deadlock. SQLite has one writer at a time.
  * Answers each feed's epoch, app and first new offset.
  */
 async function advanceFeeds(
   tx: Transaction,
   counts: ReadonlyMap<string, number>,
+  provider: 'sqlite' | 'postgres',
 ): Promise<Map<string, { epoch: string; appId: string; offset: number }>> {
   const next = new Map<string, { epoch: string; appId: string; offset: number }>();
   if (counts.size === 0) return next;
+  const ids = Prisma.join([...counts.keys()]);
   const increments = [...counts].map(([id, count]) => Prisma.sql`WHEN ${id} THEN CAST(${count} AS INTEGER)`);
+  const advanced = Prisma.sql`"lastOffset" + CASE "Feed"."id" ${Prisma.join(increments, ' ')} END`;
   const rows = await tx.$queryRaw<
     Array<{ id: string; lastOffset: number | bigint; epoch: string; appId: string }>
-  >`
-    UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "id" ${Prisma.join(increments, ' ')} END
-    WHERE "id" IN (${Prisma.join([...counts.keys()])})
-    RETURNING "id", "lastOffset", "epoch", "appId"`;
+  >(
+    provider === 'postgres'
+      ? Prisma.sql`
+        WITH "locked" AS (SELECT "id" FROM "Feed" WHERE "id" IN (${ids}) ORDER BY "id" FOR UPDATE)
+        UPDATE "Feed" SET "lastOffset" = ${advanced} FROM "locked" WHERE "Feed"."id" = "locked"."id"
+        RETURNING "Feed"."id", "Feed"."lastOffset", "Feed"."epoch", "Feed"."appId"`
+      : Prisma.sql`
+        UPDATE "Feed" SET "lastOffset" = ${advanced} WHERE "id" IN (${ids})
+        RETURNING "id", "lastOffset", "epoch", "appId"`,
+  );
   for (const row of rows) {
     const count = counts.get(row.id) ?? 0;
     next.set(row.id, { epoch: row.epoch, appId: row.appId, offset: Number(row.lastOffset) - count + 1 });

@@ -42,7 +42,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // Both generated clients have the same model API (the schemas are kept identical); the store is
   // typed against the SQLite one.
   const shared = client as unknown as Client;
-  return createPrismaStore(shared, shared);
+  return createPrismaStore(shared, shared, 'postgres');
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.

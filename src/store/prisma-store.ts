@@ -24,6 +24,7 @@ import type {
   PostRequest,
   Store,
 } from './types.js';
+import { isStoreUnavailable } from './unavailable.js';
 
 // Enough to share one commit among everything that piles up behind a slow fsync; small enough that one
 // batch's statements stay short.
@@ -68,13 +69,19 @@ function byFeed<T extends { feedId: string }>(rows: readonly T[]): Map<string, T
  * of one feed then run one after the other, on SQLite and PostgreSQL alike, so offsets are gap-free and
  * a read inside the transaction sees the latest committed state.
  */
-export function createPrismaStore(writer: Client, reader: Client): Store {
+export function createPrismaStore(writer: Client, reader: Client, provider: 'sqlite' | 'postgres'): Store {
   const write = <T>(work: (tx: Transaction) => Promise<T>): Promise<T> => writer.$transaction(work);
   // Every post reads its app (host name); apps change only by registration, so a read serves a minute.
   const apps = new Map<string, { app: AppRow; until: number }>();
   const postInGroups = createGroupCommit(
-    (requests: readonly PostRequest[]) => write((tx) => writePosts(tx, requests)),
-    MAX_POSTS_PER_COMMIT,
+    (requests: readonly PostRequest[]) => write((tx) => writePosts(tx, requests, provider)),
+    {
+      maxBatch: MAX_POSTS_PER_COMMIT,
+      // SQLite has one writer anyway. On PostgreSQL a batch may wait on a feed another process holds:
+      // a few batches at once keep that from stalling every other feed's posts.
+      inFlight: provider === 'postgres' ? 4 : 1,
+      failsEveryRequest: isStoreUnavailable,
+    },
   );
 
   /** Locks the feed's row until the transaction ends, and returns it. */

@@ -53,7 +53,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   };
   const writer = await connect();
   const reader = await connect();
-  return createPrismaStore(writer, reader);
+  return createPrismaStore(writer, reader, 'sqlite');
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.

@@ -20,6 +20,11 @@ export interface App {
   readonly id: string;
   readonly targetHostName: string;
   readonly displayName: string;
+  /**
+   * The `iss` its app tokens must come from: null for the embedded issuer (its client credentials are
+   * here); an external issuer's for an app registered under its client id there.
+   */
+  readonly tokenIssuer: string | null;
   readonly createdAt: Date;
 }
 

@@ -2,8 +2,8 @@ import { ErrorCode, GatewayError } from '../errors.js';
 import type { Store } from './types.js';
 
 // Prisma's codes for "the database cannot be reached right now" (P1001 unreachable, P1002 timed out,
-// P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout, P2034 write
-// conflict or deadlock: retry), PostgreSQL's connection-exception and shutdown classes, and the
+// P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout, P2028 a
+// transaction could not start in time, P2034 write conflict or deadlock: retry), PostgreSQL's connection-exception and shutdown classes, and the
 // socket errors a vanished server leaves.
 const RETRYABLE_CODES = new Set([
   'P1001',
@@ -11,6 +11,7 @@ const RETRYABLE_CODES = new Set([
   'P1008',
   'P1017',
   'P2024',
+  'P2028',
   'P2034',
   '57P01',
   '57P02',

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
-import { registerApp } from '../../src/auth/register-app.js';
+import { registerApp, registerExternalApp } from '../../src/auth/register-app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
@@ -72,7 +72,11 @@ describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => 
     key = await idp.newKey('RS256');
     idp.publish(key);
     t = await startGateway({ env: entraEnv(idp, { TIDINGS_EXTERNAL_ALGORITHMS: 'RS256' }) });
-    await registerApp(t.gateway.services.store, { targetHostName: HOST, clientId: appId });
+    await registerExternalApp(t.gateway.services.store, {
+      targetHostName: HOST,
+      clientId: appId,
+      issuer: idp.issuer,
+    });
   });
 
   it("delivers what the app posts with the issuer's app token to a device subscribed with its user token", async () => {
@@ -115,9 +119,13 @@ describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => 
     expect(errorCodes(refused)).toEqual(['FORBIDDEN']);
     const unregistered = await appToken({ appid: randomUUID() });
     const refusedApp = await postNotification(t.url, unregistered, notificationInput(carolsDevice, HOST));
-    expect(errorCodes(refusedApp)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(refusedApp)).toEqual(['UNAUTHENTICATED']);
     const otherId = randomUUID();
-    await registerApp(t.gateway.services.store, { targetHostName: 'other.example.com', clientId: otherId });
+    await registerExternalApp(t.gateway.services.store, {
+      targetHostName: 'other.example.com',
+      clientId: otherId,
+      issuer: idp.issuer,
+    });
     const anotherApp = await appToken({ appid: otherId });
     const foreign = await postNotification(
       t.url,
@@ -125,6 +133,42 @@ describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => 
       notificationInput(carolsDevice, 'other.example.com'),
     );
     expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);
+  });
+
+  it("binds an app to its issuer: neither issuer's app tokens act for the other's apps", async () => {
+    // An app registered here (embedded client credentials), with a device of one of its users.
+    const embeddedApp = await t.registerApp('embedded-only.example.com');
+    const unsid = await createDevice(t.url, await t.userToken('alice', embeddedApp.app), 'WEB');
+    // The external issuer mints an app token naming that app's client id (client ids are not secret).
+    const impostor = await appToken({ appid: embeddedApp.app.id });
+    const refused = await postNotification(
+      t.url,
+      impostor,
+      notificationInput(unsid, 'embedded-only.example.com'),
+    );
+    expect(refused.status).toBe(401);
+    expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+    const genuine = await postNotification(
+      t.url,
+      await embeddedApp.token(),
+      notificationInput(unsid, 'embedded-only.example.com'),
+    );
+    expect(dataOf(genuine).createNotification.outcome).toBe('CREATED');
+    // The other way round: the embedded token endpoint issues nothing for an app of the external issuer.
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: appId,
+      client_secret: 'x',
+    });
+    const token = await fetch(`${t.origin}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    expect(token.status).toBe(401);
+    const embeddedIssued = await t.gateway.issuer.issueAppToken(appId, 60);
+    const embeddedForExternal = await postNotification(t.url, embeddedIssued, notificationInput(unsid, HOST));
+    expect(errorCodes(embeddedForExternal)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('lets an app post on behalf of a user with their delegated token (scp), to that user only', async () => {
@@ -212,9 +256,10 @@ describe('an external issuer whose key set cannot be fetched', () => {
     const t = await startGateway({
       env: { ...entraEnv(idp), TIDINGS_EXTERNAL_ALGORITHMS: 'ES256', TIDINGS_JWKS_TIMEOUT_MS: '300' },
     });
-    const { app } = await registerApp(t.gateway.services.store, {
+    const app = await registerExternalApp(t.gateway.services.store, {
       targetHostName: HOST,
       clientId: randomUUID(),
+      issuer: idp.issuer,
     });
     const external = await idp.sign(key, { aud: AUDIENCE, oid: 'alice-oid', appid: app.id });
     const embedded = await t.userToken('alice', app);

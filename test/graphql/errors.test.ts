@@ -30,7 +30,8 @@ describe('error model', () => {
   it('answers health and readiness, and 404 for unknown paths', async () => {
     const t = await startGateway();
     expect(await (await fetch(`${t.origin}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect((await fetch(`${t.origin}/readyz`)).status).toBe(200);
+    // Ready once the store and the fan-out answer (Redis may still be connecting right after the start).
+    await expect.poll(async () => (await fetch(`${t.origin}/readyz`)).status, { timeout: 5000 }).toBe(200);
     expect((await fetch(`${t.origin}/nope`)).status).toBe(404);
   });
 

@@ -4,7 +4,8 @@ import { loadConfig } from '../../src/config.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Change, NotificationContent, PostRequest, Store } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';
-import { storeEnv, temporaryDataDir } from '../support/gateway.js';
+import { storeEnv, temporaryDataDir, testStore } from '../support/gateway.js';
+import { connectPostgres } from '../support/postgres.js';
 
 const HOST = 'batch.example.com';
 const USERS = 6;
@@ -147,5 +148,72 @@ describe('posting notifications with group commit', () => {
       'good-1',
       'good-2',
     ]);
+  });
+});
+
+// Two processes' batches lock overlapping sets of feeds: they must queue, never deadlock.
+describe.runIf(testStore === 'postgres')('group commit on PostgreSQL from two processes', () => {
+  it('posts to overlapping users from two stores at once with no deadlock and dense offsets', async () => {
+    const dataDir = temporaryDataDir();
+    const config = loadConfig(await storeEnv(dataDir), { dataDir });
+    const [one, two] = [await createStore(config), await createStore(config)];
+    let closed = false;
+    const closeBoth = async () => {
+      if (closed) return;
+      closed = true;
+      await Promise.all([one.close(), two.close()]);
+    };
+    onCleanup(closeBoth);
+    const { app } = await registerApp(one, { targetHostName: HOST });
+    const now = new Date();
+    const unsids: string[] = [];
+    for (let user = 0; user < 20; user += 1) {
+      const device = await one.createDeviceSubscription({
+        id: `pg-${user}-${Math.random().toString(36).slice(2)}`,
+        owner: { appId: app.id, issuer: 'urn:test', subject: `user-${user}` },
+        platform: 'WEB',
+        deviceLabel: 'web',
+        expirationDateTime: new Date(now.getTime() + 86_400_000),
+        now,
+      });
+      unsids.push(device.id);
+    }
+    const client = await connectPostgres();
+    onCleanup(() => client.end());
+    const deadlocks = async () =>
+      Number(
+        (await client.query('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()'))
+          .rows[0].deadlocks,
+      );
+    const before = await deadlocks();
+    let n = 0;
+    const burst = (store: Store) =>
+      Promise.all(
+        Array.from({ length: 1000 }, () => {
+          n += 1;
+          return store.postNotification({
+            target: {
+              deviceSubscriptionId: unsids[Math.floor(Math.random() * unsids.length)] as string,
+              appId: app.id,
+            },
+            content: content(`k-${n}`),
+            now: new Date(),
+          });
+        }),
+      );
+    const answers = (await Promise.all([burst(one), burst(two)])).flat();
+    expect(answers.every((answer) => answer?.kind === 'CREATED')).toBe(true);
+    // A backend reports its statistics when it goes idle, at most once a second, and when it exits:
+    // close both stores' connections, so every deadlock they met is counted, before comparing.
+    await closeBoth();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await deadlocks()).toBe(before);
+    const byFeed = new Map<string, number[]>();
+    for (const answer of answers) {
+      if (answer) byFeed.set(answer.feedId, [...(byFeed.get(answer.feedId) ?? []), answer.offset]);
+    }
+    for (const offsets of byFeed.values()) {
+      expect([...offsets].sort((a, b) => a - b)).toEqual(offsets.map((_, i) => i + 1));
+    }
   });
 });
