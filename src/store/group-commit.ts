@@ -44,7 +44,7 @@ export function createGroupCommit<Request, Result>(
     if (batch.length === 1) return writeAlone(batch[0] as Waiting);
     try {
       const results = await writeBatch(batch.map((waiting) => waiting.request));
-      batch.forEach((waiting, i) => waiting.resolve(results[i] as Result));
+      for (const [i, waiting] of batch.entries()) waiting.resolve(results[i] as Result);
     } catch (error) {
       if (options.failsEveryRequest(error)) {
         for (const waiting of batch) waiting.reject(error);

@@ -3,14 +3,7 @@ import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { createGroupCommit } from './group-commit.js';
 import { writePosts } from './post-notifications.js';
-import {
-  contentColumns,
-  editColumns,
-  FRESH_STATE,
-  fallbackDueAt,
-  toDeviceSubscription,
-  toNotification,
-} from './records.js';
+import { editColumns, toDeviceSubscription, toNotification } from './records.js';
 import { isTargeted } from './targeting.js';
 import type {
   Change,
@@ -179,26 +172,35 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
     },
     listApps: () => reader.app.findMany({ orderBy: { createdAt: 'asc' }, omit: { secretHash: true } }),
 
-    createDeviceSubscription: (input) =>
-      write(async (tx) => {
-        const feed = await tx.feed.upsert({
-          where: feedKey(input.owner),
-          create: { id: randomUUID(), ...input.owner, epoch: randomUUID() },
-          update: {},
+    createDeviceSubscription: (input) => {
+      const create = () =>
+        write(async (tx) => {
+          const feed = await tx.feed.upsert({
+            where: feedKey(input.owner),
+            create: { id: randomUUID(), ...input.owner, epoch: randomUUID() },
+            update: {},
+          });
+          const row = await tx.deviceSubscription.create({
+            data: {
+              id: input.id,
+              feedId: feed.id,
+              platform: input.platform,
+              deviceLabel: input.deviceLabel,
+              expirationDateTime: input.expirationDateTime,
+              createdDateTime: input.now,
+            },
+            include: { feed: true },
+          });
+          return toDeviceSubscription(row);
         });
-        const row = await tx.deviceSubscription.create({
-          data: {
-            id: input.id,
-            feedId: feed.id,
-            platform: input.platform,
-            deviceLabel: input.deviceLabel,
-            expirationDateTime: input.expirationDateTime,
-            createdDateTime: input.now,
-          },
-          include: { feed: true },
-        });
-        return toDeviceSubscription(row);
-      }),
+      // A user's first devices created at once (PostgreSQL): both upserts may try to insert the feed,
+      // and the loser hits its unique key. The feed exists then: the second attempt finds it. (The
+      // device's own id is 144 random bits, so a unique violation here is the feed's.)
+      return create().catch((error: unknown) => {
+        if ((error as { code?: unknown })?.code === 'P2002') return create();
+        throw error;
+      });
+    },
     async findDeviceSubscription(id) {
       const row = await reader.deviceSubscription.findUnique({ where: { id }, include: { feed: true } });
       return row && toDeviceSubscription(row);

@@ -130,6 +130,23 @@ describe('posting notifications with group commit', () => {
     expect(answers[3]?.kind).toBe('CREATED');
   });
 
+  it("creates a new user's first devices at once in one feed (no race on the feed's unique key)", async () => {
+    const now = new Date();
+    const devices = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.createDeviceSubscription({
+          id: `first-${i}-${Math.random().toString(36).slice(2)}`,
+          owner: { appId, issuer: 'urn:test', subject: 'newcomer' },
+          platform: 'WEB',
+          deviceLabel: `device ${i}`,
+          expirationDateTime: new Date(now.getTime() + 86_400_000),
+          now,
+        }),
+      ),
+    );
+    expect(new Set(devices.map((device) => device.feedId)).size).toBe(1);
+  });
+
   it('fails only the post the database refuses when posts share a commit', async () => {
     const feedId = (await store.findDeviceSubscription(unsids[3] as string))?.feedId as string;
     const before = (await store.feedHead(feedId)).offset;
