@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
-import { registerApp, registerExternalApp } from '../../src/auth/register-app.js';
+import { registerExternalApp } from '../../src/auth/register-app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';

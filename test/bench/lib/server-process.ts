@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type CpuPlan, onServerCpu } from './cpu-pinning.js';
+import type { ProbeReply, ProbeRequest } from './probe-messages.js';
+import { procCpuMicros, procRssBytes } from './proc.js';
+import { stopProcess, track } from './processes.js';
+import { withTimeout } from './time.js';
+
+const PROBE = pathToFileURL(fileURLToPath(new URL('./server-probe.ts', import.meta.url))).href;
+
+/** What a server under test reports about itself at one instant. */
+export interface ProbeReading {
+  /** The server's own CPU time so far, µs (process.cpuUsage in the server: µs resolution). */
+  readonly cpuMicros: number;
+  /** The same from /proc/<pid>/stat utime + stime (10 ms ticks), as a cross-check. */
+  readonly procCpuMicros: number;
+  /** VmRSS from /proc/<pid>/status. */
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+export interface ServerProcess {
+  readonly pid: number;
+  /** e.g. http://127.0.0.1:1234/graphql */
+  readonly url: string;
+  readonly wsUrl: string;
+  /** e.g. http://127.0.0.1:1234 */
+  readonly origin: string;
+  /** Reads the server's figures; `gc` collects garbage in it first (it runs with --expose-gc). */
+  probe(options?: { gc?: boolean }): Promise<ProbeReading>;
+  /** The last of what it printed, for error messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface ServerProcessOptions {
+  readonly name: string;
+  /** A .ts entry point, run through tsx like `npm start` runs Tidings. */
+  readonly entry: string;
+  readonly args?: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cpus: CpuPlan;
+  readonly startTimeoutMs?: number;
+}
+
+const OUTPUT_KEPT = 20_000;
+
+/**
+ * Starts a server under test pinned to the server CPU, in a process group of its own, with the probe
+ * preloaded and an IPC channel to it, and resolves once it prints `listening on <url>/graphql`.
+ */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const [command, args] = onServerCpu(options.cpus, process.execPath, [
+    // e.g. TIDINGS_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the servers.
+    ...(options.env.TIDINGS_BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+    '--expose-gc',
+    '--import',
+    'tsx',
+    '--import',
+    PROBE,
+    options.entry,
+    ...(options.args ?? []),
+  ]);
+  const child: ChildProcess = track(
+    spawn(command, args, {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached: true,
+    }),
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${options.name}: could not start`);
+  const exited = once(child, 'exit');
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_KEPT);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+
+  const pending = new Map<number, (reply: ProbeReply) => void>();
+  let nextId = 1;
+  // A send after the process has gone (e.g. stopped by Ctrl-C while a scenario still probes) must fail
+  // that probe, not the runner: without a listener the channel's error would be thrown.
+  child.on('error', () => {});
+  child.on('message', (reply: ProbeReply) => {
+    if (reply?.type === 'probe-reply') pending.get(reply.id)?.(reply);
+  });
+
+  const url = await withTimeout(
+    new Promise<string>((resolve, reject) => {
+      const look = () => {
+        const match = /listening on (http:\/\/\S+\/graphql)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      };
+      child.stdout?.on('data', look);
+      void exited.then(() => reject(new Error(`${options.name} exited before listening:\n${output}`)));
+    }),
+    options.startTimeoutMs ?? 60_000,
+    `${options.name} start`,
+  );
+
+  return {
+    pid,
+    url,
+    wsUrl: url.replace(/^http/, 'ws'),
+    origin: url.replace(/\/graphql$/, ''),
+    async probe({ gc = false } = {}) {
+      const id = nextId++;
+      const reply = await withTimeout(
+        new Promise<ProbeReply>((resolve, reject) => {
+          if (!child.connected) return reject(new Error(`${options.name} has stopped`));
+          pending.set(id, resolve);
+          const request: ProbeRequest = { type: 'probe', id, gc };
+          child.send(request);
+        }),
+        30_000,
+        `${options.name} probe`,
+      ).finally(() => pending.delete(id));
+      if (gc && !reply.collected) throw new Error(`${options.name}: gc is not exposed`);
+      return {
+        cpuMicros: reply.cpuMicros,
+        procCpuMicros: procCpuMicros(pid),
+        rssBytes: procRssBytes(pid),
+        heapUsedBytes: reply.heapUsedBytes,
+      };
+    },
+    output: () => output,
+    stop: () => stopProcess(child),
+  };
+}

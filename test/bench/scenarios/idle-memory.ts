@@ -1,0 +1,166 @@
+import { LoadPool } from '../lib/load-pool.js';
+import { ensureLive, waitForIdle } from '../lib/measure.js';
+import { NOTIFICATION_CHANGES } from '../lib/notification.js';
+import type { ProbeReading } from '../lib/server-process.js';
+import { median } from '../lib/stats.js';
+import { sleep } from '../lib/time.js';
+import type { RunningSystem } from '../systems/system.js';
+import type { Scenario, ScenarioContext } from './scenario.js';
+import {
+  forEachSystem,
+  installAll,
+  type SystemUnderTest,
+  stopRunning,
+  tearDown,
+} from './systems-under-test.js';
+
+// Memory per idle subscribed socket: the server's RSS with N sockets connected and subscribed (one user
+// each) minus its RSS before them, divided by N. Each round starts every server afresh (a process that
+// has held and freed sockets before reuses that memory, and would look cheaper), warms it up with a few
+// sockets that subscribe, receive and leave, and reads RSS after a full collection once it is idle.
+// RSS is the process's own, whatever runs beside it, so the systems are measured side by side.
+
+const WARM_UP_SOCKETS = 100;
+/** Users whose sockets are checked to receive a notification after the measurement. */
+const CHECKED_USERS = 100;
+const LIVE = { concurrency: 8, timeoutMs: 60_000 };
+
+/** RSS after collecting garbage in the server, once it is idle: the median of three readings. */
+async function settledMemory(running: RunningSystem): Promise<ProbeReading> {
+  await waitForIdle(running, 60_000);
+  let reading = await running.probe({ gc: true });
+  await sleep(300);
+  const rss: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    reading = await running.probe();
+    rss.push(reading.rssBytes);
+    await sleep(100);
+  }
+  return { ...reading, rssBytes: median(rss) };
+}
+
+export const idleMemory: Scenario = {
+  id: 'idle-memory',
+  title: 'Memory per idle subscribed socket',
+  async run(context) {
+    const sockets = context.quick ? 2000 : 10_000;
+    // Few rounds: each restarts every server and opens N sockets on each (Tidings takes ~4 ms of CPU per
+    // socket: 40 s at 10,000), and RSS varies little from one round to the next.
+    const rounds = context.rounds ?? (context.quick ? 1 : 2);
+    context.report.parameters['idle-memory'] = { sockets, rounds, warmUpSockets: WARM_UP_SOCKETS };
+    // The fan-out's users: their device subscriptions exist already when it ran first.
+    const users = Array.from({ length: sockets }, (_, i) => `user-${i}`);
+    const checked = new Set(users.filter((_, i) => i % Math.ceil(sockets / CHECKED_USERS) === 0));
+    const log = (message: string) => context.environment.log(`idle-memory: ${message}`);
+    const systems = await installAll(context, 'idle-memory');
+    const pools = new Map(
+      systems.map((s) => [s, LoadPool.create(`${s.definition.id} idle-memory`, sockets)]),
+    );
+    const round = { users, checked, sockets, log };
+    try {
+      // Devices made once, before any measured process: creating them must not weigh on a round.
+      log(`preparing ${sockets} devices on every system`);
+      await forEachSystem(
+        context,
+        'idle-memory',
+        systems,
+        async (system) => {
+          system.running = await system.installation.start();
+          await system.running.devices(users, 1);
+          await stopRunning(system);
+        },
+        { parallel: true },
+      );
+      for (let number = 1; number <= rounds; number++) {
+        log(`round ${number}/${rounds}`);
+        await forEachSystem(
+          context,
+          'idle-memory',
+          systems,
+          async (system) => {
+            const pool = pools.get(system) as LoadPool;
+            try {
+              await measureRound(context, system, pool, { ...round, number });
+            } finally {
+              await pool.closeSockets().catch(() => {});
+            }
+          },
+          { parallel: true },
+        );
+      }
+    } finally {
+      await Promise.all([...pools.values()].map((pool) => pool.stop()));
+      await tearDown(systems);
+    }
+  },
+};
+
+async function measureRound(
+  context: ScenarioContext,
+  system: SystemUnderTest,
+  pool: LoadPool,
+  round: {
+    number: number;
+    users: readonly string[];
+    checked: ReadonlySet<string>;
+    sockets: number;
+    log: (message: string) => void;
+  },
+): Promise<void> {
+  const { users, sockets } = round;
+  const laps: string[] = [];
+  let lapStart = performance.now();
+  const lap = (what: string) => {
+    laps.push(`${what} ${((performance.now() - lapStart) / 1000).toFixed(1)} s`);
+    lapStart = performance.now();
+  };
+  const running = await system.installation.start();
+  system.running = running;
+  const specs = await running.devices(users, 1);
+  lap('start');
+
+  await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs.slice(0, WARM_UP_SOCKETS));
+  await waitForIdle(running);
+  await ensureLive(running, pool, users.slice(0, WARM_UP_SOCKETS), LIVE);
+  await pool.closeSockets();
+  const before = await settledMemory(running);
+  lap('warm-up');
+
+  await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs);
+  const after = await settledMemory(running);
+  pool.check();
+  lap('open');
+  // They were subscribed, not just connected: a sample of users gets a notification.
+  await ensureLive(running, pool, users, { ...LIVE, only: round.checked });
+  lap('check');
+  await pool.closeSockets();
+  await stopRunning(system);
+  lap('stop');
+
+  const perSocketKiB = (after.rssBytes - before.rssBytes) / sockets / 1024;
+  const heapPerSocketKiB = (after.heapUsedBytes - before.heapUsedBytes) / sockets / 1024;
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  round.log(
+    `${system.definition.id}: RSS ${mb(before.rssBytes)} → ${mb(after.rssBytes)} MB, ` +
+      `${perSocketKiB.toFixed(1)} KiB/socket, heap ${heapPerSocketKiB.toFixed(1)} KiB/socket (${laps.join(', ')})`,
+  );
+  context.report.add(
+    {
+      id: 'idle-memory/rss-per-socket',
+      label: `idle subscribed socket, server RSS at ${sockets.toLocaleString('en-US')} sockets`,
+      unit: 'KiB/socket',
+      targetRatio: 1.6,
+    },
+    system.definition.id,
+    perSocketKiB,
+    {
+      round: round.number,
+      sockets,
+      rssBefore: before.rssBytes,
+      rssAfter: after.rssBytes,
+      heapUsedBefore: before.heapUsedBytes,
+      heapUsedAfter: after.heapUsedBytes,
+      heapPerSocketKiB,
+    },
+  );
+}

@@ -1,0 +1,231 @@
+import { DevicePool } from '../lib/device-pool.js';
+import { HttpLoad, type OpenLoopResult } from '../lib/http-load.js';
+import { type Cost, serverCost, waitForIdle } from '../lib/measure.js';
+import { connectWithCursors, type ReplayDevices } from '../lib/replay.js';
+import { summarize } from '../lib/stats.js';
+import type { RunningSystem } from '../systems/system.js';
+import { CREATE_CONNECTIONS, sustainedCreateRates } from './create-rate.js';
+import type { Scenario, ScenarioContext } from './scenario.js';
+import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
+
+// Create → receive latency at a fixed offered load below saturation: USERS users with one live device
+// each; an app posts to them round robin at a steady rate, open loop (each post is due at its own time,
+// whether or not earlier ones have been answered), and each device stamps the receipt of every change.
+// A post's latency runs from when it was due to when its device received it, both on the machine's
+// monotonic clock (the poster and the devices are separate client processes on the client CPU). Tidings
+// posts createNotification; the comparison servers, as a reference, their POST /publish.
+//
+// The rate: at most ISSUE_RATE (the issue's example), and at most half of what Tidings sustains, closed
+// loop at 32 connections (from the create-rate scenario of the same run, or measured here first).
+
+const ISSUE_RATE = 1000;
+/** The rate is at most this share of the slowest Tidings' sustained create rate. */
+const HEADROOM = 0.5;
+
+const isTidings = (system: SystemUnderTest) =>
+  system.definition.id === 'tidings-sqlite' || system.definition.id === 'tidings-postgres';
+
+/** A round number rate below `limit`: 1, 2 or 5 × a power of ten. */
+function roundRate(limit: number): number {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, limit)));
+  const step = [5, 2, 1].find((m) => m * power <= limit) ?? 1;
+  return Math.max(1, step * power);
+}
+
+export const latency: Scenario = {
+  id: 'latency',
+  title: 'Create → receive latency at a fixed rate below saturation (open loop)',
+  async run(context) {
+    const users = Array.from({ length: context.quick ? 20 : 100 }, (_, i) => `latency-${i}`);
+    const seconds = context.quick ? 2 : 10;
+    const rounds = context.rounds ?? (context.quick ? 1 : 3);
+    const log = (message: string) => context.environment.log(`latency: ${message}`);
+    const systems = await installAll(context, 'latency');
+    const load = HttpLoad.start('latency');
+    const sessions = new Map<SystemUnderTest, ReplayDevices>();
+    try {
+      log('starting every system');
+      await forEachSystem(
+        context,
+        'latency',
+        systems,
+        async (system) => {
+          const running = await system.installation.start();
+          system.running = running;
+          const specs = await running.devices(users, 1);
+          const pool = DevicePool.create(`${system.definition.id} latency`, specs.length);
+          const session = { running, pool, specs, load };
+          sessions.set(system, session);
+          await connectWithCursors(session, 'latency-live-', { stamp: true });
+        },
+        { parallel: true },
+      );
+
+      // What Tidings sustains, closed loop: from create-rate if it ran, else measured now.
+      const sustained = new Map(sustainedCreateRates);
+      for (const system of systems.filter((s) => isTidings(s) && !s.failed)) {
+        if (sustained.has(system.definition.id)) continue;
+        const running = system.running as RunningSystem;
+        // A user whose device is never connected: the post alone, as create-rate measures it.
+        const ghost = await running.devices(['latency-ghost'], 1);
+        const result = await load.closed({
+          template: running.triggerRequest as NonNullable<RunningSystem['triggerRequest']>,
+          targets: ghost.map((spec) => spec.subscriptionId),
+          keyPrefix: 'latency-probe-',
+          connections: CREATE_CONNECTIONS,
+          durationMs: context.quick ? 1000 : 3000,
+        });
+        sustained.set(system.definition.id, result.ok / (result.wallMs / 1000));
+        await waitForIdle(running, 30_000);
+      }
+      const slowest = Math.min(...sustained.values());
+      const rate = roundRate(
+        Math.min(ISSUE_RATE, Number.isFinite(slowest) ? slowest * HEADROOM : ISSUE_RATE),
+      );
+      const count = Math.max(100, Math.round(rate * seconds));
+      log(
+        `Tidings sustains ${[...sustained].map(([id, r]) => `${id} ${r.toFixed(0)}/s`).join(', ')} ` +
+          `(closed loop, ${CREATE_CONNECTIONS} connections): offering ${rate}/s, ${count} posts per measurement`,
+      );
+      context.report.parameters.latency = {
+        users: users.length,
+        devicesPerUser: 1,
+        rate,
+        postsPerMeasurement: count,
+        rounds,
+        warmUpRounds: 1,
+        sustainedCreateRates: Object.fromEntries(sustained),
+        rateRule: `min(${ISSUE_RATE}, ${HEADROOM} × the slowest Tidings' sustained create rate), rounded down`,
+        maxConnections: 64,
+        latencyFrom: 'when each post was due (open loop) to its receipt by the device (monotonic clock)',
+      };
+      // Nothing may be left in flight between the set-up and the first measurement.
+      for (const session of sessions.values()) await session.pool.takeStamps();
+
+      const measure = async (system: SystemUnderTest, round: number) => {
+        const session = sessions.get(system) as ReplayDevices;
+        const n = round === 0 ? Math.min(count, Math.max(50, Math.round(rate / 2))) : count;
+        const result = await measureLatency(session, rate, n, `latency-${round}-`);
+        await waitForIdle(session.running, 30_000);
+        if (round > 0) record(context, system, round, rate, result);
+      };
+      log('warm-up round');
+      await forEachSystem(context, 'latency', systems, (system) => measure(system, 0));
+      for (let round = 1; round <= rounds; round++) {
+        log(`round ${round}/${rounds}`);
+        await forEachSystem(context, 'latency', systems, (system) => measure(system, round));
+      }
+    } finally {
+      await load.stop();
+      await Promise.all([...sessions.values()].map((session) => session.pool.stop()));
+      await tearDown(systems);
+    }
+  },
+};
+
+interface LatencyResult {
+  /** Due → received, ms, one per post. */
+  readonly latenciesMs: number[];
+  /** Due → answered over HTTP, ms. */
+  readonly answerMs: number[];
+  /** How late the poster sent (due → sent), ms: the client's own lateness. */
+  readonly sendLatenessMs: number[];
+  readonly sendRate: number;
+  readonly cost: Cost;
+}
+
+async function measureLatency(
+  session: ReplayDevices,
+  rate: number,
+  count: number,
+  keyPrefix: string,
+): Promise<LatencyResult> {
+  const { running, pool, specs, load } = session;
+  const template = running.triggerRequest;
+  if (!template) throw new Error('the system has no trigger request');
+  const { reached } = await pool.arm(count, 60_000 + (count / rate) * 2000);
+  let posted: OpenLoopResult | undefined;
+  const cost = await serverCost(running, async () => {
+    posted = await pool.orFailure(
+      load.open({
+        template,
+        targets: specs.map((spec) => spec.subscriptionId),
+        keyPrefix,
+        rate,
+        count,
+        maxConnections: 64,
+      }),
+    );
+    await reached;
+  });
+  const sent = posted as OpenLoopResult;
+  const received = new Map(
+    (await pool.takeStamps()).filter(([key]) => key.startsWith(keyPrefix)).map(([key, at]) => [key, at]),
+  );
+  const due = (i: number) => sent.startMicros + i * sent.intervalMicros;
+  const latenciesMs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = received.get(`${keyPrefix}${i}`);
+    if (at === undefined) throw new Error(`post ${i} was never received`);
+    latenciesMs.push((at - due(i)) / 1000);
+  }
+  const span = ((sent.sentMicros[count - 1] ?? 0) - (sent.sentMicros[0] ?? 0)) / 1e6;
+  return {
+    latenciesMs,
+    answerMs: sent.answeredMicros.map((at, i) => (at - due(i)) / 1000),
+    sendLatenessMs: sent.sentMicros.map((at, i) => (at - due(i)) / 1000),
+    sendRate: span > 0 ? (count - 1) / span : rate,
+    cost,
+  };
+}
+
+/** The q-quantile (nearest rank) of unsorted values. */
+function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+function record(
+  context: ScenarioContext,
+  system: SystemUnderTest,
+  round: number,
+  rate: number,
+  result: LatencyResult,
+): void {
+  const id = system.definition.id;
+  const p50 = percentile(result.latenciesMs, 0.5);
+  const p99 = percentile(result.latenciesMs, 0.99);
+  const posts = result.latenciesMs.length;
+  const details = {
+    round,
+    rate,
+    posts,
+    p50,
+    p99,
+    max: Math.max(...result.latenciesMs),
+    answer: { p50: percentile(result.answerMs, 0.5), p99: percentile(result.answerMs, 0.99) },
+    sendLateness: {
+      p50: percentile(result.sendLatenessMs, 0.5),
+      p99: percentile(result.sendLatenessMs, 0.99),
+    },
+    sendRate: result.sendRate,
+    cost: result.cost,
+    cpuPerPostMicros: result.cost.cpuMicros / posts,
+    latencySummary: summarize(result.latenciesMs),
+  };
+  const what = `create → receive latency at ${rate}/s offered (open loop, 1 device per user; Tidings: createNotification, others: POST /publish)`;
+  context.report.add(
+    { id: 'latency/p50', label: `${what}, p50`, unit: 'ms' },
+    id,
+    p50,
+    details,
+    result.sendRate,
+  );
+  context.report.add(
+    { id: 'latency/p99', label: `${what}, p99`, unit: 'ms' },
+    id,
+    p99,
+    details,
+    result.sendRate,
+  );
+}

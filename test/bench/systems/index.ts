@@ -1,0 +1,18 @@
+import { baselineSystem } from './baseline-system.js';
+import type { SystemDefinition } from './system.js';
+import { tidingsSystem } from './tidings.js';
+
+/** Every system, in the order each round measures them; the first is the reference of the ratios. */
+export const SYSTEMS: readonly SystemDefinition[] = [
+  baselineSystem('raw-ws', 'raw ws broadcast of a pre-serialised frame (ceiling)', 'raw-ws.ts'),
+  baselineSystem(
+    'apollo-naive',
+    'Apollo Server 5 + graphql-ws useServer, in-memory pub/sub',
+    'apollo-naive.ts',
+  ),
+  baselineSystem('yoga', 'GraphQL Yoga 5 + graphql-ws useServer, Yoga pub/sub', 'yoga.ts'),
+  tidingsSystem('sqlite'),
+  tidingsSystem('postgres'),
+];
+
+export const REFERENCE_SYSTEM = 'raw-ws';

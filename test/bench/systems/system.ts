@@ -1,0 +1,76 @@
+import type { CpuPlan } from '../lib/cpu-pinning.js';
+import type { HttpRequestTemplate } from '../lib/http-template.js';
+import type { SocketSpec } from '../lib/load-messages.js';
+import type { ServerProcess } from '../lib/server-process.js';
+
+/** The systems compared, in the order they are measured in each round; raw-ws is the reference. */
+export type SystemId = 'raw-ws' | 'apollo-naive' | 'yoga' | 'tidings-sqlite' | 'tidings-postgres';
+
+/** Where the bench's own services are, and how processes are pinned. */
+export interface BenchEnvironment {
+  readonly cpus: CpuPlan;
+  readonly postgresUrl: string;
+  readonly redisUrl: string;
+  /** Progress lines for the person running the bench. */
+  log(message: string): void;
+}
+
+/**
+ * One system under test. `install` makes what outlives a restart (Tidings: a data directory or a
+ * PostgreSQL schema, a registered app, device subscriptions): a scenario may start, stop and start
+ * again the same installation, e.g. to measure memory in a fresh process each round.
+ */
+export interface SystemDefinition {
+  readonly id: SystemId;
+  /** A short description for the report. */
+  readonly label: string;
+  install(environment: BenchEnvironment): Promise<Installation>;
+}
+
+/** What one start of a server may change. */
+export interface StartOptions {
+  /** Settings for this start only (Tidings' TIDINGS_* variables); the comparison servers ignore them. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Where a Tidings installation keeps its store, for scenarios that write to it directly (seeding). */
+export type DatabaseLocation =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
+
+export interface Installation {
+  /** Starts the server process (pinned to the server CPU); it is stopped before `dispose`. */
+  start(options?: StartOptions): Promise<RunningSystem>;
+  /** Tidings: its store. */
+  readonly database?: DatabaseLocation;
+  /** Removes what `install` made (also done at the end of the run if a scenario fails). */
+  dispose(): Promise<void>;
+}
+
+/** A running server, behind the same interface for every system. */
+export interface RunningSystem
+  extends Pick<ServerProcess, 'pid' | 'url' | 'wsUrl' | 'probe' | 'output' | 'stop'> {
+  /**
+   * `perUser` devices for each of `users`, user by user, each as the socket that subscribes for it.
+   * Tidings: device subscriptions created over HTTP with the user's token (made once per installation,
+   * found again after a restart); the others: the user's topic.
+   */
+  devices(users: readonly string[], perUser: number): Promise<SocketSpec[]>;
+  /**
+   * One notification to every live device of `user`, sent as its app would; resolves with the server's
+   * answer. Tidings: createNotification over HTTP with an app token; the others: POST /publish.
+   * Call `devices` for the user first (Tidings targets one of its UNSIDs).
+   */
+  trigger(user: string): Promise<void>;
+  /**
+   * What `trigger` sends, as data, for load generators that post on their own (lib/http-load.ts): the
+   * body's TARGET is a device's `subscriptionId` from `devices` (it targets that device's user), its KEY
+   * the notification's appNotificationId.
+   */
+  readonly triggerRequest?: HttpRequestTemplate;
+  /**
+   * A trivial GraphQL query over HTTP: `{ ping }` on the GraphQL comparison servers, `{ __typename }`
+   * with the app token on Tidings; none on the raw ws server.
+   */
+  readonly trivialRequest?: HttpRequestTemplate;
+}
