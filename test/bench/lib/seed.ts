@@ -212,7 +212,8 @@ async function withPostgres<T>(
   url.searchParams.delete('schema');
   const client = new pg.Client({
     connectionString: url.toString(),
-    options: `-c search_path="${database.schema}"`,
+    // Bounded: no statement of a seeding runs longer than 10 minutes.
+    options: `-c search_path="${database.schema}" -c statement_timeout=600000`,
   });
   await client.connect();
   try {
