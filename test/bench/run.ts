@@ -45,7 +45,7 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
 const quick = values.quick ?? false;
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
 // Every run is bounded: past this, everything is stopped and what was measured is still written.
-const timeLimitMs = Number(process.env.TIDINGS_BENCH_TIME_LIMIT_S ?? (quick ? 300 : 2400)) * 1000;
+const timeLimitMs = Number(process.env.TIDINGS_BENCH_TIME_LIMIT_S ?? (quick ? 600 : 3600)) * 1000;
 
 const started = Date.now();
 const log = (message: string) =>
