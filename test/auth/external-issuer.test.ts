@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
 import { registerExternalApp } from '../../src/auth/register-app.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
@@ -15,6 +13,7 @@ import {
   startIdentityProvider,
 } from '../support/identity-provider.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import { initSocket } from '../support/raw-socket.js';
 
 const DEVICES = '{ deviceSubscriptions { id } }';
 const AUDIENCE = 'api://tidings';
@@ -34,20 +33,7 @@ const entraEnv = (idp: IdentityProvider, extra: Record<string, string> = {}) => 
 });
 
 /** Opens a raw graphql-transport-ws socket, sends connection_init, and resolves with the close code (or 'ack'). */
-function initOutcome(wsUrl: string, token: string): Promise<number | 'ack'> {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-  onCleanup(() => socket.terminate());
-  return new Promise((resolve, reject) => {
-    socket.on('open', () =>
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
-    );
-    socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type === 'connection_ack') resolve('ack');
-    });
-    socket.on('close', (code) => resolve(code));
-    socket.on('error', reject);
-  });
-}
+const initOutcome = async (wsUrl: string, token: string) => (await initSocket(wsUrl, token)).outcome;
 
 describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => {
   let idp: IdentityProvider;

@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { createDevice } from '../support/operations.js';
+import { initSocket } from '../support/raw-socket.js';
 
-/** A raw graphql-ws socket: resolves 'ack' when acknowledged, or the close code. */
-function connect(wsUrl: string, token: string): Promise<{ socket: WebSocket; outcome: 'ack' | number }> {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-  onCleanup(() => socket.terminate());
-  return new Promise((resolve, reject) => {
-    socket.on('open', () =>
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
-    );
-    socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type === 'connection_ack') resolve({ socket, outcome: 'ack' });
-    });
-    socket.on('close', (code) => resolve({ socket, outcome: code }));
-    socket.on('error', reject);
-  });
-}
+const connect = initSocket;
 
 describe('connection limits, on by default', () => {
   it('closes a socket past the per-user limit with 4030, counts only that user, and frees slots on close', async () => {

@@ -2,11 +2,11 @@ import { queryObjects, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { dataOf } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import { initSocket } from '../support/raw-socket.js';
 
 // Sockets that open and never say anything: each must be closed with 4408 once the connection_init
 // timeout passes, and leave nothing behind — no socket, timer or memory in the gateway (which runs in
@@ -132,17 +132,4 @@ describe('idle sockets', () => {
 });
 
 /** A socket that sends connection_init: 'ack', or the close code. */
-function initialise(wsUrl: string, token: string): Promise<'ack' | number> {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
-  onCleanup(() => socket.terminate());
-  return new Promise((resolve, reject) => {
-    socket.on('open', () =>
-      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
-    );
-    socket.on('message', (data) => {
-      if (JSON.parse(String(data)).type === 'connection_ack') resolve('ack');
-    });
-    socket.on('close', (code) => resolve(code));
-    socket.on('error', reject);
-  });
-}
+const initialise = async (wsUrl: string, token: string) => (await initSocket(wsUrl, token)).outcome;
