@@ -13,7 +13,10 @@ export interface GroupCommitOptions {
 /**
  * Group commit: requests that arrive while batches are being written wait, and are written together in
  * the next batch, so many concurrent writes share one transaction (and one fsync) instead of queueing
- * for one each. Alone, a request is written at once: nothing is held back to wait for company.
+ * for one each. A batch starts on the event loop's next turn (setImmediate), not at once: requests that
+ * arrived on the same turn join it. Without that turn nothing would ever join on SQLite, whose driver is
+ * synchronous: a request would reach the store and commit in microtasks before Node read the next
+ * request's socket. Nothing else is held back to wait for company.
  *
  * `writeBatch` answers one result per request, in order. If a batch fails for a reason one of its
  * requests may have caused, each request is written again alone, so one bad request fails only itself
@@ -29,7 +32,9 @@ export function createGroupCommit<Request, Result>(
     reject(error: unknown): void;
   }
   const queue: Waiting[] = [];
+  /** Batches being written or about to start. */
   let writers = 0;
+  let starting = false;
 
   async function writeAlone(waiting: Waiting): Promise<void> {
     try {
@@ -55,7 +60,7 @@ export function createGroupCommit<Request, Result>(
   }
 
   async function drain(): Promise<void> {
-    writers += 1;
+    starting = false;
     try {
       while (queue.length > 0) await write(queue.splice(0, options.maxBatch));
     } finally {
@@ -66,6 +71,9 @@ export function createGroupCommit<Request, Result>(
   return (request) =>
     new Promise<Result>((resolve, reject) => {
       queue.push({ request, resolve, reject });
-      if (writers < options.inFlight) void drain();
+      if (starting || writers >= options.inFlight) return;
+      starting = true;
+      writers += 1;
+      setImmediate(drain);
     });
 }
