@@ -10,15 +10,27 @@ import {
   visit,
 } from 'graphql';
 
+import type { GatewayContext } from '../graphql/context.js';
+
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
+/** One selection's result for one event, and its JSON text once a socket has needed it. */
+interface SharedResult {
+  readonly result: Result;
+  json?: string;
+}
+
 /**
- * A graphql-ws `subscribe` that executes each event once per selection, not once per subscriber.
+ * A graphql-ws `subscribe` that executes each event once per selection, not once per subscriber, and
+ * serialises that result once too.
  *
- * graphql's own `subscribe` runs the selection set for every subscriber on every event. A notification
- * fans out to every device of its user as the same event object, so the result of one device's
- * selection is the result of every other device that sent the same selection: it is computed once
- * and shared (keyed by the event object, so it lives only as long as the event does).
+ * graphql's own `subscribe` runs the selection set for every subscriber on every event, and graphql-ws
+ * then builds and stringifies a message per subscriber. A notification fans out to every device of its
+ * user as the same event object, so the result of one device's selection is the result of every other
+ * device that sent the same selection: it is computed and turned into JSON once (keyed by the event
+ * object, so it lives only as long as the event does), and each socket is sent the same text with its
+ * own operation id in front (`connection.sendNext`). Results with errors, and events made for one
+ * subscriber, go through graphql-ws as usual (its `onNext` formats errors).
  *
  * What makes two selections "the same": the same document text, operation and variables, leaving out
  * the variables used only as arguments of the subscription's root field. Those (the UNSID and the
@@ -29,26 +41,37 @@ type Result = ExecutionResult | Promise<ExecutionResult>;
  *   made for one subscriber only, such as a replay).
  */
 export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
-  const shared = new WeakMap<object, Map<string, Result>>();
+  const shared = new WeakMap<object, Map<string, SharedResult>>();
+
+  function sharedResult(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
+    let results = shared.get(owner);
+    if (!results) {
+      results = new Map();
+      shared.set(owner, results);
+    }
+    let entry = results.get(selection);
+    if (entry === undefined) {
+      entry = { result: execute({ ...args, rootValue: event }) };
+      results.set(selection, entry);
+    }
+    return entry;
+  }
+
   return async function subscribe(args: ExecutionArgs) {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source; // errors before the stream started
     const selection = selectionKey(args);
-    return mapAsyncIterator(source, (event): Result => {
-      const execution = () => execute({ ...args, rootValue: event });
+    const connection = (args.contextValue as GatewayContext | undefined)?.connection;
+    /** The event's result for graphql-ws to send, or undefined once it has been sent here. */
+    return filterMapAsyncIterator(source, async (event): Promise<ExecutionResult | undefined> => {
       const owner = sharingKey(event);
-      if (owner === null || selection === null) return execution();
-      let results = shared.get(owner);
-      if (!results) {
-        results = new Map();
-        shared.set(owner, results);
-      }
-      let result = results.get(selection);
-      if (result === undefined) {
-        result = execution();
-        results.set(selection, result);
-      }
-      return result;
+      if (owner === null || selection === null) return execute({ ...args, rootValue: event });
+      const entry = sharedResult(owner, selection, args, event);
+      const result = await entry.result;
+      if (result.errors || !connection) return result;
+      entry.json ??= JSON.stringify(result);
+      await connection.sendNext(entry.json);
+      return undefined;
     });
   };
 }
@@ -95,16 +118,23 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** Maps an async iterable, passing `return` (unsubscribe) through to the source. */
-function mapAsyncIterator<T, U>(
+/**
+ * Maps an async iterable, leaving out the values mapped to undefined, and passes `return` (unsubscribe)
+ * through to the source.
+ */
+function filterMapAsyncIterator<T, U>(
   source: AsyncIterable<T>,
-  map: (value: T) => U | Promise<U>,
+  map: (value: T) => Promise<U | undefined>,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
   return {
     async next() {
-      const step = await iterator.next();
-      return step.done ? { done: true, value: undefined } : { done: false, value: await map(step.value) };
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) return { done: true, value: undefined };
+        const value = await map(step.value);
+        if (value !== undefined) return { done: false, value };
+      }
     },
     async return() {
       await iterator.return?.();

@@ -186,14 +186,24 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
       }
       return undefined;
     },
-    context(ctx): GatewayContext {
+    context(ctx, id): GatewayContext {
       const principal = ctx.extra.principal;
       if (!principal) throw new Error('Unreachable: a subscription before an authenticated connection_init.');
       const { socket } = ctx.extra;
+      // The message graphql-ws would write (`{ id, type, payload }`, in that order), built from text.
+      const framePrefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
       return {
         principal,
         services: options.services,
-        connection: { close: (code: FeedCloseCode, reason: string) => socket.close(code, reason) },
+        connection: {
+          close: (code: FeedCloseCode, reason: string) => socket.close(code, reason),
+          sendNext: (payloadJson) =>
+            new Promise<void>((resolve, reject) => {
+              // Completed by the client meanwhile, or gone: graphql-ws would not send it either.
+              if (!(id in ctx.subscriptions) || socket.readyState !== socket.OPEN) return resolve();
+              socket.send(`${framePrefix}${payloadJson}}`, (error) => (error ? reject(error) : resolve()));
+            }),
+        },
       };
     },
     onError: (_ctx, _id, _payload, errors) => format(errors),

@@ -26,7 +26,17 @@ export interface GatewayContext {
   readonly principal: Principal;
   readonly services: Services;
   /** The WebSocket the operation arrived on; absent over HTTP. */
-  readonly connection?: { close(code: FeedCloseCode, reason: string): void };
+  readonly connection?: SubscriptionConnection;
+}
+
+/** What a subscription may do with its WebSocket beyond graphql-ws's own messages. */
+export interface SubscriptionConnection {
+  close(code: FeedCloseCode, reason: string): void;
+  /**
+   * Sends this subscription a `next` message whose payload is already JSON text (a result shared by
+   * many sockets is serialised once); resolves when the socket has taken it.
+   */
+  sendNext(payloadJson: string): Promise<void>;
 }
 
 /** @throws GatewayError FORBIDDEN unless the caller is a user signed in to a client app. */

@@ -1,9 +1,10 @@
 import { buildSchema, type ExecutionArgs, parse } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSharedSubscribe } from '../../src/delivery/shared-execution.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import { initSocket } from '../support/raw-socket.js';
 
 describe('work once per notification, not once per device', () => {
   it('runs the same number of store queries to deliver to 1 device as to 20', async () => {
@@ -90,5 +91,110 @@ describe('work once per notification, not once per device', () => {
     const other = await results({ feed: 'device-6', after: null, more: true });
     expect(resolved).toBe(2);
     expect(other).toEqual({ data: { events: { title: 'one event', detail: null } } });
+  });
+
+  it('serialises a shared result once and hands every socket the same text', async () => {
+    const schema = buildSchema(`
+      type Query { ok: Boolean }
+      type Subscription { events(feed: ID!): String }
+    `);
+    const subscription = schema.getSubscriptionType()?.getFields().events;
+    if (!subscription) throw new Error('no subscription field');
+    const event = { text: 'shared "quoted" text' };
+    subscription.subscribe = async function* () {
+      yield event;
+    };
+    subscription.resolve = (payload: typeof event) => payload.text;
+    const subscribe = createSharedSubscribe((payload) => payload as object);
+    const document = parse('subscription ($feed: ID!) { events(feed: $feed) }');
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const sent: string[] = [];
+    await Promise.all(
+      [1, 2, 3, 4].map(async (i) => {
+        const contextValue = {
+          connection: {
+            close() {},
+            sendNext: async (json: string) => void sent.push(json),
+          },
+        };
+        const stream = (await subscribe({
+          schema,
+          document,
+          variableValues: { feed: `device-${i}` },
+          contextValue,
+        } as ExecutionArgs)) as AsyncIterableIterator<unknown>;
+        // Sent directly, so graphql-ws is handed nothing: the stream ends with the source.
+        expect(await stream.next()).toEqual({ done: true, value: undefined });
+      }),
+    );
+    const resultSerialisations = stringify.mock.calls.filter(
+      ([value]) => (value as { data?: unknown } | undefined)?.data !== undefined,
+    ).length;
+    stringify.mockRestore();
+    expect(sent).toEqual(Array(4).fill('{"data":{"events":"shared \\"quoted\\" text"}}'));
+    expect(resultSerialisations).toBe(1);
+  });
+
+  it('writes the message graphql-ws would write, with each socket its own operation id', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('frames.example.com');
+    const token = await t.userToken('framed', app.app);
+    const unsid = await createDevice(t.url, token, 'WEB');
+    const cursor = await feedCursor(t.url, token);
+    const sockets = await Promise.all(['first-op', 'second-op'].map(() => initSocket(t.wsUrl, token)));
+    const frames = sockets.map(({ socket }, i) => {
+      const id = i === 0 ? 'first-op' : 'second-op';
+      const texts: string[] = [];
+      socket.on('message', (data) => texts.push(String(data)));
+      socket.send(
+        JSON.stringify({
+          id,
+          type: 'subscribe',
+          payload: {
+            query:
+              'subscription ($id: ID!, $after: String) { notificationChanges(subscriptionId: $id, after: $after) { kind notification { appNotificationId } } }',
+            variables: { id: unsid, after: cursor },
+          },
+        }),
+      );
+      return { id, texts, socket };
+    });
+    const appToken = await app.token();
+    const arrived = () => frames.every(({ texts }) => texts.length >= 1);
+    // The first post may race the subscriptions' start: post until both sockets have a frame.
+    for (let i = 0; !arrived(); i++) {
+      await postNotification(
+        t.url,
+        appToken,
+        notificationInput(unsid, 'frames.example.com', { appNotificationId: `f-${i}` }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const { id, texts } of frames) {
+      const text = texts[0] as string;
+      const message = JSON.parse(text);
+      expect(message.id).toBe(id);
+      expect(message.type).toBe('next');
+      expect(message.payload.data.notificationChanges.kind).toBe('CREATED');
+      // Byte for byte what graphql-ws's own stringifyMessage makes of it.
+      expect(text).toBe(JSON.stringify({ id, type: 'next', payload: message.payload }));
+    }
+    // A completed operation gets nothing more.
+    const [first, second] = frames as [(typeof frames)[0], (typeof frames)[0]];
+    first.socket.send(JSON.stringify({ id: first.id, type: 'complete' }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const firstCount = first.texts.length;
+    const secondCount = second.texts.length;
+    await postNotification(
+      t.url,
+      appToken,
+      notificationInput(unsid, 'frames.example.com', { appNotificationId: 'after' }),
+    );
+    while (second.texts.length === secondCount) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(
+      JSON.parse(second.texts.at(-1) as string).payload.data.notificationChanges.notification
+        .appNotificationId,
+    ).toBe('after');
+    expect(first.texts.length).toBe(firstCount);
   });
 });
