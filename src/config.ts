@@ -47,6 +47,8 @@ export interface Config {
     readonly maxSubscriptionsPerConnection: number;
     /** A socket that sends no `connection_init` within this time is closed (4408). */
     readonly connectionInitTimeoutMs: number;
+    /** Every socket is pinged this often; one that has not answered the previous ping is cut. */
+    readonly keepAliveMs: number;
     /** Operation shape limits (see src/graphql/operation-limits.ts). */
     readonly maxQueryDepth: number;
     readonly maxAliases: number;
@@ -196,6 +198,7 @@ export function loadConfig(
         100,
         60_000,
       ),
+      keepAliveMs: integer('TIDINGS_KEEP_ALIVE_MS', env.TIDINGS_KEEP_ALIVE_MS, 12_000, 100, 600_000),
       maxQueryDepth: integer('TIDINGS_MAX_QUERY_DEPTH', env.TIDINGS_MAX_QUERY_DEPTH, 8, 2, 50),
       maxAliases: integer('TIDINGS_MAX_ALIASES', env.TIDINGS_MAX_ALIASES, 20, 0, 1000),
       maxFields: integer('TIDINGS_MAX_FIELDS', env.TIDINGS_MAX_FIELDS, 150, 10, 10_000),

@@ -217,6 +217,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     log: logUnexpected,
     maxPayloadBytes: config.limits.maxBodyBytes,
     connectionInitWaitTimeoutMs: config.limits.connectionInitTimeoutMs,
+    keepAliveMs: config.limits.keepAliveMs,
     maxConnectionsPerPrincipal: config.limits.maxConnectionsPerUser,
     maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
     production: config.mode === 'production',

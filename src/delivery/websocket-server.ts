@@ -55,6 +55,8 @@ export interface WebSocketServerOptions {
   /** Largest incoming message in bytes. */
   readonly maxPayloadBytes: number;
   readonly connectionInitWaitTimeoutMs: number;
+  /** How often every socket is pinged; one that has not answered the previous ping is cut. */
+  readonly keepAliveMs: number;
   /** Open, authenticated sockets one principal (a user in an app, or an app) may hold on this process. */
   readonly maxConnectionsPerPrincipal: number;
   /** Operations at once on one socket. */
@@ -90,9 +92,6 @@ function isServerOnlyMessage(data: string): boolean {
 
 const MAX_CACHED_DOCUMENTS = 1000;
 const MAX_CACHED_DOCUMENT_LENGTH = 10_000;
-
-// graphql-ws's own `ws` binding's keep-alive: a ping every 12 s; no pong within 12 s ends the socket.
-const KEEP_ALIVE_MS = 12_000;
 
 /**
  * graphql-ws over `ws`, on the HTTP server's port and GraphQL path. Authenticates `connection_init`
@@ -224,6 +223,25 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
   // (1009 too big, 1008 too many fragments, 1007 bad UTF-8, 1002) are the client's doing: logged as
   // information, never on the console as an internal error.
   wss.options.handleProtocols = handleProtocols;
+  // Keep-alive: one timer for every socket (a timer and closures per socket cost memory on idle
+  // devices). Each round pings every open socket and cuts the ones that did not answer the last ping,
+  // so a peer that vanished without closing is gone within two rounds.
+  const awaitingPong = new Set<WebSocket>();
+  function answeredPing(this: WebSocket) {
+    awaitingPong.delete(this);
+  }
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (awaitingPong.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      awaitingPong.add(socket);
+      socket.ping();
+    }
+  }, options.keepAliveMs);
+  keepAlive.unref();
   wss.on('error', (error) => options.log(error));
   wss.on('connection', (socket, request) => {
     socket.on('error', (error: Error & { code?: string }) =>
@@ -232,13 +250,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
         code: error.code,
       }),
     );
-    let pongWait: NodeJS.Timeout | undefined;
-    const keepAlive = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
-      socket.once('pong', () => clearTimeout(pongWait));
-      socket.ping();
-    }, KEEP_ALIVE_MS);
+    socket.on('pong', answeredPing);
     const closed = graphqlWs.opened(
       {
         protocol: socket.protocol,
@@ -271,8 +283,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
       { socket, request },
     );
     socket.once('close', (code, reason) => {
-      clearInterval(keepAlive);
-      clearTimeout(pongWait);
+      awaitingPong.delete(socket);
       void closed(code, String(reason));
     });
   });
@@ -282,6 +293,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
     openSockets: (): number => wss.clients.size,
     /** Closes every socket with 1001 (going away) so clients reconnect elsewhere, then stops. */
     close: async (): Promise<void> => {
+      clearInterval(keepAlive);
       for (const client of wss.clients) client.close(FeedCloseCode.GoingAway, 'Going away');
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));

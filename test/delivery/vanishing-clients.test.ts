@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { Fanout } from '../../src/fanout/fanout.js';
 import { createMemoryFanout } from '../../src/fanout/memory-fanout.js';
+import { onCleanup } from '../support/cleanup.js';
 import { type FeedClient, openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { dataOf } from '../support/graphql-http.js';
@@ -78,5 +80,34 @@ describe('clients that vanish in the middle of a delivery', () => {
     await eventually(async () => expect(listeners()).toBe(SOCKETS));
     await Promise.all(again.map((feed) => feed.close()));
     await eventually(async () => expect(listeners()).toBe(0));
+  });
+
+  it('are cut by the keep-alive when they stop answering pings; live ones stay', async () => {
+    const t = await startGateway({ env: { TIDINGS_KEEP_ALIVE_MS: '200' } });
+    const app = await t.registerApp('silent.example.com');
+    const token = await t.userToken('silent', app.app);
+    const open = (answerPings: boolean) => {
+      const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws', { autoPong: answerPings });
+      onCleanup(() => socket.terminate());
+      let pings = 0;
+      socket.on('ping', () => {
+        pings += 1;
+      });
+      const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+      socket.on('open', () =>
+        socket.send(
+          JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }),
+        ),
+      );
+      return { socket, closed, pings: () => pings };
+    };
+    const silent = open(false);
+    const live = open(true);
+    // Cut without a close frame (the peer is presumed gone): 1006 on this side.
+    expect(await silent.closed).toBe(1006);
+    expect(silent.pings()).toBeGreaterThanOrEqual(1);
+    const pingsSoFar = live.pings();
+    await eventually(async () => expect(live.pings()).toBeGreaterThanOrEqual(pingsSoFar + 3));
+    expect(live.socket.readyState).toBe(WebSocket.OPEN);
   });
 });
