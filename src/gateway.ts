@@ -18,6 +18,7 @@ import type { GatewayContext, Services } from './graphql/context.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
+import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
@@ -152,6 +153,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     authenticate,
     maxBodyBytes: config.limits.maxBodyBytes,
   });
+  // Microsoft Graph's POST /v1.0/me/notifications, on the same createNotification as GraphQL.
+  const graphRest = createGraphRest({
+    apollo,
+    services,
+    authenticate,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  });
   const tokenEndpoint = createTokenEndpoint({
     issuer,
     store,
@@ -191,7 +199,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     };
   const httpServer = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const route = routes[`${request.method} ${path}`];
+    const route =
+      routes[`${request.method} ${path}`] ?? (graphRest.serves(path) ? graphRest.handle : undefined);
     if (!route) {
       sendJson(response, 404, {
         error: 'not_found',
