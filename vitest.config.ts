@@ -13,6 +13,7 @@ const runOnce = [
   'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/delivery/idle-sockets.test.ts',
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
+  'test/inbox/**', // a page in a real browser: the store plays no part
 ];
 
 export default defineConfig({

@@ -22,6 +22,7 @@ import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
+import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
 import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
 import { createMetrics } from './observability/metrics.js';
@@ -171,6 +172,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       [`GET ${GRAPHQL_PATH}`]: graphqlOverHttp,
       [`POST ${GRAPHQL_PATH}`]: graphqlOverHttp,
       'POST /oauth2/token': tokenEndpoint,
+      ...createInboxRoutes(),
       'GET /.well-known/jwks.json': (_, response) =>
         sendJson(response, 200, issuer.jwks, { 'cache-control': 'public, max-age=300' }),
       'GET /healthz': (_, response) => sendJson(response, 200, { status: 'ok' }),

@@ -68,9 +68,12 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** Starts a real gateway on a free port, with a new data directory unless one is given. */
+/**
+ * Starts a real gateway on a free port (or on `port`: a restart where clients left off), with a new data
+ * directory unless one is given.
+ */
 export async function startGateway(
-  options: { dataDir?: string; env?: Env } & Pick<
+  options: { dataDir?: string; env?: Env; port?: number } & Pick<
     GatewayOptions,
     'now' | 'fanout' | 'onStoreQuery' | 'logger'
   > = {},
@@ -78,11 +81,11 @@ export async function startGateway(
   const dataDir = options.dataDir ?? temporaryDataDir();
   const config = loadConfig(
     { ...(await storeEnv(dataDir)), ...options.env },
-    { port: 0, host: '127.0.0.1', dataDir },
+    { port: options.port ?? 0, host: '127.0.0.1', dataDir },
   );
   // TIDINGS_TEST_LOG=1 shows the gateway's log (e.g. the cause of a masked INTERNAL_SERVER_ERROR).
   const logger = options.logger ?? (process.env.TIDINGS_TEST_LOG ? createJsonLogger() : silentLogger);
-  const { dataDir: _, env: __, ...gatewayOptions } = options;
+  const { dataDir: _, env: __, port: ___, ...gatewayOptions } = options;
   const gateway = await createGateway(config, { logger, ...gatewayOptions });
   onCleanup(() => gateway.close());
   const origin = gateway.url.replace(/\/graphql$/, '');

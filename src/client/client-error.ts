@@ -1,0 +1,46 @@
+/**
+ * Codes of a {@link TidingsClientError}: the gateway's own `extensions.code` values, passed through, and
+ * the ones the client adds for what happens on its side.
+ */
+export const ClientErrorCode = {
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  BadUserInput: 'BAD_USER_INPUT',
+  RateLimited: 'RATE_LIMITED',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** The gateway could not be reached, or answered something that is not GraphQL (e.g. a proxy's 502). */
+  NetworkError: 'NETWORK_ERROR',
+  /** The app's token provider threw. */
+  TokenUnavailable: 'TOKEN_UNAVAILABLE',
+  /** The app's `onUpdate` threw: the change was not marked handled, so a restart delivers it again. */
+  HandlerFailed: 'HANDLER_FAILED',
+  /** The live feed's socket closed with a code that retrying cannot fix (see `closeCode`). */
+  ConnectionRefused: 'CONNECTION_REFUSED',
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+const TRANSIENT: ReadonlySet<string> = new Set([
+  ClientErrorCode.NetworkError,
+  ClientErrorCode.ServiceUnavailable,
+  ClientErrorCode.RateLimited,
+]);
+
+/** Every error the client reports or throws. Branch on `code` (a {@link ClientErrorCode} or a gateway code). */
+export class TidingsClientError extends Error {
+  readonly code: string;
+  /** The WebSocket close code, for `CONNECTION_REFUSED`. */
+  readonly closeCode: number | null;
+
+  constructor(code: string, message: string, options: { cause?: unknown; closeCode?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TidingsClientError';
+    this.code = code;
+    this.closeCode = options.closeCode ?? null;
+  }
+
+  /** Whether trying again later may succeed (the gateway was unreachable, busy or rate-limiting). */
+  get transient(): boolean {
+    return TRANSIENT.has(this.code);
+  }
+}

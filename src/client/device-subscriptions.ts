@@ -1,0 +1,70 @@
+import { ClientErrorCode, TidingsClientError } from './client-error.js';
+import { CREATE_DEVICE_SUBSCRIPTION, DEVICE_SUBSCRIPTIONS, RENEW_DEVICE_SUBSCRIPTION } from './documents.js';
+import { createGraphQLRequest, type FetchLike, type GraphQLRequest } from './graphql-http.js';
+import type { DeviceSubscription, Platform, TokenProvider } from './types.js';
+
+export interface GatewayAccess {
+  /** The gateway's GraphQL URL, e.g. https://tidings.example.com/graphql */
+  readonly url: string;
+  readonly token: TokenProvider;
+  readonly fetch?: FetchLike;
+}
+
+/**
+ * Registers this device for the user and the app the token was issued to; hand the returned id (the
+ * UNSID) to your app service, and give it to {@link createTidingsClient}.
+ * @throws TidingsClientError BAD_USER_INPUT (label or expiry), UNAUTHENTICATED, NETWORK_ERROR.
+ */
+export async function createDeviceSubscription(
+  access: GatewayAccess,
+  input: { readonly platform: Platform; readonly deviceLabel: string; readonly expirationDateTime?: string },
+): Promise<DeviceSubscription> {
+  const data = await createGraphQLRequest(access)<{ createDeviceSubscription: DeviceSubscription }>(
+    CREATE_DEVICE_SUBSCRIPTION,
+    { input },
+  );
+  return data.createDeviceSubscription;
+}
+
+/**
+ * The user's device subscriptions in the token's app.
+ * @throws TidingsClientError UNAUTHENTICATED, NETWORK_ERROR.
+ */
+export async function listDeviceSubscriptions(access: GatewayAccess): Promise<DeviceSubscription[]> {
+  return (
+    await createGraphQLRequest(access)<{ deviceSubscriptions: DeviceSubscription[] }>(DEVICE_SUBSCRIPTIONS)
+  ).deviceSubscriptions;
+}
+
+/**
+ * The device subscription `id`, if it is the user's and has not expired.
+ * @throws TidingsClientError NOT_FOUND otherwise.
+ */
+export async function findDeviceSubscription(
+  request: GraphQLRequest,
+  id: string,
+): Promise<DeviceSubscription> {
+  const { deviceSubscriptions } = await request<{ deviceSubscriptions: DeviceSubscription[] }>(
+    DEVICE_SUBSCRIPTIONS,
+  );
+  const device = deviceSubscriptions.find((candidate) => candidate.id === id);
+  if (!device || Date.parse(device.expirationDateTime) <= Date.now()) {
+    throw new TidingsClientError(
+      ClientErrorCode.NotFound,
+      'The device subscription does not exist or has expired: create a new one.',
+    );
+  }
+  return device;
+}
+
+/**
+ * Extends a device subscription by the gateway's default lifetime (30 days from now).
+ * @throws TidingsClientError NOT_FOUND when it is gone or expired.
+ */
+export async function renewDeviceSubscription(
+  request: GraphQLRequest,
+  id: string,
+): Promise<DeviceSubscription> {
+  return (await request<{ renewDeviceSubscription: DeviceSubscription }>(RENEW_DEVICE_SUBSCRIPTION, { id }))
+    .renewDeviceSubscription;
+}

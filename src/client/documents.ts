@@ -1,0 +1,53 @@
+// The operations the client sends. One selection of a notification everywhere, so a snapshot, a change
+// and a mutation's answer all have the same shape (types.ts `Notification`).
+
+const VISUAL = 'visualContent { title body }';
+
+export const NOTIFICATION_FIELDS = `id appNotificationId targetHostName
+  payload { ${VISUAL} rawContent } targetPolicy { platformTypes } priority groupName displayTimeToLive
+  expirationDateTime fallbackPolicy { endpointFallback { platformTypes fallbackDelayInSeconds ${VISUAL} } }
+  readState userActionState snoozedUntil status createdDateTime lastModifiedDateTime`;
+
+const DEVICE_FIELDS = 'id platform deviceLabel expirationDateTime createdDateTime';
+
+export const NOTIFICATION_CHANGES = `subscription NotificationChanges($subscriptionId: ID!, $after: String) {
+  notificationChanges(subscriptionId: $subscriptionId, after: $after) {
+    kind cursor notification { ${NOTIFICATION_FIELDS} }
+  }
+}`;
+
+export const FEED_PAGE = `query FeedPage($first: Int!, $after: String) {
+  notifications(first: $first, after: $after) {
+    edges { node { ${NOTIFICATION_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
+    feedCursor
+  }
+}`;
+
+export const DEVICE_SUBSCRIPTIONS = `query DeviceSubscriptions { deviceSubscriptions { ${DEVICE_FIELDS} } }`;
+
+export const CREATE_DEVICE_SUBSCRIPTION = `mutation CreateDeviceSubscription($input: CreateDeviceSubscriptionInput!) {
+  createDeviceSubscription(input: $input) { ${DEVICE_FIELDS} }
+}`;
+
+export const RENEW_DEVICE_SUBSCRIPTION = `mutation RenewDeviceSubscription($id: ID!) {
+  renewDeviceSubscription(id: $id) { ${DEVICE_FIELDS} }
+}`;
+
+export const UPDATE_NOTIFICATION_STATE = `mutation UpdateNotificationState($input: UpdateNotificationStateInput!) {
+  updateNotificationState(input: $input) { notification { ${NOTIFICATION_FIELDS} } }
+}`;
+
+export const DELETE_NOTIFICATION = `mutation DeleteNotification($id: ID!) {
+  deleteNotification(notification: { id: $id }) { id }
+}`;
+
+export const DELETE_NOTIFICATION_GROUP = `mutation DeleteNotificationGroup($groupName: String!) {
+  deleteNotificationGroup(groupName: $groupName) { ids }
+}`;
+
+export const MARK_ALL_READ = 'mutation MarkAllRead { markAllRead { count } }';
+
+export const ACKNOWLEDGE = `mutation Acknowledge($subscriptionId: ID!, $upTo: String!) {
+  acknowledgeNotifications(subscriptionId: $subscriptionId, upTo: $upTo) { cursor }
+}`;

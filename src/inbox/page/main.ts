@@ -1,0 +1,195 @@
+import {
+  type ClientStatus,
+  createTidingsClient,
+  type TidingsClient,
+  TidingsClientError,
+} from '../../client/index.js';
+import { createFeedCache, type FeedCache } from './feed-cache.js';
+import { renderNotification } from './render.js';
+import {
+  describe,
+  deviceFor,
+  forgetToken,
+  type Session,
+  savedToken,
+  saveToken,
+  sessionOf,
+} from './session.js';
+
+// The web inbox: a demo of the client library. Sign in with a user token, follow the feed live, change
+// state; every tab and device of the user follows the same feed.
+
+const GRAPHQL_URL = new URL('/graphql', location.href).href;
+
+const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const signIn = byId('sign-in');
+const signInForm = byId<HTMLFormElement>('sign-in-form');
+const tokenInput = byId<HTMLTextAreaElement>('token');
+const signInError = byId('sign-in-error');
+const inbox = byId('inbox');
+const feed = byId<HTMLUListElement>('feed');
+const empty = byId('empty');
+const unreadCount = byId('unread-count');
+const statusBadge = byId('status');
+const who = byId('who');
+const notice = byId('notice');
+
+const STATUS_TEXT: Record<ClientStatus['state'], string> = {
+  starting: 'Loading…',
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+  ended: 'Device removed',
+  failed: 'Stopped',
+  closed: 'Signed out',
+};
+
+interface Running {
+  readonly session: Session;
+  readonly client: TidingsClient;
+  readonly cache: FeedCache;
+}
+let running: Running | null = null;
+
+function render() {
+  if (!running) return;
+  const notifications = running.cache.list();
+  feed.replaceChildren(...notifications.map(renderNotification));
+  empty.hidden = notifications.length > 0;
+  const unread = notifications.filter((notification) => notification.readState === 'UNREAD').length;
+  unreadCount.textContent = unread === 0 ? 'All read' : `${unread} unread`;
+}
+
+function showNotice(message: string) {
+  notice.textContent = message;
+  notice.hidden = message === '';
+}
+
+function showSignIn(message = '') {
+  inbox.hidden = true;
+  signIn.hidden = false;
+  who.replaceChildren();
+  statusBadge.hidden = true;
+  signInError.textContent = message;
+  tokenInput.focus();
+}
+
+async function stop() {
+  const previous = running;
+  running = null;
+  await previous?.client.close();
+}
+
+async function start(session: Session, freshDevice = false) {
+  await stop();
+  signIn.hidden = true;
+  inbox.hidden = false;
+  statusBadge.hidden = false;
+  who.textContent = session.user;
+  showNotice('');
+  const unsid = await deviceFor(session, GRAPHQL_URL, freshDevice);
+  byId('unsid').textContent = unsid;
+  const cache = createFeedCache(`tidings.inbox.feed.${unsid}`);
+  const isCurrent = () => running?.cache === cache;
+  const client = createTidingsClient({
+    url: GRAPHQL_URL,
+    subscriptionId: unsid,
+    // A pasted token cannot be refreshed: once it expires the gateway refuses it and the page asks again.
+    token: () => session.token,
+    cursorStore: cache,
+    onUpdate(update) {
+      cache.apply(update);
+      if (isCurrent()) render();
+    },
+    onStatus(status) {
+      if (!isCurrent()) return;
+      statusBadge.textContent = STATUS_TEXT[status.state];
+      statusBadge.dataset.state = status.state;
+      if (status.state === 'ended' || (status.state === 'failed' && codeOf(status.error) === 'NOT_FOUND')) {
+        // This browser's device subscription was deleted or has expired: make a new one, once.
+        cache.clear();
+        if (!freshDevice) void start(session, true).catch(failed);
+      } else if (status.state === 'failed') {
+        failed(status.error);
+      }
+    },
+  });
+  running = { session, client, cache };
+  render();
+}
+
+const codeOf = (error: unknown) => (error instanceof TidingsClientError ? error.code : null);
+
+function failed(error: unknown) {
+  if (codeOf(error) === 'UNAUTHENTICATED') {
+    forgetToken();
+    void stop();
+    showSignIn(describe(error));
+  } else {
+    showNotice(describe(error));
+  }
+}
+
+signInForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const token = tokenInput.value.trim();
+  let session: Session;
+  try {
+    session = sessionOf(token);
+  } catch (error) {
+    signInError.textContent = describe(error);
+    return;
+  }
+  saveToken(token);
+  tokenInput.value = '';
+  start(session).catch(failed);
+});
+
+byId('sign-out').addEventListener('click', () => {
+  forgetToken();
+  void stop();
+  showSignIn();
+});
+
+byId('mark-all-read').addEventListener('click', () => {
+  running?.client.markAllRead().catch(failed);
+});
+
+// One listener for every item's buttons. The list changes when the change comes back through the feed,
+// as it does on every other device: the page shows what the gateway holds, not what it hoped.
+feed.addEventListener('click', (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLButtonElement) || !running) return;
+  const id = target.closest('li')?.dataset.id;
+  if (!id) return;
+  const { client } = running;
+  const actions: Record<string, () => Promise<unknown>> = {
+    read: () => client.markRead(id),
+    unread: () => client.markUnread(id),
+    dismiss: () => client.dismiss(id),
+    delete: () => client.deleteNotification(id),
+  };
+  const action = actions[target.dataset.action ?? ''];
+  if (!action) return;
+  target.disabled = true;
+  action()
+    .catch(failed)
+    .finally(() => {
+      target.disabled = false;
+    });
+});
+
+// "5 minutes ago" moves on.
+setInterval(render, 30_000);
+
+const token = savedToken();
+if (token) {
+  try {
+    start(sessionOf(token)).catch(failed);
+  } catch {
+    forgetToken();
+    showSignIn();
+  }
+} else {
+  showSignIn();
+}

@@ -1,0 +1,147 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { onCleanup } from '../support/cleanup.js';
+import { startGateway } from '../support/gateway.js';
+import { dataOf, graphql } from '../support/graphql-http.js';
+import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+
+const HOST = 'inbox.example.com';
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+/**
+ * Debian's Chromium, headless, with a fresh profile; without the switches it tries to reach Google's
+ * services, which this machine's closed network refuses.
+ */
+async function launchChromium(): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), 'tidings-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 960, height: 720 },
+  });
+  context.setDefaultTimeout(10_000);
+  onCleanup(() => rmSync(profile, { recursive: true, force: true }));
+  onCleanup(() => context.close());
+  return context;
+}
+
+/** Collects what the page reports as broken: script errors, console errors (CSP violations are). */
+function watchForErrors(page: Page, errors: string[]) {
+  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+  });
+}
+
+const item = (page: Page, id: string, state = '') => page.locator(`li[data-id="${id}"]${state}`);
+
+describe('the web inbox', () => {
+  it('is served with a strict Content-Security-Policy, its script bundled for the browser', async () => {
+    const t = await startGateway();
+    const page = await fetch(`${t.origin}/inbox`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("script-src 'self'");
+    expect(policy).not.toContain('unsafe');
+    expect(await page.text()).toContain('<script type="module" src="/inbox/inbox.js">');
+    const script = await fetch(`${t.origin}/inbox/inbox.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).not.toMatch(/from\s*["'](graphql-ws|\.)/); // one bundle, no imports left
+  });
+
+  it('shows the feed live in two tabs of the same user, which stay in step', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp(HOST);
+    const appToken = await app.token();
+    const token = await t.userToken('alice', app.app);
+    // The app service targets alice through one of her UNSIDs: her phone's.
+    const phone = await createDevice(t.url, token, 'ANDROID', 'phone');
+    const post = async (title: string, body: string, overrides: Record<string, unknown> = {}) =>
+      dataOf(
+        await postNotification(
+          t.url,
+          appToken,
+          notificationInput(phone, HOST, { payload: { visualContent: { title, body } }, ...overrides }),
+        ),
+      ).createNotification.notification.id as string;
+
+    const welcome = await post('Welcome to Tidings', 'Notifications for you show up here, live.');
+    const context = await launchChromium();
+    const errors: string[] = [];
+    const first = await context.newPage();
+    watchForErrors(first, errors);
+    await first.goto(`${t.origin}/inbox`);
+    await first.locator('#token').fill('not-a-token');
+    await first.locator('#sign-in-form button[type=submit]').click();
+    expect(await first.locator('#sign-in-error').textContent()).not.toBe('');
+    await first.locator('#token').fill(token);
+    await first.locator('#sign-in-form button[type=submit]').click();
+    await first.locator('#status[data-state="live"]').waitFor();
+    await item(first, welcome).waitFor();
+    expect(await first.locator('#who').textContent()).toBe('alice');
+
+    // A second tab: signed in from localStorage, on the same device subscription.
+    const second = await context.newPage();
+    watchForErrors(second, errors);
+    await second.goto(`${t.origin}/inbox`);
+    await second.locator('#status[data-state="live"]').waitFor();
+    await item(second, welcome).waitFor();
+    const devices = dataOf(
+      await graphql<{ deviceSubscriptions: Array<{ platform: string }> }>(
+        t.url,
+        '{ deviceSubscriptions { platform } }',
+        {},
+        token,
+      ),
+    ).deviceSubscriptions;
+    expect(devices.map((device) => device.platform).sort()).toEqual(['ANDROID', 'WEB']);
+    expect(await second.locator('#unsid').textContent()).toBe(await first.locator('#unsid').textContent());
+
+    // Posted by the app now: both tabs show it, live.
+    const build = await post('Build #42 passed', 'All 318 tests are green on main.', { groupName: 'ci' });
+    const invoice = await post('Invoice 7 is due tomorrow', 'Pay before 18:00 to keep your plan.', {
+      priority: 'HIGH',
+    });
+    const markup = await post('<img src=x onerror=alert(1)>', 'Shown as text, never as markup.');
+    for (const page of [first, second]) {
+      await item(page, build, '[data-read-state="UNREAD"]').waitFor();
+      await item(page, invoice).waitFor();
+      await item(page, markup).waitFor();
+    }
+    expect(await item(first, markup).locator('.title').textContent()).toBe('<img src=x onerror=alert(1)>');
+    expect(await first.locator('.feed img').count()).toBe(0);
+
+    // One tab changes state; the other follows.
+    await item(first, welcome).locator('[data-action="read"]').click();
+    await item(second, welcome, '[data-read-state="READ"]').waitFor();
+    await item(second, build).locator('[data-action="dismiss"]').click();
+    await item(first, build, '[data-user-action-state="DISMISSED"]').waitFor();
+    await item(first, markup).locator('[data-action="delete"]').click();
+    await item(second, markup).waitFor({ state: 'detached' });
+    expect(await second.locator('#unread-count').textContent()).toBe('2 unread');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await first.screenshot({ path: join(ARTIFACTS, 'inbox.png'), fullPage: true });
+
+    await second.locator('#mark-all-read').click();
+    await item(first, invoice, '[data-read-state="READ"]').waitFor();
+    expect(await first.locator('#unread-count').textContent()).toBe('All read');
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
