@@ -9,7 +9,9 @@ import { type CliContext, UsageError } from './cli-context.js';
 
 /** Where the commands that open the store find it; the rest of the configuration comes from the environment. */
 export const STORE_SETTINGS = [SETTINGS.dataDir, SETTINGS.databaseUrl] as const;
-export const STORE_FLAGS_HELP = `--data-dir DIR (default ./data, or TIDINGS_DATA_DIR) and --database-url URL (default
+/** Ends each help of a command that opens the store, after a blank line. */
+export const STORE_FLAGS_HELP = `
+--data-dir DIR (default ./data, or TIDINGS_DATA_DIR) and --database-url URL (default
 file:DIR/tidings.db, or DATABASE_URL) say where the store is.`;
 
 export const APPS_CREATE_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--client-id ID] [--data-dir DIR] [--database-url URL]

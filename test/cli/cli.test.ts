@@ -122,6 +122,17 @@ describe('the CLI paths of the README', () => {
     const bad = await tidings(['apps', 'list'], dataDir, { DATABASE_URL: 'mysql://x' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/DATABASE_URL must be/);
+    // The flag names the store too, and wins over the variable.
+    const flagged = await tidingsInProcess(
+      ['apps', 'list', '--database-url', 'mysql://x', '--data-dir', dataDir],
+      {
+        DATABASE_URL: `file:${dataDir}/tidings.db`,
+      },
+    );
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toBe(
+      'tidings: --database-url must be a file: or postgres: or postgresql: URL such as file:./data/tidings.db or postgres://host/db.\n',
+    );
   });
 
   it('refuses a second app with the same host name', async () => {
