@@ -9,6 +9,7 @@ const runOnce = [
   'test/store/postgres-migrations.test.ts',
   'test/store/schemas-in-sync.test.ts',
   'test/cli/**',
+  'test/config/**', // pure: settings, their parsing and their docs
   'test/delivery/work-once.test.ts',
   'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/delivery/idle-sockets.test.ts',

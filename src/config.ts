@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { ALL_SETTINGS, SETTINGS, type Setting } from './config/settings.js';
 
 export type Mode = 'development' | 'production';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -96,221 +97,149 @@ export interface ClaimNames {
   readonly appTokenType: string;
 }
 
-/** Signatures an external issuer may use. Never HS* (a shared secret) and never `none`. */
-const ASYMMETRIC_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-] as const;
-
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const EMBEDDED_ISSUER = 'urn:tidings:embedded';
-const DEFAULT_AUDIENCE = 'tidings';
+/**
+ * Settings given on the command line (`serve --max-body-bytes 2048`), by variable name
+ * (TIDINGS_MAX_BODY_BYTES): a flag wins over the environment.
+ */
+export type SettingFlags = Readonly<Record<string, string | undefined>>;
 
+/** Bad settings: one problem a line, each naming the setting, what was given and what is allowed. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  readonly problems: readonly string[];
+
+  constructor(problems: string | readonly string[]) {
+    const list = typeof problems === 'string' ? [problems] : problems;
+    super(list.join('\n'));
+    this.problems = list;
+  }
 }
 
 /**
- * Reads the configuration from environment variables (see README), with overrides from code or flags.
- * @throws ConfigError naming the variable and the value it expected.
+ * Reads the configuration from environment variables and flags (see README "Configuration" and
+ * src/config/settings.ts), with typed overrides from code (tests) on top.
+ * @throws ConfigError listing every bad setting: the variable (or flag), the value given, what it accepts.
  */
 export function loadConfig(
   env: Env,
   overrides: Partial<Pick<Config, 'port' | 'host' | 'dataDir'>> = {},
+  flags: SettingFlags = {},
 ): Config {
-  const mode = oneOf(
-    'TIDINGS_MODE',
-    env.TIDINGS_MODE ?? (env.NODE_ENV === 'production' ? 'production' : 'development'),
-    ['development', 'production'] as const,
-  );
-  const dataDir = absolute(overrides.dataDir ?? env.TIDINGS_DATA_DIR ?? './data');
-  const databaseUrl = env.DATABASE_URL ?? `file:${resolve(dataDir, 'tidings.db')}`;
-  const databaseProvider = databaseUrl.startsWith('file:')
-    ? 'sqlite'
-    : /^postgres(ql)?:\/\//.test(databaseUrl)
-      ? 'postgres'
-      : undefined;
-  if (!databaseProvider) {
-    // Not the URL itself: it may hold a password.
-    throw new ConfigError('DATABASE_URL must be file:… (SQLite) or postgres://… (PostgreSQL).');
+  /** Bad values, by setting; and problems of several settings together. */
+  const badValues = new Map<Setting<unknown>, string>();
+  const problems: string[] = [];
+  /** The setting's value from its flag, else its variable, else its default (undefined: none). */
+  function read<T>(setting: Setting<T>): T | undefined {
+    const flag = flags[setting.name];
+    // An empty variable counts as unset (as `FOO=` in a compose file means); an empty flag is a mistake.
+    const [raw, label] =
+      flag !== undefined ? [flag, `--${setting.flag}`] : [env[setting.name] || undefined, setting.name];
+    if (raw === undefined) return setting.fallback;
+    const value = setting.kind.parse(raw);
+    if (value === undefined) {
+      const given = setting.secret ? '' : ` (got ${JSON.stringify(raw)})`;
+      badValues.set(setting as Setting<unknown>, `${label} must be ${setting.kind.accepts}${given}.`);
+    }
+    return value ?? setting.fallback;
   }
-  const redisUrl = env.REDIS_URL || null;
-  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError('REDIS_URL must be redis://… or rediss://….');
+  function get<T>(setting: Setting<T>): T {
+    const value = read(setting);
+    if (value === undefined) throw new Error(`${setting.name} has no default.`);
+    return value;
   }
-  return Object.freeze({
+
+  const mode = read(SETTINGS.mode) ?? (env.NODE_ENV === 'production' ? 'production' : 'development');
+  const dataDir = absolute(overrides.dataDir ?? get(SETTINGS.dataDir));
+  const databaseUrl = read(SETTINGS.databaseUrl) ?? `file:${resolve(dataDir, 'tidings.db')}`;
+  const issuer = get(SETTINGS.issuer);
+  const audience = get(SETTINGS.audience);
+  const config: Config = {
     mode,
-    host: overrides.host ?? env.HOST ?? '127.0.0.1',
-    port: overrides.port ?? integer('PORT', env.PORT, 4000, 0, 65535),
+    host: overrides.host ?? get(SETTINGS.host),
+    port: overrides.port ?? get(SETTINGS.port),
     dataDir,
     databaseUrl,
-    databaseProvider,
-    redisUrl,
-    redisPrefix: env.TIDINGS_REDIS_PREFIX ?? 'tidings:',
-    sqliteSynchronous: oneOf('TIDINGS_SQLITE_SYNCHRONOUS', env.TIDINGS_SQLITE_SYNCHRONOUS ?? 'FULL', [
-      'FULL',
-      'NORMAL',
-    ] as const),
+    databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgres',
+    redisUrl: read(SETTINGS.redisUrl) ?? null,
+    redisPrefix: get(SETTINGS.redisPrefix),
+    sqliteSynchronous: get(SETTINGS.sqliteSynchronous),
     auth: Object.freeze({
-      issuer: env.TIDINGS_ISSUER ?? EMBEDDED_ISSUER,
-      audience: env.TIDINGS_AUDIENCE ?? DEFAULT_AUDIENCE,
-      appTokenTtlSeconds: integer('TIDINGS_APP_TOKEN_TTL', env.TIDINGS_APP_TOKEN_TTL, 3600, 60, 86_400),
-      clockToleranceSeconds: integer('TIDINGS_CLOCK_TOLERANCE', env.TIDINGS_CLOCK_TOLERANCE, 5, 0, 300),
-      external: externalIssuer(env),
+      issuer,
+      audience,
+      appTokenTtlSeconds: get(SETTINGS.appTokenTtl),
+      clockToleranceSeconds: get(SETTINGS.clockTolerance),
+      external: externalIssuer(read, get, { issuer, audience }, problems),
     }),
     limits: Object.freeze({
-      maxBodyBytes: integer('TIDINGS_MAX_BODY_BYTES', env.TIDINGS_MAX_BODY_BYTES, 102_400, 1024, 10_485_760),
-      maxPendingChanges: integer(
-        'TIDINGS_MAX_PENDING_CHANGES',
-        env.TIDINGS_MAX_PENDING_CHANGES,
-        1000,
-        1,
-        1_000_000,
-      ),
-      maxConnectionsPerUser: integer(
-        'TIDINGS_MAX_CONNECTIONS_PER_USER',
-        env.TIDINGS_MAX_CONNECTIONS_PER_USER,
-        20,
-        1,
-        100_000,
-      ),
-      maxSubscriptionsPerConnection: integer(
-        'TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
-        env.TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
-        10,
-        1,
-        1000,
-      ),
-      connectionInitTimeoutMs: integer(
-        'TIDINGS_CONNECTION_INIT_TIMEOUT_MS',
-        env.TIDINGS_CONNECTION_INIT_TIMEOUT_MS,
-        10_000,
-        100,
-        60_000,
-      ),
-      keepAliveMs: integer('TIDINGS_KEEP_ALIVE_MS', env.TIDINGS_KEEP_ALIVE_MS, 12_000, 100, 600_000),
-      maxQueryDepth: integer('TIDINGS_MAX_QUERY_DEPTH', env.TIDINGS_MAX_QUERY_DEPTH, 8, 2, 50),
-      maxAliases: integer('TIDINGS_MAX_ALIASES', env.TIDINGS_MAX_ALIASES, 20, 0, 1000),
-      maxFields: integer('TIDINGS_MAX_FIELDS', env.TIDINGS_MAX_FIELDS, 150, 10, 10_000),
-      appMutationsPerSecond: integer(
-        'TIDINGS_APP_MUTATIONS_PER_SECOND',
-        env.TIDINGS_APP_MUTATIONS_PER_SECOND,
-        500,
-        1,
-        1_000_000,
-      ),
-      appMutationBurst: integer(
-        'TIDINGS_APP_MUTATION_BURST',
-        env.TIDINGS_APP_MUTATION_BURST,
-        1000,
-        1,
-        1_000_000,
-      ),
+      maxBodyBytes: get(SETTINGS.maxBodyBytes),
+      maxPendingChanges: get(SETTINGS.maxPendingChanges),
+      maxConnectionsPerUser: get(SETTINGS.maxConnectionsPerUser),
+      maxSubscriptionsPerConnection: get(SETTINGS.maxSubscriptionsPerConnection),
+      connectionInitTimeoutMs: get(SETTINGS.connectionInitTimeout),
+      keepAliveMs: get(SETTINGS.keepAlive),
+      maxQueryDepth: get(SETTINGS.maxQueryDepth),
+      maxAliases: get(SETTINGS.maxAliases),
+      maxFields: get(SETTINGS.maxFields),
+      appMutationsPerSecond: get(SETTINGS.appMutationsPerSecond),
+      appMutationBurst: get(SETTINGS.appMutationBurst),
     }),
     retention: Object.freeze({
-      logRetentionSeconds: integer(
-        'TIDINGS_LOG_RETENTION',
-        env.TIDINGS_LOG_RETENTION,
-        30 * 86_400,
-        60,
-        3650 * 86_400,
-      ),
-      sweepIntervalMs: integer(
-        'TIDINGS_SWEEP_INTERVAL_MS',
-        env.TIDINGS_SWEEP_INTERVAL_MS,
-        5000,
-        0,
-        3_600_000,
-      ),
-      deliveryFlushMs: integer(
-        'TIDINGS_DELIVERY_FLUSH_MS',
-        env.TIDINGS_DELIVERY_FLUSH_MS,
-        1000,
-        10,
-        3_600_000,
-      ),
+      logRetentionSeconds: get(SETTINGS.logRetention),
+      sweepIntervalMs: get(SETTINGS.sweepInterval),
+      deliveryFlushMs: get(SETTINGS.deliveryFlush),
     }),
-  });
+  };
+  // Bad values in the order of the table, as `serve --help` and the README list them. Problems of
+  // several settings together only once each is valid: a bad value read as unset would add false ones.
+  const bad = ALL_SETTINGS.flatMap((setting) => badValues.get(setting) ?? []);
+  if (bad.length > 0) throw new ConfigError(bad);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
 }
 
-function externalIssuer(env: Env): ExternalIssuerConfig | null {
-  const issuer = env.TIDINGS_EXTERNAL_ISSUER;
-  const jwksUrl = env.TIDINGS_EXTERNAL_JWKS_URL;
+type Read = <T>(setting: Setting<T>) => T | undefined;
+
+/** The external issuer's settings, or null when none is configured; problems are added to `problems`. */
+function externalIssuer(
+  read: Read,
+  get: <T>(setting: Setting<T>) => T,
+  embedded: { issuer: string; audience: string },
+  problems: string[],
+): ExternalIssuerConfig | null {
+  const issuer = read(SETTINGS.externalIssuer);
+  const jwksUrl = read(SETTINGS.externalJwksUrl);
+  // Read even when unused, so that a bad value is reported at start rather than when it is first needed.
+  const rest = {
+    audience: read(SETTINGS.externalAudience) ?? embedded.audience,
+    algorithms: Object.freeze([...get(SETTINGS.externalAlgorithms)]),
+    claims: Object.freeze({
+      user: get(SETTINGS.claimUser),
+      app: get(SETTINGS.claimApp),
+      scopes: Object.freeze([...get(SETTINGS.claimScopes)]),
+      tokenType: get(SETTINGS.claimTokenType),
+      appTokenType: get(SETTINGS.appTokenType),
+    }),
+    jwksCacheMaxAgeMs: get(SETTINGS.jwksCacheMaxAge),
+    jwksCooldownMs: get(SETTINGS.jwksCooldown),
+    jwksTimeoutMs: get(SETTINGS.jwksTimeout),
+  };
   if (!issuer && !jwksUrl) return null;
   if (!issuer || !jwksUrl) {
-    throw new ConfigError('Set both TIDINGS_EXTERNAL_ISSUER and TIDINGS_EXTERNAL_JWKS_URL, or neither.');
+    problems.push(
+      `Set both ${SETTINGS.externalIssuer.name} and ${SETTINGS.externalJwksUrl.name}, or neither.`,
+    );
+    return null;
   }
-  if (issuer === (env.TIDINGS_ISSUER ?? EMBEDDED_ISSUER)) {
-    throw new ConfigError('TIDINGS_EXTERNAL_ISSUER must differ from the embedded issuer (TIDINGS_ISSUER).');
+  if (issuer === embedded.issuer) {
+    problems.push(
+      `${SETTINGS.externalIssuer.name} must differ from the embedded issuer (${SETTINGS.issuer.name}).`,
+    );
   }
-  let url: URL;
-  try {
-    url = new URL(jwksUrl);
-  } catch {
-    throw new ConfigError(`TIDINGS_EXTERNAL_JWKS_URL must be a URL (got ${JSON.stringify(jwksUrl)}).`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError('TIDINGS_EXTERNAL_JWKS_URL must be an https:// (or http://) URL.');
-  }
-  const algorithms = list(env.TIDINGS_EXTERNAL_ALGORITHMS, ['RS256', 'ES256']);
-  for (const algorithm of algorithms) oneOf('TIDINGS_EXTERNAL_ALGORITHMS', algorithm, ASYMMETRIC_ALGORITHMS);
-  return Object.freeze({
-    issuer,
-    jwksUrl: url,
-    audience: env.TIDINGS_EXTERNAL_AUDIENCE || (env.TIDINGS_AUDIENCE ?? DEFAULT_AUDIENCE),
-    algorithms,
-    claims: Object.freeze({
-      user: env.TIDINGS_CLAIM_USER || 'sub',
-      app: env.TIDINGS_CLAIM_APP || 'azp',
-      scopes: list(env.TIDINGS_CLAIM_SCOPES, ['scope', 'scp', 'roles']),
-      tokenType: env.TIDINGS_CLAIM_TOKEN_TYPE || 'idtyp',
-      appTokenType: env.TIDINGS_APP_TOKEN_TYPE || 'app',
-    }),
-    jwksCacheMaxAgeMs: integer(
-      'TIDINGS_JWKS_CACHE_MAX_AGE_MS',
-      env.TIDINGS_JWKS_CACHE_MAX_AGE_MS,
-      600_000,
-      0,
-      86_400_000,
-    ),
-    jwksCooldownMs: integer('TIDINGS_JWKS_COOLDOWN_MS', env.TIDINGS_JWKS_COOLDOWN_MS, 30_000, 0, 3_600_000),
-    jwksTimeoutMs: integer('TIDINGS_JWKS_TIMEOUT_MS', env.TIDINGS_JWKS_TIMEOUT_MS, 5000, 100, 60_000),
-  });
-}
-
-/** A comma-separated list, or the fallback when unset. */
-function list(raw: string | undefined, fallback: readonly string[]): readonly string[] {
-  const items = (raw ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  return Object.freeze(items.length > 0 ? items : [...fallback]);
+  return Object.freeze({ issuer, jwksUrl: new URL(jwksUrl), ...rest });
 }
 
 function absolute(path: string): string {
   return isAbsolute(path) ? path : resolve(path);
-}
-
-function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)}).`);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(raw)) return raw as T;
-  throw new ConfigError(`${name} must be one of ${allowed.join(', ')} (got ${JSON.stringify(raw)}).`);
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, GatewayError } from '../errors.js';
+import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { App, Store } from '../store/types.js';
 import { hashClientSecret, newClientId, newClientSecret } from './client-credentials.js';
 
@@ -56,6 +56,32 @@ export async function registerExternalApp(
     // Never checked (the token endpoint refuses external apps); random so that it matches nothing.
     secretHash: hashClientSecret(newClientSecret()),
   });
+}
+
+/**
+ * Gives an app of the embedded issuer a new client secret; the old one stops working at once (the token
+ * endpoint reads the secret uncached). App tokens issued before stay valid until they expire.
+ * @throws GatewayError NOT_FOUND for an unknown client id; BAD_USER_INPUT for an app of an external
+ *   issuer, whose credentials that issuer keeps.
+ */
+export async function rotateAppSecret(
+  store: Store,
+  clientId: string,
+): Promise<{ app: App; clientSecret: string }> {
+  const found = await store.findApp(clientId, { fresh: true });
+  if (!found) throw notFound('App');
+  if (found.tokenIssuer !== null) {
+    throw new GatewayError(
+      ErrorCode.BadUserInput,
+      `The app ${clientId} gets its tokens from ${found.tokenIssuer}: rotate its secret there.`,
+      { details: { field: 'clientId' } },
+    );
+  }
+  const clientSecret = newClientSecret();
+  // Removed between the two steps: reported as unknown, like any app that does not exist.
+  if (!(await store.setAppSecretHash(clientId, hashClientSecret(clientSecret)))) throw notFound('App');
+  const { secretHash: _, ...app } = found;
+  return { app, clientSecret };
 }
 
 function names(input: AppNames): { targetHostName: string; displayName: string } {

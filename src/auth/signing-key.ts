@@ -21,6 +21,9 @@ export interface SigningKey {
 
 const KEY_FILE = 'signing-key.json';
 
+/** Whether the data directory holds the embedded issuer's key (a gateway has started with it). */
+export const hasSigningKey = (dataDir: string): boolean => existsSync(join(dataDir, KEY_FILE));
+
 /**
  * Loads the embedded issuer's key from the data directory, creating it (owner-only file) on first use,
  * so tokens stay valid across restarts and the CLI can mint tokens for a running gateway.

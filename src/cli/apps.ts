@@ -1,75 +1,158 @@
-import { registerApp, registerExternalApp } from '../auth/register-app.js';
-import { loadConfig } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { registerApp, registerExternalApp, rotateAppSecret } from '../auth/register-app.js';
+import { SETTINGS } from '../config/settings.js';
+import { type Config, loadConfig, type SettingFlags } from '../config.js';
+import { ErrorCode, GatewayError } from '../errors.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/types.js';
+import type { CommandOptions, ParsedArguments } from './arguments.js';
 import { type CliContext, UsageError } from './cli-context.js';
 
-export const APPS_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--client-id ID] [--data-dir DIR]
-tidings apps list [--data-dir DIR]
+/** Where the commands that open the store find it; the rest of the configuration comes from the environment. */
+export const STORE_SETTINGS = [SETTINGS.dataDir, SETTINGS.databaseUrl] as const;
+/** Ends each help of a command that opens the store, after a blank line. */
+export const STORE_FLAGS_HELP = `
+--data-dir DIR (default ./data, or TIDINGS_DATA_DIR) and --database-url URL (default
+file:DIR/tidings.db, or DATABASE_URL) say where the store is.`;
 
-create registers an app service and prints its client id and secret. The secret is shown only
-this once (only a hash is kept): store it in your app service's configuration.
---client-id registers the app under its client id at an external issuer (TIDINGS_EXTERNAL_ISSUER),
-so that the issuer's tokens for it (app claim, default azp) are accepted.`;
+export const APPS_CREATE_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--client-id ID] [--data-dir DIR] [--database-url URL]
 
+Registers an app service and prints its client id and secret. The secret is shown only this once (only a
+hash is kept): store it in your app service's configuration.
+--client-id registers the app under its client id at an external issuer (TIDINGS_EXTERNAL_ISSUER), so
+that the issuer's tokens for it (app claim, default azp) are accepted; such an app has no secret here.
+${STORE_FLAGS_HELP}`;
+
+export const APPS_LIST_HELP = `tidings apps list [--data-dir DIR] [--database-url URL]
+
+Lists the registered apps: client id, target host name, display name, when registered, token issuer.
+${STORE_FLAGS_HELP}`;
+
+export const APPS_ROTATE_HELP = `tidings apps rotate-secret <client id> [--data-dir DIR] [--database-url URL]
+
+Gives an app a new client secret and prints it, once. The old secret stops working at once, on every
+gateway process; app tokens already issued with it stay valid until they expire (TIDINGS_APP_TOKEN_TTL).
+Apps of an external issuer have no secret here: rotate it at that issuer.
+${STORE_FLAGS_HELP}`;
+
+export const APPS_HELP = `tidings apps create --host <targetHostName> [--name <display name>] [--client-id ID]
+tidings apps list
+tidings apps rotate-secret <client id>
+
+Registers app services, lists them, and replaces an app's client secret.
+Run tidings apps <create|list|rotate-secret> --help for each one.
+${STORE_FLAGS_HELP}`;
+
+export const APPS_CREATE_OPTIONS: CommandOptions = {
+  values: ['host', 'name', 'client-id'],
+  settings: STORE_SETTINGS,
+};
+export const APPS_LIST_OPTIONS: CommandOptions = { settings: STORE_SETTINGS };
+export const APPS_ROTATE_OPTIONS: CommandOptions = { settings: STORE_SETTINGS };
+
+/** Runs `work` on the store the configuration names, and closes it. */
 export async function withStore<T>(
-  dataDir: string | undefined,
+  flags: SettingFlags,
   cli: CliContext,
-  work: (store: Store) => Promise<T>,
-) {
-  const config = loadConfig(cli.env, dataDir === undefined ? {} : { dataDir });
+  work: (store: Store, config: Config) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig(cli.env, {}, flags);
   const store = await createStore(config);
   try {
-    return await work(store);
+    return await work(store, config);
   } finally {
     await store.close();
   }
 }
 
-export async function createApp(
-  options: { host?: string; name?: string; clientId?: string; dataDir?: string },
-  cli: CliContext,
-) {
-  if (!options.host)
-    throw new UsageError('apps create needs --host <targetHostName>, e.g. --host app.example.com.');
-  const names = { targetHostName: options.host, ...(options.name ? { displayName: options.name } : {}) };
-  const external = loadConfig(cli.env, options.dataDir === undefined ? {} : { dataDir: options.dataDir }).auth
-    .external;
-  const { clientId } = options;
-  if (clientId !== undefined && !external) {
-    throw new UsageError('--client-id is for apps of an external issuer: set TIDINGS_EXTERNAL_ISSUER first.');
-  }
+/** Store errors a person can fix (a taken host name, a malformed one) are usage errors: exit code 2. */
+async function asUsage<T>(work: () => Promise<T>): Promise<T> {
   try {
-    if (clientId !== undefined && external) {
-      const app = await withStore(options.dataDir, cli, (store) =>
-        registerExternalApp(store, { ...names, clientId, issuer: external.issuer }),
-      );
-      cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
-client id: ${app.id}
-Its app tokens come from ${external.issuer}; only that issuer's tokens act for it.
-`);
-      return;
-    }
-    const { app, clientSecret } = await withStore(options.dataDir, cli, (store) => registerApp(store, names));
-    cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
-client id:     ${app.id}
-client secret: ${clientSecret}
-The secret is shown only now; keep it in your app service's configuration.
-`);
+    return await work();
   } catch (error) {
-    if (error instanceof GatewayError) throw new UsageError(error.message);
+    if (error instanceof GatewayError && error.code !== ErrorCode.ServiceUnavailable) {
+      throw new UsageError(error.message);
+    }
     throw error;
   }
 }
 
-export async function listApps(options: { dataDir?: string }, cli: CliContext) {
-  const apps = await withStore(options.dataDir, cli, (store) => store.listApps());
+export async function createApp(args: ParsedArguments, cli: CliContext): Promise<void> {
+  noPositionals(args, 'apps create');
+  const host = args.value('host');
+  if (!host) throw new UsageError('apps create needs --host <targetHostName>, e.g. --host app.example.com.');
+  const name = args.value('name');
+  const names = { targetHostName: host, ...(name ? { displayName: name } : {}) };
+  const external = loadConfig(cli.env, {}, args.settings).auth.external;
+  const clientId = args.value('client-id');
+  if (clientId !== undefined && !external) {
+    throw new UsageError('--client-id is for apps of an external issuer: set TIDINGS_EXTERNAL_ISSUER first.');
+  }
+  if (clientId !== undefined && external) {
+    const app = await asUsage(() =>
+      withStore(args.settings, cli, (store) =>
+        registerExternalApp(store, { ...names, clientId, issuer: external.issuer }),
+      ),
+    );
+    cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
+client id: ${app.id}
+Its app tokens come from ${external.issuer}; only that issuer's tokens act for it.
+`);
+    return;
+  }
+  const { app, clientSecret } = await asUsage(() =>
+    withStore(args.settings, cli, (store) => registerApp(store, names)),
+  );
+  cli.stdout(`Registered ${app.displayName} (${app.targetHostName}).
+client id:     ${app.id}
+client secret: ${clientSecret}
+The secret is shown only now; keep it in your app service's configuration.
+`);
+}
+
+export async function listApps(args: ParsedArguments, cli: CliContext): Promise<void> {
+  noPositionals(args, 'apps list');
+  const apps = await withStore(args.settings, cli, (store) => store.listApps());
   if (apps.length === 0) {
     cli.stdout('No apps registered. Register one with: tidings apps create --host <targetHostName>\n');
     return;
   }
   for (const app of apps) {
-    cli.stdout(`${app.id}  ${app.targetHostName}  ${app.displayName}  ${app.createdAt.toISOString()}\n`);
+    const issuer = app.tokenIssuer === null ? '' : `  tokens from ${app.tokenIssuer}`;
+    cli.stdout(
+      `${app.id}  ${app.targetHostName}  ${app.displayName}  ${app.createdAt.toISOString()}${issuer}\n`,
+    );
+  }
+}
+
+export async function rotateSecret(args: ParsedArguments, cli: CliContext): Promise<void> {
+  const [clientId, ...extra] = args.positionals;
+  if (!clientId) throw new UsageError('apps rotate-secret needs a client id (see: tidings apps list).');
+  if (extra.length > 0)
+    throw new UsageError(`apps rotate-secret takes one client id, not ${args.positionals.length}.`);
+  const rotated = await asUsage(() =>
+    withStore(args.settings, cli, async (store) => {
+      try {
+        return await rotateAppSecret(store, clientId);
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === ErrorCode.NotFound) {
+          throw new UsageError(`No app with client id ${clientId} (see: tidings apps list).`);
+        }
+        throw error;
+      }
+    }),
+  );
+  cli.stdout(`New secret for ${rotated.app.displayName} (${rotated.app.targetHostName}).
+client id:     ${rotated.app.id}
+client secret: ${rotated.clientSecret}
+The old secret no longer works. The new one is shown only now; put it in your app service's configuration.
+`);
+}
+
+/** Refuses stray words, such as a value given without its flag. */
+export function noPositionals(args: ParsedArguments, command: string): void {
+  if (args.positionals.length > 0) {
+    throw new UsageError(
+      `${command} takes no ${JSON.stringify(args.positionals[0])} (see: tidings ${command} --help).`,
+    );
   }
 }

@@ -13,3 +13,8 @@ export interface CliContext {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** A command that could not be done for a reason outside the command line (exit code 1): printed without a stack. */
+export class CommandFailure extends Error {
+  override name = 'CommandFailure';
+}

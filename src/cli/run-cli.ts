@@ -1,134 +1,142 @@
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
-import { APPS_HELP, createApp, listApps, withStore } from './apps.js';
-import { type CliContext, UsageError } from './cli-context.js';
-import { SERVE_HELP, serve } from './serve.js';
-import { mintUserToken, TOKEN_HELP } from './token.js';
+import {
+  APPS_CREATE_HELP,
+  APPS_CREATE_OPTIONS,
+  APPS_HELP,
+  APPS_LIST_HELP,
+  APPS_LIST_OPTIONS,
+  APPS_ROTATE_HELP,
+  APPS_ROTATE_OPTIONS,
+  createApp,
+  listApps,
+  noPositionals,
+  rotateSecret,
+  STORE_FLAGS_HELP,
+  STORE_SETTINGS,
+  withStore,
+} from './apps.js';
+import { type CommandOptions, type ParsedArguments, parseArguments } from './arguments.js';
+import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
+import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
+import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
+import { mintUserToken, TOKEN_HELP, TOKEN_OPTIONS } from './token.js';
 
 const HELP = `Usage: tidings <command> [options]
 
 Commands:
-  serve                      start the gateway (default: SQLite in ./data, embedded issuer)
-  migrate                    apply pending database migrations (serve does this on start too)
-  apps create|list           register app services, list them
-  token user <id> --app <id> mint a user token for development
+  serve                       start the gateway (default: SQLite in ./data, embedded issuer)
+  migrate                     apply pending database migrations (serve does this on start too)
+  apps create|list|rotate-secret
+                              register app services, list them, replace an app's client secret
+  token user <id> --app <id>  mint a user token for development
+  send --app <id> --unsid <UNSID> --title TEXT
+                              post a notification through the running gateway
 
-Every command takes --data-dir DIR (default ./data, or TIDINGS_DATA_DIR) and --help.
+Run tidings <command> --help for a command's options. Exit codes: 0 done, 2 a mistake in the command
+or the configuration, 1 any other failure.
 `;
 
-const MIGRATE_HELP = `tidings migrate [--data-dir DIR]
+const MIGRATE_HELP = `tidings migrate [--data-dir DIR] [--database-url URL]
 
 Applies the committed migrations that the database lacks. To create a new migration after changing
-prisma/sqlite/schema.prisma: npm run migrate -- dev --name <change>.`;
+prisma/sqlite/schema.prisma: npm run migrate -- dev --name <change>.
+${STORE_FLAGS_HELP}`;
 
-/** Runs one CLI command; returns the process exit code. Errors a person can fix exit 2, others 1. */
-export async function runCli(argv: readonly string[], cli: CliContext): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: false,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      'data-dir': { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      name: { type: 'string' },
-      app: { type: 'string' },
-      ttl: { type: 'string' },
-      'client-id': { type: 'string' },
-      delegated: { type: 'boolean' },
+interface Command {
+  readonly help: string;
+  readonly options: CommandOptions;
+  run(args: ParsedArguments, cli: CliContext): Promise<void>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  serve: { help: SERVE_HELP, options: SERVE_OPTIONS, run: serve },
+  migrate: {
+    help: MIGRATE_HELP,
+    options: { settings: STORE_SETTINGS },
+    async run(args, cli) {
+      noPositionals(args, 'migrate');
+      await withStore(args.settings, cli, async () => {});
+      cli.stdout('The database is up to date.\n');
     },
-  });
-  const flag = (name: string): string | undefined => {
-    const value = values[name];
-    if (value === true) throw new UsageError(`--${name} needs a value.`);
-    return value === undefined ? undefined : String(value);
-  };
-  const [command, sub, ...rest] = positionals;
-  const helpFor = (text: string): boolean => {
-    if (values.help) cli.stdout(`${text}\n`);
-    return values.help === true;
-  };
+  },
+  'apps create': { help: APPS_CREATE_HELP, options: APPS_CREATE_OPTIONS, run: createApp },
+  'apps list': { help: APPS_LIST_HELP, options: APPS_LIST_OPTIONS, run: listApps },
+  'apps rotate-secret': { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret },
+  'token user': { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken },
+  send: { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification },
+};
+
+/** Commands with subcommands, and the help they print without one. */
+const GROUPS: Readonly<Record<string, string>> = { apps: APPS_HELP, token: TOKEN_HELP };
+
+/** Runs one CLI command; returns the process exit code: 0 done, 2 a mistake a person can fix, 1 others. */
+export async function runCli(argv: readonly string[], cli: CliContext): Promise<number> {
   try {
-    const dataDir = flag('data-dir');
-    const withDataDir = dataDir === undefined ? {} : { dataDir };
-    switch (command) {
-      case undefined:
-      case 'help':
-        cli.stdout(HELP);
-        return command === undefined && !values.help ? 2 : 0;
-      case 'serve': {
-        if (helpFor(SERVE_HELP)) return 0;
-        const port = flag('port');
-        const host = flag('host');
-        if (port !== undefined && !/^\d{1,5}$/.test(port))
-          throw new UsageError('--port must be a number from 0 to 65535.');
-        await serve(
-          { ...withDataDir, ...(port ? { port: Number(port) } : {}), ...(host ? { host } : {}) },
-          cli,
-        );
-        return 0;
-      }
-      case 'migrate':
-        if (helpFor(MIGRATE_HELP)) return 0;
-        await withStore(dataDir, cli, async () => {});
-        cli.stdout('The database is up to date.\n');
-        return 0;
-      case 'apps': {
-        if (helpFor(APPS_HELP)) return 0;
-        const name = flag('name');
-        const host = flag('host');
-        const clientId = flag('client-id');
-        if (sub === 'create')
-          await createApp(
-            {
-              ...withDataDir,
-              ...(host ? { host } : {}),
-              ...(name ? { name } : {}),
-              ...(clientId ? { clientId } : {}),
-            },
-            cli,
-          );
-        else if (sub === 'list') await listApps(withDataDir, cli);
-        else throw new UsageError(`Unknown apps command ${JSON.stringify(sub ?? '')}.\n\n${APPS_HELP}`);
-        return 0;
-      }
-      case 'token': {
-        if (helpFor(TOKEN_HELP)) return 0;
-        if (sub !== 'user') throw new UsageError(`Only user tokens are minted here.\n\n${TOKEN_HELP}`);
-        const app = flag('app');
-        const ttl = flag('ttl');
-        const subject = rest[0];
-        await mintUserToken(
-          {
-            ...withDataDir,
-            ...(subject ? { subject } : {}),
-            ...(app ? { app } : {}),
-            ...(ttl ? { ttl } : {}),
-            delegated: values.delegated === true,
-          },
-          cli,
-        );
-        return 0;
-      }
-      default:
-        throw new UsageError(`Unknown command ${JSON.stringify(command)}.\n\n${HELP}`);
+    const [word, ...rest] = argv;
+    if (word === undefined || word === 'help' || word === '--help' || word === '-h') {
+      cli.stdout(HELP);
+      // `tidings` alone is a mistake (nothing to do); asking for help is not.
+      return word === undefined ? 2 : 0;
     }
+    if (word.startsWith('-')) throw new UsageError('the command comes first: tidings <command> [options].');
+    const group = GROUPS[word];
+    if (group !== undefined) {
+      const [sub, ...subRest] = rest;
+      const command = sub === undefined ? undefined : COMMANDS[`${word} ${sub}`];
+      if (command) return await runCommand(`${word} ${sub}`, command, subRest, cli);
+      if (sub === undefined) {
+        cli.stdout(`${group}\n`);
+        return 2;
+      }
+      if (sub === '--help' || sub === '-h') {
+        cli.stdout(`${group}\n`);
+        return 0;
+      }
+      if (sub.startsWith('-')) {
+        throw new UsageError(`the ${word} command comes first: tidings ${word} <command> [options].`);
+      }
+      throw new UsageError(`unknown ${word} command ${JSON.stringify(sub)} (see: tidings ${word} --help).`);
+    }
+    const command = COMMANDS[word];
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(word)} (see: tidings --help).`);
+    return await runCommand(word, command, rest, cli);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      cli.stderr(`tidings: ${error.message}\n`);
-      return 2;
-    }
-    if (isStoreUnavailable(error)) {
-      // Not the URL itself: it may hold a password.
-      cli.stderr(
-        `tidings: cannot reach the database (${error instanceof Error ? error.message : String(error)}). ` +
-          'Check that it is running and that DATABASE_URL names it.\n',
-      );
-      return 1;
-    }
-    cli.stderr(`tidings: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return report(error, cli);
+  }
+}
+
+async function runCommand(name: string, command: Command, argv: readonly string[], cli: CliContext) {
+  const args = parseArguments(argv, name, command.options);
+  if (args.help) {
+    cli.stdout(`${command.help}\n`);
+    return 0;
+  }
+  await command.run(args, cli);
+  return 0;
+}
+
+function report(error: unknown, cli: CliContext): number {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) cli.stderr(`tidings: ${problem}\n`);
+    return 2;
+  }
+  if (error instanceof UsageError) {
+    cli.stderr(`tidings: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof CommandFailure) {
+    cli.stderr(`tidings: ${error.message}\n`);
     return 1;
   }
+  if (isStoreUnavailable(error)) {
+    // Not the URL itself: it may hold a password.
+    cli.stderr(
+      `tidings: cannot reach the database (${error instanceof Error ? error.message : String(error)}). ` +
+        'Check that it is running and that DATABASE_URL names it.\n',
+    );
+    return 1;
+  }
+  cli.stderr(`tidings: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
 }

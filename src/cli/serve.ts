@@ -1,18 +1,31 @@
+import { ALL_SETTINGS, SETTINGS } from '../config/settings.js';
+import { settingsHelp } from '../config/settings-docs.js';
 import { loadConfig } from '../config.js';
 import { createGateway } from '../gateway.js';
 import { createJsonLogger } from '../logger.js';
+import { noPositionals } from './apps.js';
+import type { CommandOptions, ParsedArguments } from './arguments.js';
 import type { CliContext } from './cli-context.js';
 
-export const SERVE_HELP = `tidings serve [--port N] [--host H] [--data-dir DIR]
+export const SERVE_HELP = `tidings serve [--port N] [--host H] [--data-dir DIR] [--<setting> VALUE …]
 
 Starts the gateway on its embedded defaults: SQLite in DIR (default ./data, created and migrated on
-first start) and the embedded token issuer. Stops gracefully on SIGINT/SIGTERM.`;
+first start) and the embedded token issuer. Stops gracefully on SIGINT/SIGTERM.
 
-export async function serve(options: { port?: number; host?: string; dataDir?: string }, cli: CliContext) {
-  const config = loadConfig(cli.env, options);
+Every setting is a flag and an environment variable; a flag wins. Durations take a unit (500ms, 30s, 5m,
+1h, 30d); a plain number is milliseconds for variables ending in _MS, seconds for the others.
+
+${settingsHelp()}`;
+
+export const SERVE_OPTIONS: CommandOptions = { settings: ALL_SETTINGS };
+
+export async function serve(args: ParsedArguments, cli: CliContext): Promise<void> {
+  noPositionals(args, 'serve');
+  const config = loadConfig(cli.env, {}, args.settings);
   const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr) });
   const base = gateway.url.replace(/\/graphql$/, '');
-  const dataFlag = options.dataDir ? ` --data-dir ${options.dataDir}` : '';
+  const dataDir = args.settings[SETTINGS.dataDir.name];
+  const dataFlag = dataDir ? ` --data-dir ${dataDir}` : '';
   cli.stdout(`Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})
 ${config.mode === 'development' ? `Open ${gateway.url} in a browser for Apollo Sandbox.\n` : ''}
 Get tokens for development, in another terminal:

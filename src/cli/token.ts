@@ -1,35 +1,45 @@
 import { createEmbeddedIssuer } from '../auth/embedded-issuer.js';
 import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
 import { loadOrCreateSigningKey } from '../auth/signing-key.js';
-import { loadConfig } from '../config.js';
-import { withStore } from './apps.js';
+import { STORE_FLAGS_HELP, STORE_SETTINGS, withStore } from './apps.js';
+import type { CommandOptions, ParsedArguments } from './arguments.js';
 import { type CliContext, UsageError } from './cli-context.js';
 
-export const TOKEN_HELP = `tidings token user <user id> --app <client id> [--delegated] [--ttl SECONDS] [--data-dir DIR]
+export const TOKEN_HELP = `tidings token user <user id> --app <client id> [--delegated] [--ttl SECONDS] [--data-dir DIR] [--database-url URL]
 
 Mints a user token for development, signed by the embedded issuer in DIR, as if <user id> had signed
 in to the client app <client id>. Default lifetime 3600 s, at most 86400 s.
 --delegated adds the scope ${NOTIFICATIONS_SCOPE}: the app service may then post to that user with
-it (createNotification without a UNSID), as with a token it obtained on the user's behalf.`;
+it (createNotification without a UNSID), as with a token it obtained on the user's behalf.
+${STORE_FLAGS_HELP}`;
 
-export async function mintUserToken(
-  options: { subject?: string; app?: string; ttl?: string; delegated?: boolean; dataDir?: string },
-  cli: CliContext,
-) {
-  if (!options.subject)
+export const TOKEN_OPTIONS: CommandOptions = {
+  values: ['app', 'ttl'],
+  switches: ['delegated'],
+  settings: STORE_SETTINGS,
+};
+
+export async function mintUserToken(args: ParsedArguments, cli: CliContext): Promise<void> {
+  const [subject, ...extra] = args.positionals;
+  if (!subject)
     throw new UsageError('token user needs a user id: tidings token user <user id> --app <client id>');
-  if (!options.app) throw new UsageError('token user needs --app <client id> (see: tidings apps list).');
-  const ttl = Number(options.ttl ?? 3600);
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86_400)
-    throw new UsageError('--ttl must be 1 to 86400 seconds.');
-  const config = loadConfig(cli.env, options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const app = await withStore(options.dataDir, cli, (store) => store.findApp(options.app ?? ''));
-  if (!app) throw new UsageError(`No app with client id ${options.app} (see: tidings apps list).`);
+  if (extra.length > 0) throw new UsageError(`token user takes one user id, not ${args.positionals.length}.`);
+  const appId = args.value('app');
+  if (!appId) throw new UsageError('token user needs --app <client id> (see: tidings apps list).');
+  const rawTtl = args.value('ttl') ?? '3600';
+  const ttl = Number(rawTtl);
+  if (!/^\d+$/.test(rawTtl) || ttl < 1 || ttl > 86_400)
+    throw new UsageError(`--ttl must be 1 to 86400 seconds (got ${JSON.stringify(rawTtl)}).`);
+  const { app, config } = await withStore(args.settings, cli, async (store, config) => ({
+    app: await store.findApp(appId),
+    config,
+  }));
+  if (!app) throw new UsageError(`No app with client id ${appId} (see: tidings apps list).`);
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  const scopes = options.delegated ? [NOTIFICATIONS_SCOPE] : [];
-  cli.stdout(`${await issuer.issueUserToken(options.subject, app.id, ttl, scopes)}\n`);
+  const scopes = args.switched('delegated') ? [NOTIFICATIONS_SCOPE] : [];
+  cli.stdout(`${await issuer.issueUserToken(subject, app.id, ttl, scopes)}\n`);
 }

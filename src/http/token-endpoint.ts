@@ -71,7 +71,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
         'Authenticate with exactly one of HTTP Basic or client_id and client_secret.',
       );
     }
-    const app = await options.store.findApp(clientId);
+    // Fresh, not cached: a secret rotated a moment ago (by the CLI, in another process) must not work.
+    const app = await options.store.findApp(clientId, { fresh: true });
     // An app registered with an external issuer gets its tokens there, never here.
     if (!app || app.tokenIssuer !== null || !clientSecretMatches(secret, app.secretHash)) {
       return fail(response, 401, 'invalid_client', 'Unknown client or wrong secret.', basic !== null);

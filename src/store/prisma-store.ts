@@ -159,9 +159,9 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
         }
         throw error;
       }),
-    async findApp(id) {
+    async findApp(id, options) {
       const known = apps.get(id);
-      if (known && known.until > Date.now()) return known.app;
+      if (known && known.until > Date.now() && !options?.fresh) return known.app;
       const app = await reader.app.findUnique({ where: { id } });
       // Only apps that exist are remembered: one registered a moment ago (by the CLI) is found at once.
       if (app) {
@@ -171,6 +171,13 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
       return app;
     },
     listApps: () => reader.app.findMany({ orderBy: { createdAt: 'asc' }, omit: { secretHash: true } }),
+    async setAppSecretHash(id, secretHash) {
+      const { count } = await write((tx) =>
+        tx.app.updateMany({ where: { id, tokenIssuer: null }, data: { secretHash } }),
+      );
+      apps.delete(id);
+      return count === 1;
+    },
 
     createDeviceSubscription: (input) => {
       const create = () =>

@@ -176,8 +176,20 @@ export interface NotificationQuery {
 /** The narrow interface to storage. Every write commits before its promise resolves. */
 export interface Store {
   createApp(app: Omit<App, 'createdAt'> & { readonly secretHash: string }): Promise<App>;
-  findApp(id: string): Promise<(App & { readonly secretHash: string }) | null>;
+  /**
+   * An app by client id. Apps are cached for a minute; `fresh` reads the database (the token endpoint
+   * does, so a secret rotated by another process stops working at once).
+   */
+  findApp(
+    id: string,
+    options?: { readonly fresh?: boolean },
+  ): Promise<(App & { readonly secretHash: string }) | null>;
   listApps(): Promise<App[]>;
+  /**
+   * Replaces the secret of an app of the embedded issuer. False when no such app exists (an unknown
+   * client id, or an app of an external issuer, which has no secret here).
+   */
+  setAppSecretHash(id: string, secretHash: string): Promise<boolean>;
 
   createDeviceSubscription(input: {
     readonly id: string;

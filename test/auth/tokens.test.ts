@@ -1,9 +1,12 @@
 import { CompactEncrypt, type CryptoKey, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { registerExternalApp, rotateAppSecret } from '../../src/auth/register-app.js';
 import { loadOrCreateSigningKey } from '../../src/auth/signing-key.js';
+import { loadConfig } from '../../src/config.js';
+import { createStore } from '../../src/store/create-store.js';
 import { onCleanup } from '../support/cleanup.js';
-import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
+import { fetchAppToken, startGateway, storeEnv, type TestApp, type TestGateway } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
 
 const DEVICES = '{ deviceSubscriptions { id } }';
@@ -227,5 +230,35 @@ describe('embedded issuer endpoints', () => {
     });
     expect(json.status).toBe(400);
     expect(await json.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('client secret rotation', () => {
+  it('refuses the old secret at once on a gateway that cached the app, and accepts the new one', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('rotation.example.com');
+    await app.token(); // the gateway has read, and cached, the app with its old secret
+    // Another process (the CLI) rotates it through a store of its own on the same database.
+    const other = await createStore(loadConfig(await storeEnv(t.dataDir), { dataDir: t.dataDir }));
+    onCleanup(() => other.close());
+    const { clientSecret } = await rotateAppSecret(other, app.app.id);
+    expect(clientSecret).not.toBe(app.clientSecret);
+    await expect(fetchAppToken(t.origin, app.app.id, app.clientSecret)).rejects.toThrow(/401/);
+    expect(await fetchAppToken(t.origin, app.app.id, clientSecret)).toMatch(/^ey/);
+  });
+
+  it('rotates only apps of the embedded issuer, and says NOT_FOUND for an unknown one', async () => {
+    const t = await startGateway();
+    const { store } = t.gateway.services;
+    const external = await registerExternalApp(store, {
+      targetHostName: 'ext-rotation.example.com',
+      clientId: 'ext-rotation',
+      issuer: 'https://login.example.test/',
+    });
+    const before = await store.findApp(external.id, { fresh: true });
+    await expect(rotateAppSecret(store, external.id)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await store.setAppSecretHash(external.id, 'f'.repeat(64))).toBe(false);
+    expect((await store.findApp(external.id, { fresh: true }))?.secretHash).toBe(before?.secretHash);
+    await expect(rotateAppSecret(store, 'nobody')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,32 +1,11 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startChildGateway } from '../support/child-gateway.js';
+import { tidings, tidingsInProcess } from '../support/cli.js';
 import { openFeed } from '../support/feed-client.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
-
-const run = promisify(execFile);
-const TIDINGS = ['bin/tidings.js'];
-
-/** Runs `tidings ...` as the README shows it, as a real child process. */
-async function tidings(
-  args: string[],
-  dataDir: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [...TIDINGS, ...args, '--data-dir', dataDir], {
-      timeout: 20_000,
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** `tidings serve` as the README runs it, on the embedded defaults in `dataDir`. */
 const serve = (dataDir: string) => startChildGateway({}, dataDir);
@@ -92,7 +71,44 @@ describe('the CLI paths of the README', () => {
     expect(badHost.code).toBe(2);
     const unknown = await tidings(['frobnicate'], dataDir);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown command/);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('refuses every usage mistake with one line on stderr and exit code 2, before touching anything', async () => {
+    const dataDir = temporaryDataDir();
+    const mistakes = [
+      [[], /the command comes first: tidings <command> \[options\]/],
+      [['apps'], /the apps command comes first: tidings apps <command>/],
+      [
+        ['apps', 'create', '--hots', 'x.example.com'],
+        /unknown option --hots \(see: tidings apps create --help\)/,
+      ],
+      [['apps', 'create', '--host'], /--host needs a value/],
+      [['apps', 'list', 'extra'], /apps list takes no "extra"/],
+      [['apps', 'remove'], /unknown apps command "remove"/],
+      [['token', 'admin'], /unknown token command "admin"/],
+      [['token', 'user', 'alice', '--app', 'x', '--delegated=yes'], /--delegated takes no value/],
+      [
+        ['token', 'user', 'alice', '--app', 'x', '--ttl', '1h'],
+        /--ttl must be 1 to 86400 seconds \(got "1h"\)/,
+      ],
+      [['token', 'user', 'alice', 'bob', '--app', 'x'], /takes one user id/],
+      [['migrate', '--port', '1'], /unknown option --port/],
+    ] as const;
+    for (const [args, stderr] of mistakes) {
+      const result = await tidingsInProcess([...args, '--data-dir', dataDir]);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toMatch(stderr);
+      expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(1);
+    }
+    // Nothing at all to do: the usage, exit code 2.
+    for (const args of [[], ['apps'], ['token']]) {
+      const bare = await tidingsInProcess(args);
+      expect(bare.code).toBe(2);
+      expect(bare.stdout).toMatch(/tidings/);
+    }
+    // The store was never opened: nothing was created in the data directory.
+    expect(readdirSync(dataDir)).toEqual([]);
   });
 
   it('says what to check when the database cannot be reached, without printing its URL', async () => {
@@ -106,6 +122,17 @@ describe('the CLI paths of the README', () => {
     const bad = await tidings(['apps', 'list'], dataDir, { DATABASE_URL: 'mysql://x' });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/DATABASE_URL must be/);
+    // The flag names the store too, and wins over the variable.
+    const flagged = await tidingsInProcess(
+      ['apps', 'list', '--database-url', 'mysql://x', '--data-dir', dataDir],
+      {
+        DATABASE_URL: `file:${dataDir}/tidings.db`,
+      },
+    );
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toBe(
+      'tidings: --database-url must be a file: or postgres: or postgresql: URL such as file:./data/tidings.db or postgres://host/db.\n',
+    );
   });
 
   it('refuses a second app with the same host name', async () => {
@@ -118,11 +145,29 @@ describe('the CLI paths of the README', () => {
 
   it('prints help for every command', async () => {
     const dataDir = temporaryDataDir();
-    for (const command of [[], ['serve'], ['apps'], ['token'], ['migrate']]) {
-      const result = await tidings([...command, '--help'], dataDir);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toMatch(/tidings/);
+    const commands = [
+      [[], /Usage: tidings <command>/],
+      [['serve'], /--max-body-bytes N\s+\(TIDINGS_MAX_BODY_BYTES; 1024–10485760; default 102400\)/],
+      [['migrate'], /tidings migrate/],
+      [['apps'], /tidings apps rotate-secret <client id>/],
+      [['apps', 'create'], /tidings apps create --host/],
+      [['apps', 'list'], /tidings apps list/],
+      [['apps', 'rotate-secret'], /The old secret stops working/],
+      [['token'], /tidings token user/],
+      [['token', 'user'], /tidings token user/],
+      [['send'], /tidings send --app <client id> --unsid <UNSID>/],
+    ] as const;
+    for (const [command, expected] of commands) {
+      const result = await tidingsInProcess([...command, '--help']);
+      expect(result.code, command.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(expected);
     }
+    // --help wins over anything else on the line, even an option the command does not take.
+    expect((await tidingsInProcess(['send', '--frobnicate', '--help'])).code).toBe(0);
+    // And through the real bin, as a person types it.
+    const viaBin = await tidings(['apps', 'rotate-secret', '--help'], dataDir);
+    expect(viaBin.code).toBe(0);
+    expect(viaBin.stdout).toMatch(/tidings apps rotate-secret <client id>/);
   });
 
   it('rejects a user token for another audience with 401 (sanity of the minted claims)', async () => {

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { createEmbeddedIssuer } from '../auth/embedded-issuer.js';
+import { hasSigningKey, loadOrCreateSigningKey } from '../auth/signing-key.js';
+import { oneOf } from '../config/kinds.js';
+import type { Config } from '../config.js';
+import { STORE_FLAGS_HELP, STORE_SETTINGS, withStore } from './apps.js';
+import type { CommandOptions, ParsedArguments } from './arguments.js';
+import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
+
+export const SEND_HELP = `tidings send --app <client id> --unsid <UNSID> --title TEXT [--body TEXT] [--id ID]
+             [--priority NONE|LOW|HIGH] [--group NAME] [--url URL] [--data-dir DIR] [--database-url URL]
+
+Posts a notification through the running gateway (createNotification), as the app service <client id>
+would, so the user's live devices receive it at once. Prints the outcome (CREATED, or REPLACED when the
+app already posted that --id to the user) and the notification's id.
+
+The app token is minted with the embedded issuer's key in DIR: run send where the gateway's data
+directory is, with the gateway's TIDINGS_ISSUER and TIDINGS_AUDIENCE (no client secret is needed).
+Only apps of the embedded issuer can send this way.
+
+  --id ID     your key for the notification (appNotificationId); default: a new random one
+  --url URL   the gateway, e.g. http://127.0.0.1:4000 (default: http://HOST:PORT of the environment)
+${STORE_FLAGS_HELP}`;
+
+export const SEND_OPTIONS: CommandOptions = {
+  values: ['app', 'unsid', 'title', 'body', 'id', 'priority', 'group', 'url'],
+  settings: STORE_SETTINGS,
+};
+
+const PRIORITY = oneOf(['NONE', 'LOW', 'HIGH'] as const);
+/** Long enough for a gateway under load; short enough that a hung one does not hang the terminal. */
+const ANSWER_TIMEOUT_MS = 30_000;
+/** The minted app token only has to last for this one request. */
+const TOKEN_TTL_SECONDS = 300;
+
+const CREATE_NOTIFICATION = `mutation Send($input: CreateNotificationInput!) {
+  createNotification(input: $input) { outcome notification { id appNotificationId } }
+}`;
+
+interface GraphQLAnswer {
+  readonly data?: {
+    createNotification?: { outcome: string; notification: { id: string; appNotificationId: string } } | null;
+  } | null;
+  readonly errors?: ReadonlyArray<{ message: string; extensions?: { code?: string; field?: string } }>;
+}
+
+export async function sendNotification(args: ParsedArguments, cli: CliContext): Promise<void> {
+  if (args.positionals.length > 0) {
+    throw new UsageError(
+      `send takes no ${JSON.stringify(args.positionals[0])}: quote a title or body with spaces (see: tidings send --help).`,
+    );
+  }
+  const appId = required(args, 'app', 'the client id of the app that posts (see: tidings apps list)');
+  const unsid = required(args, 'unsid', "the UNSID of one of the user's devices");
+  const title = required(args, 'title', 'the title the devices show');
+  const rawPriority = args.value('priority') ?? 'NONE';
+  const priority = PRIORITY.parse(rawPriority);
+  if (!priority) {
+    throw new UsageError(`--priority must be ${PRIORITY.accepts} (got ${JSON.stringify(rawPriority)}).`);
+  }
+  const explicitUrl = args.value('url');
+  const endpoint = explicitUrl === undefined ? undefined : graphqlEndpoint(explicitUrl);
+
+  const { app, config } = await withStore(args.settings, cli, async (store, config) => ({
+    app: await store.findApp(appId),
+    config,
+  }));
+  if (!app) throw new UsageError(`No app with client id ${appId} (see: tidings apps list).`);
+  if (app.tokenIssuer !== null) {
+    throw new UsageError(
+      `The app ${appId} gets its tokens from ${app.tokenIssuer}; send can only post as apps of the embedded issuer.`,
+    );
+  }
+  // Never create a key here: one the gateway does not know would only sign tokens it refuses.
+  if (!hasSigningKey(config.dataDir)) {
+    throw new UsageError(
+      `No signing key in ${config.dataDir}: start the gateway with this data directory first, or pass the one it uses (--data-dir).`,
+    );
+  }
+  const issuer = createEmbeddedIssuer({
+    key: await loadOrCreateSigningKey(config.dataDir),
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
+  const token = await issuer.issueAppToken(app.id, TOKEN_TTL_SECONDS);
+  const body = args.value('body');
+  const group = args.value('group');
+  const input = {
+    deviceSubscriptionId: unsid,
+    appNotificationId: args.value('id') ?? `cli-${randomUUID()}`,
+    targetHostName: app.targetHostName,
+    priority,
+    payload: { visualContent: { title, ...(body === undefined ? {} : { body }) } },
+    ...(group === undefined ? {} : { groupName: group }),
+  };
+  const url = endpoint ?? defaultEndpoint(config);
+  const answer = await post(url, token, { query: CREATE_NOTIFICATION, variables: { input } }, cli.shutdown);
+  const created = answer.data?.createNotification;
+  if (created) {
+    cli.stdout(
+      `${created.outcome} notification ${created.notification.id} (id ${created.notification.appNotificationId}).\n`,
+    );
+    return;
+  }
+  throw refusal(answer, url);
+}
+
+function required(args: ParsedArguments, name: string, what: string): string {
+  const value = args.value(name);
+  if (!value) throw new UsageError(`send needs --${name}: ${what}.`);
+  return value;
+}
+
+/** `--url` as given: the gateway's origin, or its /graphql URL. */
+function graphqlEndpoint(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(
+      `--url must be an http:// or https:// URL such as http://127.0.0.1:4000 (got ${JSON.stringify(raw)}).`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(
+      `--url must be an http:// or https:// URL such as http://127.0.0.1:4000 (got ${JSON.stringify(raw)}).`,
+    );
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/graphql';
+  return url;
+}
+
+/** Where `tidings serve` with the same environment listens: a wildcard address is reached on loopback. */
+function defaultEndpoint(config: Config): URL {
+  if (config.port === 0) throw new UsageError('PORT is 0 (any free port): pass the gateway with --url.');
+  const host =
+    config.host === '0.0.0.0'
+      ? '127.0.0.1'
+      : config.host === '::'
+        ? '[::1]'
+        : config.host.includes(':')
+          ? `[${config.host}]`
+          : config.host;
+  return new URL(`http://${host}:${config.port}/graphql`);
+}
+
+async function post(url: URL, token: string, body: unknown, shutdown: AbortSignal): Promise<GraphQLAnswer> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      signal: AbortSignal.any([shutdown, AbortSignal.timeout(ANSWER_TIMEOUT_MS)]),
+    });
+  } catch (error) {
+    if ((error as Error).name === 'TimeoutError') {
+      throw new CommandFailure(`The gateway at ${url} did not answer within ${ANSWER_TIMEOUT_MS / 1000} s.`);
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new CommandFailure(
+      `Cannot reach the gateway at ${url} (${cause?.code ?? cause?.message ?? (error as Error).message}): ` +
+        'is `tidings serve` running there? Pass --url to name another.',
+    );
+  }
+  let answer: unknown;
+  try {
+    answer = JSON.parse(await response.text());
+  } catch {
+    answer = null;
+  }
+  if (typeof answer !== 'object' || answer === null || !('data' in answer || 'errors' in answer)) {
+    throw new CommandFailure(`${url} answered HTTP ${response.status}, not GraphQL: is --url the gateway?`);
+  }
+  return answer as GraphQLAnswer;
+}
+
+/** The gateway's refusal as one line: a mistake in the command (exit 2) or a failure (exit 1). */
+function refusal(answer: GraphQLAnswer, url: URL): Error {
+  const error = answer.errors?.[0];
+  const code = error?.extensions?.code ?? 'no code';
+  const said = `${error?.message ?? 'no answer'} (${code})`;
+  switch (code) {
+    case 'NOT_FOUND':
+      return new UsageError(
+        `No device subscription with that UNSID for this app, or it has expired: ${said}`,
+      );
+    case 'BAD_USER_INPUT':
+      return new UsageError(`The gateway refused the notification: ${said}`);
+    case 'UNAUTHENTICATED':
+      return new UsageError(
+        `The gateway at ${url} refused the app token minted from this data directory: ${said}. ` +
+          'Run send with the data directory and TIDINGS_ISSUER/TIDINGS_AUDIENCE of that gateway.',
+      );
+    default:
+      return new CommandFailure(`The gateway could not post the notification: ${said}`);
+  }
+}

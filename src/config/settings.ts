@@ -1,0 +1,258 @@
+// Every setting of the gateway, once: its environment variable, the `serve` flag derived from it, the kind
+// of value, the default and what it means. Loading (../config.ts), flag parsing and `serve --help`
+// (src/cli) and the README table (npm run docs:config) all come from this table.
+import { duration, integer, type Kind, listOf, names, oneOf, text, url } from './kinds.js';
+
+export interface Setting<T> {
+  /** The environment variable, e.g. TIDINGS_MAX_BODY_BYTES. */
+  readonly name: string;
+  /** The `serve` flag without its dashes, derived from the name: max-body-bytes. */
+  readonly flag: string;
+  readonly kind: Kind<T>;
+  /** The flag's value in `serve --help`, e.g. N, DURATION, DIR. */
+  readonly placeholder: string;
+  /** The value when neither the variable nor the flag is given; undefined: none, or derived from others. */
+  readonly fallback: T | undefined;
+  /** The default as the docs show it. */
+  readonly defaultText: string;
+  /** What it does, for the README and `serve --help` (Markdown backticks allowed). */
+  readonly meaning: string;
+  /** Never echoed in an error message: the value may hold a password. */
+  readonly secret: boolean;
+}
+
+/** TIDINGS_MAX_BODY_BYTES → max-body-bytes; PORT → port. */
+export const flagOf = (name: string): string =>
+  name
+    .replace(/^TIDINGS_/, '')
+    .toLowerCase()
+    .replaceAll('_', '-');
+
+function setting<T>(
+  name: string,
+  kind: Kind<T>,
+  fallback: T | undefined,
+  meaning: string,
+  extra: { defaultText?: string; secret?: boolean; placeholder?: string } = {},
+): Setting<T> {
+  return Object.freeze({
+    name,
+    flag: flagOf(name),
+    kind,
+    placeholder: extra.placeholder ?? kind.placeholder,
+    fallback,
+    defaultText: extra.defaultText ?? (fallback === undefined ? 'none' : `\`${kind.show(fallback)}\``),
+    meaning,
+    secret: extra.secret ?? false,
+  });
+}
+
+/** Signatures an external issuer may use. Never HS* (a shared secret) and never `none`. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+
+export const EMBEDDED_ISSUER = 'urn:tidings:embedded';
+
+export const SETTINGS = {
+  port: setting('PORT', integer(0, 65535), 4000, 'HTTP and WebSocket port (`0`: any free port)'),
+  host: setting('HOST', text, '127.0.0.1', 'interface to listen on (`0.0.0.0` to accept remote clients)', {
+    placeholder: 'ADDRESS',
+  }),
+  dataDir: setting('TIDINGS_DATA_DIR', text, './data', 'folder of the SQLite database and the signing key', {
+    placeholder: 'DIR',
+  }),
+  mode: setting(
+    'TIDINGS_MODE',
+    oneOf(['development', 'production'] as const),
+    undefined,
+    '`production` turns off introspection, field suggestions and Apollo Sandbox',
+    { defaultText: '`development` (`production` when `NODE_ENV=production`)' },
+  ),
+  databaseUrl: setting(
+    'DATABASE_URL',
+    url(['file', 'postgres', 'postgresql'], 'file:./data/tidings.db or postgres://host/db'),
+    undefined,
+    'the store: SQLite (`file:`) or PostgreSQL (`postgres://…`, `?schema=name` for another schema)',
+    { defaultText: '`file:<data dir>/tidings.db`', secret: true },
+  ),
+  redisUrl: setting(
+    'REDIS_URL',
+    url(['redis', 'rediss'], 'redis://host:6379'),
+    undefined,
+    'Redis for the fan-out across processes',
+    { defaultText: 'none (in memory)', secret: true },
+  ),
+  redisPrefix: setting(
+    'TIDINGS_REDIS_PREFIX',
+    text,
+    'tidings:',
+    'prefix of the Redis channels, so deployments can share a Redis',
+  ),
+  sqliteSynchronous: setting(
+    'TIDINGS_SQLITE_SYNCHRONOUS',
+    oneOf(['FULL', 'NORMAL'] as const),
+    'FULL',
+    '`FULL` survives power loss; `NORMAL` commits faster and survives a process crash (see Durability)',
+  ),
+  issuer: setting('TIDINGS_ISSUER', text, EMBEDDED_ISSUER, '`iss` of issued and accepted tokens'),
+  audience: setting('TIDINGS_AUDIENCE', text, 'tidings', '`aud` of issued and accepted tokens'),
+  appTokenTtl: setting('TIDINGS_APP_TOKEN_TTL', duration('s', 60, 86_400), 3600, 'app token lifetime'),
+  clockTolerance: setting(
+    'TIDINGS_CLOCK_TOLERANCE',
+    duration('s', 0, 300),
+    5,
+    'clock skew tolerated on `exp` and `nbf`, both issuers',
+  ),
+  externalIssuer: setting(
+    'TIDINGS_EXTERNAL_ISSUER',
+    text,
+    undefined,
+    '`iss` of an external OIDC issuer whose tokens are also accepted (see External issuer)',
+  ),
+  externalJwksUrl: setting(
+    'TIDINGS_EXTERNAL_JWKS_URL',
+    url(['https', 'http'], 'https://login.example.com/keys'),
+    undefined,
+    'its JSON Web Key Set URL (both or neither)',
+  ),
+  externalAudience: setting('TIDINGS_EXTERNAL_AUDIENCE', text, undefined, '`aud` its tokens must carry', {
+    defaultText: '`TIDINGS_AUDIENCE`',
+  }),
+  externalAlgorithms: setting(
+    'TIDINGS_EXTERNAL_ALGORITHMS',
+    listOf(ASYMMETRIC_ALGORITHMS),
+    ['RS256', 'ES256'],
+    'accepted signature algorithms; asymmetric ones only (`HS*` and `none` are refused)',
+  ),
+  claimUser: setting('TIDINGS_CLAIM_USER', text, 'sub', 'claim naming the user (Entra ID: `oid`)'),
+  claimApp: setting(
+    'TIDINGS_CLAIM_APP',
+    text,
+    'azp',
+    'claim naming the app the token was issued to (Entra ID v1: `appid`)',
+  ),
+  claimScopes: setting(
+    'TIDINGS_CLAIM_SCOPES',
+    names,
+    ['scope', 'scp', 'roles'],
+    'claims holding scopes or roles (strings or arrays), all read',
+  ),
+  claimTokenType: setting(
+    'TIDINGS_CLAIM_TOKEN_TYPE',
+    text,
+    'idtyp',
+    'the claim that marks an app token (Auth0: `gty`)',
+  ),
+  appTokenType: setting(
+    'TIDINGS_APP_TOKEN_TYPE',
+    text,
+    'app',
+    'its value in app tokens (Auth0: `client-credentials`)',
+  ),
+  jwksCacheMaxAge: setting(
+    'TIDINGS_JWKS_CACHE_MAX_AGE_MS',
+    duration('ms', 0, 86_400_000),
+    600_000,
+    'how long keys fetched from the external issuer are used',
+  ),
+  jwksCooldown: setting(
+    'TIDINGS_JWKS_COOLDOWN_MS',
+    duration('ms', 0, 3_600_000),
+    30_000,
+    'least time between two key fetches (an unknown `kid` fetches again after it)',
+  ),
+  jwksTimeout: setting('TIDINGS_JWKS_TIMEOUT_MS', duration('ms', 100, 60_000), 5000, 'key fetch timeout'),
+  maxBodyBytes: setting(
+    'TIDINGS_MAX_BODY_BYTES',
+    integer(1024, 10_485_760),
+    102_400,
+    'largest HTTP body and WebSocket message, bytes',
+  ),
+  maxPendingChanges: setting(
+    'TIDINGS_MAX_PENDING_CHANGES',
+    integer(1, 1_000_000),
+    1000,
+    'changes waiting for one live feed before its socket is closed with 4008',
+  ),
+  maxConnectionsPerUser: setting(
+    'TIDINGS_MAX_CONNECTIONS_PER_USER',
+    integer(1, 100_000),
+    20,
+    'open sockets one user (in one app) may hold on one process; more close with 4030',
+  ),
+  maxSubscriptionsPerConnection: setting(
+    'TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
+    integer(1, 1000),
+    10,
+    'operations at once on one socket; more get `LIMIT_EXCEEDED`',
+  ),
+  connectionInitTimeout: setting(
+    'TIDINGS_CONNECTION_INIT_TIMEOUT_MS',
+    duration('ms', 100, 60_000),
+    10_000,
+    'a socket that sends no `connection_init` in this time is closed with 4408',
+  ),
+  keepAlive: setting(
+    'TIDINGS_KEEP_ALIVE_MS',
+    duration('ms', 100, 600_000),
+    12_000,
+    'every socket is pinged this often; one that did not answer the previous ping is cut',
+  ),
+  maxQueryDepth: setting(
+    'TIDINGS_MAX_QUERY_DEPTH',
+    integer(2, 50),
+    8,
+    'deepest selection nesting of an operation (introspection not counted)',
+  ),
+  maxAliases: setting('TIDINGS_MAX_ALIASES', integer(0, 1000), 20, 'aliased fields in an operation'),
+  maxFields: setting(
+    'TIDINGS_MAX_FIELDS',
+    integer(10, 10_000),
+    150,
+    'fields in an operation, each fragment use counted',
+  ),
+  appMutationsPerSecond: setting(
+    'TIDINGS_APP_MUTATIONS_PER_SECOND',
+    integer(1, 1_000_000),
+    500,
+    "an app's sustained mutation rate, per process (then `RATE_LIMITED`, HTTP 429 + `Retry-After`)",
+  ),
+  appMutationBurst: setting(
+    'TIDINGS_APP_MUTATION_BURST',
+    integer(1, 1_000_000),
+    1000,
+    "an app's mutation burst, per process",
+  ),
+  logRetention: setting(
+    'TIDINGS_LOG_RETENTION',
+    duration('s', 60, 3650 * 86_400),
+    30 * 86_400,
+    'how long the change log, delivery marks and tombstones are kept; older cursors resync',
+  ),
+  sweepInterval: setting(
+    'TIDINGS_SWEEP_INTERVAL_MS',
+    duration('ms', 0, 3_600_000),
+    5000,
+    'time between sweeps (expiry, fallbacks, purge); `0` turns the timer off',
+  ),
+  deliveryFlush: setting(
+    'TIDINGS_DELIVERY_FLUSH_MS',
+    duration('ms', 10, 3_600_000),
+    1000,
+    'time between writes of delivery marks',
+  ),
+} as const;
+
+/** The table in the order the docs show it. */
+export const ALL_SETTINGS: readonly Setting<unknown>[] = Object.values(SETTINGS);

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { startChildGateway } from '../support/child-gateway.js';
+import { printedCredentials, tidings } from '../support/cli.js';
+import { temporaryDataDir } from '../support/gateway.js';
+
+/** The token endpoint's answer for these credentials: 200 with a token, or 401 invalid_client. */
+async function tokenStatus(origin: string, clientId: string, clientSecret: string): Promise<number> {
+  const response = await fetch(`${origin}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }),
+  });
+  return response.status;
+}
+
+describe('tidings apps rotate-secret', () => {
+  it('issues a new secret; the running gateway refuses the old one at once and accepts the new', async () => {
+    const dataDir = temporaryDataDir();
+    const created = printedCredentials(
+      (await tidings(['apps', 'create', '--host', 'rotate.example.com'], dataDir)).stdout,
+    );
+    const server = await startChildGateway({}, dataDir);
+    const origin = server.url.replace(/\/graphql$/, '');
+    // The gateway has now read (and cached) the app with its old secret.
+    expect(await tokenStatus(origin, created.clientId, created.clientSecret)).toBe(200);
+
+    const rotated = await tidings(['apps', 'rotate-secret', created.clientId], dataDir);
+    expect(rotated.stderr).toBe('');
+    expect(rotated.code).toBe(0);
+    const renewed = printedCredentials(rotated.stdout);
+    expect(renewed.clientId).toBe(created.clientId);
+    expect(renewed.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(renewed.clientSecret).not.toBe(created.clientSecret);
+
+    expect(await tokenStatus(origin, created.clientId, created.clientSecret)).toBe(401);
+    expect(await tokenStatus(origin, created.clientId, renewed.clientSecret)).toBe(200);
+    // The list never shows secrets, old or new.
+    const listed = await tidings(['apps', 'list'], dataDir);
+    expect(listed.stdout).toContain(created.clientId);
+    expect(listed.stdout).not.toContain(renewed.clientSecret);
+  });
+
+  it('refuses an unknown client id, a missing one, and an app of an external issuer (exit code 2)', async () => {
+    const dataDir = temporaryDataDir();
+    const unknown = await tidings(['apps', 'rotate-secret', 'nope'], dataDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('tidings: No app with client id nope (see: tidings apps list).\n');
+
+    const missing = await tidings(['apps', 'rotate-secret'], dataDir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/rotate-secret needs a client id/);
+
+    const external = {
+      TIDINGS_EXTERNAL_ISSUER: 'https://login.example.test/',
+      TIDINGS_EXTERNAL_JWKS_URL: 'https://login.example.test/keys',
+    };
+    const registered = await tidings(
+      ['apps', 'create', '--host', 'ext.example.com', '--client-id', 'ext-client'],
+      dataDir,
+      external,
+    );
+    expect(registered.code).toBe(0);
+    const refused = await tidings(['apps', 'rotate-secret', 'ext-client'], dataDir, external);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /ext-client gets its tokens from https:\/\/login\.example\.test\/: rotate its secret there/,
+    );
+    expect((await tidings(['apps', 'list'], dataDir)).stdout).toMatch(
+      /ext-client {2}ext\.example\.com .* tokens from https:\/\/login\.example\.test\//,
+    );
+  });
+});
