@@ -8,6 +8,7 @@ const runOnce = [
   'test/store/migrate-command.test.ts',
   'test/store/postgres-migrations.test.ts',
   'test/store/schemas-in-sync.test.ts',
+  'test/graphql/codegen-in-sync.test.ts',
   'test/cli/**',
   'test/delivery/work-once.test.ts',
   'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
