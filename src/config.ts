@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export type Mode = 'development' | 'production';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -21,6 +22,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** FULL (default) survives power loss; NORMAL survives a process crash and commits faster. */
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** The least severe log lines written (`info`: one line per HTTP request, and anything worse). */
+  readonly logLevel: LogLevel;
   readonly auth: {
     /** `iss` of the tokens this gateway issues and accepts. */
     readonly issuer: string;
@@ -159,6 +162,7 @@ export function loadConfig(
       'FULL',
       'NORMAL',
     ] as const),
+    logLevel: oneOf('TIDINGS_LOG_LEVEL', env.TIDINGS_LOG_LEVEL || 'info', LOG_LEVELS),
     auth: Object.freeze({
       issuer: env.TIDINGS_ISSUER ?? EMBEDDED_ISSUER,
       audience: env.TIDINGS_AUDIENCE ?? DEFAULT_AUDIENCE,

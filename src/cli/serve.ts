@@ -10,7 +10,7 @@ first start) and the embedded token issuer. Stops gracefully on SIGINT/SIGTERM.`
 
 export async function serve(options: { port?: number; host?: string; dataDir?: string }, cli: CliContext) {
   const config = loadConfig(cli.env, options);
-  const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr) });
+  const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr, config.logLevel) });
   const base = gateway.url.replace(/\/graphql$/, '');
   const dataFlag = options.dataDir ? ` --data-dir ${options.dataDir}` : '';
   cli.stdout(`Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})

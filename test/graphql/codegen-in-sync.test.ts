@@ -7,7 +7,9 @@ describe('generated resolver types', () => {
   it('match schema.graphql (run npm run codegen)', async () => {
     // The generator in-process, with the project's own config, written nowhere: offline and side-effect free.
     const outputs = await generate({ ...codegenConfig, silent: true }, false);
-    const generated = outputs.find((output) => output.filename === RESOLVER_TYPES_PATH);
+    const generated = (outputs as Array<{ filename: string; content: string }>).find(
+      (output) => output.filename === RESOLVER_TYPES_PATH,
+    );
     expect(generated, `codegen produced no ${RESOLVER_TYPES_PATH}`).toBeDefined();
     const checkedIn = readFileSync(new URL(`../../${RESOLVER_TYPES_PATH}`, import.meta.url), 'utf8');
     expect(

@@ -27,8 +27,9 @@ export const notificationChangeResolvers: Resolvers = {
           head: device.feedHead,
           onDelivered: (from, to) => deliveries.delivered(device.id, from, to),
           maxPending: context.services.config.limits.maxPendingChanges,
+          metrics: context.services.metrics.feeds,
           onOverflow: () => {
-            context.services.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
+            context.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
             context.connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor');
           },
         });
