@@ -8,11 +8,14 @@ const runOnce = [
   'test/store/migrate-command.test.ts',
   'test/store/postgres-migrations.test.ts',
   'test/store/schemas-in-sync.test.ts',
+  'test/graphql/codegen-in-sync.test.ts',
   'test/cli/**',
   'test/config/**', // pure: settings, their parsing and their docs
   'test/delivery/work-once.test.ts',
   'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/delivery/idle-sockets.test.ts',
+  'test/http/request-ids.test.ts', // logging and headers: the store plays no part
+  'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
   'test/inbox/**', // a page in a real browser: the store plays no part
 ];

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ALL_SETTINGS, SETTINGS, type Setting } from './config/settings.js';
+import type { LogLevel } from './logger.js';
 
 export type Mode = 'development' | 'production';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -22,6 +23,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** FULL (default) survives power loss; NORMAL survives a process crash and commits faster. */
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** The least severe log lines written (`info`: one line per HTTP request, and anything worse). */
+  readonly logLevel: LogLevel;
   readonly auth: {
     /** `iss` of the tokens this gateway issues and accepts. */
     readonly issuer: string;
@@ -165,6 +168,7 @@ export function loadConfig(
     redisUrl: read(SETTINGS.redisUrl) ?? null,
     redisPrefix: get(SETTINGS.redisPrefix),
     sqliteSynchronous: get(SETTINGS.sqliteSynchronous),
+    logLevel: get(SETTINGS.logLevel),
     auth: Object.freeze({
       issuer,
       audience,

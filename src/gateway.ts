@@ -20,18 +20,22 @@ import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
+import { logRequest } from './http/request-log.js';
 import { sendJson } from './http/respond.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
 import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
 import { createMetrics } from './observability/metrics.js';
+import { createReadinessProbe } from './observability/readiness.js';
 import { createStore } from './store/create-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 /** How long shutdown waits for requests in flight before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long /readyz waits for each dependency: a hung database answers "not ready", not nothing. */
+const READINESS_TIMEOUT_MS = 2000;
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -64,7 +68,8 @@ export interface GatewayOptions {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
-  const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
+  const unexpectedTo = (log: Logger) => (error: unknown) => log.error('unexpected error', errorFields(error));
+  const logUnexpected = unexpectedTo(logger);
   const metrics = createMetrics();
   const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
   const issuer = createEmbeddedIssuer({
@@ -90,7 +95,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.appMutationBurst,
     now: () => Date.now(),
   });
-  const services: Services = { config, store, fanout, deliveries, appMutations, logger, now };
+  const services: Services = { config, store, fanout, deliveries, appMutations, logger, metrics, now };
   const limits = operationLimitsRule({
     maxDepth: config.limits.maxQueryDepth,
     maxAliases: config.limits.maxAliases,
@@ -123,6 +128,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return principal;
   };
   const schema = createSchema();
+  // Which request's logger an error belongs to, for Apollo's formatError (which is given no context).
+  const requestLoggers = new WeakMap<object, Logger>();
   const production = config.mode === 'production';
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -132,9 +139,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     csrfPrevention: true,
     validationRules: [limits],
     hideSchemaDetailsFromClientErrors: production,
-    formatError: (formatted, error) =>
-      formatError(error, logUnexpected, formatted.extensions?.code, production),
+    formatError: (formatted, error) => {
+      const log = requestLoggers.get(error as object) ?? logger;
+      const answer = formatError(error, unexpectedTo(log), formatted.extensions?.code, production);
+      metrics.errorAnswered('http', answer.extensions?.code);
+      return answer;
+    },
     plugins: [
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ errors, contextValue }) {
+              for (const error of errors) requestLoggers.set(error, contextValue.logger);
+            },
+          };
+        },
+      },
       rateLimitedAnswers429,
       config.mode === 'development'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
@@ -143,7 +163,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger: {
       debug() {},
       info() {},
-      warn: (m) => logger.info(String(m)),
+      warn: (m) => logger.warn(String(m)),
       error: (m) => logger.error(String(m)),
     },
   });
@@ -160,6 +180,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     services,
     authenticate,
     maxBodyBytes: config.limits.maxBodyBytes,
+  });
+  const readiness = createReadinessProbe({
+    checks: { store: () => store.ping(), fanout: () => fanout.ping() },
+    timeoutMs: READINESS_TIMEOUT_MS,
+    logger,
   });
   const tokenEndpoint = createTokenEndpoint({
     issuer,
@@ -181,26 +206,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         response.end(await metrics.registry.metrics());
       },
       'GET /readyz': async (_, response) => {
-        const reachable = (check: Promise<void>) =>
-          check.then(
-            () => true,
-            () => false,
-          );
-        // Each check bounded: a store that hangs must answer "not ready", not hang the probe.
-        const [storeOk, fanoutOk] = await Promise.all([
-          reachable(withTimeout(store.ping(), 2000)),
-          reachable(withTimeout(fanout.ping(), 2000)),
-        ]);
-        const ready = storeOk && fanoutOk;
-        sendJson(response, ready ? 200 : 503, {
-          status: ready ? 'ready' : 'unavailable',
-          store: storeOk,
-          fanout: fanoutOk,
-        });
+        const { ready, body } = await readiness();
+        sendJson(response, ready ? 200 : 503, body, { 'cache-control': 'no-store' });
       },
     };
   const httpServer = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    // Every line about this request carries its id (and one access line is written when it ends).
+    const log = logRequest(request, response, path, logger);
     const route =
       routes[`${request.method} ${path}`] ?? (graphRest.serves(path) ? graphRest.handle : undefined);
     if (!route) {
@@ -213,7 +226,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     Promise.resolve()
       .then(() => route(request, response))
       .catch((error: unknown) => {
-        logUnexpected(error);
+        log.error('unexpected error', errorFields(error));
         if (!response.headersSent)
           sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
         else response.destroy();
@@ -272,15 +285,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       return closing;
     },
   };
-}
-
-/** Rejects if `promise` has not settled within `ms`. */
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

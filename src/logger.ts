@@ -1,22 +1,70 @@
-/** Structured log lines (JSON, one per line, on stderr) so operators can ship them anywhere. */
+import { pino } from 'pino';
+
+/**
+ * Structured log lines (pino: JSON, one per line, on stderr) so operators can ship them anywhere. The
+ * message comes first and the fields second, whatever the library underneath wants.
+ */
 export interface Logger {
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
   info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
   error(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  /** A logger whose every line also carries `bindings` (e.g. the request id). */
+  child(bindings: Readonly<Record<string, unknown>>): Logger;
 }
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// Never logged, wherever they would appear: a safety net, since nothing logs headers or bodies on purpose.
+const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'access_token',
+  'client_secret',
+  'connectionParams',
+];
+
+/**
+ * A pino logger writing each line to `write` (stderr by default), at `level` and above.
+ * Lines: `{"level":"info","time":"<ISO 8601>","pid":…,"hostname":…,"msg":"…", …fields}`.
+ */
 export function createJsonLogger(
   write: (line: string) => void = (line) => process.stderr.write(line),
+  level: LogLevel = 'info',
 ): Logger {
-  const emit = (level: string, message: string, fields: Readonly<Record<string, unknown>> = {}) =>
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+  return wrap(
+    pino(
+      {
+        level,
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      },
+      { write },
+    ),
+  );
+}
+
+function wrap(logger: pino.Logger): Logger {
   return {
-    info: (message, fields) => emit('info', message, fields),
-    error: (message, fields) => emit('error', message, fields),
+    debug: (message, fields) => (fields ? logger.debug(fields, message) : logger.debug(message)),
+    info: (message, fields) => (fields ? logger.info(fields, message) : logger.info(message)),
+    warn: (message, fields) => (fields ? logger.warn(fields, message) : logger.warn(message)),
+    error: (message, fields) => (fields ? logger.error(fields, message) : logger.error(message)),
+    child: (bindings) => wrap(logger.child(bindings)),
   };
 }
 
 /** For tests and tools that want quiet. */
-export const silentLogger: Logger = { info() {}, error() {} };
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  child: () => silentLogger,
+};
 
 /** An Error's loggable fields (its stack stays in the log, never in a response). */
 export const errorFields = (error: unknown): Record<string, unknown> =>

@@ -22,7 +22,7 @@ export const SERVE_OPTIONS: CommandOptions = { settings: ALL_SETTINGS };
 export async function serve(args: ParsedArguments, cli: CliContext): Promise<void> {
   noPositionals(args, 'serve');
   const config = loadConfig(cli.env, {}, args.settings);
-  const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr) });
+  const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr, config.logLevel) });
   const base = gateway.url.replace(/\/graphql$/, '');
   const dataDir = args.settings[SETTINGS.dataDir.name];
   const dataFlag = dataDir ? ` --data-dir ${dataDir}` : '';

@@ -1,6 +1,8 @@
 // Every setting of the gateway, once: its environment variable, the `serve` flag derived from it, the kind
 // of value, the default and what it means. Loading (../config.ts), flag parsing and `serve --help`
 // (src/cli) and the README table (npm run docs:config) all come from this table.
+
+import { LOG_LEVELS } from '../logger.js';
 import { duration, integer, type Kind, listOf, names, oneOf, text, url } from './kinds.js';
 
 export interface Setting<T> {
@@ -104,6 +106,12 @@ export const SETTINGS = {
     oneOf(['FULL', 'NORMAL'] as const),
     'FULL',
     '`FULL` survives power loss; `NORMAL` commits faster and survives a process crash (see Durability)',
+  ),
+  logLevel: setting(
+    'TIDINGS_LOG_LEVEL',
+    oneOf(LOG_LEVELS),
+    'info',
+    'least severe log lines written (JSON on stderr); `silent` writes none',
   ),
   issuer: setting('TIDINGS_ISSUER', text, EMBEDDED_ISSUER, '`iss` of issued and accepted tokens'),
   audience: setting('TIDINGS_AUDIENCE', text, 'tidings', '`aud` of issued and accepted tokens'),

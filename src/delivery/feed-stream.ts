@@ -1,4 +1,5 @@
 import type { Fanout } from '../fanout/fanout.js';
+import type { FeedMetrics } from '../observability/metrics.js';
 import { reachesPlatform } from '../store/targeting.js';
 import type { Change, FeedHead, FeedPosition, Platform, Store } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
@@ -32,6 +33,8 @@ export interface FeedStreamOptions {
   readonly maxPending: number;
   /** Called once when the bound is passed; the stream has stopped listening by then. */
   readonly onOverflow: () => void;
+  /** Told of frames sent and store reads (counting only: /metrics). */
+  readonly metrics?: FeedMetrics;
 }
 
 // Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
@@ -101,6 +104,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       while (position < until) {
         const limit = Math.min(PAGE_SIZE, until - position);
         const page = await store.readChanges(feedId, position, limit);
+        options.metrics?.readFromStore(page.length);
         const first = page[0];
         // A page that skips offsets, or none where changes are known to exist: purged under the read.
         if (first ? first.offset !== position + 1 : position < Math.min(until, known)) {
@@ -130,7 +134,10 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
       if (change.offset <= position) continue; // a resync during the repair moved past it
       position = change.offset;
-      if (visible(change)) yield { type: 'change', change };
+      if (!visible(change)) continue;
+      yield { type: 'change', change };
+      // Resumed once graphql-ws has written the frame and asks for the next event.
+      options.metrics?.liveChangeSent(change);
     }
   }
 
@@ -138,6 +145,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     try {
       for await (const event of run()) {
         yield event;
+        options.metrics?.sent(event);
         if (event.type === 'change') options.onDelivered?.(coveredFrom, event.change.offset);
       }
     } finally {

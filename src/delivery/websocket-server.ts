@@ -14,6 +14,8 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode, type ErrorLogger, formatError, GatewayError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
+import { requestIdOf } from '../http/request-log.js';
+import { errorFields, type Logger } from '../logger.js';
 import { FeedCloseCode } from './close-codes.js';
 import type { FeedEvent } from './feed-stream.js';
 import { createSharedSubscribe } from './shared-execution.js';
@@ -71,6 +73,8 @@ export interface WebSocketServerOptions {
 type ConnectionExtra = {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
+  /** The connection's log: its lines carry the connection id. */
+  readonly logger: Logger;
   principal?: Principal;
 };
 
@@ -110,8 +114,13 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
     path: options.path,
     maxPayload: options.maxPayloadBytes,
   });
-  const format = (errors: readonly unknown[]) =>
-    errors.map((error) => formatError(error, options.log, undefined, options.production));
+  const format = (errors: readonly unknown[], log: Logger) =>
+    errors.map((error) => {
+      const unexpected = (root: unknown) => log.error('unexpected error', errorFields(root));
+      const answer = formatError(error, unexpected, undefined, options.production);
+      options.services.metrics.errorAnswered('ws', answer.extensions?.code);
+      return answer;
+    });
   // Every device sends the same few documents: parsed and validated once each, and one AST shared by all
   // their subscriptions (parsing per socket was 16 KiB of memory per idle subscribed socket).
   const parsed = new Map<string, DocumentNode>();
@@ -194,6 +203,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
       return {
         principal,
         services: options.services,
+        logger: ctx.extra.logger,
         connection: {
           close: (code: FeedCloseCode, reason: string) => socket.close(code, reason),
           sendNext: (payloadJson) =>
@@ -205,11 +215,11 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
         },
       };
     },
-    onError: (_ctx, _id, _payload, errors) => format(errors),
-    onNext: (_ctx, _id, _payload, _args, result) =>
+    onError: (ctx, _id, _payload, errors) => format(errors, ctx.extra.logger),
+    onNext: (ctx, _id, _payload, _args, result) =>
       result.errors
         ? {
-            errors: format(result.errors),
+            errors: format(result.errors, ctx.extra.logger),
             ...(result.data === undefined ? {} : { data: result.data }),
             ...(result.extensions === undefined ? {} : { extensions: result.extensions }),
           }
@@ -244,8 +254,9 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
   keepAlive.unref();
   wss.on('error', (error) => options.log(error));
   wss.on('connection', (socket, request) => {
+    const logger = options.services.logger.child({ connectionId: requestIdOf(request) });
     socket.on('error', (error: Error & { code?: string }) =>
-      options.services.logger.info('websocket closed for a protocol violation', {
+      logger.info('websocket closed for a protocol violation', {
         reason: error.message,
         code: error.code,
       }),
@@ -275,14 +286,15 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
                 socket.close(CloseCode.BadRequest, 'Invalid message received');
                 return;
               }
-              options.log(error);
+              logger.error('unexpected error', errorFields(error));
               socket.close(CloseCode.InternalServerError, 'Internal server error');
             }
           }),
       },
-      { socket, request },
+      { socket, request, logger },
     );
     socket.once('close', (code, reason) => {
+      logger.debug('websocket closed', { code });
       awaitingPong.delete(socket);
       void closed(code, String(reason));
     });

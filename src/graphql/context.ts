@@ -6,6 +6,7 @@ import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { FeedOwner, Store } from '../store/types.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -18,6 +19,7 @@ export interface Services {
   /** Per-app limit on mutations. */
   readonly appMutations: RateLimiter;
   readonly logger: Logger;
+  readonly metrics: Metrics;
   /** The clock; tests replace it to control expiry. */
   readonly now: () => Date;
 }
@@ -25,6 +27,8 @@ export interface Services {
 export interface GatewayContext {
   readonly principal: Principal;
   readonly services: Services;
+  /** The log of this request (its lines carry the request id) or WebSocket connection (connection id). */
+  readonly logger: Logger;
   /** The WebSocket the operation arrived on; absent over HTTP. */
   readonly connection?: SubscriptionConnection;
 }

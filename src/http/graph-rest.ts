@@ -13,6 +13,7 @@ import {
   toGraphNotification,
 } from './graph-notification.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
 
 export interface GraphRestOptions {
@@ -105,7 +106,7 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
           input: toCreateNotificationInput(body as JsonObject, unsid),
         },
       },
-      { contextValue: { principal, services } },
+      { contextValue: { principal, services, logger: requestLogger(request, services.logger) } },
     );
     if (result.body.kind !== 'single') throw new Error('createNotification answered incrementally.');
     const { data, errors } = result.body.singleResult;

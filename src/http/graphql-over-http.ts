@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../auth/principal.js';
-import { GatewayError } from '../errors.js';
+import { ErrorCode, GatewayError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
+import { errorFields, type Logger } from '../logger.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
 
 export interface GraphQLOverHttpOptions {
@@ -22,11 +24,18 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
   const { apollo, services } = options;
 
   /** A missing or bad token ends the request with 401 and the challenge RFC 6750 asks for. */
-  async function context(request: IncomingMessage): Promise<GatewayContext> {
+  async function context(request: IncomingMessage, logger: Logger): Promise<GatewayContext> {
     try {
-      return { principal: await options.authenticate(request.headers.authorization), services };
+      return { principal: await options.authenticate(request.headers.authorization), services, logger };
     } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
+      if (!(error instanceof GatewayError)) {
+        // Logged here, with the request id; the client gets the masked error.
+        logger.error('unexpected error', errorFields(error));
+        throw new GraphQLError('Unexpected error.', {
+          originalError: new GatewayError(ErrorCode.Internal, 'Unexpected error.'),
+          extensions: { http: { status: 500 } },
+        });
+      }
       throw new GraphQLError(error.message, {
         extensions: {
           code: error.code,
@@ -36,7 +45,14 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
     }
   }
 
+  const refuse = (response: ServerResponse, status: number, message: string, code: string, close = false) => {
+    services.metrics.errorAnswered('http', code);
+    sendJson(response, status, errorBody(message, code), close ? { connection: 'close' } : {});
+  };
+
   return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // The request's own log (its lines carry the request id), started by the gateway's HTTP handler.
+    const logger = requestLogger(request, services.logger);
     let body: unknown;
     if (request.method === 'POST') {
       let text: string;
@@ -44,9 +60,7 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
         text = await readBody(request, options.maxBodyBytes);
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          return sendJson(response, 413, errorBody(error.message, 'PAYLOAD_TOO_LARGE'), {
-            connection: 'close',
-          });
+          return refuse(response, 413, error.message, 'PAYLOAD_TOO_LARGE', true);
         }
         throw error;
       }
@@ -55,7 +69,7 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
         try {
           body = JSON.parse(text);
         } catch {
-          return sendJson(response, 400, errorBody('The request body is not valid JSON.', 'BAD_REQUEST'));
+          return refuse(response, 400, 'The request body is not valid JSON.', 'BAD_REQUEST');
         }
       } else {
         body = text; // Apollo refuses it with a clear message (and CSRF prevention relies on that)
@@ -68,7 +82,7 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
-      context: () => context(request),
+      context: () => context(request, logger),
     });
     for (const [key, value] of result.headers) response.setHeader(key, value);
     response.statusCode = result.status ?? 200;

@@ -1,24 +1,92 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { Store } from '../store/types.js';
+import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client';
+import type { Change, Store } from '../store/types.js';
 
-/** What `GET /metrics` serves (Prometheus text format), and the few counters the hot paths feed. */
+export type Transport = 'http' | 'ws';
+
+/**
+ * What a live feed reports, once per frame or per store read. Plain additions: no allocation and no
+ * label lookup, so the per-device path pays nothing measurable (prom-client's own `inc`/`observe`
+ * allocate per call); the totals are handed to prom-client when /metrics is scraped.
+ */
+export interface FeedMetrics {
+  /** A frame was written to a socket: a change (live or replayed) or a RESYNC. */
+  sent(event: { readonly type: 'change' | 'resync' }): void;
+  /** A live change's frame was written to a socket: its lag from the change's own timestamp. */
+  liveChangeSent(change: Change): void;
+  /** A live feed read `count` changes from the store (a replay, a gap repair, a catch-up; 0 counts nothing). */
+  readFromStore(count: number): void;
+}
+
+/** What `GET /metrics` serves (Prometheus text format), and the counters the gateway feeds. */
 export interface Metrics {
   readonly registry: Registry;
-  /** Counts every store operation by name: e.g. store calls per reconnect, in benchmarks and dashboards. */
+  /** Counts every store operation by name, and the notifications posts create or replace. */
   countStoreCalls(store: Store): Store;
   /** Reports a value read only when scraped (nothing to do on the hot path). */
   gaugeOf(name: string, help: string, read: () => number): void;
+  /** Counts a GraphQL error answered to a client, by its `extensions.code`. */
+  errorAnswered(transport: Transport, code: unknown): void;
+  readonly feeds: FeedMetrics;
 }
+
+// Fan-out lag buckets, seconds: from a millisecond (one process, idle) to ten seconds (a backlog).
+const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Error codes are ours or GraphQL's (a small set); anything else is one label value, so a label
+// can never grow without bound.
+const ERROR_CODE = /^[A-Z][A-Z_]{0,39}$/;
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tidings_' });
+  const registers = [registry];
   const storeCalls = new Counter({
     name: 'tidings_store_calls_total',
     help: 'Store operations by name (each is one transaction or one read).',
     labelNames: ['operation'] as const,
-    registers: [registry],
+    registers,
   });
+  const created = new Counter({
+    name: 'tidings_notifications_created_total',
+    help: 'Notifications posted, by outcome: CREATED (new) or REPLACED (same appNotificationId).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  const errors = new Counter({
+    name: 'tidings_graphql_errors_total',
+    help: 'GraphQL errors answered to clients, by extensions.code and transport (http, ws).',
+    labelNames: ['transport', 'code'] as const,
+    registers,
+  });
+  const tally = { frames: 0, resyncs: 0, storeReads: 0, changesRead: 0 };
+  const tallied = (name: string, help: string, key: keyof typeof tally) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.inc(tally[key]);
+        tally[key] = 0;
+      },
+    });
+  tallied('tidings_deliveries_total', 'Change frames written to sockets, live and replayed.', 'frames');
+  tallied(
+    'tidings_resyncs_total',
+    'RESYNC frames written to sockets (a cursor that cannot be resumed).',
+    'resyncs',
+  );
+  tallied(
+    'tidings_replays_total',
+    'Catch-ups served from the store: reads by live feeds that returned changes they had missed.',
+    'storeReads',
+  );
+  tallied('tidings_replayed_changes_total', 'Changes those catch-ups returned.', 'changesRead');
+  const lag = createTallyHistogram({
+    name: 'tidings_fanout_lag_seconds',
+    help: "Time from a change's commit (its timestamp) to its live frame being written to a socket.",
+    buckets: LAG_BUCKETS,
+    registry,
+  });
+
   return {
     registry,
     countStoreCalls(store) {
@@ -32,17 +100,107 @@ export function createMetrics(): Metrics {
           return method(...args);
         };
       }
+      const post = store.postNotification.bind(store);
+      counted.postNotification = async (...args: Parameters<Store['postNotification']>) => {
+        storeCalls.labels('postNotification').inc();
+        const change = await post(...args);
+        if (change) created.labels(change.kind).inc();
+        return change;
+      };
       return counted as unknown as Store;
     },
     gaugeOf(name, help, read) {
       new Gauge({
         name,
         help,
-        registers: [registry],
+        registers,
         collect() {
           this.set(read());
         },
       });
+    },
+    errorAnswered(transport, code) {
+      errors.labels(transport, typeof code === 'string' && ERROR_CODE.test(code) ? code : 'OTHER').inc();
+    },
+    feeds: {
+      sent(event) {
+        if (event.type === 'change') tally.frames += 1;
+        else tally.resyncs += 1;
+      },
+      liveChangeSent(change) {
+        // FALLBACK changes keep the notification's last modification time: no timestamp of their own.
+        if (change.kind === 'FALLBACK') return;
+        lag.record((Date.now() - change.notification.lastModifiedDateTime.getTime()) / 1000);
+      },
+      readFromStore(count) {
+        if (count === 0) return;
+        tally.storeReads += 1;
+        tally.changesRead += count;
+      },
+    },
+  };
+}
+
+/**
+ * A Prometheus histogram fed by `record`, which only adds to preallocated numbers (prom-client's own
+ * `observe` allocates on every call). It is registered as a metric object whose `get()` the registry
+ * reads when scraped, as it reads its own metrics.
+ */
+function createTallyHistogram(options: {
+  name: string;
+  help: string;
+  buckets: readonly number[];
+  registry: Registry;
+}): { record(seconds: number): void } {
+  const { name, help, buckets } = options;
+  const counts = new Float64Array(buckets.length);
+  let total = 0;
+  let sum = 0;
+  const metric = {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    async get() {
+      let cumulative = 0;
+      const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> =
+        buckets.map((bound, i) => {
+          cumulative += counts[i] as number;
+          return { labels: { le: bound }, value: cumulative, metricName: `${name}_bucket` };
+        });
+      values.push({ labels: { le: '+Inf' }, value: total, metricName: `${name}_bucket` });
+      return {
+        name,
+        help,
+        type: 'histogram',
+        aggregator: 'sum',
+        values: [
+          ...values,
+          { labels: {}, value: sum, metricName: `${name}_sum` },
+          { labels: {}, value: total, metricName: `${name}_count` },
+        ],
+      };
+    },
+    reset() {
+      counts.fill(0);
+      total = 0;
+      sum = 0;
+    },
+  };
+  // prom-client's typings declare a metric's `type` as a numeric enum; at run time it is this string.
+  options.registry.registerMetric(metric as unknown as Histogram);
+  return {
+    record(seconds) {
+      // A negative lag (a clock stepped back, or a test's clock) counts as 0.
+      const value = seconds > 0 ? seconds : 0;
+      total += 1;
+      sum += value;
+      for (let i = 0; i < buckets.length; i += 1) {
+        if (value <= (buckets[i] as number)) {
+          counts[i] = (counts[i] as number) + 1;
+          return;
+        }
+      }
     },
   };
 }

@@ -3,16 +3,17 @@ import WebSocket from 'ws';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
+import { captureLogs } from '../support/logs.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 
 describe('backpressure', () => {
   it('closes a paused socket with 4008 while another device of the same user keeps receiving', {
     timeout: 120_000,
   }, async () => {
-    const log: Array<{ message: string; fields: Record<string, unknown> }> = [];
+    const logs = captureLogs();
     const t = await startGateway({
       env: { TIDINGS_MAX_PENDING_CHANGES: '50', TIDINGS_APP_MUTATION_BURST: '100000' },
-      logger: { info: (message, fields = {}) => log.push({ message, fields }), error: () => {} },
+      logger: logs.logger,
     });
     const app = await t.registerApp('slow.example.com');
     const appToken = await app.token();
@@ -63,7 +64,7 @@ describe('backpressure', () => {
     // Large notifications until the gateway gives up on the paused socket (a bounded loop).
     const rawContent = 'x'.repeat(4000);
     let posted = 0;
-    while (!log.some((line) => line.message === 'closed a slow live feed') && posted < 5000) {
+    while (logs.withMessage('closed a slow live feed').length === 0 && posted < 5000) {
       await Promise.all(
         Array.from({ length: 25 }, () =>
           postNotification(
@@ -77,8 +78,11 @@ describe('backpressure', () => {
         ),
       );
     }
-    expect(log.find((line) => line.message === 'closed a slow live feed')?.fields).toEqual({
+    // One line per feed on the slow socket (it subscribed ten times), each naming the device and socket.
+    expect(logs.withMessage('closed a slow live feed')[0]).toMatchObject({
+      level: 'info',
       deviceSubscriptionId: slowDevice,
+      connectionId: expect.any(String),
     });
 
     // The healthy device got everything, in order, while the other one was stuck.

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../src/delivery/cursor.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
-import { dataOf } from '../support/graphql-http.js';
+import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 
 /** One sample's value from Prometheus text, or undefined when the series is absent. */
@@ -37,5 +39,85 @@ describe('GET /metrics', () => {
     expect(sample(after, 'tidings_process_cpu_user_seconds_total')).toBeGreaterThan(0);
     await feed.close();
     await expect.poll(async () => sample(await scrape(), 'tidings_open_sockets')).toBe(0);
+  });
+
+  it('counts posts by outcome, deliveries, fan-out lag, replays, resyncs and errors by code, exactly', async () => {
+    const host = 'traffic.example.com';
+    const t = await startGateway();
+    const app = await t.registerApp(host);
+    const appToken = await app.token();
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    const scrape = async () => (await fetch(`${t.origin}/metrics`)).text();
+    let before = await scrape();
+    /** How much a series moved since `before` (an absent series counts as 0). */
+    const moved = (text: string, series: string) =>
+      (sample(text, series) ?? 0) - (sample(before, series) ?? 0);
+    const post = async (appNotificationId: string) =>
+      dataOf(await postNotification(t.url, appToken, notificationInput(unsid, host, { appNotificationId })));
+
+    // A first notification may come from the store or live (the feed may still be starting); once it
+    // is in, the feed is live, and the counts start from there.
+    const live = openFeed(t.wsUrl, user, { subscriptionId: unsid, after: await feedCursor(t.url, user) });
+    await post('warm-up');
+    expect((await live.next()).notification?.appNotificationId).toBe('warm-up');
+    // A frame is counted once written, which the client may see a moment before the server notes it.
+    await expect.poll(async () => moved(await scrape(), 'tidings_deliveries_total')).toBe(1);
+    before = await scrape();
+
+    // Live: two new notifications and one replaced, to a subscribed device.
+    await post('a');
+    await post('b');
+    await post('a');
+    const received = [await live.next(), await live.next(), await live.next()];
+    expect(received.map((change) => change.kind)).toEqual(['CREATED', 'CREATED', 'REPLACED']);
+    await expect.poll(async () => moved(await scrape(), 'tidings_deliveries_total')).toBe(3);
+    let after = await scrape();
+    expect(moved(after, 'tidings_notifications_created_total{outcome="CREATED"}')).toBe(2);
+    expect(moved(after, 'tidings_notifications_created_total{outcome="REPLACED"}')).toBe(1);
+    expect(moved(after, 'tidings_fanout_lag_seconds_count')).toBe(3);
+    expect(moved(after, 'tidings_fanout_lag_seconds_bucket{le="+Inf"}')).toBe(3);
+    expect(moved(after, 'tidings_replays_total')).toBe(0);
+
+    // Away, then back with its cursor: the two missed changes come from the store, in one read.
+    await live.close();
+    await expect.poll(async () => sample(await scrape(), 'tidings_open_sockets')).toBe(0);
+    await post('c');
+    await post('d');
+    const back = openFeed(t.wsUrl, user, { subscriptionId: unsid, after: received[2]?.cursor ?? null });
+    expect([
+      (await back.next()).notification?.appNotificationId,
+      (await back.next()).notification?.appNotificationId,
+    ]).toEqual(['c', 'd']);
+    await expect.poll(async () => moved(await scrape(), 'tidings_deliveries_total')).toBe(5);
+    after = await scrape();
+    expect(moved(after, 'tidings_replays_total')).toBe(1);
+    expect(moved(after, 'tidings_replayed_changes_total')).toBe(2);
+    expect(moved(after, 'tidings_fanout_lag_seconds_count')).toBe(3); // replayed frames are not fan-out lag
+
+    // A cursor of another epoch: RESYNC.
+    const stale = openFeed(t.wsUrl, user, {
+      subscriptionId: unsid,
+      after: encodeCursor({ epoch: randomUUID(), offset: 1 }),
+    });
+    expect((await stale.next()).kind).toBe('RESYNC');
+    await expect.poll(async () => moved(await scrape(), 'tidings_resyncs_total')).toBe(1);
+
+    // Errors, by code and transport.
+    const blank = await postNotification(
+      t.url,
+      appToken,
+      notificationInput(unsid, host, { payload: { visualContent: { title: '' } } }),
+    );
+    expect(errorCodes(blank)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await graphql(t.url, '{ deviceSubscriptions { id } }'))).toEqual(['UNAUTHENTICATED']);
+    const unknown = openFeed(t.wsUrl, user, { subscriptionId: 'no-such-device' });
+    expect((await unknown.failed).map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
+    after = await scrape();
+    expect(moved(after, 'tidings_graphql_errors_total{transport="http",code="BAD_USER_INPUT"}')).toBe(1);
+    expect(moved(after, 'tidings_graphql_errors_total{transport="http",code="UNAUTHENTICATED"}')).toBe(1);
+    expect(moved(after, 'tidings_graphql_errors_total{transport="ws",code="NOT_FOUND"}')).toBe(1);
+    expect(moved(after, 'tidings_notifications_created_total{outcome="CREATED"}')).toBe(4);
+    expect(moved(after, 'tidings_deliveries_total')).toBe(5);
   });
 });

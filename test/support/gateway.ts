@@ -84,7 +84,9 @@ export async function startGateway(
     { port: options.port ?? 0, host: '127.0.0.1', dataDir },
   );
   // TIDINGS_TEST_LOG=1 shows the gateway's log (e.g. the cause of a masked INTERNAL_SERVER_ERROR).
-  const logger = options.logger ?? (process.env.TIDINGS_TEST_LOG ? createJsonLogger() : silentLogger);
+  const logger =
+    options.logger ??
+    (process.env.TIDINGS_TEST_LOG ? createJsonLogger(undefined, config.logLevel) : silentLogger);
   const { dataDir: _, env: __, port: ___, ...gatewayOptions } = options;
   const gateway = await createGateway(config, { logger, ...gatewayOptions });
   onCleanup(() => gateway.close());

@@ -5,7 +5,12 @@ export interface TcpProxy {
   readonly port: number;
   /** Drops every connection and refuses new ones, as a crashed or unreachable server would. */
   cut(): Promise<void>;
-  /** Accepts connections again, on the same port. */
+  /**
+   * Keeps every connection open but carries nothing more either way, and holds new ones the same way:
+   * a server that hangs (or a network that silently drops packets) rather than one that refuses.
+   */
+  hang(): void;
+  /** Accepts and forwards connections again, on the same port; connections held by `hang` are reset. */
   restore(): Promise<void>;
 }
 
@@ -15,14 +20,25 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<readonly [Socket, Socket]>();
+  let hanging = false;
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
   const makeServer = () =>
     createServer((client) => {
-      const upstream = connect(targetPort, targetHost);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => socket.destroy());
+      if (hanging) {
+        track(client);
+        client.pause();
+        return;
       }
+      const upstream = connect(targetPort, targetHost);
+      const pair = [client, upstream] as const;
+      pairs.add(pair);
+      client.on('close', () => pairs.delete(pair));
+      for (const socket of [client, upstream]) track(socket);
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
@@ -49,7 +65,20 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   return {
     port,
     cut,
+    hang() {
+      hanging = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     async restore() {
+      if (hanging) {
+        hanging = false;
+        for (const socket of sockets) socket.destroy();
+      }
       if (open) return;
       server = makeServer();
       await listen(server, port);

@@ -1,13 +1,14 @@
 import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
 import { badInput } from '../../errors.js';
 import type { DeviceDelivery } from '../../store/types.js';
-import { type GatewayContext, requireApp } from '../context.js';
+import { requireApp } from '../context.js';
+import type { Resolvers } from '../generated/resolvers-types.js';
 import { ownDeviceSubscription } from './device-subscriptions.js';
-import { type NotificationRefInput, resolveNotificationRef } from './notification-ref.js';
+import { resolveNotificationRef } from './notification-ref.js';
 
-export const deliveryResolvers = {
+export const deliveryResolvers: Resolvers = {
   Query: {
-    async notificationDelivery(_: unknown, ref: NotificationRefInput, context: GatewayContext) {
+    async notificationDelivery(_, ref, context) {
       requireApp(context);
       const notification = await resolveNotificationRef(context, ref);
       const devices = await context.services.store.deliveryOf(notification, context.services.now());
@@ -30,11 +31,7 @@ export const deliveryResolvers = {
      * @throws GatewayError NOT_FOUND for a UNSID not the caller's; BAD_USER_INPUT for a cursor of another
      *   epoch or beyond the feed's head (the device cannot have received what does not exist).
      */
-    async acknowledgeNotifications(
-      _: unknown,
-      args: { subscriptionId: string; upTo: string },
-      context: GatewayContext,
-    ) {
+    async acknowledgeNotifications(_, args, context) {
       const position = decodeCursor(args.upTo, 'upTo');
       const device = await ownDeviceSubscription(context, args.subscriptionId);
       const { store, now } = context.services;

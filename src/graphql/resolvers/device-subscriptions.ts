@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { DeviceSubscription, Platform } from '../../store/types.js';
+import type { DeviceSubscription } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireUser, sameOwner } from '../context.js';
+import type { Resolvers } from '../generated/resolvers-types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 export const DEVICE_SUBSCRIPTION_LIMITS = {
@@ -44,17 +45,13 @@ export async function ownDeviceSubscription(
   return subscription;
 }
 
-export const deviceSubscriptionResolvers = {
+export const deviceSubscriptionResolvers: Resolvers = {
   Query: {
-    deviceSubscriptions: (_: unknown, __: unknown, context: GatewayContext) =>
+    deviceSubscriptions: (_, __, context) =>
       context.services.store.listDeviceSubscriptions(feedOwnerOf(requireUser(context))),
   },
   Mutation: {
-    async createDeviceSubscription(
-      _: unknown,
-      { input }: { input: { platform: Platform; deviceLabel: string; expirationDateTime?: Date | null } },
-      context: GatewayContext,
-    ) {
+    async createDeviceSubscription(_, { input }, context) {
       const user = requireUser(context);
       const label = input.deviceLabel.trim();
       if (label === '' || [...label].length > DEVICE_SUBSCRIPTION_LIMITS.deviceLabelLength) {
@@ -77,18 +74,14 @@ export const deviceSubscriptionResolvers = {
         now,
       });
     },
-    async renewDeviceSubscription(
-      _: unknown,
-      args: { id: string; expirationDateTime?: Date | null },
-      context: GatewayContext,
-    ) {
+    async renewDeviceSubscription(_, args, context) {
       const subscription = await ownDeviceSubscription(context, args.id);
       return context.services.store.renewDeviceSubscription(
         subscription.id,
         expiration(args.expirationDateTime, context.services.now()),
       );
     },
-    async deleteDeviceSubscription(_: unknown, args: { id: string }, context: GatewayContext) {
+    async deleteDeviceSubscription(_, args, context) {
       const subscription = await ownDeviceSubscription(context, args.id);
       await context.services.store.deleteDeviceSubscription(subscription.id);
       context.services.fanout.removeDevice(subscription.feedId, subscription.id);

@@ -2,10 +2,10 @@ import { FeedCloseCode } from '../../delivery/close-codes.js';
 import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
 import { type FeedEvent, openFeedStream } from '../../delivery/feed-stream.js';
 import { UnreachableCaseError } from '../../errors.js';
-import type { GatewayContext } from '../context.js';
+import type { Resolvers } from '../generated/resolvers-types.js';
 import { ownDeviceSubscription } from './device-subscriptions.js';
 
-export const notificationChangeResolvers = {
+export const notificationChangeResolvers: Resolvers = {
   Subscription: {
     notificationChanges: {
       /**
@@ -13,11 +13,7 @@ export const notificationChangeResolvers = {
        * @throws GatewayError NOT_FOUND for a UNSID that is not the caller's own, live one;
        *   BAD_USER_INPUT for a malformed cursor.
        */
-      async subscribe(
-        _: unknown,
-        args: { subscriptionId: string; after?: string | null },
-        context: GatewayContext,
-      ) {
+      async subscribe(_, args, context) {
         const after = args.after ? decodeCursor(args.after, 'after') : null;
         const device = await ownDeviceSubscription(context, args.subscriptionId);
         const { store, fanout, deliveries } = context.services;
@@ -31,8 +27,9 @@ export const notificationChangeResolvers = {
           head: device.feedHead,
           onDelivered: (from, to) => deliveries.delivered(device.id, from, to),
           maxPending: context.services.config.limits.maxPendingChanges,
+          metrics: context.services.metrics.feeds,
           onOverflow: () => {
-            context.services.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
+            context.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
             context.connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor');
           },
         });
@@ -46,7 +43,7 @@ export const notificationChangeResolvers = {
               notification: event.change.notification,
             };
           case 'resync':
-            return { kind: 'RESYNC', cursor: encodeCursor(event.position), notification: null };
+            return { kind: 'RESYNC' as const, cursor: encodeCursor(event.position), notification: null };
           default:
             throw new UnreachableCaseError(event);
         }

@@ -1,30 +1,14 @@
 import { badInput, notFound } from '../../errors.js';
-import type {
-  Change,
-  Notification,
-  NotificationEdit,
-  ReadState,
-  UserActionState,
-} from '../../store/types.js';
+import type { Change, Notification, NotificationEdit } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireAppMutation, requireUser } from '../context.js';
-import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
-import { callerFeedId, type NotificationRefInput, resolveNotificationRef } from './notification-ref.js';
-
-interface UpdateNotificationInput {
-  readonly notification: NotificationRefInput;
-  readonly payload?: CreateNotificationInput['payload'] | null;
-  readonly priority?: CreateNotificationInput['priority'];
-  readonly groupName?: string | null;
-  readonly displayTimeToLive?: number | null;
-  readonly expirationDateTime?: Date | null;
-}
-
-interface UpdateStateInput {
-  readonly id: string;
-  readonly readState?: ReadState | null;
-  readonly userActionState?: UserActionState | null;
-  readonly snoozedUntil?: Date | null;
-}
+import type {
+  CreateNotificationInput,
+  Resolvers,
+  UpdateNotificationInput,
+  UpdateNotificationStateInput,
+} from '../generated/resolvers-types.js';
+import { toNotificationContent } from './notification-input.js';
+import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
 /** Commits first, then wakes the feeds: a wake-up never announces what the store does not hold. */
 function published(context: GatewayContext, changes: Change[]): Change[] {
@@ -75,7 +59,11 @@ function contentUpdate(input: UpdateNotificationInput, current: Notification, no
  * The state edit a user asked for, or null when it changes nothing (no change is logged then).
  * @throws GatewayError BAD_USER_INPUT for an empty request or a bad snooze.
  */
-function stateUpdate(input: UpdateStateInput, current: Notification, now: Date): NotificationEdit | null {
+function stateUpdate(
+  input: UpdateNotificationStateInput,
+  current: Notification,
+  now: Date,
+): NotificationEdit | null {
   if (!input.readState && !input.userActionState && !input.snoozedUntil) {
     throw badInput('input', 'Give readState, userActionState or both.');
   }
@@ -98,13 +86,9 @@ function stateUpdate(input: UpdateStateInput, current: Notification, now: Date):
   return { kind: 'STATE_CHANGED', set: { readState, userActionState, snoozedUntil } };
 }
 
-export const notificationEditResolvers = {
+export const notificationEditResolvers: Resolvers = {
   Mutation: {
-    async updateNotification(
-      _: unknown,
-      { input }: { input: UpdateNotificationInput },
-      context: GatewayContext,
-    ) {
+    async updateNotification(_, { input }, context) {
       requireAppMutation(context);
       const { store, now } = context.services;
       const target = await resolveNotificationRef(context, input.notification);
@@ -121,11 +105,7 @@ export const notificationEditResolvers = {
       if (!change) throw notFound('Notification'); // deleted meanwhile
       return { notification: change.notification };
     },
-    async deleteNotification(
-      _: unknown,
-      args: { notification: NotificationRefInput },
-      context: GatewayContext,
-    ) {
+    async deleteNotification(_, args, context) {
       if (context.principal.kind === 'app') requireAppMutation(context);
       const target = await resolveNotificationRef(context, args.notification);
       const changes = await context.services.store.editNotifications(
@@ -137,11 +117,7 @@ export const notificationEditResolvers = {
       if (published(context, changes).length === 0) throw notFound('Notification');
       return { id: target.id };
     },
-    async deleteNotificationGroup(
-      _: unknown,
-      args: { groupName: string; deviceSubscriptionId?: string | null },
-      context: GatewayContext,
-    ) {
+    async deleteNotificationGroup(_, args, context) {
       if (context.principal.kind === 'app') requireAppMutation(context);
       const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null) return { ids: [] };
@@ -153,11 +129,7 @@ export const notificationEditResolvers = {
       );
       return { ids: published(context, changes).map((change) => change.notification.id) };
     },
-    async updateNotificationState(
-      _: unknown,
-      { input }: { input: UpdateStateInput },
-      context: GatewayContext,
-    ) {
+    async updateNotificationState(_, { input }, context) {
       requireUser(context);
       const target = await resolveNotificationRef(context, { id: input.id });
       const at = context.services.now();
@@ -177,7 +149,7 @@ export const notificationEditResolvers = {
       if (!current || current.status === 'DELETED') throw notFound('Notification');
       return { notification: current };
     },
-    async markAllRead(_: unknown, __: unknown, context: GatewayContext) {
+    async markAllRead(_, __, context) {
       const user = requireUser(context);
       const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
       if (feedId === null) return { count: 0 };

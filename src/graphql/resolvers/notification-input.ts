@@ -1,11 +1,10 @@
 import { badInput } from '../../errors.js';
+import type { EndpointFallback, NotificationContent, Priority, VisualContent } from '../../store/types.js';
 import type {
-  EndpointFallback,
-  NotificationContent,
-  Platform,
-  Priority,
-  VisualContent,
-} from '../../store/types.js';
+  CreateNotificationInput,
+  EndpointFallbackInput,
+  VisualContentInput,
+} from '../generated/resolvers-types.js';
 
 // Graph's rules for a notification, and our caps. Documented in schema.graphql next to each field.
 export const NOTIFICATION_LIMITS = {
@@ -20,34 +19,6 @@ export const NOTIFICATION_LIMITS = {
   minFallbackDelay: 60,
   maxFallbackDelay: 600,
 } as const;
-
-interface VisualContentInput {
-  readonly title: string;
-  readonly body?: string | null;
-}
-
-/** `createNotification`'s input as GraphQL hands it over (nulls and absences included). */
-export interface CreateNotificationInput {
-  readonly deviceSubscriptionId?: string | null;
-  readonly appNotificationId: string;
-  readonly targetHostName: string;
-  readonly payload: {
-    readonly visualContent?: VisualContentInput | null;
-    readonly rawContent?: string | null;
-  };
-  readonly targetPolicy?: { readonly platformTypes?: readonly Platform[] | null } | null;
-  readonly priority?: Priority | null;
-  readonly groupName?: string | null;
-  readonly displayTimeToLive?: number | null;
-  readonly expirationDateTime?: Date | null;
-  readonly fallbackPolicy?: {
-    readonly endpointFallback: {
-      readonly platformTypes: readonly Platform[];
-      readonly fallbackDelayInSeconds: number;
-      readonly visualContent: VisualContentInput;
-    };
-  } | null;
-}
 
 /**
  * Validates an app's notification as Graph did and applies the defaults.
@@ -119,7 +90,7 @@ export function toNotificationContent(
 }
 
 function fallback(
-  input: NonNullable<CreateNotificationInput['fallbackPolicy']>['endpointFallback'],
+  input: EndpointFallbackInput,
   priority: Priority,
   rawContent: string | null,
 ): EndpointFallback {

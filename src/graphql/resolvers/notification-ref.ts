@@ -1,13 +1,7 @@
 import { badInput, notFound } from '../../errors.js';
 import type { Notification } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireApp } from '../context.js';
-
-/** `NotificationRef` as GraphQL hands it over. */
-export interface NotificationRefInput {
-  readonly id?: string | null;
-  readonly deviceSubscriptionId?: string | null;
-  readonly appNotificationId?: string | null;
-}
+import type { NotificationRef } from '../generated/resolvers-types.js';
 
 /**
  * The feed the caller acts on: a user's own; an app's view of the user behind a UNSID it targets.
@@ -42,7 +36,7 @@ export async function callerFeedId(
  */
 export async function resolveNotificationRef(
   context: GatewayContext,
-  ref: NotificationRefInput,
+  ref: NotificationRef,
 ): Promise<Notification> {
   const { principal, services } = context;
   const byKey = Boolean(ref.deviceSubscriptionId || ref.appNotificationId);

@@ -1,6 +1,6 @@
 import { encodeCursor } from '../../delivery/cursor.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { Notification, PostTarget, ReadState } from '../../store/types.js';
+import type { ChangeKind, Notification, PostTarget } from '../../store/types.js';
 import {
   feedOwnerOf,
   type GatewayContext,
@@ -8,7 +8,8 @@ import {
   requireDelegatedMutation,
   sameOwner,
 } from '../context.js';
-import { type CreateNotificationInput, toNotificationContent } from './notification-input.js';
+import type { Resolvers, UpsertOutcome } from '../generated/resolvers-types.js';
+import { toNotificationContent } from './notification-input.js';
 import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
 const PAGE = { default: 20, max: 100 } as const;
@@ -22,16 +23,9 @@ function decodePageCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-interface NotificationsArgs {
-  deviceSubscriptionId?: string | null;
-  first?: number | null;
-  after?: string | null;
-  filter?: { readState?: ReadState | null; groupName?: string | null } | null;
-}
-
-export const notificationResolvers = {
+export const notificationResolvers: Resolvers = {
   Query: {
-    async notifications(_: unknown, args: NotificationsArgs, context: GatewayContext) {
+    async notifications(_, args, context) {
       const first = args.first ?? PAGE.default;
       if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
         throw badInput('first', `first must be 1 to ${PAGE.max}.`);
@@ -53,15 +47,10 @@ export const notificationResolvers = {
         feedCursor: encodeCursor(page.head),
       };
     },
-    notification: (_: unknown, args: { id: string }, context: GatewayContext) =>
-      resolveNotificationRef(context, { id: args.id }),
+    notification: (_, args, context) => resolveNotificationRef(context, { id: args.id }),
   },
   Mutation: {
-    async createNotification(
-      _: unknown,
-      { input }: { input: CreateNotificationInput },
-      context: GatewayContext,
-    ) {
+    async createNotification(_, { input }, context) {
       const { store, fanout } = context.services;
       const now = context.services.now();
       const { appId, target } = await postingTarget(context, input.deviceSubscriptionId, now);
@@ -72,15 +61,21 @@ export const notificationResolvers = {
       const change = await store.postNotification({ target, content, now });
       if (!change) throw notFound('Device subscription');
       fanout.publish(change);
-      return { notification: change.notification, outcome: change.kind };
+      return { notification: change.notification, outcome: upsertOutcome(change.kind) };
     },
   },
   Notification: {
-    payload: (n: Notification) => ({ visualContent: n.visualContent, rawContent: n.rawContent }),
-    targetPolicy: (n: Notification) => ({ platformTypes: n.platformTypes }),
-    fallbackPolicy: (n: Notification) => (n.fallbackPolicy ? { endpointFallback: n.fallbackPolicy } : null),
+    payload: (n) => ({ visualContent: n.visualContent, rawContent: n.rawContent }),
+    targetPolicy: (n) => ({ platformTypes: n.platformTypes }),
+    fallbackPolicy: (n) => (n.fallbackPolicy ? { endpointFallback: n.fallbackPolicy } : null),
   },
 };
+
+/** What a post did. The store logs a post only as CREATED or REPLACED; anything else is a bug. */
+function upsertOutcome(kind: ChangeKind): UpsertOutcome {
+  if (kind === 'CREATED' || kind === 'REPLACED') return kind;
+  throw new Error(`A post was logged as ${kind}.`);
+}
 
 /**
  * Whose feed a post goes to. An app token names the user with one of their UNSIDs in this app (the

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../logger.js';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// A client's own id is kept only when it is short and made of characters no log line or header can
+// trip over; anything else is replaced, never echoed.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
+/** Longest path written to the access log (the rest is cut). */
+const MAX_LOGGED_PATH = 200;
+
+/** The request's id: the client's `X-Request-Id` when it is safe to keep, else a new UUID. */
+export function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+// Each request's logger, for the handlers that serve it (see requestLogger).
+const loggers = new WeakMap<IncomingMessage, Logger>();
+
+/**
+ * Starts the log of an HTTP request: gives it an id (sent back in `X-Request-Id`), returns a logger whose
+ * every line carries that id, and writes the access line when the response ends: method, path (without
+ * the query string), status and duration; never headers (tokens) or bodies.
+ */
+export function logRequest(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  logger: Logger,
+): Logger {
+  const started = performance.now();
+  const requestId = requestIdOf(request);
+  const log = logger.child({ requestId });
+  loggers.set(request, log);
+  response.setHeader(REQUEST_ID_HEADER, requestId);
+  response.once('close', () =>
+    log.info('http request', {
+      method: request.method,
+      path: path.slice(0, MAX_LOGGED_PATH),
+      status: response.statusCode,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      ...(response.writableFinished ? {} : { aborted: true }),
+    }),
+  );
+  return log;
+}
+
+/** The logger `logRequest` started for this request, or `fallback` for one it never saw. */
+export const requestLogger = (request: IncomingMessage, fallback: Logger): Logger =>
+  loggers.get(request) ?? fallback;
