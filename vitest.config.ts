@@ -14,6 +14,7 @@ const runOnce = [
   'test/delivery/work-once.test.ts',
   'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/delivery/idle-sockets.test.ts',
+  'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes

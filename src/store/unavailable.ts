@@ -43,7 +43,10 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
   ) {
     return true;
   }
-  return isStoreUnavailable(cause, depth + 1);
+  // Prisma 7 reports a driver adapter's failure inside a raw query as P2010, with the driver's error in
+  // `meta.driverAdapterError` (e.g. SQLite's SQLITE_BUSY in its `cause.originalCode`).
+  const meta = (error as { meta?: { driverAdapterError?: unknown } }).meta;
+  return isStoreUnavailable(cause, depth + 1) || isStoreUnavailable(meta?.driverAdapterError, depth + 1);
 }
 
 /**
