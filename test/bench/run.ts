@@ -5,6 +5,7 @@ import { availableParallelism, cpus, release } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pinSelf, planCpus } from './lib/cpu-pinning.js';
+import { idleWait } from './lib/measure.js';
 import { cleanUpEverything, cleanUpOnSignals, onCleanup } from './lib/processes.js';
 import { evaluate, formatTable, writeResults } from './report.js';
 import { SCENARIOS } from './scenarios/index.js';
@@ -43,6 +44,8 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
   process.exit(2);
 }
 const quick = values.quick ?? false;
+const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite'];
+if (quick) idleWait.capMs = 3000;
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
 // Every run is bounded: past this, everything is stopped and what was measured is still written.
 const timeLimitMs = Number(process.env.TIDINGS_BENCH_TIME_LIMIT_S ?? (quick ? 600 : 3600)) * 1000;
@@ -88,7 +91,8 @@ const context: ScenarioContext = {
   },
   quick,
   rounds,
-  systems: SYSTEMS,
+  // A quick run is a smoke run: the ceiling, the naive baseline and Tidings on SQLite only.
+  systems: quick ? SYSTEMS.filter((s) => QUICK_SYSTEMS.includes(s.id)) : SYSTEMS,
   environment,
   report,
 };

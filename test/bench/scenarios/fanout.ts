@@ -77,7 +77,7 @@ const FULL: readonly Variant[] = [
   manyUsers(5000, 300),
   manyUsers(10_000, 300),
 ];
-const QUICK: readonly Variant[] = [oneUser(1, 100), oneUser(100, 100), manyUsers(1000, 100)];
+const QUICK: readonly Variant[] = [oneUser(100, 100), manyUsers(200, 100)];
 
 /** A system's sockets for one variant. */
 interface Session {
@@ -90,7 +90,7 @@ export const fanout: Scenario = {
   title: 'Fan-out: server CPU per delivered frame',
   async run(context) {
     const variants = context.quick ? QUICK : FULL;
-    const rounds = context.rounds ?? (context.quick ? 3 : 5);
+    const rounds = context.rounds ?? (context.quick ? 2 : 5);
     const ghostTriggers = context.quick ? 50 : 300;
     context.report.parameters.fanout = {
       rounds,

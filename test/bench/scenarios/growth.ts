@@ -49,7 +49,7 @@ export const growth: Scenario = {
   title: 'Growth: create and replay cost with nothing and with many notifications stored',
   async run(context) {
     const sizes: Sizes = context.quick
-      ? { seededFeeds: 1000, perFeed: 100, creates: 200, devices: 20, changesPerDevice: 100, rounds: 1 }
+      ? { seededFeeds: 1000, perFeed: 100, creates: 100, devices: 10, changesPerDevice: 50, rounds: 1 }
       : { seededFeeds: 10_000, perFeed: 100, creates: 2000, devices: 100, changesPerDevice: 100, rounds: 3 };
     const rounds = context.rounds ?? sizes.rounds;
     const seeded = sizes.seededFeeds * sizes.perFeed;
