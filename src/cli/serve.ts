@@ -27,7 +27,7 @@ export async function serve(args: ParsedArguments, cli: CliContext): Promise<voi
   const dataDir = args.settings[SETTINGS.dataDir.name];
   const dataFlag = dataDir ? ` --data-dir ${dataDir}` : '';
   cli.stdout(`Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})
-${config.mode === 'development' ? `Open ${gateway.url} in a browser for Apollo Sandbox.\n` : ''}
+${config.mode === 'development' ? `Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.\n` : ''}
 Get tokens for development, in another terminal:
   npm run tidings -- apps create --host app.example.com${dataFlag}   # prints a client id and secret, once
   curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
