@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { startChildGateway } from '../support/child-gateway.js';
 import { printedCredentials, tidings } from '../support/cli.js';
-import { temporaryDataDir } from '../support/gateway.js';
+import { requestAppToken, temporaryDataDir } from '../support/gateway.js';
 
 /** The token endpoint's answer for these credentials: 200 with a token, or 401 invalid_client. */
-async function tokenStatus(origin: string, clientId: string, clientSecret: string): Promise<number> {
-  const response = await fetch(`${origin}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  return response.status;
-}
+const tokenStatus = async (origin: string, clientId: string, clientSecret: string): Promise<number> =>
+  (await requestAppToken(origin, clientId, clientSecret)).status;
 
 describe('tidings apps rotate-secret', () => {
   it('issues a new secret; the running gateway refuses the old one at once and accepts the new', async () => {

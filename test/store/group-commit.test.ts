@@ -2,26 +2,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerApp } from '../../src/auth/register-app.js';
 import { loadConfig } from '../../src/config.js';
 import { createStore } from '../../src/store/create-store.js';
-import type { Change, NotificationContent, PostRequest, Store } from '../../src/store/types.js';
+import type { Change, PostRequest, Store } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { storeEnv, temporaryDataDir, testStore } from '../support/gateway.js';
+import { notificationContent } from '../support/notification-content.js';
 import { connectPostgres } from '../support/postgres.js';
 
 const HOST = 'batch.example.com';
 const USERS = 6;
 
-const content = (appNotificationId: string, title = 'Hello'): NotificationContent => ({
-  appNotificationId,
-  targetHostName: HOST,
-  visualContent: { title, body: 'World' },
-  rawContent: null,
-  platformTypes: [],
-  priority: 'NONE',
-  groupName: null,
-  displayTimeToLive: null,
-  expirationDateTime: new Date(Date.now() + 86_400_000),
-  fallbackPolicy: null,
-});
+const content = (appNotificationId: string, title?: string) =>
+  notificationContent(HOST, appNotificationId, title);
 
 // Concurrent posts are committed together; each must still get exactly what a post alone would.
 describe('posting notifications with group commit', () => {

@@ -5,24 +5,14 @@ import { registerApp } from '../../src/auth/register-app.js';
 import { loadConfig } from '../../src/config.js';
 import { ErrorCode, GatewayError } from '../../src/errors.js';
 import { createStore } from '../../src/store/create-store.js';
-import type { NotificationContent } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { temporaryDataDir } from '../support/gateway.js';
+import { notificationContent } from '../support/notification-content.js';
 
 const HOST = 'locked.example.com';
 
-const content = (appNotificationId: string): NotificationContent => ({
-  appNotificationId,
-  targetHostName: HOST,
-  visualContent: { title: 'Hello', body: 'World' },
-  rawContent: null,
-  platformTypes: [],
-  priority: 'NONE',
-  groupName: null,
-  displayTimeToLive: null,
-  expirationDateTime: new Date(Date.now() + 86_400_000),
-  fallbackPolicy: null,
-});
+const content = (appNotificationId: string, title?: string) =>
+  notificationContent(HOST, appNotificationId, title);
 
 // Another process holding SQLite's write lock longer than the busy timeout (5 s) is "the store is
 // unavailable for now" (SERVICE_UNAVAILABLE, retry), not an unexpected error, and nothing is written.

@@ -1,0 +1,19 @@
+import type { NotificationContent } from '../../src/store/types.js';
+
+/** A valid notification's content for store-level tests (a week to live, no fallback). */
+export const notificationContent = (
+  targetHostName: string,
+  appNotificationId: string,
+  title = 'Hello',
+): NotificationContent => ({
+  appNotificationId,
+  targetHostName,
+  visualContent: { title, body: 'World' },
+  rawContent: null,
+  platformTypes: [],
+  priority: 'NONE',
+  groupName: null,
+  displayTimeToLive: null,
+  expirationDateTime: new Date(Date.now() + 7 * 86_400_000),
+  fallbackPolicy: null,
+});
