@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
 import { type FeedClient, openFeed } from '../support/feed-client.js';
 import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
-import { dataOf, errorCodes } from '../support/graphql-http.js';
+import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { createTestSchema, testPostgresUrl } from '../support/postgres.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -545,5 +545,36 @@ describe('the Graph route while the store cannot be reached', () => {
 
     expectGraphError(refused, 503, 'serviceNotAvailable', 'SERVICE_UNAVAILABLE');
     expect(await heads(t, unsid)).toEqual(before);
+  });
+});
+
+describe('the Graph route and the operation limits', () => {
+  it('posts under the lowest limits an operator may set, which still bind GraphQL clients', async () => {
+    // The route's own createNotification operation is fixed by the server (depth 6, 23 fields): the
+    // limits that guard against clients' operations must not make every Graph post fail.
+    const t = await startGateway({ env: { TIDINGS_MAX_QUERY_DEPTH: '2', TIDINGS_MAX_FIELDS: '10' } });
+    const host = 'limits.example.com';
+    const app = await t.registerApp(host);
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    const created = await send(t.origin, {
+      token: await app.token(),
+      unsid,
+      body: graphBody(host, {
+        priority: 'High',
+        payload: { rawContent: 'r' },
+        fallbackPolicy: {
+          endpointFallback: {
+            platformTypes: ['web'],
+            fallbackDelayInSeconds: 60,
+            visualContent: { title: 'T' },
+          },
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.fallbackPolicy.endpointFallback.visualContent.title).toBe('T');
+    const deep = await graphql(t.url, '{ notifications { edges { node { id } } } }', {}, user);
+    expect(errorCodes(deep)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 });
