@@ -18,6 +18,7 @@ import type { GatewayContext, Services } from './graphql/context.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
+import { GRAPH_CREATE_NOTIFICATION } from './http/graph-notification.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { logRequest } from './http/request-log.js';
@@ -100,6 +101,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxDepth: config.limits.maxQueryDepth,
     maxAliases: config.limits.maxAliases,
     maxFields: config.limits.maxFields,
+    exemptDocuments: new Set([GRAPH_CREATE_NOTIFICATION]),
   });
   const sweeper = createSweeper({
     store,

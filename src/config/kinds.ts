@@ -129,7 +129,11 @@ export function url(schemes: readonly string[], example: string): Kind<string> {
       const scheme = schemes.find((name) =>
         value.toLowerCase().startsWith(name === 'file' ? 'file:' : `${name}://`),
       );
-      return scheme !== undefined && URL.canParse(value) ? value : undefined;
+      if (scheme === undefined || !URL.canParse(value)) return undefined;
+      // A file: URL must name a file: `file:` alone would open a temporary database, gone at exit.
+      if (scheme === 'file' && value.length === 'file:'.length) return undefined;
+      // The scheme in lower case, as the code that picks the store by it (`file:` is SQLite) reads it.
+      return `${scheme}${value.slice(scheme.length)}`;
     },
     show: (value) => value,
   };

@@ -101,15 +101,31 @@ export function toGraphNotification(notification: CreatedNotification): JsonObje
   };
 }
 
+/**
+ * Objects and arrays nested deeper than any notification's (its deepest member is
+ * fallbackPolicy.endpointFallback.visualContent.title, 4 levels), with room to spare. Refused before
+ * anything walks the body: a 40 KB body of nested arrays would otherwise overflow the stack.
+ */
+export const MAX_BODY_NESTING = 16;
+
+/** Whether `value` holds objects or arrays more than `levels` deep; never looks further than that. */
+export function nestedDeeperThan(value: Json, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  return Object.values(value).some((inner) => nestedDeeperThan(inner, levels - 1));
+}
+
 /** A copy without OData annotations (`@odata.type`, …), which Graph's SDKs may add to any object. */
 function withoutAnnotations(value: Json): Json {
   if (Array.isArray(value)) return value.map(withoutAnnotations);
   if (value === null || typeof value !== 'object') return value;
-  const copy: JsonObject = {};
-  for (const [key, inner] of Object.entries(value)) {
-    if (!key.startsWith('@odata.')) copy[key] = withoutAnnotations(inner);
-  }
-  return copy;
+  // fromEntries defines own members: a "__proto__" member stays one (and GraphQL refuses it as an
+  // unknown field) instead of becoming the copy's prototype, whose members would be read as the body's.
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !key.startsWith('@odata.'))
+      .map(([key, inner]) => [key, withoutAnnotations(inner)]),
+  );
 }
 
 function objectAt(parent: JsonObject, key: string): JsonObject | undefined {

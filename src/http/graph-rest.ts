@@ -8,7 +8,10 @@ import { errorFields } from '../logger.js';
 import {
   type CreatedNotification,
   GRAPH_CREATE_NOTIFICATION,
+  type Json,
   type JsonObject,
+  MAX_BODY_NESTING,
+  nestedDeeperThan,
   toCreateNotificationInput,
   toGraphNotification,
 } from './graph-notification.js';
@@ -59,14 +62,16 @@ const UNEXPECTED = { status: 500, code: 'generalException' };
  */
 export function createGraphRest(options: GraphRestOptions): GraphRest {
   const { apollo, services } = options;
-  const log = (error: unknown) => services.logger.error('unexpected error', errorFields(error));
+  /** Logs an unexpected error on the request's own log, so that its line carries the request id. */
+  const unexpectedIn = (request: IncomingMessage) => (error: unknown) =>
+    requestLogger(request, services.logger).error('unexpected error', errorFields(error));
 
   async function post(request: IncomingMessage, response: ServerResponse, prefix: string): Promise<void> {
     let principal: Principal;
     try {
       principal = await options.authenticate(request.headers.authorization);
     } catch (error) {
-      return sendGraphError(response, formatError(error, log));
+      return sendGraphError(response, formatError(error, unexpectedIn(request)));
     }
     const unsid = headerValue(request.headers['x-uns-id']);
     if (!unsid) return refuse(response, 'BAD_REQUEST', 'The X-UNS-ID header (a UNSID) is required.');
@@ -93,6 +98,9 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     if (body === null || typeof body !== 'object') {
       return refuse(response, 'BAD_REQUEST', 'The body must be a JSON object: one notification.');
     }
+    if (nestedDeeperThan(body as Json, MAX_BODY_NESTING)) {
+      return refuse(response, 'BAD_REQUEST', `The body is nested deeper than ${MAX_BODY_NESTING} levels.`);
+    }
     if ('deviceSubscriptionId' in body) {
       return refuse(response, 'BAD_REQUEST', 'Name the device subscription with the X-UNS-ID header.');
     }
@@ -114,7 +122,7 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     if (!created || errors?.length) {
       return sendGraphError(
         response,
-        errors?.[0] ?? formatError(new Error('createNotification answered nothing'), log),
+        errors?.[0] ?? formatError(new Error('createNotification answered nothing'), unexpectedIn(request)),
       );
     }
     sendJson(response, 201, toGraphNotification(created), {
@@ -136,7 +144,7 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
         await post(request, response, prefix);
       } catch (error) {
         if (response.headersSent) throw error;
-        sendGraphError(response, formatError(error, log));
+        sendGraphError(response, formatError(error, unexpectedIn(request)));
       }
     },
   };

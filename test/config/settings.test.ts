@@ -125,6 +125,20 @@ describe('loading settings', () => {
     expect(problems[0]).toMatch(/^DATABASE_URL must be a file: or postgres: or postgresql: URL/);
   });
 
+  it('takes URL schemes in any case, as the store that reads them does, and refuses a file: URL without a file', () => {
+    expect(loadConfig({ DATABASE_URL: 'FILE:/srv/tidings/tidings.db' })).toMatchObject({
+      databaseProvider: 'sqlite',
+      databaseUrl: 'file:/srv/tidings/tidings.db',
+    });
+    expect(loadConfig({ DATABASE_URL: 'PostgreSQL://db/tidings' })).toMatchObject({
+      databaseProvider: 'postgres',
+      databaseUrl: 'postgresql://db/tidings',
+    });
+    expect(problemsOf(() => loadConfig({ DATABASE_URL: 'file:' }))).toEqual([
+      'DATABASE_URL must be a file: or postgres: or postgresql: URL such as file:./data/tidings.db or postgres://host/db.',
+    ]);
+  });
+
   it('takes enum words in any case, counts an empty variable as unset, and refuses an empty flag', () => {
     const config = loadConfig({ TIDINGS_SQLITE_SYNCHRONOUS: 'normal', TIDINGS_MAX_FIELDS: '', HOST: '' });
     expect(config.sqliteSynchronous).toBe('NORMAL');

@@ -1,8 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
 import { type FeedClient, openFeed } from '../support/feed-client.js';
 import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
-import { dataOf, errorCodes } from '../support/graphql-http.js';
+import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
+import { captureLogs } from '../support/logs.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { createTestSchema, testPostgresUrl } from '../support/postgres.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -545,5 +548,102 @@ describe('the Graph route while the store cannot be reached', () => {
 
     expectGraphError(refused, 503, 'serviceNotAvailable', 'SERVICE_UNAVAILABLE');
     expect(await heads(t, unsid)).toEqual(before);
+  });
+});
+
+describe('the Graph route and the operation limits', () => {
+  it('posts under the lowest limits an operator may set, which still bind GraphQL clients', async () => {
+    // The route's own createNotification operation is fixed by the server (depth 6, 23 fields): the
+    // limits that guard against clients' operations must not make every Graph post fail.
+    const t = await startGateway({ env: { TIDINGS_MAX_QUERY_DEPTH: '2', TIDINGS_MAX_FIELDS: '10' } });
+    const host = 'limits.example.com';
+    const app = await t.registerApp(host);
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    const created = await send(t.origin, {
+      token: await app.token(),
+      unsid,
+      body: graphBody(host, {
+        priority: 'High',
+        payload: { rawContent: 'r' },
+        fallbackPolicy: {
+          endpointFallback: {
+            platformTypes: ['web'],
+            fallbackDelayInSeconds: 60,
+            visualContent: { title: 'T' },
+          },
+        },
+      }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.fallbackPolicy.endpointFallback.visualContent.title).toBe('T');
+    const deep = await graphql(t.url, '{ notifications { edges { node { id } } } }', {}, user);
+    expect(errorCodes(deep)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+  });
+});
+
+describe('Graph bodies that are not notifications', () => {
+  it('refuses a body nested deeper than any notification with 400, not an internal error', async () => {
+    const t = await startGateway();
+    const host = 'deep.example.com';
+    const app = await t.registerApp(host);
+    const unsid = await createDevice(t.url, await t.userToken('alice', app.app), 'WEB');
+    const before = await heads(t, unsid);
+    const nested = 20_000; // 40 KB, well under the body limit
+    const answer = await send(t.origin, {
+      token: await app.token(),
+      unsid,
+      body: `{"targetHostName":"${host}","appNotificationId":"deep","payload":${'['.repeat(nested)}${']'.repeat(nested)}}`,
+    });
+    expectGraphError(answer, 400, 'invalidRequest', 'BAD_REQUEST');
+    expect(await heads(t, unsid)).toEqual(before);
+  });
+
+  it('refuses a __proto__ member as the unknown field it is, and takes nothing from it', async () => {
+    const t = await startGateway();
+    const host = 'proto.example.com';
+    const app = await t.registerApp(host);
+    const unsid = await createDevice(t.url, await t.userToken('alice', app.app), 'WEB');
+    const before = await heads(t, unsid);
+    // JSON.parse makes "__proto__" an own member; copied with `=`, it would become the copy's prototype.
+    const answer = await send(t.origin, {
+      token: await app.token(),
+      unsid,
+      body: `{"targetHostName":"${host}","appNotificationId":"p","payload":{"visualContent":{"title":"T"}},"__proto__":{"colour":"red","priority":"high"}}`,
+    });
+    expectGraphError(answer, 400, 'invalidRequest', 'BAD_USER_INPUT');
+    expect(await heads(t, unsid)).toEqual(before);
+  });
+});
+
+describe('the Graph route and request ids', () => {
+  it("writes an unexpected error's log line with the request's id, as every other line about it", async () => {
+    const logs = captureLogs();
+    const t = await startGateway({ logger: logs.logger });
+    const host = 'ids.example.com';
+    const app = await t.registerApp(host);
+    const unsid = await createDevice(t.url, await t.userToken('alice', app.app), 'WEB');
+    // A client that goes away in the middle of its body: reading it fails, which nothing expects.
+    const { port } = new URL(t.origin);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      [
+        'POST /v1.0/me/notifications HTTP/1.1',
+        `host: 127.0.0.1:${port}`,
+        `authorization: Bearer ${await app.token()}`,
+        `x-uns-id: ${unsid}`,
+        'x-request-id: graph-abort-1',
+        'content-type: application/json',
+        'content-length: 1000',
+        '',
+        '{"targetHostName":',
+      ].join('\r\n'),
+    );
+    socket.destroy();
+    await vi.waitFor(() => expect(logs.withMessage('unexpected error')).not.toHaveLength(0), {
+      timeout: 5000,
+    });
+    expect(logs.withMessage('unexpected error').map((line) => line.requestId)).toEqual(['graph-abort-1']);
   });
 });
