@@ -15,9 +15,15 @@ import {
   toCreateNotificationInput,
   toGraphNotification,
 } from './graph-notification.js';
-import { BodyTooLargeError, readBody } from './read-body.js';
+import { BadEncodingError, type BodyEncoding, BodyTooLargeError, readBody } from './read-body.js';
 import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
+
+const BODY_ENCODINGS: Readonly<Record<string, BodyEncoding>> = {
+  gzip: 'gzip',
+  'x-gzip': 'gzip',
+  deflate: 'deflate',
+};
 
 export interface GraphRestOptions {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -75,20 +81,27 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     }
     const unsid = headerValue(request.headers['x-uns-id']);
     if (!unsid) return refuse(response, 'BAD_REQUEST', 'The X-UNS-ID header (a UNSID) is required.');
-    const encoding = headerValue(request.headers['content-encoding']);
-    if (encoding && encoding.toLowerCase() !== 'identity') {
-      return refuse(response, 'UNSUPPORTED_MEDIA_TYPE', 'Compressed request bodies are not supported.');
+    // Graph took gzip and deflate request bodies (and answered 415 to any other encoding).
+    const encodingName = headerValue(request.headers['content-encoding'])?.trim().toLowerCase();
+    const encoding = encodingName ? BODY_ENCODINGS[encodingName] : undefined;
+    if (encodingName && encodingName !== 'identity' && !encoding) {
+      return refuse(
+        response,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${JSON.stringify(encodingName)} is not supported: send gzip, deflate or none.`,
+      );
     }
     if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
       return refuse(response, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json.');
     }
     let body: unknown;
     try {
-      body = JSON.parse(await readBody(request, options.maxBodyBytes));
+      body = JSON.parse(await readBody(request, options.maxBodyBytes, encoding));
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         return refuse(response, 'PAYLOAD_TOO_LARGE', error.message, { connection: 'close' });
       }
+      if (error instanceof BadEncodingError) return refuse(response, 'BAD_REQUEST', error.message);
       if (error instanceof SyntaxError) return refuse(response, 'BAD_REQUEST', 'The body is not valid JSON.');
       throw error;
     }

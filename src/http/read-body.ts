@@ -1,24 +1,61 @@
 import type { IncomingMessage } from 'node:http';
+import { createGunzip, createInflate } from 'node:zlib';
 
 /** Thrown when a request body is larger than the limit; answered with 413. */
 export class BodyTooLargeError extends Error {
   override name = 'BodyTooLargeError';
 }
 
+/** Thrown when a compressed body cannot be decompressed; answered with 400. */
+export class BadEncodingError extends Error {
+  override name = 'BadEncodingError';
+}
+
+/** The request body encodings `readBody` decompresses. */
+export type BodyEncoding = 'gzip' | 'deflate';
+
 /**
  * Reads a request body as UTF-8 text, refusing it as soon as it passes `maxBytes` (before it is all
- * buffered), so a large body costs the server at most `maxBytes` of memory.
- * @throws BodyTooLargeError past the limit; the socket's own error if the client goes away.
+ * buffered), so a large body costs the server at most `maxBytes` of memory. A compressed body
+ * (`encoding`) is decompressed as it arrives, and the limit applies to what it expands to, so a small
+ * compressed body cannot expand without bound.
+ * @throws BodyTooLargeError past the limit; BadEncodingError for a corrupt compressed body; the socket's
+ *   own error if the client goes away.
  */
-export async function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
+export async function readBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  encoding?: BodyEncoding,
+): Promise<string> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > maxBytes) throw new BodyTooLargeError(`Request body larger than ${maxBytes} bytes.`);
+  const source = encoding === undefined ? request : decompressed(request, encoding);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
+  for await (const chunk of source as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > maxBytes) throw new BodyTooLargeError(`Request body larger than ${maxBytes} bytes.`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function decompressed(request: IncomingMessage, encoding: BodyEncoding): AsyncIterable<Buffer> {
+  const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
+  request.on('error', (error) => inflate.destroy(error));
+  request.pipe(inflate);
+  return (async function* () {
+    try {
+      yield* inflate as AsyncIterable<Buffer>;
+    } catch (error) {
+      if ((error as { code?: string }).code?.startsWith('Z_')) {
+        throw new BadEncodingError(`The body is not valid ${encoding} data.`);
+      }
+      throw error;
+    } finally {
+      // Stopped early (past the limit): let go of the request and the decompressor.
+      request.unpipe(inflate);
+      inflate.destroy();
+    }
+  })();
 }

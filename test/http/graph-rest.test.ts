@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
 import { type FeedClient, openFeed } from '../support/feed-client.js';
@@ -45,7 +46,7 @@ interface GraphPost {
   readonly token: string | null;
   /** X-UNS-ID; null sends none. */
   readonly unsid: string | null;
-  readonly body?: string;
+  readonly body?: string | Uint8Array;
   /** Replace the default `content-type: application/json` and add others. */
   readonly headers?: Record<string, string>;
 }
@@ -218,6 +219,22 @@ describe('POST /v1.0/me/notifications', () => {
     expect((await iosFeed.next()).notification?.id).toBe(created.body.id);
   });
 
+  it.each([
+    ['gzip', gzipSync],
+    ['x-gzip', gzipSync],
+    ['deflate', deflateSync],
+  ])('takes a %s-encoded body, as Graph did', async (encoding, compress) => {
+    const created = await send(t.origin, {
+      token: appToken,
+      unsid: aliceIos,
+      body: compress(graphBody(HOST, { appNotificationId: `zipped-${encoding}` })),
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.appNotificationId).toBe(`zipped-${encoding}`);
+    expect((await iosFeed.next()).notification?.id).toBe(created.body.id);
+  });
+
   it('replaces a notification posted again with the same appNotificationId: 201 again, same id', async () => {
     const first = await send(t.origin, {
       token: appToken,
@@ -376,11 +393,30 @@ describe('POST /v1.0/me/notifications', () => {
       code: 'UNSUPPORTED_MEDIA_TYPE',
     },
     {
-      name: 'a gzip-encoded body',
-      request: () => valid({ headers: { 'content-encoding': 'gzip' } }),
+      name: 'a brotli-encoded body (Graph took gzip and deflate only)',
+      request: async () =>
+        valid({ body: brotliCompressSync(graphBody(HOST)), headers: { 'content-encoding': 'br' } }),
       status: 415,
       graphCode: 'notSupported',
       code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'a gzip body that is not gzip data',
+      request: () => valid({ headers: { 'content-encoding': 'gzip' } }),
+      status: 400,
+      graphCode: 'invalidRequest',
+      code: 'BAD_REQUEST',
+    },
+    {
+      name: 'a small gzip body that expands past TIDINGS_MAX_BODY_BYTES',
+      request: async () =>
+        valid({
+          body: gzipSync(graphBody(HOST, { payload: { rawContent: 'x'.repeat(1_000_000) } })),
+          headers: { 'content-encoding': 'gzip' },
+        }),
+      status: 413,
+      graphCode: 'invalidRequest',
+      code: 'PAYLOAD_TOO_LARGE',
     },
     {
       name: 'a body over TIDINGS_MAX_BODY_BYTES',
