@@ -17,6 +17,7 @@ const runOnce = [
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
+  'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
   'test/inbox/**', // a page in a real browser: the store plays no part
 ];

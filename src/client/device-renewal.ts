@@ -31,7 +31,9 @@ export function createDeviceRenewal(options: DeviceRenewalOptions) {
       const device = await options.renew();
       if (!stopped) {
         options.onRenewed(device);
-        schedule(device.expirationDateTime);
+        // Never again at once: see `schedule`.
+        const left = Date.parse(device.expirationDateTime) - Date.now();
+        schedule(device.expirationDateTime, Date.now() + Math.max(left / 2, RETRY_MS));
       }
       return device;
     } catch (error) {
@@ -54,15 +56,20 @@ export function createDeviceRenewal(options: DeviceRenewalOptions) {
     );
   }
 
-  /** Plans the renewal of a device subscription expiring at `expirationDateTime` (ISO 8601). */
-  function schedule(expirationDateTime: string) {
-    const renewAt = Date.parse(expirationDateTime) - options.renewBeforeMs;
-    const delay = renewAt - Date.now();
+  /**
+   * Plans the renewal of a device subscription expiring at `expirationDateTime` (ISO 8601), not before
+   * `notBefore` (epoch ms). After a renewal that is half of the new lifetime (at least RETRY_MS): a
+   * `renewBeforeMs` longer than the gateway's lifetime, or a device clock weeks ahead, would otherwise
+   * renew again at once, in a loop.
+   */
+  function schedule(expirationDateTime: string, notBefore = 0) {
+    const now = Date.now();
+    const delay = Math.max(Date.parse(expirationDateTime) - options.renewBeforeMs, notBefore) - now;
     if (stopped) return;
     // Past MAX_TIMER_MS the timer fires early and renewNow would renew too soon: wake up and plan again.
     if (delay > MAX_TIMER_MS) {
       clearTimeout(timer);
-      timer = setTimeout(() => schedule(expirationDateTime), MAX_TIMER_MS);
+      timer = setTimeout(() => schedule(expirationDateTime, notBefore), MAX_TIMER_MS);
     } else {
       wait(Math.max(0, delay));
     }

@@ -1,5 +1,5 @@
 import { type Client, createClient } from 'graphql-ws/client';
-import type { RetryWait } from './backoff.js';
+import { type RetryWait, waitUnlessAborted } from './backoff.js';
 import { ClientErrorCode, TidingsClientError } from './client-error.js';
 import { NOTIFICATION_CHANGES } from './documents.js';
 import { obtainToken } from './graphql-http.js';
@@ -17,6 +17,8 @@ const FORBIDDEN = 4403; // no, bad or expired token: get a fresh one
 const INTERNAL_SERVER_ERROR = 4500; // graphql-ws gives up on it; PROTOCOL.md: reconnect with backoff
 // A token refused this many times in a row, fresh each time, will not be accepted by trying again.
 const MAX_REFUSED_TOKENS = 3;
+// A connection that lasted this long before it failed starts the backoff of the next one from zero.
+const STABLE_MS = 60_000;
 
 export interface LiveFeedOptions {
   readonly wsUrl: string;
@@ -86,13 +88,37 @@ export function openLiveFeed(options: LiveFeedOptions) {
   let refreshToken = false;
   let refusedInARow = 0;
   let restarts = 0;
+  let connectedAt = 0;
+  // Aborted by close(): ends any wait for a reconnect at once, so nothing is left waiting or opened.
+  const closing = new AbortController();
+  const retryWait: RetryWait = (retries) => waitUnlessAborted(options.retryWait, retries, closing.signal);
 
   function finish(error: TidingsClientError | null) {
     if (finished) return;
     finished = true;
+    closing.abort();
     unsubscribe();
     void dispose(client);
     options.onEnd(error);
+  }
+
+  /**
+   * Drops `current` and opens a new client after a backoff, resuming after the last change received:
+   * for failures graphql-ws does not retry by itself, but that a later attempt may not meet (the
+   * gateway's internal error, or the store unreachable while the subscription started). Whatever
+   * `current` still reports afterwards (its `complete`, its close) is ignored.
+   */
+  function restart(current: Client, closeCode: number | null) {
+    if (current !== client) return;
+    client = undefined;
+    unsubscribe();
+    unsubscribe = () => {};
+    void dispose(current);
+    if (Date.now() - connectedAt > STABLE_MS) restarts = 0;
+    options.onConnection('reconnecting', closeCode);
+    void retryWait(restarts++).then(() => {
+      if (!finished) open();
+    });
   }
 
   function open() {
@@ -100,7 +126,7 @@ export function openLiveFeed(options: LiveFeedOptions) {
       url: options.wsUrl,
       webSocketImpl: options.webSocketImpl,
       retryAttempts: Number.POSITIVE_INFINITY,
-      retryWait: options.retryWait,
+      retryWait,
       // Every socket error or close is worth a reconnect (the gateway restarting refuses connections for
       // a while), except a token the app cannot give (the provider threw) or one refused again and again.
       shouldRetry: (errorOrClose) =>
@@ -113,12 +139,12 @@ export function openLiveFeed(options: LiveFeedOptions) {
       on: {
         // A retry follows a close, already reported as 'reconnecting' with its code.
         connecting: (isRetry) => {
-          if (!finished && !isRetry) options.onConnection('connecting', null);
+          if (!finished && !isRetry && current === client) options.onConnection('connecting', null);
         },
         connected: () => {
           refusedInARow = 0;
-          restarts = 0;
-          if (!finished) options.onConnection('live', null);
+          connectedAt = Date.now();
+          if (!finished && current === client) options.onConnection('live', null);
         },
         closed: (event) => {
           const code = closeCodeOf(event);
@@ -135,24 +161,28 @@ export function openLiveFeed(options: LiveFeedOptions) {
       { query: NOTIFICATION_CHANGES, variables },
       {
         next(result) {
-          // NOT_FOUND (the UNSID is not this user's, or expired) or BAD_USER_INPUT (a malformed cursor).
+          if (finished || current !== client) return;
+          // NOT_FOUND (the UNSID is not this user's, or expired) or BAD_USER_INPUT (a malformed cursor)
+          // end the feed; SERVICE_UNAVAILABLE (the store unreachable for now) is tried again.
           const error = result.errors?.[0];
-          if (error) return finish(toClientError([error]));
+          if (error) {
+            const failure = toClientError([error]);
+            return failure.transient ? restart(current, null) : finish(failure);
+          }
           const change = result.data?.notificationChanges;
-          if (!change || finished) return;
+          if (!change) return;
           variables.after = change.cursor;
           options.onChange(change);
         },
         error(error) {
           if (finished || current !== client) return;
-          if (closeCodeOf(error) === INTERNAL_SERVER_ERROR) {
-            void dispose(current);
-            void options.retryWait(restarts++).then(() => {
-              if (!finished) open();
-            });
-            return;
-          }
-          finish(toClientError(error));
+          const closeCode = closeCodeOf(error);
+          // A 4500 close was reported as 'reconnecting' already.
+          if (closeCode === INTERNAL_SERVER_ERROR) return restart(current, closeCode);
+          // An `error` message: the feed failed on the gateway (e.g. the store, while catching up).
+          const failure = toClientError(error);
+          if (failure.transient) return restart(current, null);
+          finish(failure);
         },
         // The server completes the feed when the device subscription is deleted.
         complete: () => {
@@ -167,6 +197,7 @@ export function openLiveFeed(options: LiveFeedOptions) {
     /** Stops the feed and closes its socket; `onEnd` is not called. */
     async close(): Promise<void> {
       finished = true;
+      closing.abort();
       unsubscribe();
       await dispose(client);
     },

@@ -1,4 +1,4 @@
-import { exponentialBackoff, type RetryWait } from './backoff.js';
+import { exponentialBackoff, type RetryWait, waitUnlessAborted } from './backoff.js';
 import { ClientErrorCode, TidingsClientError } from './client-error.js';
 import type { CursorStore } from './cursor-store.js';
 import { createDeviceRenewal } from './device-renewal.js';
@@ -47,7 +47,10 @@ export interface TidingsClientOptions {
   readonly onDeviceRenewed?: (device: DeviceSubscription) => void;
   /** Renew the device subscription when less than this is left (default 7 days). */
   readonly renewBeforeMs?: number;
-  /** The wait before each reconnect or retried request (default: exponential backoff, up to 30 s). */
+  /**
+   * The wait before each reconnect or retried request (default: exponential backoff, up to 30 s). Its
+   * `signal` aborts when the client closes; `close()` never waits for it.
+   */
   readonly retryWait?: RetryWait;
   /** A WebSocket class where there is no global one (Node 20: `import WebSocket from 'ws'`). */
   readonly webSocketImpl?: unknown;
@@ -86,6 +89,8 @@ export function createTidingsClient(options: TidingsClientOptions) {
   let handledCursor: string | null = null;
   let live: ReturnType<typeof openLiveFeed> | undefined;
   let stopped = false;
+  // Aborted when the client stops: ends a wait before a retried request.
+  const halted = new AbortController();
   // The app's updates, one at a time in feed order.
   let queue = Promise.resolve();
 
@@ -103,6 +108,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
 
   async function stop() {
     stopped = true;
+    halted.abort();
     renewal.stop();
     await live?.close();
   }
@@ -124,7 +130,8 @@ export function createTidingsClient(options: TidingsClientOptions) {
         return await operation();
       } catch (error) {
         if (stopped || !(error instanceof TidingsClientError && error.transient)) throw error;
-        await retryWait(retries);
+        await waitUnlessAborted(retryWait, retries, halted.signal);
+        if (stopped) throw error;
       }
     }
   }

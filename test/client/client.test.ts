@@ -319,6 +319,42 @@ describe('the client library', () => {
     expect(cursors.cursor).toBe(before);
   });
 
+  it('closes at once while it waits to reconnect, whatever the wait', async () => {
+    const s = await setup();
+    let waits = 0;
+    const app = startClientApp({
+      url: s.t.url,
+      subscriptionId: s.unsid,
+      token: () => s.userToken,
+      // A wait that never ends by itself: close() must not wait for it.
+      retryWait: () => {
+        waits++;
+        return new Promise<void>(() => {});
+      },
+    });
+    await app.untilStatus('live');
+    await s.t.close();
+    await app.until(() => waits > 0, 'the wait before a reconnect');
+    await app.client.close();
+    expect(app.client.status).toEqual({ state: 'closed' });
+  });
+
+  it('does not renew in a loop when asked to renew earlier than the lifetime allows', async () => {
+    const s = await setup();
+    const renewals: string[] = [];
+    const app = startClientApp({
+      url: s.t.url,
+      subscriptionId: s.unsid,
+      token: () => s.userToken,
+      renewBeforeMs: 31 * 24 * 3600 * 1000, // the gateway renews for 30 days: always "due"
+      onDeviceRenewed: (renewed) => renewals.push(renewed.expirationDateTime),
+    });
+    await app.until(() => renewals.length === 1, 'the first renewal');
+    // Twenty round trips to the gateway: a renewal loop would have renewed again meanwhile.
+    for (let i = 0; i < 20; i++) await app.client.markAllRead();
+    expect(renewals).toHaveLength(1);
+  });
+
   it('keeps a cursor in a Web Storage (localStorage in browsers)', async () => {
     const items = new Map<string, string>();
     const storage = {
