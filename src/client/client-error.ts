@@ -9,8 +9,13 @@ export const ClientErrorCode = {
   BadUserInput: 'BAD_USER_INPUT',
   RateLimited: 'RATE_LIMITED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
-  /** The gateway could not be reached, or answered something that is not GraphQL (e.g. a proxy's 502). */
+  /** The gateway could not be reached, or answered a 5xx, 408 or 429 without GraphQL (e.g. a proxy's 502). */
   NetworkError: 'NETWORK_ERROR',
+  /**
+   * The URL answered without GraphQL (e.g. 404, or an HTML page): it is not the gateway's GraphQL
+   * endpoint. Not retried.
+   */
+  InvalidEndpoint: 'INVALID_ENDPOINT',
   /** The app's token provider threw. */
   TokenUnavailable: 'TOKEN_UNAVAILABLE',
   /** The app's `onUpdate` threw: the change was not marked handled, so a restart delivers it again. */

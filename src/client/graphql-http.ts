@@ -34,7 +34,9 @@ interface GraphQLBody {
  * GraphQL over HTTP with the user's token: POST, JSON. A token the gateway refuses (401) is replaced
  * once, by asking the provider with `refresh: true`, and the operation sent again.
  * @throws TidingsClientError with the gateway's code (`NOT_FOUND`, `BAD_USER_INPUT`, …), or
- *   NETWORK_ERROR when the gateway is unreachable or does not answer GraphQL, or TOKEN_UNAVAILABLE.
+ *   NETWORK_ERROR when the gateway is unreachable or answers a 5xx, 408 or 429 without GraphQL,
+ *   INVALID_ENDPOINT when the URL answers anything else without GraphQL (a 404, an HTML page), or
+ *   TOKEN_UNAVAILABLE.
  */
 export function createGraphQLRequest(options: {
   readonly url: string;
@@ -47,18 +49,25 @@ export function createGraphQLRequest(options: {
   async function attempt(query: string, variables: Record<string, unknown>, refresh: boolean) {
     const token = await obtainToken(options.token, refresh);
     let response: Response;
-    let body: GraphQLBody;
+    let text: string;
     try {
       response = await send(options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query, variables }),
       });
-      body = (await response.json()) as GraphQLBody;
+      text = await response.text();
     } catch (error) {
       throw new TidingsClientError(ClientErrorCode.NetworkError, 'The gateway could not be reached.', {
         cause: error,
       });
+    }
+    let body: GraphQLBody | null;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      body = typeof parsed === 'object' && parsed !== null ? (parsed as GraphQLBody) : null;
+    } catch {
+      body = null; // e.g. an HTML page
     }
     return { status: response.status, body };
   }
@@ -66,18 +75,24 @@ export function createGraphQLRequest(options: {
   return async function request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     let { status, body } = await attempt(query, variables, false);
     if (status === 401) ({ status, body } = await attempt(query, variables, true));
-    const error = body.errors?.[0];
+    const error = body?.errors?.[0];
     if (error) {
       const code =
         typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
       throw new TidingsClientError(code, error.message ?? 'The gateway answered with an error.');
     }
-    if (typeof body.data !== 'object' || body.data === null) {
+    if (typeof body?.data === 'object' && body.data !== null) return body.data as T;
+    // Not a GraphQL answer. A proxy's 5xx, a 408 or a 429 may pass; anything else (a 404, an HTML page)
+    // means the URL is not the gateway's GraphQL endpoint, which no retry fixes.
+    if (status >= 500 || status === 408 || status === 429) {
       throw new TidingsClientError(
         ClientErrorCode.NetworkError,
         `The gateway answered ${status} without data.`,
       );
     }
-    return body.data as T;
+    throw new TidingsClientError(
+      ClientErrorCode.InvalidEndpoint,
+      `${options.url} answered ${status} without GraphQL: is it the gateway's GraphQL URL?`,
+    );
   };
 }

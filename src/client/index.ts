@@ -8,6 +8,7 @@ export {
   type CursorStore,
   createLocalStorageCursorStore,
   createMemoryCursorStore,
+  type FeedPosition,
   type StorageLike,
 } from './cursor-store.js';
 export {
@@ -16,6 +17,7 @@ export {
   listDeviceSubscriptions,
 } from './device-subscriptions.js';
 export type { FetchLike } from './graphql-http.js';
+export { isTargetedAt, visualContentFor } from './targeting.js';
 export {
   createTidingsClient,
   type StateChange,

@@ -1,5 +1,6 @@
 import { FEED_PAGE } from './documents.js';
 import type { GraphQLRequest } from './graphql-http.js';
+import { isTargetedAt } from './targeting.js';
 import type { Notification, Platform } from './types.js';
 
 // The largest page the gateway serves.
@@ -17,12 +18,13 @@ interface FeedPage {
  * The device's whole feed, newest first, and the cursor to subscribe from. The cursor is the first
  * page's: anything that changes while later pages are read comes again as a change after it, and
  * applying a change twice is harmless. The `notifications` query lists the user's whole feed; a
- * device's live feed carries only notifications targeted at its platform, so the snapshot does too.
+ * device shows only notifications targeted at its platform, or that fell back to it (`fallbacks`).
  * @throws TidingsClientError from the gateway (see createGraphQLRequest).
  */
 export async function loadFeed(
   request: GraphQLRequest,
   platform: Platform,
+  fallbacks: ReadonlySet<string>,
 ): Promise<{ notifications: Notification[]; feedCursor: string | null }> {
   const notifications: Notification[] = [];
   let feedCursor: string | null | undefined;
@@ -31,8 +33,7 @@ export async function loadFeed(
     const { notifications: page }: FeedPage = await request<FeedPage>(FEED_PAGE, { first: PAGE_SIZE, after });
     feedCursor ??= page.feedCursor;
     for (const { node } of page.edges) {
-      const targets = node.targetPolicy.platformTypes;
-      if (targets.length === 0 || targets.includes(platform)) notifications.push(node);
+      if (isTargetedAt(node, platform) || fallbacks.has(node.id)) notifications.push(node);
     }
     if (!page.pageInfo.hasNextPage || page.pageInfo.endCursor === null) break;
     after = page.pageInfo.endCursor;

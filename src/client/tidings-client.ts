@@ -13,7 +13,9 @@ import {
 import { createGraphQLRequest, type FetchLike } from './graphql-http.js';
 import { openLiveFeed, type ReceivedChange } from './live-feed.js';
 import { loadFeed } from './load-feed.js';
+import { fallsBackTo, isTargetedAt } from './targeting.js';
 import type {
+  ChangeKind,
   ClientStatus,
   DeviceSubscription,
   FeedUpdate,
@@ -87,6 +89,9 @@ export function createTidingsClient(options: TidingsClientOptions) {
   let status: ClientStatus = { state: 'starting' };
   let device: DeviceSubscription | null = null;
   let handledCursor: string | null = null;
+  // Notifications that fell back to this device: shown though not targeted at its platform. Saved with
+  // the cursor; a notification leaves it when it is deleted, or replaced (a replacement resets its fallback).
+  let fallbacks = new Set<string>();
   let live: ReturnType<typeof openLiveFeed> | undefined;
   let stopped = false;
   // Aborted when the client stops: ends a wait before a retried request.
@@ -136,7 +141,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
     }
   }
 
-  /** Hands one update to the app, then saves the cursor it brings the feed to. */
+  /** Hands one update to the app, then saves the position it brings the feed to. */
   async function handOver(update: FeedUpdate, cursor: string | null) {
     if (stopped) return;
     try {
@@ -145,16 +150,43 @@ export function createTidingsClient(options: TidingsClientOptions) {
       throw new TidingsClientError(ClientErrorCode.HandlerFailed, 'onUpdate threw.', { cause: error });
     }
     if (cursor === null) return;
-    await options.cursorStore.save(cursor);
+    await options.cursorStore.save({ cursor, fallbacks: [...fallbacks] });
     handledCursor = cursor;
   }
 
   async function snapshot(reason: 'start' | 'resync', cursor: string | null): Promise<string | null> {
     const platform = (device as DeviceSubscription).platform;
-    const feed = await persistently(() => loadFeed(request, platform));
+    const feed = await persistently(() => loadFeed(request, platform, fallbacks));
+    const listed = new Set(feed.notifications.map((notification) => notification.id));
+    fallbacks = new Set([...fallbacks].filter((id) => listed.has(id)));
     const resumeAt = cursor ?? feed.feedCursor;
     await handOver({ type: 'snapshot', reason, notifications: feed.notifications }, resumeAt);
     return resumeAt;
+  }
+
+  /**
+   * The update for one change. The gateway sends a device every change of its user's feed but the
+   * creation of notifications not targeted at its platform: the ones not for this device reach the app
+   * as removals, so it never shows them, and drops one that a replacement moved off this platform.
+   */
+  function toUpdate(
+    kind: Exclude<ChangeKind, 'RESYNC'>,
+    cursor: string,
+    notification: Notification,
+  ): FeedUpdate {
+    const platform = (device as DeviceSubscription).platform;
+    const { id } = notification;
+    // A replacement resets the fallback: it is this device's again only if targeted at it, or once it
+    // falls back anew.
+    if (kind === 'REPLACED') fallbacks.delete(id);
+    if (kind === 'FALLBACK' && notification.status === 'ACTIVE' && fallsBackTo(notification, platform)) {
+      fallbacks.add(id);
+    }
+    const forThisDevice = isTargetedAt(notification, platform) || fallbacks.has(id);
+    if (notification.status === 'DELETED') fallbacks.delete(id);
+    return forThisDevice
+      ? { type: 'change', kind, cursor, notification }
+      : { type: 'removed', kind, cursor, id };
   }
 
   function received(change: ReceivedChange) {
@@ -163,7 +195,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
         const { kind, cursor, notification } = change;
         // The cursor cannot be resumed: reload, then carry on after the RESYNC's cursor.
         if (kind === 'RESYNC' || notification === null) await snapshot('resync', cursor);
-        else await handOver({ type: 'change', kind, cursor, notification }, cursor);
+        else await handOver(toUpdate(kind, cursor, notification), cursor);
       })
       .catch(fail);
   }
@@ -171,9 +203,13 @@ export function createTidingsClient(options: TidingsClientOptions) {
   async function start() {
     device = await persistently(() => findDeviceSubscription(request, options.subscriptionId));
     renewal.schedule(device.expirationDateTime);
-    let cursor = await options.cursorStore.load();
-    if (cursor === null) cursor = await snapshot('start', null);
-    else handledCursor = cursor;
+    const position = await options.cursorStore.load();
+    let cursor: string | null;
+    if (position === null) cursor = await snapshot('start', null);
+    else {
+      cursor = handledCursor = position.cursor;
+      fallbacks = new Set(position.fallbacks);
+    }
     if (stopped) return;
     live = openLiveFeed({
       wsUrl,

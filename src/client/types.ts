@@ -60,10 +60,12 @@ export interface DeviceSubscription {
 }
 
 /**
- * What the client hands the app, in feed order. A snapshot replaces everything the app holds (on a first
- * start without a cursor, and when the server answers RESYNC); a change is applied as an upsert by
- * `notification.id`, removing the notification when its `status` is `DELETED`. Applying one twice is
- * harmless.
+ * What the client hands the app, in feed order; only notifications meant for this device (targeted at
+ * its platform, or fallen back to it). A snapshot replaces everything the app holds (on a first start
+ * without a cursor, and when the server answers RESYNC); a change is applied as an upsert by
+ * `notification.id`, removing the notification when its `status` is `DELETED`; a removal removes the
+ * notification `id` if the app holds it. Applying one twice is harmless. Show a notification's content
+ * with `visualContentFor(notification, platform)`: a fallen-back one shows its fallback's.
  */
 export type FeedUpdate =
   | {
@@ -77,6 +79,16 @@ export type FeedUpdate =
       readonly kind: Exclude<ChangeKind, 'RESYNC'>;
       readonly cursor: string;
       readonly notification: Notification;
+    }
+  | {
+      /**
+       * A change of a notification that is not (or no longer) for this device: e.g. read on another
+       * device, or replaced with a target policy that leaves this platform out. Remove it if you hold it.
+       */
+      readonly type: 'removed';
+      readonly kind: Exclude<ChangeKind, 'RESYNC'>;
+      readonly cursor: string;
+      readonly id: string;
     };
 
 /** Where the client stands; `ended`, `failed` and `closed` are final. */

@@ -363,9 +363,16 @@ describe('the client library', () => {
     };
     const store = createLocalStorageCursorStore('tidings.cursor.unsid-1', storage);
     expect(await store.load()).toBeNull();
-    await store.save('cursor-1');
-    expect(items.get('tidings.cursor.unsid-1')).toBe('cursor-1');
-    expect(await createLocalStorageCursorStore('tidings.cursor.unsid-1', storage).load()).toBe('cursor-1');
+    const position = { cursor: 'cursor-1', fallbacks: ['fell-back-1'] };
+    await store.save(position);
+    expect(JSON.parse(items.get('tidings.cursor.unsid-1') ?? 'null')).toEqual(position);
+    expect(await createLocalStorageCursorStore('tidings.cursor.unsid-1', storage).load()).toEqual(position);
+    // What earlier versions saved: a bare cursor.
+    items.set('tidings.cursor.unsid-2', 'cursor-2');
+    expect(await createLocalStorageCursorStore('tidings.cursor.unsid-2', storage).load()).toEqual({
+      cursor: 'cursor-2',
+      fallbacks: [],
+    });
     expect(() => createLocalStorageCursorStore('key')).toThrow(TypeError); // Node has no localStorage
   });
 });

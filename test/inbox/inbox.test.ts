@@ -8,6 +8,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { startGateway } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
 import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+import { updateState } from '../support/state-operations.js';
 
 const HOST = 'inbox.example.com';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -66,7 +67,9 @@ describe('the web inbox', () => {
   });
 
   it('shows the feed live in two tabs of the same user, which stay in step', async () => {
-    const t = await startGateway();
+    // A clock the test moves, and no sweeper timer: the fallback below is sent when the test sweeps.
+    const clock = { now: new Date() };
+    const t = await startGateway({ now: () => clock.now, env: { TIDINGS_SWEEP_INTERVAL_MS: '0' } });
     const app = await t.registerApp(HOST);
     const appToken = await app.token();
     const token = await t.userToken('alice', app.app);
@@ -135,6 +138,32 @@ describe('the web inbox', () => {
     await item(first, markup).locator('[data-action="delete"]').click();
     await item(second, markup).waitFor({ state: 'detached' });
     expect(await second.locator('#unread-count').textContent()).toBe('2 unread');
+
+    // For the phone only: never shown here, not even when the phone reads it (the feed says so).
+    const phoneOnly = await post('For the phone', 'Not for the web.', {
+      targetPolicy: { platformTypes: ['ANDROID'] },
+    });
+    dataOf(await updateState(t.url, token, { id: phoneOnly, readState: 'READ' }));
+    // A call for the phone, unanswered: it falls back to the web, with its fallback's content.
+    const call = await post('unused', 'unused', {
+      targetPolicy: { platformTypes: ['ANDROID'] },
+      priority: 'HIGH',
+      payload: { rawContent: '{"call":"incoming"}' },
+      fallbackPolicy: {
+        endpointFallback: {
+          platformTypes: ['WEB'],
+          fallbackDelayInSeconds: 60,
+          visualContent: { title: 'Missed call', body: 'Bob called you.' },
+        },
+      },
+    });
+    clock.now = new Date(clock.now.getTime() + 61_000);
+    expect((await t.gateway.sweepOnce()).fallbacks).toBe(1);
+    for (const page of [first, second]) {
+      await item(page, call).waitFor();
+      expect(await item(page, call).locator('.title').textContent()).toBe('Missed call');
+      expect(await item(page, phoneOnly).count()).toBe(0);
+    }
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await first.screenshot({ path: join(ARTIFACTS, 'inbox.png'), fullPage: true });

@@ -1,7 +1,7 @@
-import type { CursorStore, FeedUpdate, Notification } from '../../client/index.js';
+import type { CursorStore, FeedPosition, FeedUpdate, Notification } from '../../client/index.js';
 
 /**
- * The page's copy of the feed and its cursor, kept in localStorage under one key, so a reload shows the
+ * The page's copy of the feed and its position (cursor and fallbacks), kept in localStorage under one key, so a reload shows the
  * feed at once and resumes after the cursor. One key, written in one `setItem`: two tabs of the same
  * device both write it, and each write is a cursor with the very notifications it belongs to (with two
  * keys, one tab's cursor could end up beside another tab's older notifications, and a change between
@@ -9,14 +9,16 @@ import type { CursorStore, FeedUpdate, Notification } from '../../client/index.j
  */
 export function createFeedCache(key: string, storage: Storage = localStorage) {
   const notifications = new Map<string, Notification>();
-  let cursor: string | null = null;
+  let position: FeedPosition | null = null;
   try {
     const saved = JSON.parse(storage.getItem(key) ?? 'null') as {
       cursor?: unknown;
+      fallbacks?: unknown;
       notifications?: unknown;
     } | null;
     if (typeof saved?.cursor === 'string' && Array.isArray(saved.notifications)) {
-      cursor = saved.cursor;
+      const fallbacks = Array.isArray(saved.fallbacks) ? (saved.fallbacks as string[]) : [];
+      position = { cursor: saved.cursor, fallbacks };
       for (const notification of saved.notifications as Notification[]) {
         notifications.set(notification.id, notification);
       }
@@ -26,10 +28,10 @@ export function createFeedCache(key: string, storage: Storage = localStorage) {
   }
 
   const store: CursorStore = {
-    load: () => cursor,
+    load: () => position,
     save(next) {
-      cursor = next;
-      storage.setItem(key, JSON.stringify({ cursor, notifications: [...notifications.values()] }));
+      position = next;
+      storage.setItem(key, JSON.stringify({ ...position, notifications: [...notifications.values()] }));
     },
   };
   return {
@@ -39,7 +41,9 @@ export function createFeedCache(key: string, storage: Storage = localStorage) {
       [...notifications.values()].sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime)),
     /** Applies one update of the feed, as the client library describes (upsert; DELETED removes). */
     apply(update: FeedUpdate) {
-      if (update.type === 'snapshot') {
+      if (update.type === 'removed') {
+        notifications.delete(update.id);
+      } else if (update.type === 'snapshot') {
         notifications.clear();
         for (const notification of update.notifications) notifications.set(notification.id, notification);
       } else if (update.notification.status === 'DELETED') {

@@ -1,4 +1,5 @@
-import type { Notification } from '../../client/index.js';
+import { type Notification, visualContentFor } from '../../client/index.js';
+import { INBOX_PLATFORM } from './session.js';
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const STEPS: ReadonlyArray<[Intl.RelativeTimeFormatUnit, number]> = [
@@ -51,7 +52,8 @@ export function renderNotification(notification: Notification): HTMLLIElement {
   time.title = new Date(notification.createdDateTime).toLocaleString();
   meta.append(time);
 
-  const visual = notification.payload.visualContent;
+  // A notification that fell back to this device shows its fallback's content.
+  const visual = visualContentFor(notification, INBOX_PLATFORM);
   content.append(meta, element('h2', 'title', visual?.title ?? 'Raw notification'));
   if (visual?.body) content.append(element('p', 'body', visual.body));
   else if (!visual && notification.payload.rawContent) {

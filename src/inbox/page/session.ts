@@ -1,4 +1,7 @@
-import { createDeviceSubscription, TidingsClientError } from '../../client/index.js';
+import { createDeviceSubscription, type Platform, TidingsClientError } from '../../client/index.js';
+
+/** The platform of the inbox's device subscriptions: what it shows depends on it. */
+export const INBOX_PLATFORM: Platform = 'WEB';
 
 const TOKEN_KEY = 'tidings.inbox.token';
 const deviceKey = (user: string) => `tidings.inbox.device.${user}`;
@@ -44,7 +47,7 @@ export async function deviceFor(session: Session, url: string, fresh = false): P
   if (known && !fresh) return known;
   const device = await createDeviceSubscription(
     { url, token: () => session.token },
-    { platform: 'WEB', deviceLabel: 'Web inbox' },
+    { platform: INBOX_PLATFORM, deviceLabel: 'Web inbox' },
   );
   localStorage.setItem(key, device.id);
   return device.id;
