@@ -380,7 +380,9 @@ export type Subscription = {
   readonly __typename?: 'Subscription';
   /**
    * The live feed of one device: first every change after `after` (if given), then live changes,
-   * with no gap and no duplicate. Only notifications targeted at the device's platform are sent.
+   * with no gap and no duplicate. CREATED is sent only to the platforms a notification targets, FALLBACK only
+   * to its fallback platforms; every other change of the user's feed reaches every device, so a device can
+   * drop a notification that was re-targeted away from it (see PROTOCOL.md).
    */
   readonly notificationChanges: NotificationChange;
 };
