@@ -29,7 +29,7 @@ export async function readBody(
 ): Promise<string> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > maxBytes) throw new BodyTooLargeError(`Request body larger than ${maxBytes} bytes.`);
-  const source = encoding === undefined ? request : decompressed(request, encoding);
+  const source = encoding === undefined ? request : decompressed(request, encoding, maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of source as AsyncIterable<Buffer>) {
@@ -40,8 +40,19 @@ export async function readBody(
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function decompressed(request: IncomingMessage, encoding: BodyEncoding): AsyncIterable<Buffer> {
+/** The decompressed body; what arrives compressed is held to `maxBytes` too (empty blocks expand to nothing). */
+function decompressed(
+  request: IncomingMessage,
+  encoding: BodyEncoding,
+  maxBytes: number,
+): AsyncIterable<Buffer> {
   const inflate = encoding === 'gzip' ? createGunzip() : createInflate();
+  let received = 0;
+  request.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > maxBytes)
+      inflate.destroy(new BodyTooLargeError(`Request body larger than ${maxBytes} bytes.`));
+  });
   request.on('error', (error) => inflate.destroy(error));
   request.pipe(inflate);
   return (async function* () {

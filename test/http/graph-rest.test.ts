@@ -47,6 +47,8 @@ interface GraphPost {
   /** X-UNS-ID; null sends none. */
   readonly unsid: string | null;
   readonly body?: string | Uint8Array;
+  /** Send the body chunked (no Content-Length), as a stream. */
+  readonly chunked?: boolean;
   /** Replace the default `content-type: application/json` and add others. */
   readonly headers?: Record<string, string>;
 }
@@ -68,8 +70,12 @@ async function send(origin: string, request: GraphPost): Promise<GraphAnswer> {
       ...(request.unsid === null ? {} : { 'x-uns-id': request.unsid }),
       ...request.headers,
     },
-    ...(method === 'GET' || method === 'HEAD' ? {} : { body: request.body ?? '{}' }),
-  });
+    ...(method === 'GET' || method === 'HEAD'
+      ? {}
+      : request.chunked
+        ? { body: streamOf(request.body ?? '{}'), duplex: 'half' }
+        : { body: request.body ?? '{}' }),
+  } as RequestInit);
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
@@ -408,6 +414,19 @@ describe('POST /v1.0/me/notifications', () => {
       code: 'BAD_REQUEST',
     },
     {
+      name: 'a chunked deflate body longer than TIDINGS_MAX_BODY_BYTES that expands to almost nothing',
+      request: async () =>
+        valid({
+          // 2,000 empty stored blocks: 10 KB on the wire, nothing decompressed.
+          body: emptyBlocksDeflate(2000),
+          chunked: true,
+          headers: { 'content-encoding': 'deflate' },
+        }),
+      status: 413,
+      graphCode: 'invalidRequest',
+      code: 'PAYLOAD_TOO_LARGE',
+    },
+    {
       name: 'a small gzip body that expands past TIDINGS_MAX_BODY_BYTES',
       request: async () =>
         valid({
@@ -683,3 +702,23 @@ describe('the Graph route and request ids', () => {
     expect(logs.withMessage('unexpected error').map((line) => line.requestId)).toEqual(['graph-abort-1']);
   });
 });
+
+/** A zlib stream of `blocks` empty stored blocks and no data: long on the wire, empty decompressed. */
+function emptyBlocksDeflate(blocks: number): Uint8Array {
+  // Header 0x78 0x01; each empty non-final stored block is 0x00 then LEN 0x0000 and NLEN 0xffff.
+  const emptyBlock = [0x00, 0x00, 0x00, 0xff, 0xff];
+  return Uint8Array.from([0x78, 0x01, ...Array.from({ length: blocks }, () => emptyBlock).flat()]);
+}
+
+/** `body` as a stream of 1 KiB chunks: fetch then sends it chunked, without Content-Length. */
+function streamOf(body: string | Uint8Array): ReadableStream<Uint8Array> {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + 1024));
+      offset += 1024;
+    },
+  });
+}
