@@ -171,6 +171,16 @@ describe('the web inbox', () => {
     await second.locator('#mark-all-read').click();
     await item(first, invoice, '[data-read-state="READ"]').waitFor();
     expect(await first.locator('#unread-count').textContent()).toBe('All read');
+
+    // Signing out takes the token and the notifications' text out of the browser's storage.
+    await second.locator('#sign-out').click();
+    await expect
+      .poll(async () =>
+        ((await second.evaluate('Object.keys(localStorage)')) as string[]).filter(
+          (key) => !key.includes('.device.'),
+        ),
+      )
+      .toEqual([]);
     expect(errors).toEqual([]);
   }, 60_000);
 });

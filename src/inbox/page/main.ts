@@ -147,7 +147,10 @@ signInForm.addEventListener('submit', (event) => {
 
 byId('sign-out').addEventListener('click', () => {
   forgetToken();
-  void stop();
+  // The notifications' text leaves this browser's storage with the person (the device id stays: it
+  // is only an id, and signing in again reuses it).
+  const cache = running?.cache;
+  void stop().then(() => cache?.clear());
   showSignIn();
 });
 
