@@ -7,6 +7,7 @@ import { type Env, loadConfig } from '../../src/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createJsonLogger, silentLogger } from '../../src/logger.js';
 import type { App } from '../../src/store/types.js';
+import { fetchAppToken } from './app-token.js';
 import { onCleanup } from './cleanup.js';
 import { createTestSchema } from './postgres.js';
 
@@ -111,22 +112,4 @@ export async function startGateway(
   };
 }
 
-/** An app token from a gateway's real token endpoint (`origin`: e.g. http://127.0.0.1:1234). */
-export async function fetchAppToken(origin: string, clientId: string, clientSecret: string): Promise<string> {
-  const response = await requestAppToken(origin, clientId, clientSecret);
-  if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
-
-/** The token endpoint's raw answer to a client-credentials request (`origin`: e.g. http://127.0.0.1:1234). */
-export function requestAppToken(origin: string, clientId: string, clientSecret: string): Promise<Response> {
-  return fetch(`${origin.replace(/\/graphql$/, '')}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }),
-  });
-}
+export { fetchAppToken, requestAppToken } from './app-token.js';

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { FirstFailure } from './first-failure.js';
 import { stopProcess, track } from './processes.js';
 import { withTimeout } from './time.js';
 
@@ -22,9 +23,8 @@ export interface ClientEventMessage<E> {
 export class ClientProcess<E extends { readonly type: string }> {
   private readonly waiting = new Map<number, (reply: CommandReply) => void>();
   private readonly listeners = new Set<(event: E) => void>();
-  private readonly failureListeners = new Set<(error: Error) => void>();
+  private readonly failure = new FirstFailure();
   private nextId = 1;
-  private failure: Error | undefined;
   private stopping = false;
 
   private constructor(
@@ -50,9 +50,7 @@ export class ClientProcess<E extends { readonly type: string }> {
   }
 
   private fail(message: string): void {
-    if (this.failure || this.stopping) return;
-    this.failure = new Error(`${this.name}: ${message}`);
-    for (const listener of this.failureListeners) listener(this.failure);
+    if (!this.stopping) this.failure.fail(new Error(`${this.name}: ${message}`));
   }
 
   /** Sends a command and resolves with its result; rejects on its error, a failure or the timeout. */
@@ -79,24 +77,16 @@ export class ClientProcess<E extends { readonly type: string }> {
 
   /** `promise`, or the process's failure if one comes first. */
   orFailure<T>(promise: Promise<T>): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    let listener: ((error: Error) => void) | undefined;
-    const failed = new Promise<never>((_, reject) => {
-      listener = reject;
-      this.failureListeners.add(reject);
-    });
-    return Promise.race([promise, failed]).finally(() => {
-      if (listener) this.failureListeners.delete(listener);
-    });
+    return this.failure.orFailure(promise);
   }
 
   /** Forgets a failure (e.g. sockets closed on purpose reported as one): a fresh start. */
   clearFailure(): void {
-    this.failure = undefined;
+    this.failure.clear();
   }
 
   check(): void {
-    if (this.failure) throw this.failure;
+    this.failure.check();
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { FirstFailure } from './first-failure.js';
 import type { ClientCommand, ClientEvent, SocketSpec } from './load-messages.js';
 import { stopProcess, track } from './processes.js';
 import { withTimeout } from './time.js';
@@ -28,10 +29,9 @@ interface Client {
 export class LoadPool {
   private readonly waiting = new Map<string, (event: ClientEvent) => void>();
   private nextId = 1;
-  private failure: Error | undefined;
+  private readonly failure = new FirstFailure();
   /** Set while sockets are closed on purpose: their closes are not failures. */
   private stopping = false;
-  private readonly failureListeners = new Set<(error: Error) => void>();
   /** The first `next` frame any socket of the pool received (its size goes in the report). */
   sampleFrame: string | undefined;
 
@@ -64,9 +64,7 @@ export class LoadPool {
   }
 
   private fail(message: string): void {
-    if (this.failure || this.stopping) return;
-    this.failure = new Error(`${this.name} load client: ${message}`);
-    for (const listener of this.failureListeners) listener(this.failure);
+    if (!this.stopping) this.failure.fail(new Error(`${this.name} load client: ${message}`));
   }
 
   /** Resolves with the answer of type `answer` of every client to `command`, failing on a failure. */
@@ -97,20 +95,12 @@ export class LoadPool {
 
   /** `promise`, or the pool's failure if one comes first. */
   orFailure<T>(promise: Promise<T>): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    let listener: ((error: Error) => void) | undefined;
-    const failed = new Promise<never>((_, reject) => {
-      listener = reject;
-      this.failureListeners.add(reject);
-    });
-    return Promise.race([promise, failed]).finally(() => {
-      if (listener) this.failureListeners.delete(listener);
-    });
+    return this.failure.orFailure(promise);
   }
 
   /** Throws the pool's failure, if any. */
   check(): void {
-    if (this.failure) throw this.failure;
+    this.failure.check();
   }
 
   /** Opens, initialises and subscribes every socket; `counts()` later lists them in this order. */
@@ -182,7 +172,7 @@ export class LoadPool {
   /** Closes every socket (a normal close, not a failure) and forgets any failure: a fresh start. */
   async closeSockets(): Promise<void> {
     this.stopping = true;
-    this.failure = undefined;
+    this.failure.clear();
     try {
       await this.ask({ type: 'close' }, 'closed', 60_000);
     } finally {

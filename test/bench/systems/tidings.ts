@@ -9,6 +9,7 @@ import pg from 'pg';
 import { createEmbeddedIssuer } from '../../../src/auth/embedded-issuer.js';
 import { loadOrCreateSigningKey } from '../../../src/auth/signing-key.js';
 import { loadConfig } from '../../../src/config.js';
+import { fetchAppToken } from '../../support/app-token.js';
 import { graphqlData } from '../lib/http-client.js';
 import { KEY, TARGET } from '../lib/http-template.js';
 import type { SocketSpec } from '../lib/load-messages.js';
@@ -205,20 +206,6 @@ async function registerApp(dataDir: string, env: NodeJS.ProcessEnv) {
   const clientSecret = /client secret:\s+(\S+)/.exec(stdout)?.[1];
   if (!clientId || !clientSecret) throw new Error(`tidings apps create printed no credentials:\n${stdout}`);
   return { clientId, clientSecret };
-}
-
-async function fetchAppToken(origin: string, clientId: string, clientSecret: string): Promise<string> {
-  const response = await fetch(`${origin}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: clientSecret,
-    }),
-  });
-  if (response.status !== 200) throw new Error(`the token endpoint answered ${response.status}`);
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 async function onDatabase(url: string, sql: string): Promise<void> {
