@@ -7,7 +7,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { bearerToken, createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
 import type { Principal } from './auth/principal.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createWebSocketServer } from './delivery/websocket-server.js';
 import { ErrorCode, formatError, GatewayError } from './errors.js';

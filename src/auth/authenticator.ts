@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt } from 'jose';
-import type { ExternalIssuerConfig } from '../config.js';
+import type { ExternalIssuerConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { EmbeddedIssuer } from './embedded-issuer.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';

@@ -1,6 +1,6 @@
 import type { AppPrincipal, Principal, UserPrincipal } from '../auth/principal.js';
 import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import type { FeedCloseCode } from '../delivery/close-codes.js';
 import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
 import { ErrorCode, GatewayError } from '../errors.js';

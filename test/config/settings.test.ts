@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_SETTINGS, flagOf } from '../../src/config/settings.js';
 import { withSettingsTable } from '../../src/config/settings-docs.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 
 const problemsOf = (load: () => unknown): readonly string[] => {
   try {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerApp } from '../../src/auth/register-app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Change, PostRequest, Store } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';

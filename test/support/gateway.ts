@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerApp } from '../../src/auth/register-app.js';
-import { type Env, loadConfig } from '../../src/config.js';
+import { type Env, loadConfig } from '../../src/config/config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway.js';
 import { createJsonLogger, silentLogger } from '../../src/logger.js';
 import type { App } from '../../src/store/types.js';
