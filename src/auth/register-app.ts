@@ -1,5 +1,6 @@
+import type { App } from '../domain/types.js';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
-import type { App, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { hashClientSecret, newClientId, newClientSecret } from './client-credentials.js';
 
 // A DNS host name: labels of letters, digits and hyphens, not starting or ending with a hyphen.

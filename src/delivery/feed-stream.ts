@@ -1,7 +1,8 @@
+import { reachesPlatform } from '../domain/targeting.js';
+import type { Change, FeedHead, FeedPosition, Platform } from '../domain/types.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { FeedMetrics } from '../observability/metrics.js';
-import { reachesPlatform } from '../store/targeting.js';
-import type { Change, FeedHead, FeedPosition, Platform, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
 
 /** What a device's live feed yields: a change of its feed, or the order to reload. */

@@ -1,4 +1,4 @@
-import type { Change } from '../store/types.js';
+import type { Change } from '../domain/types.js';
 
 /**
  * What a feed's listeners are told: a committed change; or CATCH_UP, "changes may have been missed

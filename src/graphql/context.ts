@@ -3,11 +3,12 @@ import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
 import type { Config } from '../config/config.js';
 import type { FeedCloseCode } from '../delivery/close-codes.js';
 import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
+import type { FeedOwner } from '../domain/types.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { FeedOwner, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** What resolvers may use: the parts of the gateway, never the HTTP or WebSocket layer. */

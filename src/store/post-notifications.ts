@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
 import { Prisma, type PrismaClient } from './generated/sqlite/client.js';
 import {
   contentColumns,
@@ -7,7 +8,7 @@ import {
   toDeviceSubscription,
   toNotification,
 } from './records.js';
-import type { Change, ChangeKind, DeviceSubscription, PostRequest } from './types.js';
+import type { PostRequest } from './types.js';
 
 type Client = InstanceType<typeof PrismaClient>;
 type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];

@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { isTargeted } from '../domain/targeting.js';
+import type { Change, ChangeKind, FeedOwner, Notification, Platform } from '../domain/types.js';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { createGroupCommit } from './group-commit.js';
 import { writePosts } from './post-notifications.js';
 import { editColumns, toDeviceSubscription, toNotification } from './records.js';
-import { isTargeted } from './targeting.js';
-import type {
-  Change,
-  ChangeKind,
-  DeliveryMarkKind,
-  FeedOwner,
-  Notification,
-  NotificationEdit,
-  NotificationMatch,
-  Platform,
-  PostRequest,
-  Store,
-} from './types.js';
+import type { DeliveryMarkKind, NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
 import { isStoreUnavailable } from './unavailable.js';
 
 // Enough to share one commit among everything that piles up behind a slow fsync; small enough that one

@@ -1,9 +1,5 @@
 // Mapping between Prisma rows and domain types: the only place that knows how columns encode fields.
-import type {
-  DeviceSubscription as DeviceSubscriptionRow,
-  Feed as FeedRow,
-  Notification as NotificationRow,
-} from './generated/sqlite/client.js';
+
 import type {
   ContentPatch,
   DeviceSubscription,
@@ -15,7 +11,12 @@ import type {
   Priority,
   ReadState,
   UserActionState,
-} from './types.js';
+} from '../domain/types.js';
+import type {
+  DeviceSubscription as DeviceSubscriptionRow,
+  Feed as FeedRow,
+  Notification as NotificationRow,
+} from './generated/sqlite/client.js';
 
 export function toDeviceSubscription(row: DeviceSubscriptionRow & { feed: FeedRow }): DeviceSubscription {
   return {

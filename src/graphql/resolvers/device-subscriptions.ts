@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { DeviceSubscription } from '../../domain/types.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { DeviceSubscription } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireUser, sameOwner } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 

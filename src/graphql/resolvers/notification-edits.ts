@@ -1,5 +1,6 @@
+import type { Change, Notification } from '../../domain/types.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Change, Notification, NotificationEdit } from '../../store/types.js';
+import type { NotificationEdit } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireAppMutation, requireUser } from '../context.js';
 import type {
   CreateNotificationInput,

@@ -1,5 +1,5 @@
+import type { Notification } from '../../domain/types.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Notification } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireApp } from '../context.js';
 import type { NotificationRef } from '../generated/resolvers-types.js';
 

@@ -1,6 +1,7 @@
 import { encodeCursor } from '../../delivery/cursor.js';
+import type { ChangeKind, Notification } from '../../domain/types.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { ChangeKind, Notification, PostTarget } from '../../store/types.js';
+import type { PostTarget } from '../../store/types.js';
 import {
   feedOwnerOf,
   type GatewayContext,
