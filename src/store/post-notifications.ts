@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { fallbackDueAt } from '../domain/fallback.js';
 import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
-import { Prisma, type PrismaClient } from './generated/sqlite/client.js';
-import {
-  contentColumns,
-  FRESH_STATE,
-  fallbackDueAt,
-  toDeviceSubscription,
-  toNotification,
-} from './records.js';
+import { Prisma } from './generated/sqlite/client.js';
+import type { NotificationRow, Provider, Transaction } from './prisma-client.js';
+import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
 import type { PostRequest } from './types.js';
-
-type Client = InstanceType<typeof PrismaClient>;
-type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
-type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
 
 /** One accepted post, placed in its feed's log. */
 interface Placed {
@@ -39,7 +31,7 @@ const keyOf = (feedId: string, appNotificationId: string) => `${feedId}\u0000${a
 export async function writePosts(
   tx: Transaction,
   requests: readonly PostRequest[],
-  provider: 'sqlite' | 'postgres',
+  provider: Provider,
 ): Promise<Array<Change | null>> {
   const feedIds = await resolveFeeds(tx, requests);
   const counts = new Map<string, number>();
@@ -176,7 +168,7 @@ async function resolveFeeds(
 async function advanceFeeds(
   tx: Transaction,
   counts: ReadonlyMap<string, number>,
-  provider: 'sqlite' | 'postgres',
+  provider: Provider,
 ): Promise<Map<string, { epoch: string; appId: string; offset: number }>> {
   const next = new Map<string, { epoch: string; appId: string; offset: number }>();
   if (counts.size === 0) return next;

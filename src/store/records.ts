@@ -99,13 +99,6 @@ export function editColumns(
   return columns;
 }
 
-/** When the endpoint fallback of freshly posted content is due, or null when it has none. */
-export function fallbackDueAt(content: NotificationContent, now: Date): Date | null {
-  const policy = content.fallbackPolicy;
-  if (!policy || content.priority !== 'HIGH' || content.rawContent === null) return null;
-  return new Date(now.getTime() + policy.fallbackDelayInSeconds * 1000);
-}
-
 /** The state every device starts from when a notification is created or replaced. */
 export const FRESH_STATE = {
   readState: 'UNREAD',
