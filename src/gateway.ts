@@ -5,6 +5,7 @@ import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issue
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
 import type { Config } from './config/config.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
+import { createFeedWriter } from './delivery/feed-writer.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import { createRedisFanout } from './fanout/redis-fanout.js';
@@ -99,10 +100,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.appMutationBurst,
     now: () => Date.now(),
   });
-  const services: Services = { config, store, fanout, deliveries, appMutations, logger, metrics, now };
-  const sweeper = createSweeper({
+  // Every change devices must hear of goes through this one door: commit, then publish.
+  const feeds = createFeedWriter(store, fanout);
+  const services: Services = {
+    config,
     store,
+    feeds,
     fanout,
+    deliveries,
+    appMutations,
+    logger,
+    metrics,
+    now,
+  };
+  const sweeper = createSweeper({
+    feeds,
+    store,
     now,
     retentionMs: config.retention.logRetentionSeconds * 1000,
     intervalMs: config.retention.sweepIntervalMs,

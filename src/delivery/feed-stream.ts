@@ -11,8 +11,8 @@ export type FeedEvent =
   | { readonly type: 'resync'; readonly position: FeedPosition };
 
 export interface FeedStreamOptions {
-  readonly store: Store;
-  readonly fanout: Fanout;
+  readonly store: Pick<Store, 'feedHead' | 'readChanges'>;
+  readonly fanout: Pick<Fanout, 'subscribe' | 'whenListening'>;
   readonly feedId: string;
   /** The device whose feed this is: it ends when that device subscription is deleted. */
   readonly deviceSubscriptionId: string;

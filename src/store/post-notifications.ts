@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mayUseDevice } from '../domain/device-access.js';
 import { fallbackDueAt } from '../domain/fallback.js';
 import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
 import { Prisma } from './generated/sqlite/client.js';
@@ -152,9 +153,7 @@ async function resolveFeeds(
   return requests.map(({ target, now }) => {
     if ('feedId' in target) return target.feedId;
     const device = devices.get(target.deviceSubscriptionId);
-    const usable =
-      device && device.owner.appId === target.appId && device.expirationDateTime.getTime() > now.getTime();
-    return usable ? device.feedId : null;
+    return mayUseDevice(device, { kind: 'app', appId: target.appId }, now) ? device.feedId : null;
   });
 }
 

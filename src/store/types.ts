@@ -146,3 +146,21 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The store's writes whose changes devices must be told of. */
+export type FeedWriteName =
+  | 'postNotification'
+  | 'editNotifications'
+  | 'expireNotifications'
+  | 'runDueFallbacks'
+  | 'deleteDeviceSubscription';
+
+/**
+ * The writes that change what devices are told: a feed's notifications and log, and the end of a device
+ * subscription. Only the feed writer (src/delivery/feed-writer.ts) calls them, so that each is announced
+ * once it has committed; the rest of the gateway gets a {@link StoreWithoutFeedWrites}.
+ */
+export type FeedWrites = Pick<Store, FeedWriteName>;
+
+/** The store without its feed writes: what resolvers, transports and the CLI use. */
+export type StoreWithoutFeedWrites = Omit<Store, FeedWriteName>;
