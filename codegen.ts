@@ -16,13 +16,13 @@ const config: CodegenConfig = {
         // Resolvers see our context and return our domain objects where the schema type is one of them.
         contextType: '../context.js#GatewayContext',
         mappers: {
-          Notification: '../../store/types.js#Notification',
-          DeviceSubscription: '../../store/types.js#DeviceSubscription',
+          Notification: '../../domain/types.js#Notification',
+          DeviceSubscription: '../../domain/types.js#DeviceSubscription',
         },
         mapperTypeSuffix: 'Model',
         scalars: { DateTime: 'Date' },
         strictScalars: true,
-        // Enums as string unions: the domain's own unions (src/store/types.ts) are assignable both ways.
+        // Enums as string unions: the domain's own unions (src/domain/types.ts) are assignable both ways.
         enumsAsTypes: true,
         // Inputs are read, never written; readonly arrays of the domain fit them.
         immutableTypes: true,

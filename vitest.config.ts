@@ -11,9 +11,9 @@ const runOnce = [
   'test/graphql/codegen-in-sync.test.ts',
   'test/cli/**',
   'test/config/**', // pure: settings, their parsing and their docs
-  'test/delivery/work-once.test.ts',
-  'test/delivery/protocol-abuse.test.ts', // transport-level: the store plays no part
-  'test/delivery/idle-sockets.test.ts',
+  'test/websocket/work-once.test.ts',
+  'test/websocket/protocol-abuse.test.ts', // transport-level: the store plays no part
+  'test/websocket/idle-sockets.test.ts',
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies

@@ -1,28 +1,23 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { createAuthenticator } from './auth/authenticator.js';
-import { bearerToken, createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
-import type { Principal } from './auth/principal.js';
+import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
 import { loadOrCreateSigningKey } from './auth/signing-key.js';
-import type { Config } from './config.js';
+import type { Config } from './config/config.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
-import { createWebSocketServer } from './delivery/websocket-server.js';
-import { ErrorCode, formatError, GatewayError } from './errors.js';
+import { createFeedWriter } from './delivery/feed-writer.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import { createRedisFanout } from './fanout/redis-fanout.js';
-import type { GatewayContext, Services } from './graphql/context.js';
+import type { Services } from './graphql/context.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
-import { GRAPH_CREATE_NOTIFICATION } from './http/graph-notification.js';
+import { createApolloServer } from './http/apollo-server.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
-import { logRequest } from './http/request-log.js';
-import { sendJson } from './http/respond.js';
+import { createHttpServer } from './http/http-server.js';
+import { createOperationalRoutes } from './http/operational-routes.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
@@ -30,6 +25,8 @@ import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
 import { createMetrics } from './observability/metrics.js';
 import { createReadinessProbe } from './observability/readiness.js';
 import { createStore } from './store/create-store.js';
+import { createGraphqlWsServer } from './websocket/graphql-ws-server.js';
+import { useWs } from './websocket/use-ws.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -69,8 +66,7 @@ export interface GatewayOptions {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
-  const unexpectedTo = (log: Logger) => (error: unknown) => log.error('unexpected error', errorFields(error));
-  const logUnexpected = unexpectedTo(logger);
+  const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
   const metrics = createMetrics();
   const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
   const issuer = createEmbeddedIssuer({
@@ -79,7 +75,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
   });
-  const verifyToken = createAuthenticator(issuer, config.auth.external, config.auth.clockToleranceSeconds);
+  const authenticate = createAuthenticator({
+    verifyToken: createAcceptedIssuersVerifier(
+      issuer,
+      config.auth.external,
+      config.auth.clockToleranceSeconds,
+    ),
+    store,
+    embeddedIssuer: issuer.issuer,
+  });
   const fanout =
     options.fanout ??
     (config.redisUrl
@@ -96,159 +100,86 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.appMutationBurst,
     now: () => Date.now(),
   });
-  const services: Services = { config, store, fanout, deliveries, appMutations, logger, metrics, now };
-  const limits = operationLimitsRule({
-    maxDepth: config.limits.maxQueryDepth,
-    maxAliases: config.limits.maxAliases,
-    maxFields: config.limits.maxFields,
-    exemptDocuments: new Set([GRAPH_CREATE_NOTIFICATION]),
-  });
-  const sweeper = createSweeper({
+  // Every change devices must hear of goes through this one door: commit, then publish.
+  const feeds = createFeedWriter(store, fanout);
+  const services: Services = {
+    config,
     store,
+    feeds,
     fanout,
+    deliveries,
+    appMutations,
+    logger,
+    metrics,
+    now,
+  };
+  const sweeper = createSweeper({
+    feeds,
+    store,
     now,
     retentionMs: config.retention.logRetentionSeconds * 1000,
     intervalMs: config.retention.sweepIntervalMs,
     batchSize: 500,
     onError: logUnexpected,
   });
-  /**
-   * The principal behind a bearer credential. An app token counts only from the issuer its app is
-   * registered with: client ids are not secret, and another issuer could mint a token naming one.
-   */
-  const authenticate = async (authorization: unknown): Promise<Principal> => {
-    const principal = await verifyToken(bearerToken(authorization));
-    if (principal.kind === 'app') {
-      const app = await store.findApp(principal.appId);
-      if (!app || (app.tokenIssuer ?? issuer.issuer) !== principal.issuer) {
-        throw new GatewayError(
-          ErrorCode.Unauthenticated,
-          'The access token is not usable here: its app is not registered with its issuer.',
-        );
-      }
-    }
-    return principal;
-  };
   const schema = createSchema();
-  // Which request's logger an error belongs to, for Apollo's formatError (which is given no context).
-  const requestLoggers = new WeakMap<object, Logger>();
-  const production = config.mode === 'production';
 
-  const apollo = new ApolloServer<GatewayContext>({
-    schema,
-    introspection: config.mode === 'development',
-    includeStacktraceInErrorResponses: false,
-    csrfPrevention: true,
-    validationRules: [limits],
-    hideSchemaDetailsFromClientErrors: production,
-    formatError: (formatted, error) => {
-      const log = requestLoggers.get(error as object) ?? logger;
-      const answer = formatError(error, unexpectedTo(log), formatted.extensions?.code, production);
-      metrics.errorAnswered('http', answer.extensions?.code);
-      return answer;
-    },
-    plugins: [
-      {
-        async requestDidStart() {
-          return {
-            async didEncounterErrors({ errors, contextValue }) {
-              for (const error of errors) requestLoggers.set(error, contextValue.logger);
-            },
-          };
-        },
-      },
-      rateLimitedAnswers429,
-      config.mode === 'development'
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
-    ],
-    logger: {
-      debug() {},
-      info() {},
-      warn: (m) => logger.warn(String(m)),
-      error: (m) => logger.error(String(m)),
-    },
-  });
-  await apollo.start();
-  const graphqlOverHttp = createGraphQLOverHttp({
-    apollo,
-    services,
-    authenticate,
-    maxBodyBytes: config.limits.maxBodyBytes,
-  });
-  // Microsoft Graph's POST /v1.0/me/notifications, on the same createNotification as GraphQL.
-  const graphRest = createGraphRest({
-    apollo,
-    services,
-    authenticate,
-    maxBodyBytes: config.limits.maxBodyBytes,
-  });
-  const readiness = createReadinessProbe({
-    checks: { store: () => store.ping(), fanout: () => fanout.ping() },
-    timeoutMs: READINESS_TIMEOUT_MS,
-    logger,
-  });
-  const tokenEndpoint = createTokenEndpoint({
-    issuer,
-    store,
-    tokenTtlSeconds: config.auth.appTokenTtlSeconds,
-  });
-
-  const routes: Record<string, (request: IncomingMessage, response: ServerResponse) => Promise<void> | void> =
-    {
+  // HTTP: GraphQL through Apollo Server, Graph's REST route on the same createNotification, the token
+  // endpoint, the web inbox and the operational routes.
+  const apollo = await createApolloServer(schema, services);
+  const transport = { apollo, services, authenticate, maxBodyBytes: config.limits.maxBodyBytes };
+  const graphRest = createGraphRest(transport);
+  const graphqlOverHttp = createGraphQLOverHttp(transport);
+  const httpServer = createHttpServer({
+    routes: {
       [`GET ${GRAPHQL_PATH}`]: graphqlOverHttp,
       [`POST ${GRAPHQL_PATH}`]: graphqlOverHttp,
-      'POST /oauth2/token': tokenEndpoint,
+      'POST /oauth2/token': createTokenEndpoint({
+        issuer,
+        store,
+        tokenTtlSeconds: config.auth.appTokenTtlSeconds,
+      }),
       ...createInboxRoutes(),
-      'GET /.well-known/jwks.json': (_, response) =>
-        sendJson(response, 200, issuer.jwks, { 'cache-control': 'public, max-age=300' }),
-      'GET /healthz': (_, response) => sendJson(response, 200, { status: 'ok' }),
-      'GET /metrics': async (_, response) => {
-        response.writeHead(200, { 'content-type': metrics.registry.contentType });
-        response.end(await metrics.registry.metrics());
-      },
-      'GET /readyz': async (_, response) => {
-        const { ready, body } = await readiness();
-        sendJson(response, ready ? 200 : 503, body, { 'cache-control': 'no-store' });
-      },
-    };
-  const httpServer = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    // Every line about this request carries its id (and one access line is written when it ends).
-    const log = logRequest(request, response, path, logger);
-    const route =
-      routes[`${request.method} ${path}`] ?? (graphRest.serves(path) ? graphRest.handle : undefined);
-    if (!route) {
-      sendJson(response, 404, {
-        error: 'not_found',
-        error_description: `No route for ${request.method} ${path}.`,
-      });
-      return;
-    }
-    Promise.resolve()
-      .then(() => route(request, response))
-      .catch((error: unknown) => {
-        log.error('unexpected error', errorFields(error));
-        if (!response.headersSent)
-          sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
-        else response.destroy();
-      });
+      ...createOperationalRoutes({
+        jwks: issuer.jwks,
+        metrics,
+        readiness: createReadinessProbe({
+          checks: { store: () => store.ping(), fanout: () => fanout.ping() },
+          timeoutMs: READINESS_TIMEOUT_MS,
+          logger,
+        }),
+      }),
+    },
+    routeByPath: (path) => (graphRest.serves(path) ? graphRest.handle : undefined),
+    logger,
   });
-  const webSockets = createWebSocketServer({
-    httpServer,
-    path: GRAPHQL_PATH,
-    schema,
-    services,
-    authenticate,
-    log: logUnexpected,
-    maxPayloadBytes: config.limits.maxBodyBytes,
-    connectionInitWaitTimeoutMs: config.limits.connectionInitTimeoutMs,
-    keepAliveMs: config.limits.keepAliveMs,
-    maxConnectionsPerPrincipal: config.limits.maxConnectionsPerUser,
-    maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
-    production: config.mode === 'production',
-    validationRules: [limits],
-  });
+
+  // WebSocket: graphql-ws on the same port and path, for the live feeds.
+  const webSockets = useWs(
+    createGraphqlWsServer({
+      schema,
+      services,
+      authenticate,
+      connectionInitWaitTimeoutMs: config.limits.connectionInitTimeoutMs,
+      maxConnectionsPerPrincipal: config.limits.maxConnectionsPerUser,
+      maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
+      production: config.mode === 'production',
+      validationRules: [
+        operationLimitsRule({
+          maxDepth: config.limits.maxQueryDepth,
+          maxAliases: config.limits.maxAliases,
+          maxFields: config.limits.maxFields,
+        }),
+      ],
+    }),
+    {
+      httpServer,
+      path: GRAPHQL_PATH,
+      logger,
+      maxPayloadBytes: config.limits.maxBodyBytes,
+      keepAliveMs: config.limits.keepAliveMs,
+    },
+  );
   metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);
 
   await new Promise<void>((resolve, reject) => {
@@ -288,26 +219,3 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
   };
 }
-
-/**
- * An HTTP request refused by a rate limit answers 429 with Retry-After (RFC 6585), not 200 with an
- * error inside: clients and proxies then back off on their own.
- */
-const rateLimitedAnswers429: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response }) {
-        if (response.body.kind !== 'single') return;
-        const limited = response.body.singleResult.errors?.find(
-          (error) => error.extensions?.code === ErrorCode.RateLimited,
-        );
-        // Only when nothing was done: a 429 tells clients and proxies to retry the whole request.
-        const data = response.body.singleResult.data;
-        const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
-        if (!limited || somethingDone) return;
-        response.http.status = 429;
-        response.http.headers.set('retry-after', String(limited.extensions?.retryAfterSeconds ?? 1));
-      },
-    };
-  },
-};

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, SignJWT } from 'jose';
-import type { ClaimNames } from '../config.js';
+import type { ClaimNames } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { NOTIFICATIONS_SCOPE } from './principal.js';
 import { SIGNING_ALGORITHM, type SigningKey } from './signing-key.js';

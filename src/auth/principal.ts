@@ -1,3 +1,6 @@
+import type { DeviceCaller } from '../domain/device-access.js';
+import type { FeedOwner } from '../domain/types.js';
+
 /** Who is calling, as established from a verified token. */
 export type Principal = AppPrincipal | UserPrincipal;
 
@@ -23,3 +26,16 @@ export interface UserPrincipal {
 
 /** The scope an app token needs to post and manage its notifications (Graph's name for it). */
 export const NOTIFICATIONS_SCOPE = 'Notifications.ReadWrite.CreatedByApp';
+
+/** The feed a user token speaks for: that user, in the app the token was issued to. */
+export const feedOwnerOf = (user: UserPrincipal): FeedOwner => ({
+  appId: user.appId,
+  issuer: user.issuer,
+  subject: user.subject,
+});
+
+/** Who a principal is when it names a UNSID (see mayUseDevice). */
+export const deviceCallerOf = (principal: Principal): DeviceCaller =>
+  principal.kind === 'user'
+    ? { kind: 'user', owner: feedOwnerOf(principal) }
+    : { kind: 'app', appId: principal.appId };

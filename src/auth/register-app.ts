@@ -1,5 +1,6 @@
+import type { App } from '../domain/types.js';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
-import type { App, Store } from '../store/types.js';
+import type { StoreWithoutFeedWrites } from '../store/types.js';
 import { hashClientSecret, newClientId, newClientSecret } from './client-credentials.js';
 
 // A DNS host name: labels of letters, digits and hyphens, not starting or ending with a hyphen.
@@ -20,7 +21,7 @@ interface AppNames {
  * @throws GatewayError BAD_USER_INPUT for a malformed host name; CONFLICT when it is taken.
  */
 export async function registerApp(
-  store: Store,
+  store: StoreWithoutFeedWrites,
   input: AppNames,
 ): Promise<{ app: App; clientSecret: string }> {
   const clientSecret = newClientSecret();
@@ -39,7 +40,7 @@ export async function registerApp(
  * @throws GatewayError BAD_USER_INPUT for a malformed host name or client id; CONFLICT when taken.
  */
 export async function registerExternalApp(
-  store: Store,
+  store: StoreWithoutFeedWrites,
   input: AppNames & { readonly clientId: string; readonly issuer: string },
 ): Promise<App> {
   if (!CLIENT_ID.test(input.clientId)) {
@@ -65,7 +66,7 @@ export async function registerExternalApp(
  *   issuer, whose credentials that issuer keeps.
  */
 export async function rotateAppSecret(
-  store: Store,
+  store: StoreWithoutFeedWrites,
   clientId: string,
 ): Promise<{ app: App; clientSecret: string }> {
   const found = await store.findApp(clientId, { fresh: true });

@@ -1,5 +1,5 @@
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { ClaimNames } from '../config.js';
+import type { ClaimNames } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Principal } from './principal.js';
 

@@ -1,6 +1,6 @@
 import { registerApp, registerExternalApp, rotateAppSecret } from '../auth/register-app.js';
+import { type Config, loadConfig, type SettingFlags } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
-import { type Config, loadConfig, type SettingFlags } from '../config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/types.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { SettingFlags } from '../config/config.js';
 import type { Setting } from '../config/settings.js';
-import type { SettingFlags } from '../config.js';
 import { UsageError } from './cli-context.js';
 
 /** A command's own options: flags that take a value, and switches that do not. */

@@ -1,4 +1,4 @@
-import type { Env } from '../config.js';
+import type { Env } from '../config/config.js';
 
 /** What a CLI command may touch: given by main.ts, replaced by tests. */
 export interface CliContext {

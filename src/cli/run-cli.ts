@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config/config.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
 import {
   APPS_CREATE_HELP,

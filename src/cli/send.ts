@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createEmbeddedIssuer } from '../auth/embedded-issuer.js';
 import { hasSigningKey, loadOrCreateSigningKey } from '../auth/signing-key.js';
+import type { Config } from '../config/config.js';
 import { oneOf } from '../config/kinds.js';
-import type { Config } from '../config.js';
 import { STORE_FLAGS_HELP, STORE_SETTINGS, withStore } from './apps.js';
 import type { CommandOptions, ParsedArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';

@@ -1,6 +1,6 @@
+import { loadConfig } from '../config/config.js';
 import { ALL_SETTINGS, SETTINGS } from '../config/settings.js';
 import { settingsHelp } from '../config/settings-docs.js';
-import { loadConfig } from '../config.js';
 import { createGateway } from '../gateway.js';
 import { createJsonLogger } from '../logger.js';
 import { noPositionals } from './apps.js';

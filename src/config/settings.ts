@@ -1,5 +1,5 @@
 // Every setting of the gateway, once: its environment variable, the `serve` flag derived from it, the kind
-// of value, the default and what it means. Loading (../config.ts), flag parsing and `serve --help`
+// of value, the default and what it means. Loading (config.ts), flag parsing and `serve --help`
 // (src/cli) and the README table (npm run docs:config) all come from this table.
 
 import { LOG_LEVELS } from '../logger.js';

@@ -1,5 +1,5 @@
+import type { FeedPosition } from '../domain/types.js';
 import { badInput } from '../errors.js';
-import type { FeedPosition } from '../store/types.js';
 
 // A cursor is opaque to clients: base64url of "epoch:offset". Only this file knows that.
 

@@ -1,7 +1,8 @@
+import { reachesPlatform } from '../domain/targeting.js';
+import type { Change, FeedHead, FeedPosition, Platform } from '../domain/types.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { FeedMetrics } from '../observability/metrics.js';
-import { reachesPlatform } from '../store/targeting.js';
-import type { Change, FeedHead, FeedPosition, Platform, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
 
 /** What a device's live feed yields: a change of its feed, or the order to reload. */
@@ -10,8 +11,8 @@ export type FeedEvent =
   | { readonly type: 'resync'; readonly position: FeedPosition };
 
 export interface FeedStreamOptions {
-  readonly store: Store;
-  readonly fanout: Fanout;
+  readonly store: Pick<Store, 'feedHead' | 'readChanges'>;
+  readonly fanout: Pick<Fanout, 'subscribe' | 'whenListening'>;
   readonly feedId: string;
   /** The device whose feed this is: it ends when that device subscription is deleted. */
   readonly deviceSubscriptionId: string;

@@ -1,4 +1,4 @@
-import type { Change } from '../store/types.js';
+import type { Change } from '../domain/types.js';
 
 /**
  * What a feed's listeners are told: a committed change; or CATCH_UP, "changes may have been missed
@@ -21,7 +21,7 @@ export type FeedListener = (signal: FeedSignal) => void;
 export interface Fanout {
   publish(change: Change): void;
   /** Ends the live feeds of a deleted device subscription, on every process. */
-  removeDevice(feedId: string, deviceSubscriptionId: string): void;
+  announceDeviceRemoved(feedId: string, deviceSubscriptionId: string): void;
   /** Returns the function that unsubscribes; calling it again does nothing. */
   subscribe(feedId: string, listener: FeedListener): () => void;
   /**

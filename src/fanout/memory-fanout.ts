@@ -20,7 +20,7 @@ export function createMemoryFanout(onListenerError: (error: unknown) => void): M
   return {
     deliver,
     publish: (change) => deliver(change.feedId, change),
-    removeDevice: (feedId, deviceSubscriptionId) =>
+    announceDeviceRemoved: (feedId, deviceSubscriptionId) =>
       deliver(feedId, { kind: 'DEVICE_REMOVED', deviceSubscriptionId }),
     subscribe(feedId, listener) {
       const set = listeners.get(feedId) ?? new Set();

@@ -141,7 +141,7 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
         });
       });
     },
-    removeDevice: (feedId, deviceSubscriptionId) =>
+    announceDeviceRemoved: (feedId, deviceSubscriptionId) =>
       send(feedId, { kind: 'DEVICE_REMOVED', deviceSubscriptionId }),
     subscribe(feedId, listener: FeedListener) {
       const unsubscribe = local.subscribe(feedId, listener);

@@ -1,20 +1,32 @@
-import type { AppPrincipal, Principal, UserPrincipal } from '../auth/principal.js';
-import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
-import type { Config } from '../config.js';
+import {
+  type AppPrincipal,
+  deviceCallerOf,
+  NOTIFICATIONS_SCOPE,
+  type Principal,
+  type UserPrincipal,
+} from '../auth/principal.js';
+import type { Config } from '../config/config.js';
 import type { FeedCloseCode } from '../delivery/close-codes.js';
 import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
-import { ErrorCode, GatewayError } from '../errors.js';
+import type { FeedWriter } from '../delivery/feed-writer.js';
+import { mayUseDevice } from '../domain/device-access.js';
+import type { DeviceSubscription } from '../domain/types.js';
+import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { FeedOwner, Store } from '../store/types.js';
+import type { StoreWithoutFeedWrites } from '../store/types.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** What resolvers may use: the parts of the gateway, never the HTTP or WebSocket layer. */
 export interface Services {
   readonly config: Config;
-  readonly store: Store;
-  readonly fanout: Fanout;
+  /** Reads, and the writes devices need not hear of; feeds change only through `feeds`. */
+  readonly store: StoreWithoutFeedWrites;
+  /** The one door for every change devices must hear of: commit, then publish. */
+  readonly feeds: FeedWriter;
+  /** Where live feeds listen for wake-ups (publishing is the feed writer's alone). */
+  readonly fanout: Pick<Fanout, 'subscribe' | 'whenListening'>;
   readonly deliveries: DeliveryRecorder;
   /** Per-app limit on mutations. */
   readonly appMutations: RateLimiter;
@@ -89,12 +101,15 @@ export function requireDelegatedMutation(context: GatewayContext): UserPrincipal
   return user;
 }
 
-/** The feed a user token speaks for: that user, in the app the token was issued to. */
-export const feedOwnerOf = (user: UserPrincipal): FeedOwner => ({
-  appId: user.appId,
-  issuer: user.issuer,
-  subject: user.subject,
-});
-
-export const sameOwner = (a: FeedOwner, b: FeedOwner): boolean =>
-  a.appId === b.appId && a.issuer === b.issuer && a.subject === b.subject;
+/**
+ * The device subscription a request names by UNSID, if the caller may use it: it exists, belongs to the
+ * caller and has not expired (the one rule: mayUseDevice).
+ * @throws GatewayError NOT_FOUND otherwise, exactly as for a UNSID that does not exist.
+ */
+export async function usableDevice(context: GatewayContext, unsid: string): Promise<DeviceSubscription> {
+  const device = await context.services.store.findDeviceSubscription(unsid);
+  if (!mayUseDevice(device, deviceCallerOf(context.principal), context.services.now())) {
+    throw notFound('Device subscription');
+  }
+  return device;
+}

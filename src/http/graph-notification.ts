@@ -1,4 +1,4 @@
-import type { Platform, Priority } from '../store/types.js';
+import type { Platform, Priority } from '../domain/types.js';
 
 // Microsoft Graph's `notification` resource (beta, retired in 2022) and our CreateNotificationInput have
 // the same camelCase fields; only some spellings differ. This module translates spellings and nothing

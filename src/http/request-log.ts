@@ -1,21 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-id.js';
 
-export const REQUEST_ID_HEADER = 'x-request-id';
-
-// A client's own id is kept only when it is short and made of characters no log line or header can
-// trip over; anything else is replaced, never echoed.
-const SAFE_REQUEST_ID = /^[A-Za-z0-9._:+=/-]{1,128}$/;
 /** Longest path written to the access log (the rest is cut). */
 const MAX_LOGGED_PATH = 200;
-
-/** The request's id: the client's `X-Request-Id` when it is safe to keep, else a new UUID. */
-export function requestIdOf(request: IncomingMessage): string {
-  const given = request.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
-}
 
 // Each request's logger, for the handlers that serve it (see requestLogger).
 const loggers = new WeakMap<IncomingMessage, Logger>();

@@ -1,4 +1,4 @@
-import type { Fanout } from '../fanout/fanout.js';
+import type { FeedWriter } from '../delivery/feed-writer.js';
 import type { Store } from '../store/types.js';
 
 export interface SweepReport {
@@ -14,8 +14,9 @@ export interface Sweeper {
 }
 
 export interface SweeperOptions {
-  readonly store: Store;
-  readonly fanout: Fanout;
+  /** Expiry and fallbacks change feeds: through the feed writer, so devices hear of them. */
+  readonly feeds: Pick<FeedWriter, 'expireNotifications' | 'runDueFallbacks'>;
+  readonly store: Pick<Store, 'purge'>;
   readonly now: () => Date;
   /** How long log entries, delivery marks and tombstones are kept; cursors older than that resync. */
   readonly retentionMs: number;
@@ -28,10 +29,11 @@ export interface SweeperOptions {
 
 /**
  * Expires notifications (an EXPIRED change each), sends due endpoint fallbacks (a FALLBACK change each),
- * and purges what retention no longer keeps. Changes are published after they commit, like a mutation's.
+ * and purges what retention no longer keeps. Changes reach devices through the feed writer, as a
+ * mutation's do.
  */
 export function createSweeper(options: SweeperOptions): Sweeper {
-  const { store, fanout, batchSize } = options;
+  const { feeds, store, batchSize } = options;
   let running: Promise<SweepReport> | undefined;
 
   /** Runs a bounded step until it does less than a full batch. */
@@ -46,12 +48,8 @@ export function createSweeper(options: SweeperOptions): Sweeper {
 
   async function pass(): Promise<SweepReport> {
     const now = options.now();
-    const publishAll = (changes: readonly Parameters<Fanout['publish']>[0][]) => {
-      for (const change of changes) fanout.publish(change);
-      return changes.length;
-    };
-    const expired = await drain(async () => publishAll(await store.expireNotifications(now, batchSize)));
-    const fallbacks = await drain(async () => publishAll(await store.runDueFallbacks(now, batchSize)));
+    const expired = await drain(async () => (await feeds.expireNotifications(now, batchSize)).length);
+    const fallbacks = await drain(async () => (await feeds.runDueFallbacks(now, batchSize)).length);
     const cutoff = new Date(now.getTime() - options.retentionMs);
     const purged = await drain(() => store.purge(now, cutoff, batchSize));
     return { expired, fallbacks, purged };

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client';
-import type { Change, Store } from '../store/types.js';
+import type { Change } from '../domain/types.js';
+import type { Store } from '../store/types.js';
 
 export type Transport = 'http' | 'ws';
 

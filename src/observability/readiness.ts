@@ -20,11 +20,14 @@ export interface ReadinessOptions {
   readonly logger: Logger;
 }
 
+/** Answers whether the gateway is ready; never rejects. */
+export type ReadinessProbe = () => Promise<Readiness>;
+
 /**
  * The readiness probe: runs every check at once, each bounded by `timeoutMs`, so it answers within
  * about that time whatever hangs. Never rejects.
  */
-export function createReadinessProbe(options: ReadinessOptions): () => Promise<Readiness> {
+export function createReadinessProbe(options: ReadinessOptions): ReadinessProbe {
   let wasReady: boolean | undefined;
   return async () => {
     const names = Object.keys(options.checks);

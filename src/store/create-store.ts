@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../config/config.js';
 import { createPostgresStore } from './postgres-store.js';
 import { createSqliteStore } from './sqlite-store.js';
 import type { Store } from './types.js';

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Prisma, type PrismaClient } from './generated/sqlite/client.js';
-import {
-  contentColumns,
-  FRESH_STATE,
-  fallbackDueAt,
-  toDeviceSubscription,
-  toNotification,
-} from './records.js';
-import type { Change, ChangeKind, DeviceSubscription, PostRequest } from './types.js';
-
-type Client = InstanceType<typeof PrismaClient>;
-type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
-type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
+import { mayUseDevice } from '../domain/device-access.js';
+import { fallbackDueAt } from '../domain/fallback.js';
+import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
+import { Prisma } from './generated/sqlite/client.js';
+import type { NotificationRow, Provider, Transaction } from './prisma-client.js';
+import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
+import type { PostRequest } from './types.js';
 
 /** One accepted post, placed in its feed's log. */
 interface Placed {
@@ -38,7 +32,7 @@ const keyOf = (feedId: string, appNotificationId: string) => `${feedId}\u0000${a
 export async function writePosts(
   tx: Transaction,
   requests: readonly PostRequest[],
-  provider: 'sqlite' | 'postgres',
+  provider: Provider,
 ): Promise<Array<Change | null>> {
   const feedIds = await resolveFeeds(tx, requests);
   const counts = new Map<string, number>();
@@ -159,9 +153,7 @@ async function resolveFeeds(
   return requests.map(({ target, now }) => {
     if ('feedId' in target) return target.feedId;
     const device = devices.get(target.deviceSubscriptionId);
-    const usable =
-      device && device.owner.appId === target.appId && device.expirationDateTime.getTime() > now.getTime();
-    return usable ? device.feedId : null;
+    return mayUseDevice(device, { kind: 'app', appId: target.appId }, now) ? device.feedId : null;
   });
 }
 
@@ -175,7 +167,7 @@ async function resolveFeeds(
 async function advanceFeeds(
   tx: Transaction,
   counts: ReadonlyMap<string, number>,
-  provider: 'sqlite' | 'postgres',
+  provider: Provider,
 ): Promise<Map<string, { epoch: string; appId: string; offset: number }>> {
   const next = new Map<string, { epoch: string; appId: string; offset: number }>();
   if (counts.size === 0) return next;

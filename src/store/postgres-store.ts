@@ -7,7 +7,8 @@ import {
   searchPathOption,
 } from './migrations/apply-postgres-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
-import { type Client, createPrismaStore } from './prisma-store.js';
+import type { Client } from './prisma-client.js';
+import { createPrismaStore } from './prisma-store.js';
 import type { Store } from './types.js';
 
 export interface PostgresStoreOptions {

@@ -1,9 +1,5 @@
 // Mapping between Prisma rows and domain types: the only place that knows how columns encode fields.
-import type {
-  DeviceSubscription as DeviceSubscriptionRow,
-  Feed as FeedRow,
-  Notification as NotificationRow,
-} from './generated/sqlite/client.js';
+
 import type {
   ContentPatch,
   DeviceSubscription,
@@ -15,7 +11,12 @@ import type {
   Priority,
   ReadState,
   UserActionState,
-} from './types.js';
+} from '../domain/types.js';
+import type {
+  DeviceSubscription as DeviceSubscriptionRow,
+  Feed as FeedRow,
+  Notification as NotificationRow,
+} from './generated/sqlite/client.js';
 
 export function toDeviceSubscription(row: DeviceSubscriptionRow & { feed: FeedRow }): DeviceSubscription {
   return {
@@ -96,13 +97,6 @@ export function editColumns(
     if (set[key] !== undefined) columns[key] = set[key];
   }
   return columns;
-}
-
-/** When the endpoint fallback of freshly posted content is due, or null when it has none. */
-export function fallbackDueAt(content: NotificationContent, now: Date): Date | null {
-  const policy = content.fallbackPolicy;
-  if (!policy || content.priority !== 'HIGH' || content.rawContent === null) return null;
-  return new Date(now.getTime() + policy.fallbackDelayInSeconds * 1000);
 }
 
 /** The state every device starts from when a notification is created or replaced. */

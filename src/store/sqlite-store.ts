@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import Database from 'better-sqlite3';
-import type { SqliteSynchronous } from '../config.js';
+import type { SqliteSynchronous } from '../config/config.js';
 import { PrismaClient } from './generated/sqlite/client.js';
 import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';

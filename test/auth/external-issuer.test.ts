@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
 import { registerExternalApp } from '../../src/auth/register-app.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { registerExternalApp, rotateAppSecret } from '../../src/auth/register-app.js';
 import { loadOrCreateSigningKey } from '../../src/auth/signing-key.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createStore } from '../../src/store/create-store.js';
 import { onCleanup } from '../support/cleanup.js';
 import { fetchAppToken, startGateway, storeEnv, type TestApp, type TestGateway } from '../support/gateway.js';

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { ALL_SETTINGS, flagOf } from '../../src/config/settings.js';
 import { withSettingsTable } from '../../src/config/settings-docs.js';
-import { ConfigError, loadConfig } from '../../src/config.js';
 
 const problemsOf = (load: () => unknown): readonly string[] => {
   try {

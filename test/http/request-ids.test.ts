@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { onCleanup } from '../support/cleanup.js';
 import { startGateway, temporaryDataDir } from '../support/gateway.js';

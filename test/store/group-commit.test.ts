@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerApp } from '../../src/auth/register-app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { Change } from '../../src/domain/types.js';
 import { createStore } from '../../src/store/create-store.js';
-import type { Change, PostRequest, Store } from '../../src/store/types.js';
+import type { PostRequest, Store } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { storeEnv, temporaryDataDir, testStore } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';

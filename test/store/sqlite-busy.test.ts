@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { registerApp } from '../../src/auth/register-app.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/config.js';
 import { ErrorCode, GatewayError } from '../../src/errors.js';
 import { createStore } from '../../src/store/create-store.js';
 import { onCleanup } from '../support/cleanup.js';

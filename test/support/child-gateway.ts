@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { Env } from '../../src/config.js';
+import type { Env } from '../../src/config/config.js';
 import { onCleanup } from './cleanup.js';
 
 export interface ChildGateway {

@@ -1,4 +1,4 @@
-import type { NotificationContent } from '../../src/store/types.js';
+import type { NotificationContent } from '../../src/domain/types.js';
 
 /** A valid notification's content for store-level tests (a week to live, no fallback). */
 export const notificationContent = (

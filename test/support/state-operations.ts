@@ -99,7 +99,7 @@ export function updateState(
 }
 
 /** The feed id behind a UNSID, straight from the store. */
-export async function feedIdOf(store: Store, unsid: string): Promise<string> {
+export async function feedIdOf(store: Pick<Store, 'findDeviceSubscription'>, unsid: string): Promise<string> {
   const device = await store.findDeviceSubscription(unsid);
   if (!device) throw new Error(`No device subscription ${unsid}.`);
   return device.feedId;

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Notification as NotificationModel, DeviceSubscription as DeviceSubscriptionModel } from '../../store/types.js';
+import type { Notification as NotificationModel, DeviceSubscription as DeviceSubscriptionModel } from '../../domain/types.js';
 import type { GatewayContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;

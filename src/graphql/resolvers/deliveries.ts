@@ -1,6 +1,6 @@
 import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
+import type { DeviceDelivery } from '../../domain/types.js';
 import { badInput } from '../../errors.js';
-import type { DeviceDelivery } from '../../store/types.js';
 import { requireApp } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { ownDeviceSubscription } from './device-subscriptions.js';

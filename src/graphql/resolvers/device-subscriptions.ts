@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { DeviceSubscription } from '../../store/types.js';
-import { feedOwnerOf, type GatewayContext, requireUser, sameOwner } from '../context.js';
+import { feedOwnerOf } from '../../auth/principal.js';
+import type { DeviceSubscription } from '../../domain/types.js';
+import { badInput, ErrorCode, GatewayError } from '../../errors.js';
+import { type GatewayContext, requireUser, usableDevice } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -26,23 +27,15 @@ function expiration(requested: Date | null | undefined, now: Date): Date {
 
 /**
  * The caller's own, unexpired device subscription.
- * @throws GatewayError NOT_FOUND for an id that does not exist, is another user's or app's, or has
- *   expired: the caller cannot tell these apart, so ids of others leak nothing.
+ * @throws GatewayError FORBIDDEN for an app token; NOT_FOUND for an id that does not exist, is another
+ *   user's or app's, or has expired: the caller cannot tell these apart, so ids of others leak nothing.
  */
 export async function ownDeviceSubscription(
   context: GatewayContext,
   id: string,
 ): Promise<DeviceSubscription> {
-  const user = requireUser(context);
-  const subscription = await context.services.store.findDeviceSubscription(id);
-  if (
-    !subscription ||
-    !sameOwner(subscription.owner, feedOwnerOf(user)) ||
-    subscription.expirationDateTime.getTime() <= context.services.now().getTime()
-  ) {
-    throw notFound('Device subscription');
-  }
-  return subscription;
+  requireUser(context);
+  return usableDevice(context, id);
 }
 
 export const deviceSubscriptionResolvers: Resolvers = {
@@ -83,8 +76,7 @@ export const deviceSubscriptionResolvers: Resolvers = {
     },
     async deleteDeviceSubscription(_, args, context) {
       const subscription = await ownDeviceSubscription(context, args.id);
-      await context.services.store.deleteDeviceSubscription(subscription.id);
-      context.services.fanout.removeDevice(subscription.feedId, subscription.id);
+      await context.services.feeds.deleteDeviceSubscription(subscription);
       return { id: subscription.id };
     },
   },

@@ -1,6 +1,8 @@
+import { feedOwnerOf } from '../../auth/principal.js';
+import type { Notification } from '../../domain/types.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Change, Notification, NotificationEdit } from '../../store/types.js';
-import { feedOwnerOf, type GatewayContext, requireAppMutation, requireUser } from '../context.js';
+import type { NotificationEdit } from '../../store/types.js';
+import { requireAppMutation, requireUser } from '../context.js';
 import type {
   CreateNotificationInput,
   Resolvers,
@@ -9,12 +11,6 @@ import type {
 } from '../generated/resolvers-types.js';
 import { toNotificationContent } from './notification-input.js';
 import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
-
-/** Commits first, then wakes the feeds: a wake-up never announces what the store does not hold. */
-function published(context: GatewayContext, changes: Change[]): Change[] {
-  for (const change of changes) context.services.fanout.publish(change);
-  return changes;
-}
 
 const DELETE: NotificationEdit = { kind: 'DELETED', set: { status: 'DELETED' } };
 
@@ -90,17 +86,13 @@ export const notificationEditResolvers: Resolvers = {
   Mutation: {
     async updateNotification(_, { input }, context) {
       requireAppMutation(context);
-      const { store, now } = context.services;
       const target = await resolveNotificationRef(context, input.notification);
-      const at = now();
-      const [change] = published(
-        context,
-        await store.editNotifications(
-          target.feedId,
-          { ids: [target.id], status: 'ACTIVE' },
-          (n) => contentUpdate(input, n, at),
-          at,
-        ),
+      const at = context.services.now();
+      const [change] = await context.services.feeds.editNotifications(
+        target.feedId,
+        { ids: [target.id], status: 'ACTIVE' },
+        (n) => contentUpdate(input, n, at),
+        at,
       );
       if (!change) throw notFound('Notification'); // deleted meanwhile
       return { notification: change.notification };
@@ -108,40 +100,37 @@ export const notificationEditResolvers: Resolvers = {
     async deleteNotification(_, args, context) {
       if (context.principal.kind === 'app') requireAppMutation(context);
       const target = await resolveNotificationRef(context, args.notification);
-      const changes = await context.services.store.editNotifications(
+      const changes = await context.services.feeds.editNotifications(
         target.feedId,
         { ids: [target.id], status: 'ACTIVE' },
         () => DELETE,
         context.services.now(),
       );
-      if (published(context, changes).length === 0) throw notFound('Notification');
+      if (changes.length === 0) throw notFound('Notification');
       return { id: target.id };
     },
     async deleteNotificationGroup(_, args, context) {
       if (context.principal.kind === 'app') requireAppMutation(context);
       const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null) return { ids: [] };
-      const changes = await context.services.store.editNotifications(
+      const changes = await context.services.feeds.editNotifications(
         feedId,
         { groupName: args.groupName, status: 'ACTIVE' },
         () => DELETE,
         context.services.now(),
       );
-      return { ids: published(context, changes).map((change) => change.notification.id) };
+      return { ids: changes.map((change) => change.notification.id) };
     },
     async updateNotificationState(_, { input }, context) {
       requireUser(context);
       const target = await resolveNotificationRef(context, { id: input.id });
       const at = context.services.now();
       stateUpdate(input, target, at); // refuse bad input before opening a transaction
-      const [change] = published(
-        context,
-        await context.services.store.editNotifications(
-          target.feedId,
-          { ids: [target.id], status: 'ACTIVE' },
-          (n) => stateUpdate(input, n, at),
-          at,
-        ),
+      const [change] = await context.services.feeds.editNotifications(
+        target.feedId,
+        { ids: [target.id], status: 'ACTIVE' },
+        (n) => stateUpdate(input, n, at),
+        at,
       );
       if (change) return { notification: change.notification };
       // Nothing changed: either a no-op (the notification as it is) or deleted meanwhile (gone).
@@ -153,13 +142,13 @@ export const notificationEditResolvers: Resolvers = {
       const user = requireUser(context);
       const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
       if (feedId === null) return { count: 0 };
-      const changes = await context.services.store.editNotifications(
+      const changes = await context.services.feeds.editNotifications(
         feedId,
         { readState: 'UNREAD', status: 'ACTIVE' },
         () => ({ kind: 'STATE_CHANGED', set: { readState: 'READ' } }),
         context.services.now(),
       );
-      return { count: published(context, changes).length };
+      return { count: changes.length };
     },
   },
 };

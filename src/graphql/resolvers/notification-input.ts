@@ -1,5 +1,5 @@
+import type { EndpointFallback, NotificationContent, Priority, VisualContent } from '../../domain/types.js';
 import { badInput } from '../../errors.js';
-import type { EndpointFallback, NotificationContent, Priority, VisualContent } from '../../store/types.js';
 import type {
   CreateNotificationInput,
   EndpointFallbackInput,

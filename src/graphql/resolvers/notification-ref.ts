@@ -1,6 +1,7 @@
+import { feedOwnerOf } from '../../auth/principal.js';
+import type { Notification } from '../../domain/types.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Notification } from '../../store/types.js';
-import { feedOwnerOf, type GatewayContext, requireApp } from '../context.js';
+import { type GatewayContext, requireApp, usableDevice } from '../context.js';
 import type { NotificationRef } from '../generated/resolvers-types.js';
 
 /**
@@ -14,18 +15,14 @@ export async function callerFeedId(
 ): Promise<string | null> {
   const { principal, services } = context;
   if (principal.kind === 'user') return services.store.findFeedId(feedOwnerOf(principal));
-  const { appId } = requireApp(context);
+  requireApp(context);
   if (!deviceSubscriptionId) {
     throw badInput(
       'deviceSubscriptionId',
       'An app names the user with deviceSubscriptionId (a UNSID of theirs).',
     );
   }
-  const device = await services.store.findDeviceSubscription(deviceSubscriptionId);
-  if (!device || device.owner.appId !== appId || device.expirationDateTime <= services.now()) {
-    throw notFound('Device subscription');
-  }
-  return device.feedId;
+  return (await usableDevice(context, deviceSubscriptionId)).feedId;
 }
 
 /**

@@ -1,12 +1,13 @@
+import { feedOwnerOf } from '../../auth/principal.js';
 import { encodeCursor } from '../../delivery/cursor.js';
+import type { ChangeKind, Notification } from '../../domain/types.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
-import type { ChangeKind, Notification, PostTarget } from '../../store/types.js';
+import type { PostTarget } from '../../store/types.js';
 import {
-  feedOwnerOf,
   type GatewayContext,
   requireAppMutation,
   requireDelegatedMutation,
-  sameOwner,
+  usableDevice,
 } from '../context.js';
 import type { Resolvers, UpsertOutcome } from '../generated/resolvers-types.js';
 import { toNotificationContent } from './notification-input.js';
@@ -51,16 +52,15 @@ export const notificationResolvers: Resolvers = {
   },
   Mutation: {
     async createNotification(_, { input }, context) {
-      const { store, fanout } = context.services;
+      const { store, feeds } = context.services;
       const now = context.services.now();
-      const { appId, target } = await postingTarget(context, input.deviceSubscriptionId, now);
+      const { appId, target } = await postingTarget(context, input.deviceSubscriptionId);
       const app = await store.findApp(appId);
       if (!app) throw new GatewayError(ErrorCode.Forbidden, 'This app is no longer registered.');
       const content = toNotificationContent(input, app.targetHostName, now);
       // Another app's UNSID, or an expired one, is reported exactly like one that does not exist.
-      const change = await store.postNotification({ target, content, now });
+      const change = await feeds.postNotification({ target, content, now });
       if (!change) throw notFound('Device subscription');
-      fanout.publish(change);
       return { notification: change.notification, outcome: upsertOutcome(change.kind) };
     },
   },
@@ -88,24 +88,15 @@ function upsertOutcome(kind: ChangeKind): UpsertOutcome {
 async function postingTarget(
   context: GatewayContext,
   deviceSubscriptionId: string | null | undefined,
-  now: Date,
 ): Promise<{ appId: string; target: PostTarget }> {
   const { store } = context.services;
   if (context.principal.kind === 'user') {
     const user = requireDelegatedMutation(context);
-    const owner = feedOwnerOf(user);
     if (deviceSubscriptionId) {
-      const device = await store.findDeviceSubscription(deviceSubscriptionId);
-      if (
-        !device ||
-        device.expirationDateTime.getTime() <= now.getTime() ||
-        !sameOwner(device.owner, owner)
-      ) {
-        throw notFound('Device subscription');
-      }
+      const device = await usableDevice(context, deviceSubscriptionId);
       return { appId: user.appId, target: { feedId: device.feedId } };
     }
-    const feedId = await store.findFeedId(owner);
+    const feedId = await store.findFeedId(feedOwnerOf(user));
     if (feedId === null) throw notFound('Device subscription');
     return { appId: user.appId, target: { feedId } };
   }

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { createEmbeddedIssuer } from '../../../src/auth/embedded-issuer.js';
 import { loadOrCreateSigningKey } from '../../../src/auth/signing-key.js';
-import { loadConfig } from '../../../src/config.js';
+import { loadConfig } from '../../../src/config/config.js';
 import { fetchAppToken } from '../../support/app-token.js';
 import { graphqlData } from '../lib/http-client.js';
 import { KEY, TARGET } from '../lib/http-template.js';

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { ALL_SETTINGS, SETTINGS, type Setting } from './config/settings.js';
-import type { LogLevel } from './logger.js';
+import type { LogLevel } from '../logger.js';
+import { ALL_SETTINGS, SETTINGS, type Setting } from './settings.js';
 
 export type Mode = 'development' | 'production';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';

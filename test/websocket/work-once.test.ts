@@ -1,6 +1,6 @@
 import { buildSchema, type ExecutionArgs, parse } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
-import { createSharedSubscribe } from '../../src/delivery/shared-execution.js';
+import { createSharedSubscribe } from '../../src/websocket/shared-execution.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';

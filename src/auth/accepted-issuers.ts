@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt } from 'jose';
-import type { ExternalIssuerConfig } from '../config.js';
+import type { ExternalIssuerConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { EmbeddedIssuer } from './embedded-issuer.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
@@ -11,7 +11,7 @@ import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
  * @throws GatewayError UNAUTHENTICATED for a token no accepted issuer vouches for; SERVICE_UNAVAILABLE
  *   when the external issuer's keys cannot be fetched.
  */
-export function createAuthenticator(
+export function createAcceptedIssuersVerifier(
   embedded: EmbeddedIssuer,
   external: ExternalIssuerConfig | null,
   clockToleranceSeconds: number,

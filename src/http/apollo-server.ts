@@ -1,0 +1,93 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import { ErrorCode, formatError } from '../errors.js';
+import type { GatewayContext, Services } from '../graphql/context.js';
+import { operationLimitsRule } from '../graphql/operation-limits.js';
+import { errorFields, type Logger } from '../logger.js';
+import { GRAPH_CREATE_NOTIFICATION } from './graph-notification.js';
+
+/**
+ * Apollo Server as the gateway runs it over HTTP: the operation limits (the Graph route's own fixed
+ * operation exempt), errors through the one formatter with each request's own log, 429 for a refused
+ * rate, introspection and Apollo Sandbox in development only. Started; stop it with `stop()`.
+ */
+export async function createApolloServer(
+  schema: GraphQLSchema,
+  services: Services,
+): Promise<ApolloServer<GatewayContext>> {
+  const { config, logger, metrics } = services;
+  const production = config.mode === 'production';
+  // Which request's logger an error belongs to, for Apollo's formatError (which is given no context).
+  const requestLoggers = new WeakMap<object, Logger>();
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    validationRules: [
+      operationLimitsRule({
+        maxDepth: config.limits.maxQueryDepth,
+        maxAliases: config.limits.maxAliases,
+        maxFields: config.limits.maxFields,
+        // The Graph route runs this fixed operation for its clients, who cannot change its shape.
+        exemptDocuments: new Set([GRAPH_CREATE_NOTIFICATION]),
+      }),
+    ],
+    hideSchemaDetailsFromClientErrors: production,
+    formatError: (formatted, error) => {
+      const log = requestLoggers.get(error as object) ?? logger;
+      const unexpected = (root: unknown) => log.error('unexpected error', errorFields(root));
+      const answer = formatError(error, unexpected, formatted.extensions?.code, production);
+      metrics.errorAnswered('http', answer.extensions?.code);
+      return answer;
+    },
+    plugins: [
+      {
+        async requestDidStart() {
+          return {
+            async didEncounterErrors({ errors, contextValue }) {
+              for (const error of errors) requestLoggers.set(error, contextValue.logger);
+            },
+          };
+        },
+      },
+      rateLimitedAnswers429,
+      production
+        ? ApolloServerPluginLandingPageDisabled()
+        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    ],
+    logger: {
+      debug() {},
+      info() {},
+      warn: (m) => logger.warn(String(m)),
+      error: (m) => logger.error(String(m)),
+    },
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/**
+ * An HTTP request refused by a rate limit answers 429 with Retry-After (RFC 6585), not 200 with an
+ * error inside: clients and proxies then back off on their own.
+ */
+const rateLimitedAnswers429: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const limited = response.body.singleResult.errors?.find(
+          (error) => error.extensions?.code === ErrorCode.RateLimited,
+        );
+        // Only when nothing was done: a 429 tells clients and proxies to retry the whole request.
+        const data = response.body.singleResult.data;
+        const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
+        if (!limited || somethingDone) return;
+        response.http.status = 429;
+        response.http.headers.set('retry-after', String(limited.extensions?.retryAfterSeconds ?? 1));
+      },
+    };
+  },
+};

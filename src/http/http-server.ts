@@ -1,0 +1,45 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorFields, type Logger } from '../logger.js';
+import { logRequest } from './request-log.js';
+import { sendJson } from './respond.js';
+
+export type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
+
+/** Routes by `"<METHOD> <path>"`, e.g. `"POST /oauth2/token"`. */
+export type RouteTable = Readonly<Record<string, Route>>;
+
+export interface HttpServerOptions {
+  readonly routes: RouteTable;
+  /** A route for paths the table does not name exactly (e.g. a path pattern); undefined: 404. */
+  readonly routeByPath?: (path: string) => Route | undefined;
+  readonly logger: Logger;
+}
+
+/**
+ * Node's HTTP server, dispatching to the route table. Every request gets an id and an access line (see
+ * request-log.ts); a path no route serves answers 404; a route that throws answers 500 (its error is
+ * logged on the request's log, never sent).
+ */
+export function createHttpServer(options: HttpServerOptions): Server {
+  return createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    // Every line about this request carries its id (and one access line is written when it ends).
+    const log = logRequest(request, response, path, options.logger);
+    const route = options.routes[`${request.method} ${path}`] ?? options.routeByPath?.(path);
+    if (!route) {
+      sendJson(response, 404, {
+        error: 'not_found',
+        error_description: `No route for ${request.method} ${path}.`,
+      });
+      return;
+    }
+    Promise.resolve()
+      .then(() => route(request, response))
+      .catch((error: unknown) => {
+        log.error('unexpected error', errorFields(error));
+        if (!response.headersSent)
+          sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
+        else response.destroy();
+      });
+  });
+}

@@ -1,0 +1,66 @@
+import { isTargeted } from '../domain/targeting.js';
+import type { Platform } from '../domain/types.js';
+import type { Database } from './prisma-client.js';
+import { toDeviceSubscription } from './records.js';
+import type { DeliveryMarkKind, Store } from './types.js';
+
+/** When each device received and acknowledged what: delivery marks, written in batches. */
+export function createDeliveryStore(db: Database): Pick<Store, 'recordDeliveryMarks' | 'deliveryOf'> {
+  const { write, reader } = db;
+  return {
+    recordDeliveryMarks: (marks, kind) =>
+      write(async (tx) => {
+        // A device may have been deleted since it received: its marks have nowhere to go.
+        const live = new Set(
+          (
+            await tx.deviceSubscription.findMany({
+              where: { id: { in: marks.map((mark) => mark.deviceSubscriptionId) } },
+              select: { id: true },
+            })
+          ).map((row) => row.id),
+        );
+        const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
+        if (kept.length === 0) return;
+        await tx.deliveryMark.createMany({ data: kept.map((mark) => ({ ...mark, kind })) });
+        if (kind === 'ACKNOWLEDGED') {
+          for (const mark of kept) {
+            await tx.deviceSubscription.updateMany({
+              where: { id: mark.deviceSubscriptionId, ackedOffset: { lt: mark.offset } },
+              data: { ackedOffset: mark.offset },
+            });
+          }
+        }
+      }),
+    async deliveryOf(notification, now) {
+      const devices = await reader.deviceSubscription.findMany({
+        where: { feedId: notification.feedId, expirationDateTime: { gt: now } },
+        include: { feed: true },
+        orderBy: { createdDateTime: 'asc' },
+      });
+      // When each device first had a mark whose stretch covers the notification's position.
+      const firsts = await reader.deliveryMark.groupBy({
+        by: ['deviceSubscriptionId', 'kind'],
+        where: {
+          deviceSubscriptionId: { in: devices.map((d) => d.id) },
+          fromOffset: { lt: notification.feedPosition },
+          offset: { gte: notification.feedPosition },
+        },
+        _min: { at: true },
+      });
+      const first = (id: string, kind: DeliveryMarkKind) =>
+        firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
+      return devices.map((device) => {
+        // A device its target policy leaves out never gets it, whatever position its feed reaches.
+        const targeted = isTargeted(notification, device.platform as Platform);
+        return {
+          deviceSubscription: toDeviceSubscription(device),
+          targeted,
+          deliveredDateTime: targeted
+            ? (first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'))
+            : null,
+          acknowledgedDateTime: targeted ? first(device.id, 'ACKNOWLEDGED') : null,
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { FeedOwner } from '../domain/types.js';
+import { notFound } from '../errors.js';
+import type { Database } from './prisma-client.js';
+import { toDeviceSubscription } from './records.js';
+import type { Store } from './types.js';
+
+/** The unique key of a user's feed in an app. */
+export const feedKey = (owner: FeedOwner) => ({
+  appId_issuer_subject: { appId: owner.appId, issuer: owner.issuer, subject: owner.subject },
+});
+
+/** Device subscriptions (UNSIDs), and the feed each user gets with their first one. */
+export function createDeviceStore(
+  db: Database,
+): Pick<
+  Store,
+  | 'createDeviceSubscription'
+  | 'findDeviceSubscription'
+  | 'listDeviceSubscriptions'
+  | 'renewDeviceSubscription'
+  | 'deleteDeviceSubscription'
+  | 'findFeedId'
+> {
+  const { write, reader } = db;
+  return {
+    createDeviceSubscription: (input) => {
+      const create = () =>
+        write(async (tx) => {
+          const feed = await tx.feed.upsert({
+            where: feedKey(input.owner),
+            create: { id: randomUUID(), ...input.owner, epoch: randomUUID() },
+            update: {},
+          });
+          const row = await tx.deviceSubscription.create({
+            data: {
+              id: input.id,
+              feedId: feed.id,
+              platform: input.platform,
+              deviceLabel: input.deviceLabel,
+              expirationDateTime: input.expirationDateTime,
+              createdDateTime: input.now,
+            },
+            include: { feed: true },
+          });
+          return toDeviceSubscription(row);
+        });
+      // A user's first devices created at once (PostgreSQL): both upserts may try to insert the feed,
+      // and the loser hits its unique key. The feed exists then: the second attempt finds it. (The
+      // device's own id is 144 random bits, so a unique violation here is the feed's.)
+      return create().catch((error: unknown) => {
+        if ((error as { code?: unknown })?.code === 'P2002') return create();
+        throw error;
+      });
+    },
+    async findDeviceSubscription(id) {
+      const row = await reader.deviceSubscription.findUnique({ where: { id }, include: { feed: true } });
+      return row && toDeviceSubscription(row);
+    },
+    async listDeviceSubscriptions(owner) {
+      const rows = await reader.deviceSubscription.findMany({
+        where: { feed: owner },
+        include: { feed: true },
+        orderBy: { createdDateTime: 'asc' },
+      });
+      return rows.map(toDeviceSubscription);
+    },
+    renewDeviceSubscription: (id, expirationDateTime) =>
+      write(async (tx) => {
+        const { count } = await tx.deviceSubscription.updateMany({
+          where: { id },
+          data: { expirationDateTime },
+        });
+        if (count === 0) throw notFound('Device subscription');
+        const row = await tx.deviceSubscription.findUniqueOrThrow({ where: { id }, include: { feed: true } });
+        return toDeviceSubscription(row);
+      }),
+    deleteDeviceSubscription: (id) =>
+      write(async (tx) => {
+        const { count } = await tx.deviceSubscription.deleteMany({ where: { id } });
+        if (count === 0) throw notFound('Device subscription');
+      }),
+    async findFeedId(owner) {
+      const feed = await reader.feed.findUnique({ where: feedKey(owner), select: { id: true } });
+      return feed?.id ?? null;
+    },
+  };
+}

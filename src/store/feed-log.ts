@@ -1,0 +1,177 @@
+import type { Change, ChangeKind, Notification } from '../domain/types.js';
+import { notFound } from '../errors.js';
+import { createGroupCommit } from './group-commit.js';
+import { writePosts } from './post-notifications.js';
+import { changeOf, type Database, type Transaction } from './prisma-client.js';
+import { editColumns, toNotification } from './records.js';
+import type { NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
+import { isStoreUnavailable } from './unavailable.js';
+
+// Enough to share one commit among everything that piles up behind a slow fsync; small enough that one
+// batch's statements stay short.
+const MAX_POSTS_PER_COMMIT = 100;
+
+const matchWhere = (match: NotificationMatch) => ({
+  ...(match.ids ? { id: { in: [...match.ids] } } : {}),
+  ...(match.appNotificationIds ? { appNotificationId: { in: [...match.appNotificationIds] } } : {}),
+  ...(match.groupName === undefined ? {} : { groupName: match.groupName }),
+  ...(match.readState === undefined ? {} : { readState: match.readState }),
+  ...(match.status === undefined ? {} : { status: match.status }),
+});
+
+/** Locks the feed's row until the transaction ends, and returns it. */
+export const lockFeed = (tx: Transaction, feedId: string) =>
+  tx.feed.update({ where: { id: feedId }, data: { lastOffset: { increment: 0 } } });
+
+/**
+ * Appends changes to the feed's log in one offset allocation (call after `lockFeed`), and returns
+ * their positions in order.
+ */
+export async function appendChanges(
+  tx: Transaction,
+  feedId: string,
+  entries: ReadonlyArray<{ kind: ChangeKind; notificationId: string }>,
+  now: Date,
+): Promise<Array<{ epoch: string; offset: number }>> {
+  const feed = await tx.feed.update({
+    where: { id: feedId },
+    data: { lastOffset: { increment: entries.length } },
+  });
+  const first = feed.lastOffset - entries.length + 1;
+  await tx.change.createMany({
+    data: entries.map((entry, i) => ({ feedId, offset: first + i, ...entry, createdAt: now })),
+  });
+  return entries.map((_, i) => ({ epoch: feed.epoch, offset: first + i }));
+}
+
+/**
+ * Applies `edit` to each notification of the feed that matches, and logs a change for each one it returns
+ * an edit for, in the caller's transaction. The feed is locked first, so `edit` sees every notification
+ * as it is now and offsets stay gap-free.
+ */
+export async function editNotificationsIn(
+  tx: Transaction,
+  feedId: string,
+  match: NotificationMatch,
+  edit: (notification: Notification) => NotificationEdit | null,
+  now: Date,
+): Promise<Change[]> {
+  await lockFeed(tx, feedId);
+  const rows = await tx.notification.findMany({
+    where: { feedId, ...matchWhere(match) },
+    orderBy: { feedPosition: 'asc' },
+  });
+  const edits = rows.flatMap((row) => {
+    const chosen = edit(toNotification(row));
+    return chosen ? [{ row, edit: chosen }] : [];
+  });
+  if (edits.length === 0) return [];
+  const positions = await appendChanges(
+    tx,
+    feedId,
+    edits.map(({ row, edit }) => ({ kind: edit.kind, notificationId: row.id })),
+    now,
+  );
+  const changes: Change[] = [];
+  for (const [i, { row, edit }] of edits.entries()) {
+    const updated = await tx.notification.update({
+      where: { id: row.id },
+      data: { ...editColumns(edit.set), lastModifiedDateTime: now },
+    });
+    changes.push(changeOf(positions[i] as { epoch: string; offset: number }, edit.kind, updated));
+  }
+  return changes;
+}
+
+/**
+ * A user's feed: its notifications and the log of every change to them. Every write that changes a
+ * feed first locks the feed's row (its offset counter): concurrent writers of one feed then run one
+ * after the other, on SQLite and PostgreSQL alike, so offsets are gap-free and a read inside the
+ * transaction sees the latest committed state.
+ */
+export function createFeedLog(
+  db: Database,
+): Pick<
+  Store,
+  | 'postNotification'
+  | 'listNotifications'
+  | 'findNotification'
+  | 'findNotificationByAppId'
+  | 'findNotificationById'
+  | 'editNotifications'
+  | 'feedHead'
+  | 'readChanges'
+> {
+  const { write, reader, provider } = db;
+  const postInGroups = createGroupCommit(
+    (requests: readonly PostRequest[]) => write((tx) => writePosts(tx, requests, provider)),
+    {
+      maxBatch: MAX_POSTS_PER_COMMIT,
+      // SQLite has one writer anyway. On PostgreSQL a batch may wait on a feed another process holds:
+      // a few batches at once keep that from stalling every other feed's posts.
+      inFlight: provider === 'postgres' ? 4 : 1,
+      failsEveryRequest: isStoreUnavailable,
+    },
+  );
+  return {
+    postNotification: postInGroups,
+    async listNotifications(feedId, query) {
+      // One read transaction: the page and the head come from the same snapshot, so a client that
+      // resumes its live feed from this head misses nothing committed after the page was read.
+      const [feed, rows] = await reader.$transaction([
+        reader.feed.findUniqueOrThrow({ where: { id: feedId }, select: { epoch: true, lastOffset: true } }),
+        reader.notification.findMany({
+          where: {
+            feedId,
+            status: 'ACTIVE',
+            ...(query.beforePosition === null ? {} : { feedPosition: { lt: query.beforePosition } }),
+            ...(query.readState === null ? {} : { readState: query.readState }),
+            ...(query.groupName === null ? {} : { groupName: query.groupName }),
+          },
+          orderBy: { feedPosition: 'desc' },
+          take: query.first + 1,
+        }),
+      ]);
+      return {
+        notifications: rows.slice(0, query.first).map(toNotification),
+        hasNextPage: rows.length > query.first,
+        head: { epoch: feed.epoch, offset: feed.lastOffset },
+      };
+    },
+    async findNotification(feedId, id) {
+      const row = await reader.notification.findFirst({ where: { id, feedId } });
+      return row && toNotification(row);
+    },
+    async findNotificationByAppId(feedId, appNotificationId) {
+      const row = await reader.notification.findUnique({
+        where: { feedId_appNotificationId: { feedId, appNotificationId } },
+      });
+      return row && toNotification(row);
+    },
+    async findNotificationById(id) {
+      const row = await reader.notification.findUnique({ where: { id } });
+      return row && toNotification(row);
+    },
+    editNotifications: (feedId, match, edit, now) =>
+      write((tx) => editNotificationsIn(tx, feedId, match, edit, now)),
+    async feedHead(feedId) {
+      const feed = await reader.feed.findUnique({
+        where: { id: feedId },
+        select: { epoch: true, lastOffset: true, purgedThrough: true },
+      });
+      if (!feed) throw notFound('Feed');
+      return { epoch: feed.epoch, offset: feed.lastOffset, purgedThrough: feed.purgedThrough };
+    },
+    async readChanges(feedId, afterOffset, limit) {
+      const rows = await reader.change.findMany({
+        where: { feedId, offset: { gt: afterOffset } },
+        orderBy: { offset: 'asc' },
+        take: limit,
+        include: { notification: true, feed: { select: { epoch: true } } },
+      });
+      return rows.map((row) =>
+        changeOf({ epoch: row.feed.epoch, offset: row.offset }, row.kind as ChangeKind, row.notification),
+      );
+    },
+  };
+}

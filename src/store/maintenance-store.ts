@@ -1,0 +1,130 @@
+import { fallbackIsDue } from '../domain/fallback.js';
+import type { Change, Platform } from '../domain/types.js';
+import { appendChanges, editNotificationsIn, lockFeed } from './feed-log.js';
+import { byFeed, changeOf, type Database } from './prisma-client.js';
+import { toNotification } from './records.js';
+import type { Store } from './types.js';
+
+/** What the sweeper does: expiry, due endpoint fallbacks, and purging what retention no longer keeps. */
+export function createMaintenanceStore(
+  db: Database,
+): Pick<Store, 'expireNotifications' | 'runDueFallbacks' | 'purge'> {
+  const { write, reader } = db;
+  return {
+    async expireNotifications(now, limit) {
+      const due = await reader.notification.findMany({
+        where: { status: 'ACTIVE', expirationDateTime: { lte: now } },
+        select: { id: true, feedId: true },
+        take: limit,
+      });
+      const changes: Change[] = [];
+      for (const [feedId, rows] of byFeed(due)) {
+        const expired = await write((tx) =>
+          editNotificationsIn(
+            tx,
+            feedId,
+            { ids: rows.map((row) => row.id), status: 'ACTIVE' },
+            // Checked again inside the transaction: a replacement may have extended it meanwhile.
+            (n) => (n.expirationDateTime <= now ? { kind: 'EXPIRED', set: { status: 'DELETED' } } : null),
+            now,
+          ),
+        );
+        changes.push(...expired);
+      }
+      return changes;
+    },
+    async runDueFallbacks(now, limit) {
+      const due = await reader.notification.findMany({
+        where: { fallbackDueAt: { lte: now } },
+        select: { id: true },
+        take: limit,
+      });
+      const changes: Change[] = [];
+      for (const { id } of due) {
+        const change = await write(async (tx): Promise<Change | null> => {
+          // Lock the feed first, then decide on the row as it is now: a replacement committed meanwhile
+          // may have rescheduled (or removed) the fallback.
+          const owner = await tx.notification.findUnique({ where: { id }, select: { feedId: true } });
+          if (!owner) return null;
+          await lockFeed(tx, owner.feedId);
+          const row = await tx.notification.findUnique({ where: { id } });
+          if (!row?.fallbackDueAt || row.fallbackDueAt > now) return null;
+          const devices = await tx.deviceSubscription.findMany({
+            where: { feedId: row.feedId },
+            select: { platform: true, ackedOffset: true },
+          });
+          const notification = toNotification(row);
+          if (!fallbackIsDue(notification, devices as Array<{ platform: Platform; ackedOffset: number }>)) {
+            await tx.notification.update({ where: { id }, data: { fallbackDueAt: null } });
+            return null;
+          }
+          const [position] = await appendChanges(
+            tx,
+            row.feedId,
+            [{ kind: 'FALLBACK', notificationId: id }],
+            now,
+          );
+          const updated = await tx.notification.update({
+            where: { id },
+            data: { fallbackDueAt: null, fallbackSentAt: now },
+          });
+          return position ? changeOf(position, 'FALLBACK', updated) : null;
+        });
+        if (change) changes.push(change);
+      }
+      return changes;
+    },
+    async purge(now, cutoff, limit) {
+      let purged = 0;
+      const oldChanges = await reader.change.findMany({
+        where: { createdAt: { lt: cutoff } },
+        select: { feedId: true, offset: true },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+      });
+      for (const [feedId, rows] of byFeed(oldChanges)) {
+        // A feed's log is in time order, so everything up to its newest old entry is old too.
+        const through = Math.max(...rows.map((row) => row.offset));
+        purged += await write(async (tx) => {
+          const { count } = await tx.change.deleteMany({ where: { feedId, offset: { lte: through } } });
+          await tx.feed.updateMany({
+            where: { id: feedId, purgedThrough: { lt: through } },
+            data: { purgedThrough: through },
+          });
+          return count;
+        });
+      }
+      const oldMarks = await reader.deliveryMark.findMany({
+        where: { at: { lt: cutoff } },
+        select: { id: true },
+        take: limit,
+      });
+      // Tombstones go once expired, quiet since the cutoff, and with no log entry left to replay.
+      const tombstones = await reader.notification.findMany({
+        where: {
+          status: 'DELETED',
+          expirationDateTime: { lte: now },
+          lastModifiedDateTime: { lt: cutoff },
+          changes: { none: {} },
+        },
+        select: { id: true },
+        take: limit,
+      });
+      purged += await write(async (tx) => {
+        const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
+        const notifications = await tx.notification.deleteMany({
+          // The conditions again: a replacement may have revived one since it was selected.
+          where: {
+            id: { in: tombstones.map((t) => t.id) },
+            status: 'DELETED',
+            expirationDateTime: { lte: now },
+            lastModifiedDateTime: { lt: cutoff },
+            changes: { none: {} },
+          },
+        });
+        return marks.count + notifications.count;
+      });
+      return purged;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Change, ChangeKind } from '../domain/types.js';
+import type { PrismaClient } from './generated/sqlite/client.js';
+import { toNotification } from './records.js';
+
+/**
+ * A Prisma client of our models. Both providers' generated clients have this shape (their models are
+ * the same, a test keeps the schemas in sync), so the store is written once against the SQLite one's types.
+ */
+export type Client = InstanceType<typeof PrismaClient>;
+export type Transaction = Parameters<Parameters<Client['$transaction']>[0]>[0];
+export type NotificationRow = Awaited<ReturnType<Client['notification']['findFirstOrThrow']>>;
+export type Provider = 'sqlite' | 'postgres';
+
+/**
+ * What every part of the Prisma store works with. Writes go through interactive transactions on the
+ * writer (`write`); reads go to `reader` (the same client where the database isolates them, as
+ * PostgreSQL does; SQLite needs a second connection, see sqlite-store.ts).
+ */
+export interface Database {
+  write<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  readonly reader: Client;
+  readonly provider: Provider;
+}
+
+export function databaseOf(writer: Client, reader: Client, provider: Provider): Database {
+  return { write: (work) => writer.$transaction(work), reader, provider };
+}
+
+/** A change of the log, with its notification row as it is now. */
+export const changeOf = (
+  position: { epoch: string; offset: number },
+  kind: ChangeKind,
+  row: NotificationRow,
+): Change => ({
+  feedId: row.feedId,
+  ...position,
+  kind,
+  notification: toNotification(row),
+});
+
+/** Groups rows by feed, keeping order. */
+export function byFeed<T extends { feedId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(row.feedId, [...(groups.get(row.feedId) ?? []), row]);
+  return groups;
+}

@@ -1,0 +1,224 @@
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  type ValidationRule,
+  validate,
+} from 'graphql';
+import { makeServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
+import type { Principal } from '../auth/principal.js';
+import { FeedCloseCode } from '../delivery/close-codes.js';
+import type { FeedEvent } from '../delivery/feed-stream.js';
+import { ErrorCode, formatError, GatewayError } from '../errors.js';
+import type { GatewayContext, Services } from '../graphql/context.js';
+import { errorFields, type Logger } from '../logger.js';
+import { createSharedSubscribe } from './shared-execution.js';
+
+/**
+ * What the server needs of one socket, whatever the runtime: graphql-ws's own socket interface, plus
+ * whether it is still open and a way to hear that it closed. One adapter per runtime provides it
+ * (`use-ws.ts` for the `ws` library), as graphql-ws's `use/*` adapters do.
+ */
+export interface LiveSocket extends ProtocolSocket {
+  /** Whether the socket can still carry messages. */
+  readonly isOpen: () => boolean;
+  /** Sends text that is already a whole graphql-ws message; resolves once the socket took it. */
+  send(data: string): Promise<void>;
+  close(code: number, reason: string): void;
+  /** Runs `listener` once, when the socket closes (at once if it is closed already). */
+  onClose(listener: () => void): void;
+}
+
+export interface GraphqlWsServerOptions {
+  readonly schema: GraphQLSchema;
+  readonly services: Services;
+  readonly authenticate: (authorization: unknown) => Promise<Principal>;
+  readonly connectionInitWaitTimeoutMs: number;
+  /** Open, authenticated sockets one principal (a user in an app, or an app) may hold on this process. */
+  readonly maxConnectionsPerPrincipal: number;
+  /** Operations at once on one socket. */
+  readonly maxSubscriptionsPerConnection: number;
+  /** Production: no introspection. (An unexpected error's detail is never sent, in any mode.) */
+  readonly production: boolean;
+  /** Rules added to GraphQL's own (the same ones Apollo applies over HTTP). */
+  readonly validationRules: readonly ValidationRule[];
+}
+
+export interface GraphqlWsServer {
+  /**
+   * Serves one socket: its messages go to `handle`, and `closed` is to be called when it closes.
+   * `logger` is the connection's log (its lines carry the connection id).
+   */
+  opened(socket: LiveSocket, logger: Logger): (code: number, reason: string) => Promise<void>;
+}
+
+// A type, not an interface: graphql-ws wants an index-signature-compatible record.
+type ConnectionExtra = {
+  readonly socket: LiveSocket;
+  /** The connection's log: its lines carry the connection id. */
+  readonly logger: Logger;
+  principal?: Principal;
+};
+
+// setTimeout's longest delay (about 24.8 days); a token that lives longer is checked again then.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the socket with 4403 when its token expires: the client reconnects with a fresh one. */
+function closeWhenExpired(socket: LiveSocket, expiresAt: Date): void {
+  let timer: NodeJS.Timeout;
+  const arm = () => {
+    const left = expiresAt.getTime() - Date.now();
+    if (left <= 0) {
+      socket.close(FeedCloseCode.Forbidden, 'Token expired');
+      return;
+    }
+    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer.unref();
+  };
+  arm();
+  socket.onClose(() => clearTimeout(timer));
+}
+
+const principalKey = (principal: Principal) =>
+  principal.kind === 'app'
+    ? `app ${principal.appId}`
+    : `user ${principal.appId} ${principal.issuer} ${principal.subject}`;
+
+const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>
+  typeof event === 'object' && event !== null && (event as FeedEvent).type === 'change';
+
+const MAX_CACHED_DOCUMENTS = 1000;
+const MAX_CACHED_DOCUMENT_LENGTH = 10_000;
+
+/**
+ * The GraphQL over WebSocket server (graphql-ws `makeServer`), independent of the socket library: it
+ * sees only {@link LiveSocket}. Authenticates `connection_init` (`connectionParams.authorization`, the
+ * same "Bearer <token>" string as HTTP), bounds connections per principal and operations per socket,
+ * closes a socket when its token expires, and formats every error with the same formatter as HTTP
+ * (graphql-ws does not pass through Apollo's `formatError`).
+ */
+export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlWsServer {
+  const rules = [
+    ...specifiedRules,
+    ...options.validationRules,
+    ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
+  const connections = new Map<string, number>();
+  const format = (errors: readonly unknown[], log: Logger) =>
+    errors.map((error) => {
+      const unexpected = (root: unknown) => log.error('unexpected error', errorFields(root));
+      const answer = formatError(error, unexpected, undefined, options.production);
+      options.services.metrics.errorAnswered('ws', answer.extensions?.code);
+      return answer;
+    });
+  // Every device sends the same few documents: parsed and validated once each, and one AST shared by all
+  // their subscriptions (parsing per socket was 16 KiB of memory per idle subscribed socket).
+  const parsed = new Map<string, DocumentNode>();
+  const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  const graphqlWs = makeServer<Record<string, unknown>, ConnectionExtra>({
+    schema: options.schema,
+    parse(source) {
+      const text = typeof source === 'string' ? source : source.body;
+      let document = parsed.get(text);
+      if (!document) {
+        document = parse(text);
+        // Bounded: at most MAX_CACHED_DOCUMENTS of at most MAX_CACHED_DOCUMENT_LENGTH characters each.
+        if (text.length <= MAX_CACHED_DOCUMENT_LENGTH) {
+          if (parsed.size >= MAX_CACHED_DOCUMENTS) parsed.clear();
+          parsed.set(text, document);
+        }
+      }
+      return document;
+    },
+    // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: apply them here.
+    validate(schema, document) {
+      let errors = validated.get(document);
+      if (!errors) {
+        errors = validate(schema, document, rules);
+        validated.set(document, errors);
+      }
+      return errors;
+    },
+    // Live changes are the same object for every device of a feed: execute each once per selection.
+    subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
+    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
+    async onConnect(ctx) {
+      const { socket } = ctx.extra;
+      let principal: Principal;
+      try {
+        principal = await options.authenticate(ctx.connectionParams?.authorization);
+      } catch (error) {
+        if (error instanceof GatewayError && error.code === ErrorCode.ServiceUnavailable) {
+          socket.close(FeedCloseCode.TryAgainLater, 'Token issuer unreachable; retry later');
+        }
+        return false; // otherwise graphql-ws closes with 4403 Forbidden
+      }
+      // Gone while its token was checked: its close event has fired already, so count nothing.
+      if (!socket.isOpen()) return false;
+      const key = principalKey(principal);
+      const open = connections.get(key) ?? 0;
+      if (open >= options.maxConnectionsPerPrincipal) {
+        socket.close(FeedCloseCode.TooManyConnections, 'Too many connections for this user');
+        return false;
+      }
+      connections.set(key, open + 1);
+      socket.onClose(() => {
+        const left = (connections.get(key) ?? 1) - 1;
+        if (left > 0) connections.set(key, left);
+        else connections.delete(key);
+      });
+      ctx.extra.principal = principal;
+      closeWhenExpired(socket, principal.expiresAt);
+      return true;
+    },
+    onSubscribe(ctx) {
+      // graphql-ws has already reserved the new operation's id here, so it is counted: past the
+      // limit, refuse it (the socket and its other operations stay).
+      if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+        return [
+          new GatewayError(
+            ErrorCode.LimitExceeded,
+            `At most ${options.maxSubscriptionsPerConnection} operations at once on one connection.`,
+          ),
+        ];
+      }
+      return undefined;
+    },
+    context(ctx, id): GatewayContext {
+      const principal = ctx.extra.principal;
+      if (!principal) throw new Error('Unreachable: a subscription before an authenticated connection_init.');
+      const { socket } = ctx.extra;
+      // The message graphql-ws would write (`{ id, type, payload }`, in that order), built from text.
+      const framePrefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+      return {
+        principal,
+        services: options.services,
+        logger: ctx.extra.logger,
+        connection: {
+          close: (code: FeedCloseCode, reason: string) => socket.close(code, reason),
+          sendNext: async (payloadJson) => {
+            // Completed by the client meanwhile, or gone: graphql-ws would not send it either.
+            if (!(id in ctx.subscriptions) || !socket.isOpen()) return;
+            await socket.send(`${framePrefix}${payloadJson}}`);
+          },
+        },
+      };
+    },
+    onError: (ctx, _id, _payload, errors) => format(errors, ctx.extra.logger),
+    onNext: (ctx, _id, _payload, _args, result) =>
+      result.errors
+        ? {
+            errors: format(result.errors, ctx.extra.logger),
+            ...(result.data === undefined ? {} : { data: result.data }),
+            ...(result.extensions === undefined ? {} : { extensions: result.extensions }),
+          }
+        : undefined,
+  });
+
+  return {
+    opened: (socket, logger) => graphqlWs.opened(socket, { socket, logger }),
+  };
+}

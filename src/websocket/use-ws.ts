@@ -1,0 +1,137 @@
+import type { Server as HttpServer } from 'node:http';
+import { CloseCode, handleProtocols, MessageType, parseMessage } from 'graphql-ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { FeedCloseCode } from '../delivery/close-codes.js';
+import { errorFields, type Logger } from '../logger.js';
+import { requestIdOf } from '../observability/request-id.js';
+import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
+
+export interface UseWsOptions {
+  readonly httpServer: HttpServer;
+  readonly path: string;
+  readonly logger: Logger;
+  /** Largest incoming message in bytes. */
+  readonly maxPayloadBytes: number;
+  /** How often every socket is pinged; one that has not answered the previous ping is cut. */
+  readonly keepAliveMs: number;
+}
+
+export interface WebSocketTransport {
+  /** Sockets open now (scraped by /metrics). */
+  openSockets(): number;
+  /** Closes every socket with 1001 (going away) so clients reconnect elsewhere, then stops. */
+  close(): Promise<void>;
+}
+
+/** Messages only a server sends: from a client they are invalid messages (4400), not server errors. */
+const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([
+  MessageType.ConnectionAck,
+  MessageType.Next,
+  MessageType.Error,
+]);
+
+/** Whether `data` is a well-formed message of a type only the server may send. */
+function isServerOnlyMessage(data: string): boolean {
+  try {
+    return SERVER_ONLY_TYPES.has(parseMessage(data).type);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The `ws` library's binding of the GraphQL over WebSocket server, on the HTTP server's port and GraphQL
+ * path: graphql-ws's own `use/ws`, with what it lacks for clients that break the protocol. A binary
+ * frame is not a message (4400, where the binding would parse it as text); a message of a server-only
+ * type is an invalid message (4400, where the binding closes with 4500 and reports a bug of its own);
+ * frame-level violations `ws` has already closed the socket for (1009 too big, 1008 too many fragments,
+ * 1007 bad UTF-8, 1002) are the client's doing: logged as information, never as an internal error.
+ */
+export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocketTransport {
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    maxPayload: options.maxPayloadBytes,
+    handleProtocols,
+  });
+  // Keep-alive: one timer for every socket (a timer and closures per socket cost memory on idle
+  // devices). Each round pings every open socket and cuts the ones that did not answer the last ping,
+  // so a peer that vanished without closing is gone within two rounds.
+  const awaitingPong = new Set<WebSocket>();
+  function answeredPing(this: WebSocket) {
+    awaitingPong.delete(this);
+  }
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (awaitingPong.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      awaitingPong.add(socket);
+      socket.ping();
+    }
+  }, options.keepAliveMs);
+  keepAlive.unref();
+
+  wss.on('error', (error) => options.logger.error('unexpected error', errorFields(error)));
+  wss.on('connection', (socket, request) => {
+    const logger = options.logger.child({ connectionId: requestIdOf(request) });
+    socket.on('error', (error: Error & { code?: string }) =>
+      logger.info('websocket closed for a protocol violation', {
+        reason: error.message,
+        code: error.code,
+      }),
+    );
+    socket.on('pong', answeredPing);
+    const live: LiveSocket = {
+      protocol: socket.protocol,
+      isOpen: () => socket.readyState === socket.OPEN,
+      send: (data) =>
+        new Promise<void>((resolve, reject) => {
+          if (socket.readyState !== socket.OPEN) return resolve();
+          socket.send(data, (error) => (error ? reject(error) : resolve()));
+        }),
+      close: (code, reason) => socket.close(code, reason),
+      onClose: (listener) => {
+        if (socket.readyState === socket.CLOSED) listener();
+        else socket.once('close', listener);
+      },
+      onMessage: (handle) =>
+        socket.on('message', async (data, isBinary) => {
+          if (isBinary) {
+            socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
+            return;
+          }
+          const text = String(data);
+          try {
+            await handle(text);
+          } catch (error) {
+            // graphql-ws throws on a well-formed message it does not handle: a server-only type.
+            if (isServerOnlyMessage(text)) {
+              socket.close(CloseCode.BadRequest, 'Invalid message received');
+              return;
+            }
+            logger.error('unexpected error', errorFields(error));
+            socket.close(CloseCode.InternalServerError, 'Internal server error');
+          }
+        }),
+    };
+    const closed = server.opened(live, logger);
+    socket.once('close', (code, reason) => {
+      logger.debug('websocket closed', { code });
+      awaitingPong.delete(socket);
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    openSockets: () => wss.clients.size,
+    close: async () => {
+      clearInterval(keepAlive);
+      for (const client of wss.clients) client.close(FeedCloseCode.GoingAway, 'Going away');
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
