@@ -6,6 +6,10 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   NotFound: 'NOT_FOUND',
   BadUserInput: 'BAD_USER_INPUT',
+  /** The request cannot be served as sent (e.g. a subscription over HTTP: subscriptions go over WebSocket). */
+  BadRequest: 'BAD_REQUEST',
+  /** The document does not parse, or has more tokens than TIDINGS_MAX_QUERY_TOKENS. */
+  ParseFailed: 'GRAPHQL_PARSE_FAILED',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
   /** A count limit (e.g. operations on one connection) is reached; nothing was done. */
@@ -22,6 +26,8 @@ const httpStatusOf: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   BAD_USER_INPUT: 400,
+  BAD_REQUEST: 400,
+  GRAPHQL_PARSE_FAILED: 400,
   CONFLICT: 409,
   RATE_LIMITED: 429,
   LIMIT_EXCEEDED: 429,

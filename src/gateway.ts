@@ -15,6 +15,7 @@ import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import { createRedisFanout } from './fanout/redis-fanout.js';
 import type { GatewayContext, Services } from './graphql/context.js';
+import { documentParseOptions } from './graphql/document-checker.js';
 import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
@@ -23,6 +24,7 @@ import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { logRequest } from './http/request-log.js';
 import { sendJson } from './http/respond.js';
+import { subscriptionsRefusedOverHttp } from './http/subscriptions-refused.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
@@ -139,6 +141,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     introspection: config.mode === 'development',
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    parseOptions: documentParseOptions(config.limits.maxQueryTokens),
     validationRules: [limits],
     hideSchemaDetailsFromClientErrors: production,
     formatError: (formatted, error) => {
@@ -158,6 +161,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         },
       },
       rateLimitedAnswers429,
+      subscriptionsRefusedOverHttp,
       config.mode === 'development'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -248,6 +252,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxSubscriptionsPerConnection: config.limits.maxSubscriptionsPerConnection,
     production: config.mode === 'production',
     validationRules: [limits],
+    maxQueryTokens: config.limits.maxQueryTokens,
   });
   metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);
 

@@ -1,19 +1,17 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
-  type DocumentNode,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
-  parse,
   specifiedRules,
   type ValidationRule,
-  validate,
 } from 'graphql';
 import { CloseCode, handleProtocols, MessageType, makeServer, parseMessage } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode, type ErrorLogger, formatError, GatewayError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
+import { createDocumentChecker } from '../graphql/document-checker.js';
 import { requestIdOf } from '../http/request-log.js';
 import { errorFields, type Logger } from '../logger.js';
 import { FeedCloseCode } from './close-codes.js';
@@ -67,6 +65,8 @@ export interface WebSocketServerOptions {
   readonly production: boolean;
   /** Rules added to GraphQL's own (the same ones Apollo applies over HTTP). */
   readonly validationRules: readonly ValidationRule[];
+  /** Lexical tokens in one document (the parse option Apollo is given over HTTP). */
+  readonly maxQueryTokens: number;
 }
 
 // A type, not an interface: graphql-ws wants an index-signature-compatible record.
@@ -94,9 +94,6 @@ function isServerOnlyMessage(data: string): boolean {
   }
 }
 
-const MAX_CACHED_DOCUMENTS = 1000;
-const MAX_CACHED_DOCUMENT_LENGTH = 10_000;
-
 /**
  * graphql-ws over `ws`, on the HTTP server's port and GraphQL path. Authenticates `connection_init`
  * (`connectionParams.authorization`, the same "Bearer <token>" string as HTTP) and formats every error
@@ -121,34 +118,14 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
       options.services.metrics.errorAnswered('ws', answer.extensions?.code);
       return answer;
     });
-  // Every device sends the same few documents: parsed and validated once each, and one AST shared by all
-  // their subscriptions (parsing per socket was 16 KiB of memory per idle subscribed socket).
-  const parsed = new Map<string, DocumentNode>();
-  const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: applied here.
+  const checkDocument = createDocumentChecker({
+    schema: options.schema,
+    rules,
+    maxTokens: options.maxQueryTokens,
+  });
   const graphqlWs = makeServer<Record<string, unknown>, ConnectionExtra>({
     schema: options.schema,
-    parse(source) {
-      const text = typeof source === 'string' ? source : source.body;
-      let document = parsed.get(text);
-      if (!document) {
-        document = parse(text);
-        // Bounded: at most MAX_CACHED_DOCUMENTS of at most MAX_CACHED_DOCUMENT_LENGTH characters each.
-        if (text.length <= MAX_CACHED_DOCUMENT_LENGTH) {
-          if (parsed.size >= MAX_CACHED_DOCUMENTS) parsed.clear();
-          parsed.set(text, document);
-        }
-      }
-      return document;
-    },
-    // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: apply them here.
-    validate(schema, document) {
-      let errors = validated.get(document);
-      if (!errors) {
-        errors = validate(schema, document, rules);
-        validated.set(document, errors);
-      }
-      return errors;
-    },
     // Live changes are the same object for every device of a feed: execute each once per selection.
     subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
     connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
@@ -181,7 +158,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
       closeWhenExpired(socket, principal.expiresAt);
       return true;
     },
-    onSubscribe(ctx) {
+    onSubscribe(ctx, _id, payload) {
       // graphql-ws has already reserved the new operation's id here, so it is counted: past the
       // limit, refuse it (the socket and its other operations stay).
       if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
@@ -192,7 +169,23 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
           ),
         ];
       }
-      return undefined;
+      // The document is parsed and validated here rather than by graphql-ws, where one that does not
+      // parse is thrown and closes the whole socket (4500): here it is this operation's `error` message
+      // (GRAPHQL_PARSE_FAILED), and the socket and its other operations stay. So is anything unexpected
+      // (masked and logged by onError's formatter).
+      try {
+        const checked = checkDocument(payload.query);
+        if (checked.errors) return checked.errors;
+        return {
+          schema: options.schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
+      } catch (error) {
+        const originalError = error instanceof Error ? error : new Error(String(error));
+        return [new GraphQLError('Unexpected error.', { originalError })];
+      }
     },
     context(ctx, id): GatewayContext {
       const principal = ctx.extra.principal;
