@@ -56,7 +56,7 @@ export interface Gateway {
 
 export interface GatewayOptions {
   readonly logger?: Logger;
-  /** The clock; tests replace it to control expiry. */
+  /** The clock of everything timed (tokens, expiry, fallbacks, retention); tests replace it to control them. */
   readonly now?: () => Date;
   /** The fan-out transport; in memory unless given (it is replaceable, like a pub/sub engine). */
   readonly fanout?: Fanout;
@@ -75,19 +75,27 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logUnexpected = unexpectedTo(logger);
   const metrics = createMetrics();
   const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
+  // One clock for everything timed: tokens (issued, verified over HTTP, and sockets closed when theirs
+  // runs out), expiry, fallbacks and retention.
+  const now = options.now ?? (() => new Date());
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
+    now,
   });
-  const verifyToken = createAuthenticator(issuer, config.auth.external, config.auth.clockToleranceSeconds);
+  const verifyToken = createAuthenticator(
+    issuer,
+    config.auth.external,
+    config.auth.clockToleranceSeconds,
+    now,
+  );
   const fanout =
     options.fanout ??
     (config.redisUrl
       ? createRedisFanout({ url: config.redisUrl, prefix: config.redisPrefix, logger })
       : createMemoryFanout(logUnexpected));
-  const now = options.now ?? (() => new Date());
   const deliveries = createDeliveryRecorder(store, {
     intervalMs: config.retention.deliveryFlushMs,
     now,

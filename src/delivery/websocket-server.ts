@@ -21,20 +21,28 @@ import { createSharedSubscribe } from './shared-execution.js';
 // setTimeout's longest delay (about 24.8 days); a token that lives longer is checked again then.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Closes the socket with 4403 when its token expires: the client reconnects with a fresh one. */
-function closeWhenExpired(socket: WebSocket, expiresAt: Date): void {
-  let timer: NodeJS.Timeout;
-  const arm = () => {
-    const left = expiresAt.getTime() - Date.now();
+/**
+ * Closes the socket with 4403 once its token would be refused over HTTP (`acceptedUntil`, by the gateway's
+ * clock): the client reconnects with a fresh one. A timer waits for that instant; it reads the clock again
+ * whenever it fires and whenever the socket sends a message (the returned check: false once closed), as
+ * the clock may have moved meanwhile (a corrected system clock; a test's clock).
+ */
+function closeWhenExpired(socket: WebSocket, acceptedUntil: Date, now: () => Date): () => boolean {
+  let timer: NodeJS.Timeout | undefined;
+  const check = (): boolean => {
+    clearTimeout(timer);
+    const left = acceptedUntil.getTime() - now().getTime();
     if (left <= 0) {
       socket.close(FeedCloseCode.Forbidden, 'Token expired');
-      return;
+      return false;
     }
-    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
     timer.unref();
+    return true;
   };
-  arm();
   socket.once('close', () => clearTimeout(timer));
+  check();
+  return check;
 }
 
 const principalKey = (principal: Principal) =>
@@ -76,6 +84,8 @@ type ConnectionExtra = {
   /** The connection's log: its lines carry the connection id. */
   readonly logger: Logger;
   principal?: Principal;
+  /** Whether its token is still accepted; closes the socket (4403) when not. Set once authenticated. */
+  tokenAccepted?: () => boolean;
 };
 
 /** Messages only a server sends: from a client they are invalid messages (4400), not server errors. */
@@ -155,7 +165,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
         else connections.delete(key);
       });
       ctx.extra.principal = principal;
-      closeWhenExpired(socket, principal.expiresAt);
+      ctx.extra.tokenAccepted = closeWhenExpired(socket, principal.acceptedUntil, options.services.now);
       return true;
     },
     onSubscribe(ctx, _id, payload) {
@@ -255,6 +265,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
       }),
     );
     socket.on('pong', answeredPing);
+    const extra: ConnectionExtra = { socket, request, logger };
     const closed = graphqlWs.opened(
       {
         protocol: socket.protocol,
@@ -270,6 +281,9 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
               socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
               return;
             }
+            // Nothing more is done for a socket whose token is no longer accepted (it is closed with 4403),
+            // even if its timer is late.
+            if (extra.tokenAccepted?.() === false) return;
             const text = String(data);
             try {
               await handle(text);
@@ -284,7 +298,7 @@ export function createWebSocketServer(options: WebSocketServerOptions) {
             }
           }),
       },
-      { socket, request, logger },
+      extra,
     );
     socket.once('close', (code, reason) => {
       logger.debug('websocket closed', { code });
