@@ -59,17 +59,22 @@ export function createDocumentChecker(options: DocumentCheckerOptions): (text: s
       document = parse(text, parseOptions);
     } catch (error) {
       if (!(error instanceof GraphQLError)) throw error;
-      return {
-        errors: [
-          new GraphQLError(error.message, {
-            ...(error.source ? { source: error.source } : {}),
-            ...(error.positions ? { positions: error.positions } : {}),
-            extensions: { code: ErrorCode.ParseFailed },
-          }),
-        ],
-      };
+      return { errors: [coded(error, ErrorCode.ParseFailed)] };
     }
     const errors = validate(options.schema, document, options.rules);
-    return errors.length > 0 ? { errors } : { document };
+    // Coded here, as Apollo codes them: the formatter would guess BAD_USER_INPUT from a message that
+    // starts with `Variable "$` (e.g. an unused variable), as a variable's value coerced wrong is.
+    return errors.length > 0
+      ? { errors: errors.map((error) => coded(error, ErrorCode.ValidationFailed)) }
+      : { document };
   }
 }
+
+/** The same error (message, where) with `code`. */
+const coded = (error: GraphQLError, code: ErrorCode): GraphQLError =>
+  new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    extensions: { ...error.extensions, code },
+  });

@@ -178,6 +178,17 @@ describe('hostile documents, at the default limits', () => {
     expect(errorLines(s.logs)).toEqual([]);
   });
 
+  it('codes a document that does not validate as HTTP does (an unused variable was BAD_USER_INPUT over WebSocket)', async () => {
+    const unused = 'query ($a: String) { deviceSubscriptions { id } }';
+    expectRefused(await graphql(s.t.url, unused, {}, s.user), 'GRAPHQL_VALIDATION_FAILED');
+    const raw = await liveSocket(s);
+    const answer = await answerTo(raw, 'unused', unused);
+    expect(answer.type).toBe('error');
+    expect(codesOf(answer)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(answer.payload[0].locations).toEqual([{ line: 1, column: 8 }]);
+    await stillLive(s, raw);
+  });
+
   it('refuses a subscription over HTTP with 400 BAD_REQUEST (they go over WebSocket), and logs no error', async () => {
     const response = await graphql(s.t.url, SUBSCRIPTION, { s: s.unsid }, s.user);
     expectRefused(response, 'BAD_REQUEST');
