@@ -6,6 +6,12 @@ export const ErrorCode = {
   Forbidden: 'FORBIDDEN',
   NotFound: 'NOT_FOUND',
   BadUserInput: 'BAD_USER_INPUT',
+  /** The request cannot be served as sent (e.g. a subscription over HTTP: subscriptions go over WebSocket). */
+  BadRequest: 'BAD_REQUEST',
+  /** The document does not parse, or has more tokens than TIDINGS_MAX_QUERY_TOKENS. */
+  ParseFailed: 'GRAPHQL_PARSE_FAILED',
+  /** The document does not validate against the schema, or is over an operation limit. */
+  ValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
   Conflict: 'CONFLICT',
   RateLimited: 'RATE_LIMITED',
   /** A count limit (e.g. operations on one connection) is reached; nothing was done. */
@@ -22,6 +28,9 @@ const httpStatusOf: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   BAD_USER_INPUT: 400,
+  BAD_REQUEST: 400,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
   CONFLICT: 409,
   RATE_LIMITED: 429,
   LIMIT_EXCEEDED: 429,
@@ -109,7 +118,7 @@ export function formatError(
 function graphQLErrorCode(message: string, knownCode: unknown): string {
   if (typeof knownCode === 'string' && knownCode !== ErrorCode.Internal) return knownCode;
   // Variable coercion errors, as Apollo Server classifies them.
-  return message.startsWith('Variable "$') ? ErrorCode.BadUserInput : 'GRAPHQL_VALIDATION_FAILED';
+  return message.startsWith('Variable "$') ? ErrorCode.BadUserInput : ErrorCode.ValidationFailed;
 }
 
 /**

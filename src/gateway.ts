@@ -51,7 +51,7 @@ export interface Gateway {
 
 export interface GatewayOptions {
   readonly logger?: Logger;
-  /** The clock; tests replace it to control expiry. */
+  /** The clock of everything timed (tokens, expiry, fallbacks, retention); tests replace it to control them. */
   readonly now?: () => Date;
   /** The fan-out transport; in memory unless given (it is replaceable, like a pub/sub engine). */
   readonly fanout?: Fanout;
@@ -69,17 +69,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
   const metrics = createMetrics();
   const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
+  // One clock for everything timed: tokens (issued, verified over HTTP, and sockets closed when theirs
+  // runs out), expiry, fallbacks and retention.
+  const now = options.now ?? (() => new Date());
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
+    now,
   });
   const authenticate = createAuthenticator({
     verifyToken: createAcceptedIssuersVerifier(
       issuer,
       config.auth.external,
       config.auth.clockToleranceSeconds,
+      now,
     ),
     store,
     embeddedIssuer: issuer.issuer,
@@ -89,7 +94,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     (config.redisUrl
       ? createRedisFanout({ url: config.redisUrl, prefix: config.redisPrefix, logger })
       : createMemoryFanout(logUnexpected));
-  const now = options.now ?? (() => new Date());
   const deliveries = createDeliveryRecorder(store, {
     intervalMs: config.retention.deliveryFlushMs,
     now,
@@ -171,6 +175,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
           maxFields: config.limits.maxFields,
         }),
       ],
+      maxQueryTokens: config.limits.maxQueryTokens,
     }),
     {
       httpServer,

@@ -15,9 +15,10 @@ export function createAcceptedIssuersVerifier(
   embedded: EmbeddedIssuer,
   external: ExternalIssuerConfig | null,
   clockToleranceSeconds: number,
+  now: () => Date,
 ): TokenVerifier {
   const verifiers = new Map<string, TokenVerifier>([[embedded.issuer, embedded.verify]]);
-  if (external) verifiers.set(external.issuer, createExternalVerifier(external, clockToleranceSeconds));
+  if (external) verifiers.set(external.issuer, createExternalVerifier(external, clockToleranceSeconds, now));
   return (token) => {
     let issuer: unknown;
     try {
@@ -45,6 +46,7 @@ export function createAcceptedIssuersVerifier(
 function createExternalVerifier(
   external: ExternalIssuerConfig,
   clockToleranceSeconds: number,
+  now: () => Date,
 ): TokenVerifier {
   return createTokenVerifier({
     keys: createRemoteJWKSet(external.jwksUrl, {
@@ -57,5 +59,6 @@ function createExternalVerifier(
     algorithms: external.algorithms,
     clockToleranceSeconds,
     claims: external.claims,
+    now,
   });
 }

@@ -46,22 +46,27 @@ export interface EmbeddedIssuerOptions {
   readonly audience: string;
   /** Tolerated clock skew in seconds. */
   readonly clockToleranceSeconds?: number;
+  /** The clock tokens are issued (`iat`, `exp`) and verified by; default: the system clock. */
+  readonly now?: () => Date;
 }
 
 export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIssuer {
   const { key, issuer, audience } = options;
   const jwks: JSONWebKeySet = { keys: [key.publicJwk] };
+  const now = options.now ?? (() => new Date());
 
-  const sign = (claims: JWTPayload, subject: string, ttlSeconds: number): Promise<string> =>
-    new SignJWT(claims)
+  const sign = (claims: JWTPayload, subject: string, ttlSeconds: number): Promise<string> => {
+    const issuedAt = Math.floor(now().getTime() / 1000);
+    return new SignJWT(claims)
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(issuer)
       .setAudience(audience)
       .setSubject(subject)
-      .setIssuedAt()
+      .setIssuedAt(issuedAt)
       .setJti(randomUUID())
-      .setExpirationTime(`${ttlSeconds}s`)
+      .setExpirationTime(issuedAt + ttlSeconds)
       .sign(key.privateKey);
+  };
 
   return {
     issuer,
@@ -77,6 +82,7 @@ export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIs
       algorithms: [SIGNING_ALGORITHM],
       clockToleranceSeconds: options.clockToleranceSeconds ?? 5,
       claims: EMBEDDED_CLAIMS,
+      now,
     }),
   };
 }

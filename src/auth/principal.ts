@@ -4,24 +4,33 @@ import type { FeedOwner } from '../domain/types.js';
 /** Who is calling, as established from a verified token. */
 export type Principal = AppPrincipal | UserPrincipal;
 
+/** How long the token a principal was read from is good for. */
+export interface TokenLifetime {
+  /** The token's `exp`. */
+  readonly expiresAt: Date;
+  /**
+   * The first instant, by the gateway's clock, at which the token is refused: its `exp` plus the clock
+   * tolerance, the rule jose applies over HTTP. A WebSocket opened with it is closed (4403) then.
+   */
+  readonly acceptedUntil: Date;
+}
+
 /** An app service, authenticated by its own client credentials. */
-export interface AppPrincipal {
+export interface AppPrincipal extends TokenLifetime {
   readonly kind: 'app';
   /** Who vouched for it: an app's tokens count only from the issuer it is registered with. */
   readonly issuer: string;
   readonly appId: string;
   readonly scopes: readonly string[];
-  readonly expiresAt: Date;
 }
 
 /** A user signed in to a client app: `appId` is the app the token was issued to. */
-export interface UserPrincipal {
+export interface UserPrincipal extends TokenLifetime {
   readonly kind: 'user';
   readonly issuer: string;
   readonly subject: string;
   readonly appId: string;
   readonly scopes: readonly string[];
-  readonly expiresAt: Date;
 }
 
 /** The scope an app token needs to post and manage its notifications (Graph's name for it). */

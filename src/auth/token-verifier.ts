@@ -12,6 +12,12 @@ export interface TokenVerifierOptions {
   readonly algorithms: readonly string[];
   readonly clockToleranceSeconds: number;
   readonly claims: ClaimNames;
+  /**
+   * The gateway's clock, which `exp` and `nbf` are checked against (jose's `currentDate`): the clock that
+   * also closes WebSockets when their token runs out, so both transports follow one rule. Default: the
+   * system clock.
+   */
+  readonly now?: () => Date;
 }
 
 /** Verifies one issuer's bearer tokens and reads the principal from them. */
@@ -19,24 +25,28 @@ export type TokenVerifier = (token: string) => Promise<Principal>;
 
 /**
  * Verification: signature by one of the issuer's keys with a pinned algorithm; `exp`, `iss`, `aud`
- * required and checked with the configured clock tolerance (jose also checks `nbf` when present).
+ * required and checked with the configured clock tolerance (jose also checks `nbf` when present), by
+ * `options.now`. The principal says when that check will first fail (`acceptedUntil`).
  * @throws GatewayError UNAUTHENTICATED for any token that fails, whatever the reason;
  *   SERVICE_UNAVAILABLE when the issuer's keys cannot be fetched (the token may be fine: retry).
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const keys = keysOrUnavailable(options.keys);
+  const now = options.now ?? (() => new Date());
   // A client sends the same token with every request until it expires; checking its signature each time
   // was a quarter of a simple request's CPU. A verified token is remembered for at most VERIFIED_FOR_MS
-  // (so a key withdrawn at the issuer stops being accepted within that time) and never past its `exp`.
+  // (so a key withdrawn at the issuer stops being accepted within that time) and never from the instant
+  // jose would refuse it.
   const verified = new Map<string, { principal: Principal; until: number }>();
   return async (token) => {
+    const at = now().getTime();
     const known = verified.get(token);
-    if (known && known.until > Date.now()) return known.principal;
+    if (known && known.until > at) return known.principal;
     const principal = await verifyFully(token);
     if (verified.size >= MAX_VERIFIED) verified.clear();
     verified.set(token, {
       principal,
-      until: Math.min(Date.now() + VERIFIED_FOR_MS, principal.expiresAt.getTime()),
+      until: Math.min(at + VERIFIED_FOR_MS, principal.acceptedUntil.getTime()),
     });
     return principal;
   };
@@ -50,11 +60,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         audience: options.audience,
         requiredClaims: ['exp', 'iss', 'aud'],
         clockTolerance: options.clockToleranceSeconds,
+        currentDate: now(),
       }));
     } catch (error) {
       throw refusal(error) ?? error;
     }
-    return principalFromClaims(payload, options.claims);
+    return principalFromClaims(payload, options.claims, options.clockToleranceSeconds);
   }
 }
 
@@ -106,7 +117,11 @@ function refusal(error: unknown): GatewayError | undefined {
  * An app token (its token-type claim says so) names the app service; any other token is a user's,
  * issued to the client app in the app claim, and can only be used in that app's feeds.
  */
-function principalFromClaims(payload: JWTPayload, claims: ClaimNames): Principal {
+function principalFromClaims(
+  payload: JWTPayload,
+  claims: ClaimNames,
+  clockToleranceSeconds: number,
+): Principal {
   const unauthenticated = (why: string) =>
     new GatewayError(ErrorCode.Unauthenticated, `The access token is not usable here: ${why}.`);
   // RFC 9068's client_id when the configured claim is absent (embedded app tokens before azp was added).
@@ -115,15 +130,21 @@ function principalFromClaims(payload: JWTPayload, claims: ClaimNames): Principal
     throw unauthenticated(`no ${claims.app} claim (the app the token was issued to)`);
   }
   const scopes = claims.scopes.flatMap((name) => scopesIn(payload[name]));
-  const expiresAt = new Date((payload.exp ?? 0) * 1000);
+  const exp = payload.exp ?? 0;
+  // jose refuses a token once `exp <= now - tolerance`, `now` in whole seconds (rounded down): from the
+  // first whole second at or after `exp + tolerance`.
+  const lifetime = {
+    expiresAt: new Date(exp * 1000),
+    acceptedUntil: new Date(Math.ceil(exp + clockToleranceSeconds) * 1000),
+  };
   if (payload[claims.tokenType] === claims.appTokenType) {
-    return { kind: 'app', issuer: payload.iss ?? '', appId, scopes, expiresAt };
+    return { kind: 'app', issuer: payload.iss ?? '', appId, scopes, ...lifetime };
   }
   const subject = payload[claims.user];
   if (typeof subject !== 'string' || subject === '') {
     throw unauthenticated(`no ${claims.user} claim (the user)`);
   }
-  return { kind: 'user', issuer: payload.iss ?? '', subject, appId, scopes, expiresAt };
+  return { kind: 'user', issuer: payload.iss ?? '', subject, appId, scopes, ...lifetime };
 }
 
 /** OAuth's `scope` is space-separated; Entra's `roles` (and some issuers' `scp`) is an array. */

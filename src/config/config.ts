@@ -53,6 +53,8 @@ export interface Config {
     readonly connectionInitTimeoutMs: number;
     /** Every socket is pinged this often; one that has not answered the previous ping is cut. */
     readonly keepAliveMs: number;
+    /** Lexical tokens in one document: bounds the parser's work and its recursion (see settings.ts). */
+    readonly maxQueryTokens: number;
     /** Operation shape limits (see src/graphql/operation-limits.ts). */
     readonly maxQueryDepth: number;
     readonly maxAliases: number;
@@ -183,6 +185,7 @@ export function loadConfig(
       maxSubscriptionsPerConnection: get(SETTINGS.maxSubscriptionsPerConnection),
       connectionInitTimeoutMs: get(SETTINGS.connectionInitTimeout),
       keepAliveMs: get(SETTINGS.keepAlive),
+      maxQueryTokens: get(SETTINGS.maxQueryTokens),
       maxQueryDepth: get(SETTINGS.maxQueryDepth),
       maxAliases: get(SETTINGS.maxAliases),
       maxFields: get(SETTINGS.maxFields),

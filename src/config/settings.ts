@@ -217,11 +217,17 @@ export const SETTINGS = {
     12_000,
     'every socket is pinged this often; one that did not answer the previous ping is cut',
   ),
+  maxQueryTokens: setting(
+    'TIDINGS_MAX_QUERY_TOKENS',
+    integer(200, 1500),
+    1000,
+    "lexical tokens in a GraphQL document; more are refused unparsed (`GRAPHQL_PARSE_FAILED`). At most 1,500: nested about 2,000 deep, a document overflows graphql-js's parser",
+  ),
   maxQueryDepth: setting(
     'TIDINGS_MAX_QUERY_DEPTH',
     integer(2, 50),
     8,
-    'deepest selection nesting of an operation (introspection not counted)',
+    'deepest selection nesting of an operation (introspection has its own budget, see Security)',
   ),
   maxAliases: setting('TIDINGS_MAX_ALIASES', integer(0, 1000), 20, 'aliased fields in an operation'),
   maxFields: setting(

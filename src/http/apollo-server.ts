@@ -4,9 +4,11 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { GraphQLSchema } from 'graphql';
 import { ErrorCode, formatError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
+import { documentParseOptions } from '../graphql/document-checker.js';
 import { operationLimitsRule } from '../graphql/operation-limits.js';
 import { errorFields, type Logger } from '../logger.js';
 import { GRAPH_CREATE_NOTIFICATION } from './graph-notification.js';
+import { subscriptionsRefusedOverHttp } from './subscriptions-refused.js';
 
 /**
  * Apollo Server as the gateway runs it over HTTP: the operation limits (the Graph route's own fixed
@@ -26,6 +28,7 @@ export async function createApolloServer(
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    parseOptions: documentParseOptions(config.limits.maxQueryTokens),
     validationRules: [
       operationLimitsRule({
         maxDepth: config.limits.maxQueryDepth,
@@ -54,6 +57,7 @@ export async function createApolloServer(
         },
       },
       rateLimitedAnswers429,
+      subscriptionsRefusedOverHttp,
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

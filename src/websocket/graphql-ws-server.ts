@@ -1,12 +1,9 @@
 import {
-  type DocumentNode,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
-  parse,
   specifiedRules,
   type ValidationRule,
-  validate,
 } from 'graphql';
 import { makeServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import type { Principal } from '../auth/principal.js';
@@ -14,6 +11,7 @@ import { FeedCloseCode } from '../delivery/close-codes.js';
 import type { FeedEvent } from '../delivery/feed-stream.js';
 import { ErrorCode, formatError, GatewayError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
+import { createDocumentChecker } from '../graphql/document-checker.js';
 import { errorFields, type Logger } from '../logger.js';
 import { createSharedSubscribe } from './shared-execution.js';
 
@@ -45,6 +43,8 @@ export interface GraphqlWsServerOptions {
   readonly production: boolean;
   /** Rules added to GraphQL's own (the same ones Apollo applies over HTTP). */
   readonly validationRules: readonly ValidationRule[];
+  /** Lexical tokens in one document (the parse option Apollo is given over HTTP). */
+  readonly maxQueryTokens: number;
 }
 
 export interface GraphqlWsServer {
@@ -61,25 +61,35 @@ type ConnectionExtra = {
   /** The connection's log: its lines carry the connection id. */
   readonly logger: Logger;
   principal?: Principal;
+  /** Whether its token is still accepted; closes the socket (4403) when not. Set once authenticated. */
+  tokenAccepted?: () => boolean;
 };
 
 // setTimeout's longest delay (about 24.8 days); a token that lives longer is checked again then.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Closes the socket with 4403 when its token expires: the client reconnects with a fresh one. */
-function closeWhenExpired(socket: LiveSocket, expiresAt: Date): void {
-  let timer: NodeJS.Timeout;
-  const arm = () => {
-    const left = expiresAt.getTime() - Date.now();
+/**
+ * Closes the socket with 4403 once its token would be refused over HTTP (`acceptedUntil`, by the gateway's
+ * clock): the client reconnects with a fresh one. A timer waits for that instant; it reads the clock again
+ * whenever it fires and whenever the socket sends a message (the returned check: false once closed), as
+ * the clock may have moved meanwhile (a corrected system clock; a test's clock).
+ */
+function closeWhenExpired(socket: LiveSocket, acceptedUntil: Date, now: () => Date): () => boolean {
+  let timer: NodeJS.Timeout | undefined;
+  const check = (): boolean => {
+    clearTimeout(timer);
+    const left = acceptedUntil.getTime() - now().getTime();
     if (left <= 0) {
       socket.close(FeedCloseCode.Forbidden, 'Token expired');
-      return;
+      return false;
     }
-    timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+    timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
     timer.unref();
+    return true;
   };
-  arm();
   socket.onClose(() => clearTimeout(timer));
+  check();
+  return check;
 }
 
 const principalKey = (principal: Principal) =>
@@ -89,9 +99,6 @@ const principalKey = (principal: Principal) =>
 
 const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>
   typeof event === 'object' && event !== null && (event as FeedEvent).type === 'change';
-
-const MAX_CACHED_DOCUMENTS = 1000;
-const MAX_CACHED_DOCUMENT_LENGTH = 10_000;
 
 /**
  * The GraphQL over WebSocket server (graphql-ws `makeServer`), independent of the socket library: it
@@ -114,34 +121,14 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       options.services.metrics.errorAnswered('ws', answer.extensions?.code);
       return answer;
     });
-  // Every device sends the same few documents: parsed and validated once each, and one AST shared by all
-  // their subscriptions (parsing per socket was 16 KiB of memory per idle subscribed socket).
-  const parsed = new Map<string, DocumentNode>();
-  const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: applied here.
+  const checkDocument = createDocumentChecker({
+    schema: options.schema,
+    rules,
+    maxTokens: options.maxQueryTokens,
+  });
   const graphqlWs = makeServer<Record<string, unknown>, ConnectionExtra>({
     schema: options.schema,
-    parse(source) {
-      const text = typeof source === 'string' ? source : source.body;
-      let document = parsed.get(text);
-      if (!document) {
-        document = parse(text);
-        // Bounded: at most MAX_CACHED_DOCUMENTS of at most MAX_CACHED_DOCUMENT_LENGTH characters each.
-        if (text.length <= MAX_CACHED_DOCUMENT_LENGTH) {
-          if (parsed.size >= MAX_CACHED_DOCUMENTS) parsed.clear();
-          parsed.set(text, document);
-        }
-      }
-      return document;
-    },
-    // Apollo's validation rules (and `introspection: false`) do not reach graphql-ws: apply them here.
-    validate(schema, document) {
-      let errors = validated.get(document);
-      if (!errors) {
-        errors = validate(schema, document, rules);
-        validated.set(document, errors);
-      }
-      return errors;
-    },
     // Live changes are the same object for every device of a feed: execute each once per selection.
     subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
     connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
@@ -171,10 +158,10 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         else connections.delete(key);
       });
       ctx.extra.principal = principal;
-      closeWhenExpired(socket, principal.expiresAt);
+      ctx.extra.tokenAccepted = closeWhenExpired(socket, principal.acceptedUntil, options.services.now);
       return true;
     },
-    onSubscribe(ctx) {
+    onSubscribe(ctx, _id, payload) {
       // graphql-ws has already reserved the new operation's id here, so it is counted: past the
       // limit, refuse it (the socket and its other operations stay).
       if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
@@ -185,7 +172,23 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
           ),
         ];
       }
-      return undefined;
+      // The document is parsed and validated here rather than by graphql-ws, where one that does not
+      // parse is thrown and closes the whole socket (4500): here it is this operation's `error` message
+      // (GRAPHQL_PARSE_FAILED), and the socket and its other operations stay. So is anything unexpected
+      // (masked and logged by onError's formatter).
+      try {
+        const checked = checkDocument(payload.query);
+        if (checked.errors) return checked.errors;
+        return {
+          schema: options.schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
+      } catch (error) {
+        const originalError = error instanceof Error ? error : new Error(String(error));
+        return [new GraphQLError('Unexpected error.', { originalError })];
+      }
     },
     context(ctx, id): GatewayContext {
       const principal = ctx.extra.principal;
@@ -219,6 +222,20 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   });
 
   return {
-    opened: (socket, logger) => graphqlWs.opened(socket, { socket, logger }),
+    opened(socket, logger) {
+      const extra: ConnectionExtra = { socket, logger };
+      return graphqlWs.opened(
+        {
+          ...socket,
+          // Nothing more is done for a socket whose token is no longer accepted (it is closed with
+          // 4403), even if its timer is late.
+          onMessage: (handle) =>
+            socket.onMessage((data) =>
+              extra.tokenAccepted?.() === false ? Promise.resolve() : handle(data),
+            ),
+        },
+        extra,
+      );
+    },
   };
 }

@@ -7,6 +7,7 @@ import {
   TidingsClientError,
 } from '../../src/client/index.js';
 import { createGate, startClientApp } from '../support/client-app.js';
+import { createTestClock } from '../support/clock.js';
 import { startGateway, type TestGateway, temporaryDataDir } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
 import {
@@ -131,8 +132,11 @@ describe('the client library', () => {
   });
 
   it('gets a fresh token when the gateway closes the socket for an expired one, and loses nothing', async () => {
-    const s = await setup();
-    const shortToken = await s.t.userToken('alice', s.app.app, 2);
+    // The gateway's clock stands still until the test moves it, with no clock tolerance: a token that
+    // lasts a second is closed (4403) only once the test moves the clock past it.
+    const clock = createTestClock();
+    const s = await setup(await startGateway({ now: clock.now, env: { TIDINGS_CLOCK_TOLERANCE: '0' } }));
+    const shortToken = await s.t.userToken('alice', s.app.app, 1);
     const asked: boolean[] = [];
     const reconnect = createGate();
     const app = startClientApp({
@@ -149,6 +153,7 @@ describe('the client library', () => {
     await s.post('before');
     await app.untilChange('before');
 
+    clock.advance(2000);
     expect(await app.untilStatus('reconnecting')).toEqual({ state: 'reconnecting', closeCode: 4403 });
     await s.post('while-expired');
     reconnect.open();

@@ -19,11 +19,15 @@ const HOUR = 3600 * SECOND;
 
 /**
  * A gateway on a clock the test moves. The sweeper's timer is off, so only `sweepOnce` sweeps and its
- * report counts exactly what the test caused.
+ * report counts exactly what the test caused. Tokens are checked by that clock too: app tokens last a
+ * day, longer than the clock is moved (user tokens from `t.userToken` do by default).
  */
 async function gatewayWithClock(env: Record<string, string> = {}) {
   const clock = { now: new Date() };
-  const t = await startGateway({ now: () => clock.now, env: { TIDINGS_SWEEP_INTERVAL_MS: '0', ...env } });
+  const t = await startGateway({
+    now: () => clock.now,
+    env: { TIDINGS_SWEEP_INTERVAL_MS: '0', TIDINGS_APP_TOKEN_TTL: '1d', ...env },
+  });
   const advance = (ms: number) => {
     clock.now = new Date(clock.now.getTime() + ms);
   };

@@ -59,7 +59,10 @@ describe('operation shape limits, on by default', () => {
     const refused = await graphql(t.url, fieldInside, {}, user);
     expect(refused.status).toBe(400);
     expect(errorCodes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
-    expect(errorCodes(await graphql(t.url, introspectionInside, {}, user))).toEqual([]);
+    // Introspection is counted too, against its own budget (10^9 roots and 2·10^9 fields: both over).
+    const introspection = await graphql(t.url, introspectionInside, {}, user);
+    expect(introspection.status).toBe(400);
+    expect(errorCodes(introspection)).toEqual(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
   });
 
   it('counts nesting depth through fragments', async () => {

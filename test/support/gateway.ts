@@ -64,7 +64,8 @@ export interface TestGateway {
   readonly origin: string;
   registerApp(targetHostName: string): Promise<TestApp>;
   /** A user token for `subject` signed in to `app`, from the embedded issuer; `scopes` [NOTIFICATIONS_SCOPE]
-   * make it a delegated one. */
+   * make it a delegated one. It lasts a day unless told: tests that move the gateway's clock (by which
+   * tokens are issued and checked too) move it by hours. */
   userToken(subject: string, app: App, ttlSeconds?: number, scopes?: readonly string[]): Promise<string>;
   close(): Promise<void>;
 }
@@ -106,7 +107,7 @@ export async function startGateway(
         token: () => fetchAppToken(origin, app.id, clientSecret),
       };
     },
-    userToken: (subject, app, ttlSeconds = 600, scopes = []) =>
+    userToken: (subject, app, ttlSeconds = 86_400, scopes = []) =>
       gateway.issuer.issueUserToken(subject, app.id, ttlSeconds, scopes),
     close: () => gateway.close(),
   };

@@ -1,6 +1,8 @@
 import WebSocket from 'ws';
 import { onCleanup } from './cleanup.js';
 
+export const PROTOCOL = 'graphql-transport-ws';
+
 /**
  * A raw graphql-transport-ws socket that sends `connection_init` with `token`: resolves with the socket
  * and 'ack' once acknowledged, or the close code if the gateway closes it first.
@@ -21,4 +23,84 @@ export function initSocket(
     socket.on('close', (code) => resolve({ socket, outcome: code }));
     socket.on('error', reject);
   });
+}
+
+export interface RawMessage {
+  id?: string;
+  type: string;
+  payload?: any;
+}
+
+export interface RawSocket {
+  readonly socket: WebSocket;
+  readonly opened: Promise<void>;
+  /** Resolves with the close code and reason, from whichever side closed. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** The next message (of `type`, skipping others) not yet taken; fails after `timeoutMs`. */
+  message(type?: string, timeoutMs?: number): Promise<RawMessage>;
+  send(message: unknown): void;
+}
+
+/**
+ * A raw socket to the gateway that queues every message it receives, so a test takes them one by one
+ * without missing one (for protocol abuse); `protocol` null sends no Sec-WebSocket-Protocol header at all.
+ */
+export function rawSocket(wsUrl: string, protocol: string | null = PROTOCOL): RawSocket {
+  const socket = protocol === null ? new WebSocket(wsUrl) : new WebSocket(wsUrl, protocol);
+  onCleanup(() => socket.terminate());
+  const queue: RawMessage[] = [];
+  let wake: (() => void) | undefined;
+  socket.on('message', (data) => {
+    queue.push(JSON.parse(String(data)));
+    wake?.();
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once('close', (code, reason) => {
+      resolve({ code, reason: String(reason) });
+      wake?.();
+    }),
+  );
+  return {
+    socket,
+    opened,
+    closed,
+    async message(type, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const index = queue.findIndex((m) => type === undefined || m.type === type);
+        if (index >= 0) return queue.splice(index, 1)[0] as RawMessage;
+        const left = deadline - Date.now();
+        if (left <= 0 || socket.readyState === WebSocket.CLOSED)
+          throw new Error(
+            `No ${type ?? 'message'} (state ${socket.readyState}, had ${JSON.stringify(queue)})`,
+          );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    },
+    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
+  };
+}
+
+/** The close code (and reason) within `timeoutMs`, or a failure saying the socket stayed open. */
+export async function closeOf(raw: RawSocket, timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([raw.closed, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -14,94 +14,17 @@ import {
   notificationInput,
   postNotification,
 } from '../support/operations.js';
+import { closeOf, PROTOCOL, type RawSocket, rawSocket } from '../support/raw-socket.js';
 
 // Transport-level abuse of the live feed, with a raw `ws` client speaking graphql-transport-ws by hand:
 // each protocol violation must end in the close code graphql-ws documents (PROTOCOL.md), each flood must
 // be refused, and after every case the gateway must still deliver to a well-behaved client.
 
-const PROTOCOL = 'graphql-transport-ws';
 const INIT_TIMEOUT_MS = 1000;
 const MAX_PAYLOAD = 100 * 1024; // TIDINGS_MAX_BODY_BYTES's default, also the WebSocket message limit
 
 const SUBSCRIPTION =
   'subscription ($s: ID!, $a: String) { notificationChanges(subscriptionId: $s, after: $a) { cursor } }';
-
-interface RawMessage {
-  id?: string;
-  type: string;
-  payload?: any;
-}
-
-interface RawSocket {
-  readonly socket: WebSocket;
-  readonly opened: Promise<void>;
-  /** Resolves with the close code and reason, from whichever side closed. */
-  readonly closed: Promise<{ code: number; reason: string }>;
-  /** The next message (of `type`, skipping others) not yet taken; fails after `timeoutMs`. */
-  message(type?: string, timeoutMs?: number): Promise<RawMessage>;
-  send(message: unknown): void;
-}
-
-/** A raw socket to the gateway; `protocol` null sends no Sec-WebSocket-Protocol header at all. */
-function rawSocket(wsUrl: string, protocol: string | null = PROTOCOL): RawSocket {
-  const socket = protocol === null ? new WebSocket(wsUrl) : new WebSocket(wsUrl, protocol);
-  onCleanup(() => socket.terminate());
-  const queue: RawMessage[] = [];
-  let wake: (() => void) | undefined;
-  socket.on('message', (data) => {
-    queue.push(JSON.parse(String(data)));
-    wake?.();
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.once('close', (code, reason) => {
-      resolve({ code, reason: String(reason) });
-      wake?.();
-    }),
-  );
-  return {
-    socket,
-    opened,
-    closed,
-    async message(type, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const index = queue.findIndex((m) => type === undefined || m.type === type);
-        if (index >= 0) return queue.splice(index, 1)[0] as RawMessage;
-        const left = deadline - Date.now();
-        if (left <= 0 || socket.readyState === WebSocket.CLOSED)
-          throw new Error(
-            `No ${type ?? 'message'} (state ${socket.readyState}, had ${JSON.stringify(queue)})`,
-          );
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, left);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
-    },
-    send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
-  };
-}
-
-/** The close code (and reason) within `timeoutMs`, or a failure saying the socket stayed open. */
-async function closeOf(raw: RawSocket, timeoutMs = 5000): Promise<{ code: number; reason: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([raw.closed, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 let t: TestGateway;
 let appToken: string;
