@@ -189,6 +189,23 @@ describe('tidings migrate on SQLite', () => {
     },
   );
 
+  it('deploy refuses a migration changed after it was applied, with exit code 1', async () => {
+    const [first = ''] = migrationNames().sort();
+    const file = join(migrationsDir, first, 'migration.sql');
+    const sql = readFileSync(file, 'utf8');
+    writeFileSync(file, `${sql}\n-- edited afterwards\n`);
+    try {
+      const result = await migrate('deploy');
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(`^tidings: Migration ${first} was changed after it was applied`),
+      );
+    } finally {
+      writeFileSync(file, sql);
+    }
+  });
+
   it('refuses usage mistakes with exit code 2 before touching anything', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'tidings-migrate-usage-'));
     try {
