@@ -7,6 +7,11 @@ export interface CliContext {
   readonly stderr: (text: string) => void;
   /** Aborted on SIGINT/SIGTERM: long-running commands (serve) stop gracefully. */
   readonly shutdown: AbortSignal;
+  /**
+   * Asks the person at the terminal a yes/no question (true: yes). Absent when no one can answer (stdin is
+   * not a terminal): a command that needs a confirmation then asks for a flag instead.
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 /** A mistake of the person at the terminal: printed without a stack, exit code 2. */

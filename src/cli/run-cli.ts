@@ -10,14 +10,12 @@ import {
   APPS_ROTATE_OPTIONS,
   createApp,
   listApps,
-  noPositionals,
   rotateSecret,
-  STORE_FLAGS_HELP,
-  STORE_SETTINGS,
-  withStore,
 } from './apps.js';
-import { type CommandOptions, type ParsedArguments, parseArguments } from './arguments.js';
+import { parseArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
+import type { Command } from './command.js';
+import { MIGRATE_COMMANDS } from './migrate.js';
 import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
 import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
 import { mintUserToken, TOKEN_HELP, TOKEN_OPTIONS } from './token.js';
@@ -26,7 +24,9 @@ const HELP = `Usage: tidings <command> [options]
 
 Commands:
   serve                       start the gateway (default: SQLite in ./data, embedded issuer)
-  migrate                     apply pending database migrations (serve does this on start too)
+  migrate [dev|deploy|status|diff|reset]
+                              apply pending database migrations (serve does this on start too);
+                              write, check and reset them while developing
   apps create|list|rotate-secret
                               register app services, list them, replace an app's client secret
   token user <id> --app <id>  mint a user token for development
@@ -37,29 +37,9 @@ Run tidings <command> --help for a command's options. Exit codes: 0 done, 2 a mi
 or the configuration, 1 any other failure.
 `;
 
-const MIGRATE_HELP = `tidings migrate [--data-dir DIR] [--database-url URL]
-
-Applies the committed migrations that the database lacks. To create a new migration after changing
-prisma/sqlite/schema.prisma: npm run migrate -- dev --name <change>.
-${STORE_FLAGS_HELP}`;
-
-interface Command {
-  readonly help: string;
-  readonly options: CommandOptions;
-  run(args: ParsedArguments, cli: CliContext): Promise<void>;
-}
-
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { help: SERVE_HELP, options: SERVE_OPTIONS, run: serve },
-  migrate: {
-    help: MIGRATE_HELP,
-    options: { settings: STORE_SETTINGS },
-    async run(args, cli) {
-      noPositionals(args, 'migrate');
-      await withStore(args.settings, cli, async () => {});
-      cli.stdout('The database is up to date.\n');
-    },
-  },
+  ...MIGRATE_COMMANDS,
   'apps create': { help: APPS_CREATE_HELP, options: APPS_CREATE_OPTIONS, run: createApp },
   'apps list': { help: APPS_LIST_HELP, options: APPS_LIST_OPTIONS, run: listApps },
   'apps rotate-secret': { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret },
@@ -80,11 +60,11 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
       return word === undefined ? 2 : 0;
     }
     if (word.startsWith('-')) throw new UsageError('the command comes first: tidings <command> [options].');
+    const [sub, ...subRest] = rest;
+    const subcommand = sub === undefined ? undefined : COMMANDS[`${word} ${sub}`];
+    if (subcommand) return await runCommand(`${word} ${sub}`, subcommand, subRest, cli);
     const group = GROUPS[word];
     if (group !== undefined) {
-      const [sub, ...subRest] = rest;
-      const command = sub === undefined ? undefined : COMMANDS[`${word} ${sub}`];
-      if (command) return await runCommand(`${word} ${sub}`, command, subRest, cli);
       if (sub === undefined) {
         cli.stdout(`${group}\n`);
         return 2;

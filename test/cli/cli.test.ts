@@ -94,6 +94,11 @@ describe('the CLI paths of the README', () => {
       ],
       [['token', 'user', 'alice', 'bob', '--app', 'x'], /takes one user id/],
       [['migrate', '--port', '1'], /unknown option --port/],
+      [
+        ['migrate', 'dev', '--name', 'x', '--port', '1'],
+        /unknown option --port \(see: tidings migrate dev --help\)/,
+      ],
+      [['migrate', 'reset'], /migrate reset drops all data: pass --force/],
     ] as const;
     for (const [args, stderr] of mistakes) {
       const result = await tidingsInProcess([...args, '--data-dir', dataDir]);
@@ -148,7 +153,12 @@ describe('the CLI paths of the README', () => {
     const commands = [
       [[], /Usage: tidings <command>/],
       [['serve'], /--max-body-bytes N\s+\(TIDINGS_MAX_BODY_BYTES; 1024–10485760; default 102400\)/],
-      [['migrate'], /tidings migrate/],
+      [['migrate'], /tidings migrate dev --name <name>/],
+      [['migrate', 'dev'], /tidings migrate dev --name <name> \[--create-only\]/],
+      [['migrate', 'deploy'], /tidings migrate deploy/],
+      [['migrate', 'status'], /tidings migrate status/],
+      [['migrate', 'diff'], /tidings migrate diff/],
+      [['migrate', 'reset'], /tidings migrate reset \[--force\]/],
       [['apps'], /tidings apps rotate-secret <client id>/],
       [['apps', 'create'], /tidings apps create --host/],
       [['apps', 'list'], /tidings apps list/],

@@ -23,6 +23,21 @@ export async function createTestSchema(): Promise<{ url: string; schema: string 
   return { url: url.toString(), schema };
 }
 
+/**
+ * An empty database with a random name, dropped when the test file ends: for what PostgreSQL counts per
+ * database (e.g. `pg_stat_database.deadlocks`), which other test files in the shared test database move too.
+ * Returns its URL (the tables go in its `public` schema) and its name.
+ */
+export async function createTestDatabase(): Promise<{ url: string; database: string }> {
+  const database = `tidings_test_${randomBytes(6).toString('hex')}`;
+  const name = pg.escapeIdentifier(database);
+  await onTestDatabase((client) => client.query(`CREATE DATABASE ${name}`));
+  onCleanup(() => onTestDatabase((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  const url = new URL(testPostgresUrl());
+  url.pathname = `/${database}`;
+  return { url: url.toString(), database };
+}
+
 /** A connected client to the database of a (Prisma-style) URL, closed when the test file ends. */
 export async function connectPostgres(url = testPostgresUrl()): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: parsePostgresUrl(url).connectionString });

@@ -1,10 +1,11 @@
 import { buildSchema, type ExecutionArgs, parse } from 'graphql';
 import { describe, expect, it, vi } from 'vitest';
+import type WebSocket from 'ws';
 import { createSharedSubscribe } from '../../src/websocket/shared-execution.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
-import { initSocket } from '../support/raw-socket.js';
+import { initSocket, type SocketMessage, socketMessages } from '../support/raw-socket.js';
 
 describe('work once per notification, not once per device', () => {
   it('runs the same number of store queries to deliver to 1 device as to 20', async () => {
@@ -138,63 +139,67 @@ describe('work once per notification, not once per device', () => {
   it('writes the message graphql-ws would write, with each socket its own operation id', async () => {
     const t = await startGateway();
     const app = await t.registerApp('frames.example.com');
+    const appToken = await app.token();
     const token = await t.userToken('framed', app.app);
     const unsid = await createDevice(t.url, token, 'WEB');
     const cursor = await feedCursor(t.url, token);
-    const sockets = await Promise.all(['first-op', 'second-op'].map(() => initSocket(t.wsUrl, token)));
-    const frames = sockets.map(({ socket }, i) => {
-      const id = i === 0 ? 'first-op' : 'second-op';
-      const texts: string[] = [];
-      socket.on('message', (data) => texts.push(String(data)));
+    const subscribe = (socket: WebSocket, id: string, after: string) =>
       socket.send(
         JSON.stringify({
           id,
           type: 'subscribe',
           payload: {
             query:
-              'subscription ($id: ID!, $after: String) { notificationChanges(subscriptionId: $id, after: $after) { kind notification { appNotificationId } } }',
-            variables: { id: unsid, after: cursor },
+              'subscription ($id: ID!, $after: String) { notificationChanges(subscriptionId: $id, after: $after) { kind cursor notification { appNotificationId } } }',
+            variables: { id: unsid, after },
           },
         }),
       );
-      return { id, texts, socket };
-    });
-    const appToken = await app.token();
-    const arrived = () => frames.every(({ texts }) => texts.length >= 1);
-    // The first post may race the subscriptions' start: post until both sockets have a frame.
-    for (let i = 0; !arrived(); i++) {
-      await postNotification(
+    const [first, second] = await Promise.all(
+      ['first-op', 'second-op'].map(async (id) => {
+        const { socket } = await initSocket(t.wsUrl, token);
+        const messages = socketMessages(socket);
+        subscribe(socket, id, cursor);
+        return { id, socket, messages };
+      }),
+    );
+    if (!first || !second) throw new Error('two sockets were opened');
+    const post = (appNotificationId: string) =>
+      postNotification(
         t.url,
         appToken,
-        notificationInput(unsid, 'frames.example.com', { appNotificationId: `f-${i}` }),
+        notificationInput(unsid, 'frames.example.com', { appNotificationId }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    for (const { id, texts } of frames) {
-      const text = texts[0] as string;
-      const message = JSON.parse(text);
-      expect(message.id).toBe(id);
+    /** The frame of operation `id` that carries notification `appNotificationId`. */
+    const frameOf = (id: string, appNotificationId: string) => (message: SocketMessage['message']) =>
+      message.id === id &&
+      message.payload?.data?.notificationChanges?.notification?.appNotificationId === appNotificationId;
+
+    // Both operations resume after `cursor`, so however late each starts, it gets this post.
+    await post('f-0');
+    for (const { id, messages } of [first, second]) {
+      const { text, message } = await messages.waitFor(frameOf(id, 'f-0'));
       expect(message.type).toBe('next');
       expect(message.payload.data.notificationChanges.kind).toBe('CREATED');
       // Byte for byte what graphql-ws's own stringifyMessage makes of it.
       expect(text).toBe(JSON.stringify({ id, type: 'next', payload: message.payload }));
     }
-    // A completed operation gets nothing more.
-    const [first, second] = frames as [(typeof frames)[0], (typeof frames)[0]];
+
+    // A completed operation gets nothing more. The pong says the gateway has handled the completion.
     first.socket.send(JSON.stringify({ id: first.id, type: 'complete' }));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const firstCount = first.texts.length;
-    const secondCount = second.texts.length;
-    await postNotification(
-      t.url,
-      appToken,
-      notificationInput(unsid, 'frames.example.com', { appNotificationId: 'after' }),
-    );
-    while (second.texts.length === secondCount) await new Promise((resolve) => setTimeout(resolve, 20));
+    await first.messages.roundTrip();
+    // A marker beside it on the same socket: another operation of the same selection, resuming after f-0.
+    const f0 = (await first.messages.waitFor(frameOf(first.id, 'f-0'))).message;
+    subscribe(first.socket, 'marker-op', f0.payload.data.notificationChanges.cursor);
+    await post('after');
+    await second.messages.waitFor(frameOf(second.id, 'after'));
+    await first.messages.waitFor(frameOf('marker-op', 'after'));
+    // The same event reached the marker: had it been sent to the completed operation too, that frame
+    // was written before the gateway handled this ping, and has arrived by its pong.
+    await first.messages.roundTrip();
+    const firstOperation = first.messages.received.filter(({ message }) => message.id === first.id);
     expect(
-      JSON.parse(second.texts.at(-1) as string).payload.data.notificationChanges.notification
-        .appNotificationId,
-    ).toBe('after');
-    expect(first.texts.length).toBe(firstCount);
+      firstOperation.map(({ message }) => message.payload.data.notificationChanges.notification),
+    ).toEqual([{ appNotificationId: 'f-0' }]);
   });
 });

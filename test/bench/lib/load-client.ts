@@ -98,6 +98,51 @@ async function open(command: Extract<ClientCommand, { type: 'open' }>): Promise<
   await Promise.all(Array.from({ length: Math.min(command.concurrency, command.sockets.length) }, worker));
 }
 
+/**
+ * Opens `command.count` sockets that never send a message; each is left to the server, which should close
+ * it when its connection_init timeout passes. Reports every close code once all have closed.
+ */
+async function openSilent(command: Extract<ClientCommand, { type: 'open-silent' }>): Promise<void> {
+  const codes: number[] = [];
+  let firstCloseAt = 0;
+  const onClose = (code: number) => {
+    const now = Date.now();
+    if (codes.length === 0) firstCloseAt = now;
+    codes.push(code);
+    if (codes.length === command.count) {
+      send({ type: 'silent-closed', id: command.id, codes, firstCloseAt, lastCloseAt: now });
+    }
+  };
+  const openOneSilent = () =>
+    new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(command.wsUrl, 'graphql-transport-ws', { perMessageDeflate: false });
+      ws.once('open', () => {
+        ws.once('close', onClose);
+        resolve();
+      });
+      ws.once('error', reject);
+      ws.on('message', (data: Buffer) =>
+        fail(`a silent socket got a message: ${data.toString().slice(0, 200)}`),
+      );
+    });
+  let next = 0;
+  const worker = async () => {
+    while (next < command.count) {
+      next++;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await openOneSilent();
+          break;
+        } catch (error) {
+          if (attempt === RETRIES) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(command.concurrency, command.count) }, worker));
+}
+
 async function closeAll(): Promise<void> {
   closing = true;
   armed = null;
@@ -121,6 +166,17 @@ process.on('message', (command: ClientCommand) => {
       open(command).then(
         () => send({ type: 'opened', id: command.id }),
         (error: Error) => fail(`could not open sockets: ${error.message}`),
+      );
+      break;
+    case 'open-silent':
+      if (command.count === 0) {
+        send({ type: 'opened', id: command.id });
+        send({ type: 'silent-closed', id: command.id, codes: [], firstCloseAt: 0, lastCloseAt: 0 });
+        break;
+      }
+      openSilent(command).then(
+        () => send({ type: 'opened', id: command.id }),
+        (error: Error) => fail(`could not open silent sockets: ${error.message}`),
       );
       break;
     case 'arm': {

@@ -12,6 +12,14 @@ export const SOCKETS_PER_CLIENT = 2500;
 /** Handshakes each client has in flight: more only overflows a busy server's accept queue. */
 const HANDSHAKES_IN_FLIGHT = 50;
 
+/** What became of the sockets of `openSilent`. */
+export interface SilentCloses {
+  readonly codes: readonly number[];
+  /** Date.now() of the first and the last close. */
+  readonly firstCloseAt: number;
+  readonly lastCloseAt: number;
+}
+
 // Distributive Omit, so each command keeps its own fields.
 type CommandBody = ClientCommand extends infer C ? (C extends ClientCommand ? Omit<C, 'id'> : never) : never;
 
@@ -131,6 +139,52 @@ export class LoadPool {
       });
     });
     await withTimeout(this.orFailure(Promise.all(opened)), timeoutMs, `${this.name} opening sockets`);
+  }
+
+  /**
+   * Opens `count` sockets that never send anything (spread over the clients, which hold them beside any
+   * subscribed ones) and resolves once all are open, with the promise of their closes: the close codes,
+   * and when the first and the last closed (Date.now()). Their closes are not failures.
+   */
+  async openSilent(
+    wsUrl: string,
+    count: number,
+    timeoutMs = 120_000,
+  ): Promise<{ closed: (timeoutMs: number) => Promise<SilentCloses> }> {
+    const share = Math.ceil(count / this.clients.length);
+    const id = this.nextId++;
+    const closes = this.clients.map(
+      (_, index) =>
+        new Promise<Extract<ClientEvent, { type: 'silent-closed' }>>((resolve) => {
+          this.waiting.set(`${index} silent-closed ${id}`, resolve as (event: ClientEvent) => void);
+        }),
+    );
+    const opened = this.clients.map((client, index) => {
+      const part = Math.max(0, Math.min(share, count - index * share));
+      return new Promise<void>((resolve) => {
+        this.waiting.set(`${index} opened ${id}`, () => resolve());
+        const command: ClientCommand = {
+          type: 'open-silent',
+          id,
+          wsUrl,
+          count: part,
+          concurrency: HANDSHAKES_IN_FLIGHT,
+        };
+        client.child.send(command);
+      });
+    });
+    await withTimeout(this.orFailure(Promise.all(opened)), timeoutMs, `${this.name} opening silent sockets`);
+    const all = Promise.all(closes).then((parts) => {
+      for (let index = 0; index < this.clients.length; index++)
+        this.waiting.delete(`${index} silent-closed ${id}`);
+      const counted = parts.filter((part) => part.codes.length > 0);
+      return {
+        codes: parts.flatMap((part) => part.codes),
+        firstCloseAt: Math.min(...counted.map((part) => part.firstCloseAt)),
+        lastCloseAt: Math.max(...counted.map((part) => part.lastCloseAt)),
+      };
+    });
+    return { closed: (ms) => withTimeout(this.orFailure(all), ms, `${this.name} silent sockets closing`) };
   }
 
   /** Frames received by each socket since it opened, in the order given to `open`. */

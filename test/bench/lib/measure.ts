@@ -1,5 +1,7 @@
 import type { RunningSystem } from '../systems/system.js';
 import type { LoadPool } from './load-pool.js';
+import type { ProbeReading } from './server-process.js';
+import { median } from './stats.js';
 import { runConcurrently, sleep } from './time.js';
 
 /** The server's CPU and the wall clock spent on one measured piece of work. */
@@ -113,4 +115,18 @@ export async function waitForQuiet(pool: LoadPool, maxMs = 30_000): Promise<void
     if (now === last || Date.now() > deadline) return;
     last = now;
   }
+}
+
+/** RSS after collecting garbage in the server, once it is idle: the median of three readings. */
+export async function settledMemory(running: RunningSystem): Promise<ProbeReading> {
+  await waitForIdle(running, 60_000);
+  let reading = await running.probe({ gc: true });
+  await sleep(300);
+  const rss: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    reading = await running.probe();
+    rss.push(reading.rssBytes);
+    await sleep(100);
+  }
+  return { ...reading, rssBytes: median(rss) };
 }

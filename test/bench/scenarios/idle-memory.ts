@@ -1,10 +1,6 @@
 import { LoadPool } from '../lib/load-pool.js';
-import { ensureLive, waitForIdle } from '../lib/measure.js';
+import { ensureLive, settledMemory, waitForIdle } from '../lib/measure.js';
 import { NOTIFICATION_CHANGES } from '../lib/notification.js';
-import type { ProbeReading } from '../lib/server-process.js';
-import { median } from '../lib/stats.js';
-import { sleep } from '../lib/time.js';
-import type { RunningSystem } from '../systems/system.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import {
   forEachSystem,
@@ -13,6 +9,7 @@ import {
   stopRunning,
   tearDown,
 } from './systems-under-test.js';
+import { initTimeoutMs, measureUnauthenticated } from './unauthenticated-sockets.js';
 
 // Memory per idle subscribed socket: the server's RSS with N sockets connected and subscribed (one user
 // each) minus its RSS before them, divided by N. Each round starts every server afresh (a process that
@@ -24,20 +21,8 @@ const WARM_UP_SOCKETS = 100;
 /** Users whose sockets are checked to receive a notification after the measurement. */
 const CHECKED_USERS = 100;
 const LIVE = { concurrency: 8, timeoutMs: 60_000 };
-
-/** RSS after collecting garbage in the server, once it is idle: the median of three readings. */
-async function settledMemory(running: RunningSystem): Promise<ProbeReading> {
-  await waitForIdle(running, 60_000);
-  let reading = await running.probe({ gc: true });
-  await sleep(300);
-  const rss: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    reading = await running.probe();
-    rss.push(reading.rssBytes);
-    await sleep(100);
-  }
-  return { ...reading, rssBytes: median(rss) };
-}
+/** Sockets that never send connection_init, measured on Tidings after the subscribed ones. */
+const unauthenticatedSockets = (quick: boolean) => (quick ? 500 : 2000);
 
 export const idleMemory: Scenario = {
   id: 'idle-memory',
@@ -47,7 +32,13 @@ export const idleMemory: Scenario = {
     // Few rounds: each restarts every server and opens N sockets on each (Tidings takes ~4 ms of CPU per
     // socket: 40 s at 10,000), and RSS varies little from one round to the next.
     const rounds = context.rounds ?? (context.quick ? 1 : 2);
-    context.report.parameters['idle-memory'] = { sockets, rounds, warmUpSockets: WARM_UP_SOCKETS };
+    context.report.parameters['idle-memory'] = {
+      sockets,
+      rounds,
+      warmUpSockets: WARM_UP_SOCKETS,
+      unauthenticatedSockets: unauthenticatedSockets(context.quick),
+      initTimeoutMs: initTimeoutMs(context.quick),
+    };
     // The fan-out's users: their device subscriptions exist already when it ran first.
     const users = Array.from({ length: sockets }, (_, i) => `user-${i}`);
     const checked = new Set(users.filter((_, i) => i % Math.ceil(sockets / CHECKED_USERS) === 0));
@@ -114,7 +105,10 @@ async function measureRound(
     laps.push(`${what} ${((performance.now() - lapStart) / 1000).toFixed(1)} s`);
     lapStart = performance.now();
   };
-  const running = await system.installation.start();
+  // Tidings runs with the scenario's connection_init timeout (the unauthenticated sockets' figures).
+  const running = await system.installation.start({
+    env: { TIDINGS_CONNECTION_INIT_TIMEOUT_MS: String(initTimeoutMs(context.quick)) },
+  });
   system.running = running;
   const specs = await running.devices(users, 1);
   lap('start');
@@ -134,6 +128,11 @@ async function measureRound(
   await ensureLive(running, pool, users, { ...LIVE, only: round.checked });
   lap('check');
   await pool.closeSockets();
+  if (system.definition.id.startsWith('tidings')) {
+    const unauthenticated = unauthenticatedSockets(context.quick);
+    await measureUnauthenticated(context, system, running, pool, { ...round, sockets: unauthenticated });
+    lap('unauthenticated');
+  }
   await stopRunning(system);
   lap('stop');
 
