@@ -23,6 +23,7 @@ import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { logRequest } from './http/request-log.js';
 import { sendJson } from './http/respond.js';
+import { answerRouteFailure, unavailableAnswers503 } from './http/retry-later.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
@@ -72,7 +73,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const unexpectedTo = (log: Logger) => (error: unknown) => log.error('unexpected error', errorFields(error));
   const logUnexpected = unexpectedTo(logger);
   const metrics = createMetrics();
-  const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
+  const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery, logger));
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
     issuer: config.auth.issuer,
@@ -158,6 +159,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         },
       },
       rateLimitedAnswers429,
+      unavailableAnswers503,
       config.mode === 'development'
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -227,12 +229,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     }
     Promise.resolve()
       .then(() => route(request, response))
-      .catch((error: unknown) => {
-        log.error('unexpected error', errorFields(error));
-        if (!response.headersSent)
-          sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
-        else response.destroy();
-      });
+      .catch((error: unknown) => answerRouteFailure(error, response, log));
   });
   const webSockets = createWebSocketServer({
     httpServer,

@@ -1,3 +1,4 @@
+import { isServiceUnavailable } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Store } from '../store/types.js';
 
@@ -23,6 +24,10 @@ export interface SweeperOptions {
   readonly intervalMs: number;
   /** Rows per batch: bounds each transaction and the memory of each step. */
   readonly batchSize: number;
+  /**
+   * Told why a timed pass failed; not told SERVICE_UNAVAILABLE (the store unreachable), which the
+   * store's outage log reports once per outage: the next pass picks up where this one stopped.
+   */
   readonly onError: (error: unknown) => void;
 }
 
@@ -64,7 +69,13 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   };
   const timer =
     options.intervalMs > 0
-      ? setInterval(() => sweepOnce().catch(options.onError), options.intervalMs)
+      ? setInterval(
+          () =>
+            sweepOnce().catch((error: unknown) => {
+              if (!isServiceUnavailable(error)) options.onError(error);
+            }),
+          options.intervalMs,
+        )
       : undefined;
   timer?.unref();
 
