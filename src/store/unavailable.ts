@@ -56,9 +56,9 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
   return isStoreUnavailable(cause, depth + 1) || isStoreUnavailable(meta?.driverAdapterError, depth + 1);
 }
 
-// Store operations that may answer from a cache (findApp keeps apps a minute): their success says
-// nothing about the database, so it ends no outage.
-const ANSWERED_FROM_MEMORY = new Set<string>(['findApp']);
+// Store operations whose success says nothing about the database, so it ends no outage: findApp may
+// answer from its cache (apps are kept a minute), close only lets go of the connections.
+const ANSWERED_FROM_MEMORY = new Set<string>(['findApp', 'close']);
 
 /**
  * The store, with "database unreachable" failures turned into SERVICE_UNAVAILABLE (retry later) instead

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createOutageLog } from '../../src/observability/outage-log.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, testRedisUrl } from '../support/gateway.js';
-import { dataOf, errorCodes } from '../support/graphql-http.js';
+import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { captureLogs, type LogLine } from '../support/logs.js';
-import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+import { CREATE_DEVICE, createDevice, notificationInput, postNotification } from '../support/operations.js';
 import { proxyTo, startGatewayBehindProxies, through } from '../support/outage.js';
 
 const HOST = 'outage-log.example.com';
@@ -101,6 +101,22 @@ describe('an outage of something outside the process is logged once as it starts
     // The flush, the sweeps (each pass stops at its first failure) and the post.
     expect(ended?.failedCalls).toBeGreaterThanOrEqual(1 + 4 + 1);
     expect(logs.lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+});
+
+describe('a gateway closed during a store outage', () => {
+  it('does not say the store is back: closing its connections proves nothing', async () => {
+    const logs = captureLogs();
+    const { t, database } = await startGatewayBehindProxies({ logger: logs.logger });
+    const app = await t.registerApp(HOST);
+    const userToken = await t.userToken('alice', app.app);
+    await database.cut();
+    expect(
+      (await graphql(t.url, CREATE_DEVICE, { input: { platform: 'WEB', deviceLabel: 'w' } }, userToken))
+        .status,
+    ).toBe(503);
+    await t.close();
+    expect(outageLines(logs.lines, 'store', 'failedCalls')).toEqual([['warn', 'started', undefined]]);
   });
 });
 
