@@ -117,13 +117,13 @@ export const SETTINGS = {
     'TIDINGS_POSTGRES_STATEMENT_TIMEOUT_MS',
     duration('ms', 100, 600_000),
     5000,
-    'PostgreSQL: longest a statement may run, lock waits included (`statement_timeout`); a connection silent 1 s past it is dropped, and the server ends a session idle in a transaction this long',
+    'PostgreSQL: longest a statement may run, lock waits included (`statement_timeout`); a connection silent 1 s past it is dropped',
   ),
   postgresTransactionTimeout: setting(
     'TIDINGS_POSTGRES_TRANSACTION_TIMEOUT_MS',
     duration('ms', 100, 600_000),
     10_000,
-    'PostgreSQL: longest a write transaction may take before it is rolled back',
+    'PostgreSQL: longest a write transaction may take before it is rolled back; the server ends a session idle in a transaction this long (its locks freed)',
   ),
   logLevel: setting(
     'TIDINGS_LOG_LEVEL',

@@ -6,6 +6,8 @@ export interface PostgresBounds {
   readonly connectTimeoutMs: number;
   /** One statement, on the server (`statement_timeout`, lock waits included). */
   readonly statementTimeoutMs: number;
+  /** One write transaction (Prisma rolls back one that takes longer). */
+  readonly transactionTimeoutMs: number;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface PostgresBounds {
  * broken. Past `statement_timeout` a live server cancels the statement and says so; if it has said
  * nothing a moment later, the server or the network in between is hung.
  */
-export const SILENCE_GRACE_MS = 1000;
+const SILENCE_GRACE_MS = 1000;
 /** TCP keep-alive probes start after this much idleness, so the OS notices a peer that vanished. */
 const KEEP_ALIVE_DELAY_MS = 10_000;
 /** A connection unused this long leaves the pool (node-postgres' default, said here on purpose). */
@@ -35,8 +37,9 @@ export class SilentConnectionError extends Error {
  *
  * - `connectionTimeoutMillis`: opening a connection, and waiting for a free one, fail in bounded time.
  * - `statement_timeout`: the server cancels a statement that runs too long (a lock held elsewhere); the
- *   connection stays usable. `idle_in_transaction_session_timeout` (as long): the server ends a session
- *   left inside a transaction by a client it can no longer hear, so its row locks (a feed's) are freed.
+ *   connection stays usable. `idle_in_transaction_session_timeout` (the transaction bound, which no live
+ *   transaction outlasts): the server ends a session left inside a transaction by a client it can no
+ *   longer hear, so its row locks (a feed's) are freed.
  * - A statement unanswered `SILENCE_GRACE_MS` past `statement_timeout` destroys its connection: its
  *   query fails (SERVICE_UNAVAILABLE above) and the pool drops it, so the next call opens a fresh one
  *   instead of queueing behind it. node-postgres' own `query_timeout` fails the query but keeps the
@@ -52,7 +55,7 @@ export function createPostgresPool(
     ...connection,
     connectionTimeoutMillis: bounds.connectTimeoutMs,
     statement_timeout: bounds.statementTimeoutMs,
-    idle_in_transaction_session_timeout: bounds.statementTimeoutMs,
+    idle_in_transaction_session_timeout: bounds.transactionTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEP_ALIVE_DELAY_MS,
     idleTimeoutMillis: IDLE_TIMEOUT_MS,

@@ -15,7 +15,7 @@ export interface PostgresStoreOptions {
   /** `postgres://…`, with `?schema=name` for a schema other than `public` (as Prisma reads it). */
   readonly databaseUrl: string;
   /** How long connecting, one statement and one write transaction may take. */
-  readonly bounds: PostgresBounds & { readonly transactionTimeoutMs: number };
+  readonly bounds: PostgresBounds;
   /** Told every SQL statement the store runs. */
   readonly onQuery?: (sql: string) => void;
 }

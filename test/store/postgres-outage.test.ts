@@ -1,6 +1,11 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { registerApp } from '../../src/auth/register-app.js';
+import { loadConfig } from '../../src/config.js';
+import { createStore } from '../../src/store/create-store.js';
+import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
-import { requestAppToken } from '../support/gateway.js';
+import { requestAppToken, temporaryDataDir } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
 import { captureLogs } from '../support/logs.js';
 import {
@@ -11,6 +16,7 @@ import {
   postNotification,
 } from '../support/operations.js';
 import { startGatewayBehindProxies } from '../support/outage.js';
+import { connectPostgres, createTestSchema } from '../support/postgres.js';
 
 const HOST = 'outage.example.com';
 
@@ -94,4 +100,27 @@ describe('a gateway on PostgreSQL through a hang, then half-open connections', (
     // Nothing of the outage was an unexpected error.
     expect(logs.lines.filter((line) => line.level === 'error')).toEqual([]);
   }, 60_000);
+});
+
+describe('a statement waiting on a lock another process holds', () => {
+  it('is cancelled at the statement timeout with SERVICE_UNAVAILABLE, and the store goes on once the lock is gone', async () => {
+    const { url, schema } = await createTestSchema();
+    const config = loadConfig(
+      { DATABASE_URL: url, TIDINGS_POSTGRES_STATEMENT_TIMEOUT_MS: '1500' },
+      { dataDir: temporaryDataDir() },
+    );
+    const store = await createStore(config);
+    onCleanup(() => store.close());
+    const { app } = await registerApp(store, { targetHostName: HOST });
+    // Another process's transaction holds the app's row (and would hold it until this test lets go).
+    const other = await connectPostgres();
+    await other.query('BEGIN');
+    await other.query(`SELECT * FROM ${pg.escapeIdentifier(schema)}."App" FOR UPDATE`);
+
+    const refused = await store.setAppSecretHash(app.id, 'rotated').catch((error: unknown) => error);
+    expect((refused as { code?: unknown }).code).toBe('SERVICE_UNAVAILABLE');
+
+    await other.query('ROLLBACK');
+    expect(await store.setAppSecretHash(app.id, 'rotated')).toBe(true);
+  });
 });
