@@ -16,8 +16,12 @@ const runOnce = [
   'test/websocket/idle-sockets.test.ts',
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
+  'test/http/client-aborts.test.ts', // logging of clients leaving: the store plays no part
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy
+  'test/store/postgres-outage.test.ts', // always PostgreSQL behind a proxy
+  'test/http/store-outage.test.ts', // always PostgreSQL behind a proxy
+  'test/observability/outage-log.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
   'test/inbox/**', // a page in a real browser: the store plays no part
 ];

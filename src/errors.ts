@@ -65,6 +65,10 @@ export class GatewayError extends GraphQLError {
   }
 }
 
+/** Whether `error` says a dependency (the store, an issuer's keys) cannot be reached now: retry later. */
+export const isServiceUnavailable = (error: unknown): error is GatewayError =>
+  error instanceof GatewayError && error.code === ErrorCode.ServiceUnavailable;
+
 export const badInput = (field: string, message: string): GatewayError =>
   new GatewayError(ErrorCode.BadUserInput, message, { details: { field } });
 

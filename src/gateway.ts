@@ -68,7 +68,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? silentLogger;
   const logUnexpected = (error: unknown) => logger.error('unexpected error', errorFields(error));
   const metrics = createMetrics();
-  const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery));
+  const store = metrics.countStoreCalls(await createStore(config, options.onStoreQuery, logger));
   // One clock for everything timed: tokens (issued, verified over HTTP, and sockets closed when theirs
   // runs out), expiry, fallbacks and retention.
   const now = options.now ?? (() => new Date());

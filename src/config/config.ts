@@ -23,6 +23,15 @@ export interface Config {
   readonly redisPrefix: string;
   /** FULL (default) survives power loss; NORMAL survives a process crash and commits faster. */
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** Bounds of every PostgreSQL call, so an outage answers SERVICE_UNAVAILABLE rather than hangs. */
+  readonly postgres: {
+    /** Opening a connection, getting a free one from the pool, starting a transaction. */
+    readonly connectTimeoutMs: number;
+    /** One statement (`statement_timeout`); the client drops a connection silent a little longer. */
+    readonly statementTimeoutMs: number;
+    /** One write transaction, from its first statement to its commit. */
+    readonly transactionTimeoutMs: number;
+  };
   /** The least severe log lines written (`info`: one line per HTTP request, and anything worse). */
   readonly logLevel: LogLevel;
   readonly auth: {
@@ -170,6 +179,11 @@ export function loadConfig(
     redisUrl: read(SETTINGS.redisUrl) ?? null,
     redisPrefix: get(SETTINGS.redisPrefix),
     sqliteSynchronous: get(SETTINGS.sqliteSynchronous),
+    postgres: Object.freeze({
+      connectTimeoutMs: get(SETTINGS.postgresConnectTimeout),
+      statementTimeoutMs: get(SETTINGS.postgresStatementTimeout),
+      transactionTimeoutMs: get(SETTINGS.postgresTransactionTimeout),
+    }),
     logLevel: get(SETTINGS.logLevel),
     auth: Object.freeze({
       issuer,

@@ -107,6 +107,24 @@ export const SETTINGS = {
     'FULL',
     '`FULL` survives power loss; `NORMAL` commits faster and survives a process crash (see Durability)',
   ),
+  postgresConnectTimeout: setting(
+    'TIDINGS_POSTGRES_CONNECT_TIMEOUT_MS',
+    duration('ms', 100, 60_000),
+    5000,
+    'PostgreSQL: longest wait to open a connection, get a free one from the pool, or start a transaction (then `SERVICE_UNAVAILABLE`)',
+  ),
+  postgresStatementTimeout: setting(
+    'TIDINGS_POSTGRES_STATEMENT_TIMEOUT_MS',
+    duration('ms', 100, 600_000),
+    5000,
+    'PostgreSQL: longest a statement may run, lock waits included (`statement_timeout`); a connection silent 1 s past it is dropped',
+  ),
+  postgresTransactionTimeout: setting(
+    'TIDINGS_POSTGRES_TRANSACTION_TIMEOUT_MS',
+    duration('ms', 100, 600_000),
+    10_000,
+    'PostgreSQL: longest a write transaction may take before it is rolled back; the server ends a session idle in a transaction this long (its locks freed)',
+  ),
   logLevel: setting(
     'TIDINGS_LOG_LEVEL',
     oneOf(LOG_LEVELS),

@@ -1,3 +1,4 @@
+import { isServiceUnavailable } from '../errors.js';
 import type { Store } from '../store/types.js';
 
 export interface DeliveryRecorder {
@@ -13,7 +14,8 @@ export interface DeliveryRecorder {
  * Records deliveries behind the live path: a live feed only notes the offset it sent, and one
  * transaction per interval writes the newest offset of every device that received something.
  * So delivery tracking costs no store query per delivery; a crash loses at most one interval of
- * delivery times (never a notification, which the store already holds).
+ * delivery times (never a notification, which the store already holds), and so does each flush that
+ * meets a store outage: that is the store's outage log's to report (once), not `onError`'s (per flush).
  */
 export function createDeliveryRecorder(
   store: Store,
@@ -35,7 +37,7 @@ export function createDeliveryRecorder(
           'DELIVERED',
         );
       } catch (error) {
-        options.onError(error);
+        if (!isServiceUnavailable(error)) options.onError(error);
       }
     });
     return flushing;

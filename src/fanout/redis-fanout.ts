@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
+import { createOutageLog } from '../observability/outage-log.js';
 import type { Fanout, FeedListener, FeedSignal } from './fanout.js';
 import { createMemoryFanout } from './memory-fanout.js';
 
@@ -47,7 +48,8 @@ const SUBSCRIBE_WAIT_MS = 1000;
  * Redis is only a wake-up. While it is unreachable, publishes are dropped (the mutation has committed
  * and answered); when the subscriber connection is back, every local feed is told to read the store,
  * so what was missed arrives without waiting for the next change. Origins are tagged, so a process
- * never handles its own message twice.
+ * never handles its own message twice. An outage is logged once as it starts (`warn`) and once when
+ * both connections are back (`info`, with the count of publishes dropped), not once per failure.
  */
 export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   const origin = randomUUID();
@@ -64,6 +66,14 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   });
   const subscriber = new Redis(options.url, { maxRetriesPerRequest: null });
   let everConnected = false;
+  const outage = createOutageLog({
+    logger: options.logger,
+    dependency: 'redis',
+    countedAs: 'publishesDropped',
+  });
+  const endOutageIfBack = () => {
+    if (publisher.status === 'ready' && subscriber.status === 'ready') outage.succeeded();
+  };
   // Feeds whose publish was lost while the publisher was down: announced (CATCH_UP) when it is back,
   // so other processes' feeds do not wait for the feed's next change. Bounded; past it, feeds still
   // catch up at their next change or reconnect.
@@ -72,28 +82,33 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   let publisherWasReady = false;
   publisher.on('ready', () => {
     if (publisherWasReady && unannounced.size > 0) {
-      options.logger.info('redis publisher reconnected; announcing missed feeds', {
+      options.logger.debug('redis publisher reconnected; announcing missed feeds', {
         feeds: unannounced.size,
       });
       for (const feedId of unannounced) publishRemote(feedId, { kind: 'CATCH_UP' });
       unannounced.clear();
     }
     publisherWasReady = true;
+    endOutageIfBack();
   });
 
   for (const [name, connection] of [
     ['publisher', publisher],
     ['subscriber', subscriber],
   ] as const) {
-    connection.on('error', (error: Error) => options.logger.error(`redis ${name} error`, errorFields(error)));
+    // Each failed reconnection attempt is an error event: part of the outage, not a line each.
+    connection.on('error', (error: Error) =>
+      outage.failed(`redis ${name}: ${error.message}`, { affected: 0 }),
+    );
   }
   subscriber.on('ready', () => {
     if (everConnected) {
       // Back after an outage: ioredis resubscribes by itself; wake every local feed to catch up.
-      options.logger.info('redis subscriber reconnected');
+      options.logger.debug('redis subscriber reconnected');
       for (const feedId of listening.keys()) local.deliver(feedId, { kind: 'CATCH_UP' });
     }
     everConnected = true;
+    endOutageIfBack();
   });
   subscriber.on('message', (channel: string, message: string) => {
     let envelope: Envelope;
@@ -113,7 +128,8 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
     const envelope: Envelope = { origin, feedId, signal };
     publisher.publish(channelOf(feedId), JSON.stringify(envelope)).catch((error: unknown) => {
       if (unannounced.size < MAX_UNANNOUNCED) unannounced.add(feedId);
-      options.logger.error('fan-out publish failed; remote feeds catch up later', errorFields(error));
+      // Remote feeds catch up later (CATCH_UP once the publisher is back).
+      outage.failed(error);
     });
   }
 

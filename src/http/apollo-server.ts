@@ -8,6 +8,7 @@ import { documentParseOptions } from '../graphql/document-checker.js';
 import { operationLimitsRule } from '../graphql/operation-limits.js';
 import { errorFields, type Logger } from '../logger.js';
 import { GRAPH_CREATE_NOTIFICATION } from './graph-notification.js';
+import { unavailableAnswers503 } from './retry-later.js';
 import { subscriptionsRefusedOverHttp } from './subscriptions-refused.js';
 
 /**
@@ -57,6 +58,7 @@ export async function createApolloServer(
         },
       },
       rateLimitedAnswers429,
+      unavailableAnswers503,
       subscriptionsRefusedOverHttp,
       production
         ? ApolloServerPluginLandingPageDisabled()

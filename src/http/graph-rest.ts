@@ -15,9 +15,16 @@ import {
   toCreateNotificationInput,
   toGraphNotification,
 } from './graph-notification.js';
-import { BadEncodingError, type BodyEncoding, BodyTooLargeError, readBody } from './read-body.js';
+import {
+  BadEncodingError,
+  type BodyEncoding,
+  BodyTooLargeError,
+  ClientGoneError,
+  readBody,
+} from './read-body.js';
 import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
+import { retryAfterHeader } from './retry-later.js';
 
 const BODY_ENCODINGS: Readonly<Record<string, BodyEncoding>> = {
   gzip: 'gzip',
@@ -156,7 +163,8 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
       try {
         await post(request, response, prefix);
       } catch (error) {
-        if (response.headersSent) throw error;
+        // A client that left is no error of ours: the gateway notes it (debug) and answers nothing.
+        if (response.headersSent || error instanceof ClientGoneError) throw error;
         sendGraphError(response, formatError(error, unexpectedIn(request)));
       }
     },
@@ -185,6 +193,7 @@ function sendGraphError(
   const extra: Record<string, string> = {};
   if (status === 401) extra['www-authenticate'] = 'Bearer'; // RFC 6750, as on /graphql
   if (status === 429) extra['retry-after'] = String(retryAfterSeconds ?? 1);
+  if (status === 503) Object.assign(extra, retryAfterHeader(retryAfterSeconds));
   const fieldName = typeof field === 'string' ? field : reason?.field;
   sendJson(
     response,

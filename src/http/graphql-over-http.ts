@@ -2,12 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../auth/principal.js';
-import { ErrorCode, GatewayError } from '../errors.js';
+import { ErrorCode, GatewayError, isServiceUnavailable } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { errorFields, type Logger } from '../logger.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
+import { retryAfterHeader } from './retry-later.js';
 
 export interface GraphQLOverHttpOptions {
   readonly apollo: ApolloServer<GatewayContext>;
@@ -36,11 +37,12 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
           extensions: { http: { status: 500 } },
         });
       }
+      // 401 says how to authenticate (RFC 6750); 503 (the store or the issuer's keys unreachable) when to retry.
+      const headers = new HeaderMap(
+        Object.entries(isServiceUnavailable(error) ? retryAfterHeader() : { 'www-authenticate': 'Bearer' }),
+      );
       throw new GraphQLError(error.message, {
-        extensions: {
-          code: error.code,
-          http: { status: error.httpStatus, headers: new HeaderMap([['www-authenticate', 'Bearer']]) },
-        },
+        extensions: { code: error.code, http: { status: error.httpStatus, headers } },
       });
     }
   }

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { errorFields, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { logRequest } from './request-log.js';
 import { sendJson } from './respond.js';
+import { answerRouteFailure } from './retry-later.js';
 
 export type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
 
@@ -17,8 +18,8 @@ export interface HttpServerOptions {
 
 /**
  * Node's HTTP server, dispatching to the route table. Every request gets an id and an access line (see
- * request-log.ts); a path no route serves answers 404; a route that throws answers 500 (its error is
- * logged on the request's log, never sent).
+ * request-log.ts); a path no route serves answers 404; a route that throws answers as answerRouteFailure
+ * says (503 + Retry-After while the store is unreachable, else 500 with the error logged, never sent).
  */
 export function createHttpServer(options: HttpServerOptions): Server {
   return createServer((request, response) => {
@@ -35,11 +36,6 @@ export function createHttpServer(options: HttpServerOptions): Server {
     }
     Promise.resolve()
       .then(() => route(request, response))
-      .catch((error: unknown) => {
-        log.error('unexpected error', errorFields(error));
-        if (!response.headersSent)
-          sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
-        else response.destroy();
-      });
+      .catch((error: unknown) => answerRouteFailure(error, response, log));
   });
 }

@@ -11,6 +11,11 @@ export class BadEncodingError extends Error {
   override name = 'BadEncodingError';
 }
 
+/** Thrown when the client goes away before its whole body arrived: nothing to answer, nothing wrong here. */
+export class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+}
+
 /** The request body encodings `readBody` decompresses. */
 export type BodyEncoding = 'gzip' | 'deflate';
 
@@ -19,8 +24,8 @@ export type BodyEncoding = 'gzip' | 'deflate';
  * buffered), so a large body costs the server at most `maxBytes` of memory. A compressed body
  * (`encoding`) is decompressed as it arrives, and the limit applies to what it expands to, so a small
  * compressed body cannot expand without bound.
- * @throws BodyTooLargeError past the limit; BadEncodingError for a corrupt compressed body; the socket's
- *   own error if the client goes away.
+ * @throws BodyTooLargeError past the limit; BadEncodingError for a corrupt compressed body;
+ *   ClientGoneError if the client goes away first.
  */
 export async function readBody(
   request: IncomingMessage,
@@ -32,10 +37,18 @@ export async function readBody(
   const source = encoding === undefined ? request : decompressed(request, encoding, maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new BodyTooLargeError(`Request body larger than ${maxBytes} bytes.`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new BodyTooLargeError(`Request body larger than ${maxBytes} bytes.`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    // Node fails the read with "aborted" (ECONNRESET) when the connection closes mid-body.
+    if (request.destroyed && !request.complete && !(error instanceof BodyTooLargeError)) {
+      throw new ClientGoneError('The client went away before its whole body arrived.', { cause: error });
+    }
+    throw error;
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -2,9 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientSecretMatches } from '../auth/client-credentials.js';
 import type { EmbeddedIssuer } from '../auth/embedded-issuer.js';
 import { NOTIFICATIONS_SCOPE } from '../auth/principal.js';
+import { isServiceUnavailable } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { sendJson } from './respond.js';
+import { retryAfterHeader } from './retry-later.js';
 
 export interface TokenEndpointOptions {
   readonly issuer: EmbeddedIssuer;
@@ -12,8 +14,13 @@ export interface TokenEndpointOptions {
   readonly tokenTtlSeconds: number;
 }
 
-// RFC 6749 §5.2 error codes we answer with.
-type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type' | 'invalid_scope';
+// RFC 6749 §5.2 error codes we answer with, and its `temporarily_unavailable` (§4.1.2.1) for a 503.
+type OAuthError =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'temporarily_unavailable';
 
 const MAX_FORM_BYTES = 4096;
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -21,7 +28,9 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 /**
  * `POST /oauth2/token`: the OAuth 2.0 client credentials grant (RFC 6749 §4.4). The client
  * authenticates with HTTP Basic (§2.3.1, which servers must support) or with `client_id` and
- * `client_secret` in the form body, and gets an app token with the notifications scope.
+ * `client_secret` in the form body, and gets an app token with the notifications scope. While the store
+ * cannot be reached it answers 503 `temporarily_unavailable` with Retry-After.
+ * @throws ClientGoneError when the client leaves before its whole body arrived.
  */
 export function createTokenEndpoint(options: TokenEndpointOptions) {
   const fail = (
@@ -29,17 +38,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
     status: number,
     error: OAuthError,
     description: string,
-    basic = false,
-  ) =>
-    sendJson(
-      response,
-      status,
-      { error, error_description: description },
-      {
-        ...NO_STORE,
-        ...(basic ? { 'www-authenticate': 'Basic realm="tidings"' } : {}),
-      },
-    );
+    headers: Readonly<Record<string, string>> = {},
+  ) => sendJson(response, status, { error, error_description: description }, { ...NO_STORE, ...headers });
 
   return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) {
@@ -71,11 +71,30 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
         'Authenticate with exactly one of HTTP Basic or client_id and client_secret.',
       );
     }
-    // Fresh, not cached: a secret rotated a moment ago (by the CLI, in another process) must not work.
-    const app = await options.store.findApp(clientId, { fresh: true });
+    let app: Awaited<ReturnType<Store['findApp']>>;
+    try {
+      // Fresh, not cached: a secret rotated a moment ago (by the CLI, in another process) must not work.
+      app = await options.store.findApp(clientId, { fresh: true });
+    } catch (error) {
+      if (!isServiceUnavailable(error)) throw error;
+      // The store is unreachable for now: the credentials may be fine. Retry later, as every route says.
+      return fail(
+        response,
+        503,
+        'temporarily_unavailable',
+        'Client credentials cannot be checked right now; retry shortly.',
+        retryAfterHeader(),
+      );
+    }
     // An app registered with an external issuer gets its tokens there, never here.
     if (!app || app.tokenIssuer !== null || !clientSecretMatches(secret, app.secretHash)) {
-      return fail(response, 401, 'invalid_client', 'Unknown client or wrong secret.', basic !== null);
+      return fail(
+        response,
+        401,
+        'invalid_client',
+        'Unknown client or wrong secret.',
+        basic ? { 'www-authenticate': 'Basic realm="tidings"' } : {},
+      );
     }
     const scope = form.get('scope');
     if (scope?.split(' ').some((s) => s !== '' && s !== NOTIFICATIONS_SCOPE)) {

@@ -1,4 +1,5 @@
 import type { FeedWriter } from '../delivery/feed-writer.js';
+import { isServiceUnavailable } from '../errors.js';
 import type { Store } from '../store/types.js';
 
 export interface SweepReport {
@@ -24,6 +25,10 @@ export interface SweeperOptions {
   readonly intervalMs: number;
   /** Rows per batch: bounds each transaction and the memory of each step. */
   readonly batchSize: number;
+  /**
+   * Told why a timed pass failed; not told SERVICE_UNAVAILABLE (the store unreachable), which the
+   * store's outage log reports once per outage: the next pass picks up where this one stopped.
+   */
   readonly onError: (error: unknown) => void;
 }
 
@@ -62,7 +67,13 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   };
   const timer =
     options.intervalMs > 0
-      ? setInterval(() => sweepOnce().catch(options.onError), options.intervalMs)
+      ? setInterval(
+          () =>
+            sweepOnce().catch((error: unknown) => {
+              if (!isServiceUnavailable(error)) options.onError(error);
+            }),
+          options.intervalMs,
+        )
       : undefined;
   timer?.unref();
 

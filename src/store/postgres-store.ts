@@ -7,6 +7,7 @@ import {
   searchPathOption,
 } from './migrations/apply-postgres-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
+import { createPostgresPool, type PostgresBounds } from './postgres-pool.js';
 import type { Client } from './prisma-client.js';
 import { createPrismaStore } from './prisma-store.js';
 import type { Store } from './types.js';
@@ -14,6 +15,8 @@ import type { Store } from './types.js';
 export interface PostgresStoreOptions {
   /** `postgres://…`, with `?schema=name` for a schema other than `public` (as Prisma reads it). */
   readonly databaseUrl: string;
+  /** How long connecting, one statement and one write transaction may take. */
+  readonly bounds: PostgresBounds;
   /** Told every SQL statement the store runs. */
   readonly onQuery?: (sql: string) => void;
 }
@@ -27,18 +30,26 @@ export interface PostgresStoreOptions {
  */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const { connectionString, schema } = parsePostgresUrl(options.databaseUrl);
-  const connection = new pg.Client({ connectionString });
+  // Migrations may rightly take long (and wait for another process's): only connecting is bounded.
+  const connection = new pg.Client({
+    connectionString,
+    connectionTimeoutMillis: options.bounds.connectTimeoutMs,
+  });
   await connection.connect();
   try {
     await applyPostgresMigrations(connection, readMigrationFiles(migrationsDirectory('postgres')), schema);
   } finally {
     await connection.end();
   }
-  const adapter = new PrismaPg({ connectionString, options: searchPathOption(schema) }, { schema });
-  const { onQuery } = options;
+  const { bounds, onQuery } = options;
+  const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, bounds);
+  const adapter = new PrismaPg(pool, { schema, disposeExternalPool: true });
+  // An interactive transaction waits at most this long to start (a connection, then BEGIN), and is
+  // rolled back past its own bound (Prisma's defaults are 2 s and 5 s, whatever the pool's bounds).
+  const transactionOptions = { maxWait: bounds.connectTimeoutMs, timeout: bounds.transactionTimeoutMs };
   const client = onQuery
-    ? new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
-    : new PrismaClient({ adapter });
+    ? new PrismaClient({ adapter, transactionOptions, log: [{ emit: 'event', level: 'query' }] })
+    : new PrismaClient({ adapter, transactionOptions });
   if (onQuery) (client as unknown as QueryEvents).$on('query', (event) => onQuery(event.query));
   // Both generated clients have the same model API (the schemas are kept identical); the store is
   // typed against the SQLite one.

@@ -1,10 +1,13 @@
 import { ErrorCode, GatewayError } from '../errors.js';
+import type { OutageLog } from '../observability/outage-log.js';
 import type { Store } from './types.js';
 
 // Prisma's codes for "the database cannot be reached right now" (P1001 unreachable, P1002 timed out,
 // P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout, P2028 a
 // transaction could not start in time, P2034 write conflict or deadlock: retry), PostgreSQL's connection-exception and shutdown classes, and the
-// socket errors a vanished server leaves.
+// socket errors a vanished server leaves. Bounds met (postgres-pool.ts): 57014 a statement cancelled at
+// statement_timeout, 25P03 a session ended idle in a transaction, DB_CONNECTION_SILENT a connection that
+// stopped answering.
 const RETRYABLE_CODES = new Set([
   'P1001',
   'P1002',
@@ -26,6 +29,9 @@ const RETRYABLE_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
   'SQLITE_BUSY',
+  '57014',
+  '25P03',
+  'DB_CONNECTION_SILENT',
 ]);
 
 /** Whether an error (or any error it wraps) says the database is unreachable for now. */
@@ -37,7 +43,8 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
     if (typeof candidate === 'string' && RETRYABLE_CODES.has(candidate)) return true;
   }
   if (
-    /Can't reach database server|Connection terminated|connection is closed/i.test(
+    // node-postgres's own words (its errors carry no code): a connection lost, or none to be had in time.
+    /Can't reach database server|Connection terminated|connection is closed|timeout exceeded when trying to connect|timeout expired|not queryable/i.test(
       String((error as Error).message),
     )
   ) {
@@ -49,22 +56,36 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
   return isStoreUnavailable(cause, depth + 1) || isStoreUnavailable(meta?.driverAdapterError, depth + 1);
 }
 
+// Store operations whose success says nothing about the database, so it ends no outage: findApp may
+// answer from its cache (apps are kept a minute), close only lets go of the connections.
+const ANSWERED_FROM_MEMORY = new Set<string>(['findApp', 'close']);
+
 /**
  * The store, with "database unreachable" failures turned into SERVICE_UNAVAILABLE (retry later) instead
  * of an unexpected error. Nothing is ever reported as done that was not. If the connection broke while
  * a commit was under way, the outcome is unknown: the message says so, and retrying is safe for what
  * clients retry (createNotification upserts by appNotificationId; state updates are idempotent).
+ * `outage` is told of every such failure and of every answer (the start and end of an outage are
+ * logged there once), so no caller needs to log SERVICE_UNAVAILABLE from the store itself.
  */
-export function reportingUnavailability(store: Store): Store {
+export function reportingUnavailability(store: Store, outage?: OutageLog): Store {
+  // Whether a successful call proves the database answered: not one that may be served from memory.
+  const answeredByDatabase = (name: string) => !ANSWERED_FROM_MEMORY.has(name);
   const wrapped = {} as Record<string, unknown>;
   for (const [name, method] of Object.entries(store) as Array<
     [string, (...args: unknown[]) => Promise<unknown>]
   >) {
     wrapped[name] = async (...args: unknown[]) => {
+      const startedAt = Date.now();
       try {
-        return await method(...args);
+        const result = await method(...args);
+        if (answeredByDatabase(name)) outage?.succeeded();
+        return result;
       } catch (error) {
+        // A coded error (NOT_FOUND, CONFLICT) is an answer from the database: it is reachable.
+        if (error instanceof GatewayError) outage?.succeeded();
         if (error instanceof GatewayError || !isStoreUnavailable(error)) throw error;
+        outage?.failed(lastLine(error), { startedAt });
         throw new GatewayError(
           ErrorCode.ServiceUnavailable,
           'The store could not be reached; the operation may not have completed. Retry it shortly.',
@@ -76,4 +97,16 @@ export function reportingUnavailability(store: Store): Store {
     };
   }
   return wrapped as unknown as Store;
+}
+
+/** The last line of an error's message: Prisma's start with the call site, and end with the cause. */
+function lastLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    message
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .at(-1) ?? message
+  );
 }

@@ -56,6 +56,7 @@ describe('loading settings', () => {
       auth: { issuer: 'urn:tidings:embedded', audience: 'tidings', appTokenTtlSeconds: 3600, external: null },
       limits: { maxBodyBytes: 102_400, maxQueryDepth: 8, appMutationBurst: 1000 },
       retention: { logRetentionSeconds: 2_592_000, sweepIntervalMs: 5000, deliveryFlushMs: 1000 },
+      postgres: { connectTimeoutMs: 5000, statementTimeoutMs: 5000, transactionTimeoutMs: 10_000 },
     });
     expect(loadConfig({ NODE_ENV: 'production' }).mode).toBe('production');
   });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createEmbeddedIssuer } from '../../src/auth/embedded-issuer.js';
 import { registerApp } from '../../src/auth/register-app.js';
 import { loadOrCreateSigningKey } from '../../src/auth/signing-key.js';
+import { loadConfig } from '../../src/config/config.js';
 import { createPostgresStore } from '../../src/store/postgres-store.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { onCleanup } from '../support/cleanup.js';
@@ -28,7 +29,7 @@ async function installation(overrides: { databaseUrl?: (url: string) => string; 
     REDIS_URL: overrides.redisUrl ?? testRedisUrl(),
     TIDINGS_REDIS_PREFIX: `tidings-test-${randomUUID()}:`,
   };
-  const store = await createPostgresStore({ databaseUrl: url });
+  const store = await createPostgresStore({ databaseUrl: url, bounds: loadConfig({}, { dataDir }).postgres });
   onCleanup(() => store.close());
   const { app, clientSecret } = await registerApp(store, { targetHostName: HOST });
   const issuer = createEmbeddedIssuer({

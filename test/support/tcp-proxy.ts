@@ -10,6 +10,12 @@ export interface TcpProxy {
    * a server that hangs (or a network that silently drops packets) rather than one that refuses.
    */
   hang(): void;
+  /**
+   * Forwards new connections again, but leaves the connections held by `hang` open and silent for good,
+   * as a middlebox does that forgot them: half-open, no reset ever reaches either end (not even when the
+   * server closes its side). Only the client's own timeout can get rid of them.
+   */
+  heal(): void;
   /** Accepts and forwards connections again, on the same port; connections held by `hang` are reset. */
   restore(): Promise<void>;
 }
@@ -21,17 +27,26 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   const pairs = new Set<readonly [Socket, Socket]>();
+  // Connections held by `hang`: they carry nothing, and a close at one end never reaches the other.
+  const held = new Set<Socket>();
   let hanging = false;
   const track = (socket: Socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      held.delete(socket);
+    });
     socket.on('error', () => socket.destroy());
+  };
+  const hold = (socket: Socket) => {
+    held.add(socket);
+    socket.pause();
   };
   const makeServer = () =>
     createServer((client) => {
       if (hanging) {
         track(client);
-        client.pause();
+        hold(client);
         return;
       }
       const upstream = connect(targetPort, targetHost);
@@ -40,8 +55,12 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       client.on('close', () => pairs.delete(pair));
       for (const socket of [client, upstream]) track(socket);
       client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      client.on('close', () => {
+        if (!held.has(upstream)) upstream.destroy();
+      });
+      upstream.on('close', () => {
+        if (!held.has(client)) client.destroy();
+      });
     });
   const listen = (server: Server, port: number) =>
     new Promise<number>((resolve, reject) => {
@@ -70,14 +89,18 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       for (const [client, upstream] of pairs) {
         client.unpipe(upstream);
         upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
+        hold(client);
+        hold(upstream);
       }
+      pairs.clear();
+    },
+    heal() {
+      hanging = false;
     },
     async restore() {
       if (hanging) {
         hanging = false;
-        for (const socket of sockets) socket.destroy();
+        for (const socket of held) socket.destroy();
       }
       if (open) return;
       server = makeServer();

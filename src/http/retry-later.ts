@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ErrorCode, isServiceUnavailable } from '../errors.js';
+import type { GatewayContext } from '../graphql/context.js';
+import { errorFields, type Logger } from '../logger.js';
+import { ClientGoneError } from './read-body.js';
+import { sendJson } from './respond.js';
+
+/**
+ * What `Retry-After` says while the store (or an issuer's keys) cannot be reached: about one store
+ * bound, so clients come back when a short outage may be over, not in a tight loop.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** The `Retry-After` header of a 503 (RFC 9110 §10.2.3). */
+export const retryAfterHeader = (
+  seconds: unknown = UNAVAILABLE_RETRY_AFTER_SECONDS,
+): Record<string, string> => ({
+  'retry-after': String(typeof seconds === 'number' ? seconds : UNAVAILABLE_RETRY_AFTER_SECONDS),
+});
+
+/**
+ * A GraphQL request that did nothing because a dependency is unreachable (SERVICE_UNAVAILABLE)
+ * answers 503 with Retry-After, not 200 with an error inside, as every other route does: clients,
+ * proxies and load balancers then back off (or try another instance) on their own. A request that did
+ * part of its work (one of several fields) keeps its 200: retrying it all would repeat that part.
+ */
+export const unavailableAnswers503: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const { data, errors } = response.body.singleResult;
+        const unavailable = errors?.find((error) => error.extensions?.code === ErrorCode.ServiceUnavailable);
+        const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
+        if (!unavailable || somethingDone) return;
+        response.http.status = 503;
+        for (const [name, value] of Object.entries(
+          retryAfterHeader(unavailable.extensions?.retryAfterSeconds),
+        ))
+          response.http.headers.set(name, value);
+      },
+    };
+  },
+};
+
+/**
+ * Answers a request whose route threw, whatever the route. A client that went away is not an error:
+ * one `debug` line, no stack, nothing to answer. A dependency unreachable for now (the store) answers
+ * 503 with Retry-After; its outage is logged where it is seen (the store's outage log), not per request.
+ * Anything else is logged as unexpected (with its stack, on the request's log) and answers 500.
+ * Never throws.
+ */
+export function answerRouteFailure(error: unknown, response: ServerResponse, log: Logger): void {
+  if (error instanceof ClientGoneError) {
+    log.debug('client left mid-request', { error: error.message });
+    response.destroy();
+    return;
+  }
+  const unavailable = isServiceUnavailable(error);
+  if (!unavailable) log.error('unexpected error', errorFields(error));
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  if (unavailable) {
+    sendJson(
+      response,
+      503,
+      { error: 'temporarily_unavailable', error_description: 'Unavailable for now; retry shortly.' },
+      retryAfterHeader(),
+    );
+    return;
+  }
+  sendJson(response, 500, { error: 'server_error', error_description: 'Unexpected error.' });
+}
