@@ -1,5 +1,8 @@
+import { BULK_EDIT_CHUNK } from '../delivery/bulk-edit.js';
 import type { Fanout } from '../fanout/fanout.js';
-import type { Store } from '../store/types.js';
+import type { Change, NotificationEdit, Store } from '../store/types.js';
+
+const EXPIRE: NotificationEdit = { kind: 'EXPIRED', set: { status: 'DELETED' } };
 
 export interface SweepReport {
   readonly expired: number;
@@ -28,7 +31,8 @@ export interface SweeperOptions {
 
 /**
  * Expires notifications (an EXPIRED change each), sends due endpoint fallbacks (a FALLBACK change each),
- * and purges what retention no longer keeps. Changes are published after they commit, like a mutation's.
+ * and purges what retention no longer keeps. Changes are published after they commit, like a mutation's;
+ * expiry commits (and publishes) a feed's notifications BULK_EDIT_CHUNK at a time, as a bulk change does.
  */
 export function createSweeper(options: SweeperOptions): Sweeper {
   const { store, fanout, batchSize } = options;
@@ -44,13 +48,35 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     }
   }
 
+  /** Expires up to a batch of due notifications, a chunk of one feed per transaction. */
+  async function expire(now: Date): Promise<number> {
+    const due = await store.findExpiredNotifications(now, batchSize);
+    const byFeed = new Map<string, string[]>();
+    for (const { id, feedId } of due) byFeed.set(feedId, [...(byFeed.get(feedId) ?? []), id]);
+    let expired = 0;
+    for (const [feedId, ids] of byFeed) {
+      for (let start = 0; start < ids.length; start += BULK_EDIT_CHUNK) {
+        const changes = await store.editNotifications(
+          feedId,
+          { ids: ids.slice(start, start + BULK_EDIT_CHUNK), status: 'ACTIVE' },
+          // Checked again inside the transaction: a replacement may have extended it meanwhile.
+          (n) => (n.expirationDateTime <= now ? EXPIRE : null),
+          now,
+        );
+        fanout.publish(changes);
+        expired += changes.length;
+      }
+    }
+    return expired;
+  }
+
   async function pass(): Promise<SweepReport> {
     const now = options.now();
-    const publishAll = (changes: readonly Parameters<Fanout['publish']>[0][]) => {
-      for (const change of changes) fanout.publish(change);
+    const publishAll = (changes: readonly Change[]) => {
+      fanout.publish(changes);
       return changes.length;
     };
-    const expired = await drain(async () => publishAll(await store.expireNotifications(now, batchSize)));
+    const expired = await drain(() => expire(now));
     const fallbacks = await drain(async () => publishAll(await store.runDueFallbacks(now, batchSize)));
     const cutoff = new Date(now.getTime() - options.retentionMs);
     const purged = await drain(() => store.purge(now, cutoff, batchSize));

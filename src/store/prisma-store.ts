@@ -40,6 +40,14 @@ const feedKey = (owner: FeedOwner) => ({
 
 const matchWhere = (match: NotificationMatch) => ({
   ...(match.ids ? { id: { in: [...match.ids] } } : {}),
+  ...(match.positionAfter === undefined && match.positionThrough === undefined
+    ? {}
+    : {
+        feedPosition: {
+          gt: match.positionAfter ?? -1,
+          lte: match.positionThrough ?? Number.MAX_SAFE_INTEGER,
+        },
+      }),
   ...(match.appNotificationIds ? { appNotificationId: { in: [...match.appNotificationIds] } } : {}),
   ...(match.groupName === undefined ? {} : { groupName: match.groupName }),
   ...(match.readState === undefined ? {} : { readState: match.readState }),
@@ -119,11 +127,13 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
     match: NotificationMatch,
     edit: (notification: Notification) => NotificationEdit | null,
     now: Date,
+    limit?: number,
   ): Promise<Change[]> {
     await lockFeed(tx, feedId);
     const rows = await tx.notification.findMany({
       where: { feedId, ...matchWhere(match) },
       orderBy: { feedPosition: 'asc' },
+      ...(limit === undefined ? {} : { take: limit }),
     });
     const edits = rows.flatMap((row) => {
       const chosen = edit(toNotification(row));
@@ -136,15 +146,39 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
       edits.map(({ row, edit }) => ({ kind: edit.kind, notificationId: row.id })),
       now,
     );
-    const changes: Change[] = [];
-    for (const [i, { row, edit }] of edits.entries()) {
-      const updated = await tx.notification.update({
-        where: { id: row.id },
-        data: { ...editColumns(edit.set), lastModifiedDateTime: now },
-      });
-      changes.push(changeOf(positions[i] as { epoch: string; offset: number }, edit.kind, updated));
+    // Rows that get the same columns are updated by one statement (markAllRead: one per chunk), then read
+    // back at once; a row edited alone is updated and returned by one.
+    const updated = new Map<string, NotificationRow>();
+    const sameEdit = new Map<string, { data: Record<string, unknown>; ids: string[] }>();
+    for (const { row, edit } of edits) {
+      const data = { ...editColumns(edit.set), lastModifiedDateTime: now };
+      const key = JSON.stringify(data);
+      const group = sameEdit.get(key);
+      if (group) group.ids.push(row.id);
+      else sameEdit.set(key, { data, ids: [row.id] });
     }
-    return changes;
+    const readBack: string[] = [];
+    for (const { data, ids } of sameEdit.values()) {
+      const [only] = ids;
+      if (ids.length === 1 && only !== undefined) {
+        updated.set(only, await tx.notification.update({ where: { id: only }, data }));
+      } else {
+        await tx.notification.updateMany({ where: { id: { in: ids } }, data });
+        readBack.push(...ids);
+      }
+    }
+    if (readBack.length > 0) {
+      for (const row of await tx.notification.findMany({ where: { id: { in: readBack } } })) {
+        updated.set(row.id, row);
+      }
+    }
+    return edits.map(({ row, edit }, i) =>
+      changeOf(
+        positions[i] as { epoch: string; offset: number },
+        edit.kind,
+        updated.get(row.id) as NotificationRow,
+      ),
+    );
   }
 
   return {
@@ -278,8 +312,8 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
       const row = await reader.notification.findUnique({ where: { id } });
       return row && toNotification(row);
     },
-    editNotifications: (feedId, match, edit, now) =>
-      write((tx) => editNotificationsIn(tx, feedId, match, edit, now)),
+    editNotifications: (feedId, match, edit, now, limit) =>
+      write((tx) => editNotificationsIn(tx, feedId, match, edit, now, limit)),
     async feedHead(feedId) {
       const feed = await reader.feed.findUnique({
         where: { id: feedId },
@@ -355,28 +389,12 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
       });
     },
 
-    async expireNotifications(now, limit) {
-      const due = await reader.notification.findMany({
+    findExpiredNotifications: (now, limit) =>
+      reader.notification.findMany({
         where: { status: 'ACTIVE', expirationDateTime: { lte: now } },
         select: { id: true, feedId: true },
         take: limit,
-      });
-      const changes: Change[] = [];
-      for (const [feedId, rows] of byFeed(due)) {
-        const expired = await write((tx) =>
-          editNotificationsIn(
-            tx,
-            feedId,
-            { ids: rows.map((row) => row.id), status: 'ACTIVE' },
-            // Checked again inside the transaction: a replacement may have extended it meanwhile.
-            (n) => (n.expirationDateTime <= now ? { kind: 'EXPIRED', set: { status: 'DELETED' } } : null),
-            now,
-          ),
-        );
-        changes.push(...expired);
-      }
-      return changes;
-    },
+      }),
     async runDueFallbacks(now, limit) {
       const due = await reader.notification.findMany({
         where: { fallbackDueAt: { lte: now } },

@@ -138,6 +138,10 @@ export interface NotificationMatch {
   readonly groupName?: string;
   readonly readState?: ReadState;
   readonly status?: NotificationStatus;
+  /** Only notifications whose feed position is after this one (a bulk edit's next chunk). */
+  readonly positionAfter?: number;
+  /** Only notifications whose feed position is at most this one (posted before a bulk edit began). */
+  readonly positionThrough?: number;
 }
 
 /** A device's delivery of one notification, for the app. */
@@ -219,14 +223,16 @@ export interface Store {
   /** A notification by id, in whatever feed. Callers check ownership. */
   findNotificationById(id: string): Promise<Notification | null>;
   /**
-   * Applies `edit` to each notification of the feed that matches, and logs a change for each one it
-   * returns an edit for, atomically. `edit` sees the notification as it is inside the transaction.
+   * Applies `edit` to each notification of the feed that matches (the first `limit` by feed position, if
+   * given), and logs a change for each one it returns an edit for, atomically. `edit` sees the
+   * notification as it is inside the transaction. Rows given the same columns are updated together.
    */
   editNotifications(
     feedId: string,
     match: NotificationMatch,
     edit: (notification: Notification) => NotificationEdit | null,
     now: Date,
+    limit?: number,
   ): Promise<Change[]>;
   /** The newest position of a feed's log; offset 0 for a feed with no change yet. */
   feedHead(feedId: string): Promise<FeedHead>;
@@ -241,8 +247,11 @@ export interface Store {
   /** Each live device of the notification's feed, with when it received and acknowledged it. */
   deliveryOf(notification: Notification, now: Date): Promise<DeviceDelivery[]>;
 
-  /** Marks ACTIVE notifications past their expiry as deleted, an EXPIRED change each; at most `limit`. */
-  expireNotifications(now: Date, limit: number): Promise<Change[]>;
+  /** ACTIVE notifications past their expiry at `now` (for the sweeper to expire); at most `limit`. */
+  findExpiredNotifications(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ readonly id: string; readonly feedId: string }>>;
   /**
    * Sends due endpoint fallbacks (a FALLBACK change) for notifications no device of the fallback
    * platforms acknowledged; clears those that were acknowledged. At most `limit`.

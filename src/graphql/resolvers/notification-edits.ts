@@ -1,3 +1,4 @@
+import { editAllInChunks } from '../../delivery/bulk-edit.js';
 import { badInput, notFound } from '../../errors.js';
 import type { Change, Notification, NotificationEdit } from '../../store/types.js';
 import { feedOwnerOf, type GatewayContext, requireAppMutation, requireUser } from '../context.js';
@@ -12,7 +13,7 @@ import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
 /** Commits first, then wakes the feeds: a wake-up never announces what the store does not hold. */
 function published(context: GatewayContext, changes: Change[]): Change[] {
-  for (const change of changes) context.services.fanout.publish(change);
+  context.services.fanout.publish(changes);
   return changes;
 }
 
@@ -121,13 +122,14 @@ export const notificationEditResolvers: Resolvers = {
       if (context.principal.kind === 'app') requireAppMutation(context);
       const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null) return { ids: [] };
-      const changes = await context.services.store.editNotifications(
+      const ids = await editAllInChunks(
+        context.services,
         feedId,
         { groupName: args.groupName, status: 'ACTIVE' },
-        () => DELETE,
+        DELETE,
         context.services.now(),
       );
-      return { ids: published(context, changes).map((change) => change.notification.id) };
+      return { ids };
     },
     async updateNotificationState(_, { input }, context) {
       requireUser(context);
@@ -153,13 +155,14 @@ export const notificationEditResolvers: Resolvers = {
       const user = requireUser(context);
       const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
       if (feedId === null) return { count: 0 };
-      const changes = await context.services.store.editNotifications(
+      const ids = await editAllInChunks(
+        context.services,
         feedId,
         { readState: 'UNREAD', status: 'ACTIVE' },
-        () => ({ kind: 'STATE_CHANGED', set: { readState: 'READ' } }),
+        { kind: 'STATE_CHANGED', set: { readState: 'READ' } },
         context.services.now(),
       );
-      return { count: published(context, changes).length };
+      return { count: ids.length };
     },
   },
 };

@@ -60,7 +60,7 @@ export const notificationResolvers: Resolvers = {
       // Another app's UNSID, or an expired one, is reported exactly like one that does not exist.
       const change = await store.postNotification({ target, content, now });
       if (!change) throw notFound('Device subscription');
-      fanout.publish(change);
+      fanout.publish([change]);
       return { notification: change.notification, outcome: upsertOutcome(change.kind) };
     },
   },
