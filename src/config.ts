@@ -47,6 +47,8 @@ export interface Config {
     readonly maxPendingChanges: number;
     /** Sockets one user (in one app) may hold open on one process. */
     readonly maxConnectionsPerUser: number;
+    /** Live (unexpired) device subscriptions one user may hold in one app. */
+    readonly maxDevicesPerUser: number;
     /** Operations at once on one socket. */
     readonly maxSubscriptionsPerConnection: number;
     /** A socket that sends no `connection_init` within this time is closed (4408). */
@@ -60,6 +62,9 @@ export interface Config {
     /** Mutations an app may make per second, sustained, and in a burst. */
     readonly appMutationsPerSecond: number;
     readonly appMutationBurst: number;
+    /** Mutations a user (in one app) may make per second, sustained, and in a burst. */
+    readonly userMutationsPerSecond: number;
+    readonly userMutationBurst: number;
   };
   readonly retention: {
     /** How long the change log, delivery marks and tombstones are kept; older cursors resync. */
@@ -180,6 +185,7 @@ export function loadConfig(
       maxBodyBytes: get(SETTINGS.maxBodyBytes),
       maxPendingChanges: get(SETTINGS.maxPendingChanges),
       maxConnectionsPerUser: get(SETTINGS.maxConnectionsPerUser),
+      maxDevicesPerUser: get(SETTINGS.maxDevicesPerUser),
       maxSubscriptionsPerConnection: get(SETTINGS.maxSubscriptionsPerConnection),
       connectionInitTimeoutMs: get(SETTINGS.connectionInitTimeout),
       keepAliveMs: get(SETTINGS.keepAlive),
@@ -188,6 +194,8 @@ export function loadConfig(
       maxFields: get(SETTINGS.maxFields),
       appMutationsPerSecond: get(SETTINGS.appMutationsPerSecond),
       appMutationBurst: get(SETTINGS.appMutationBurst),
+      userMutationsPerSecond: get(SETTINGS.userMutationsPerSecond),
+      userMutationBurst: get(SETTINGS.userMutationBurst),
     }),
     retention: Object.freeze({
       logRetentionSeconds: get(SETTINGS.logRetention),

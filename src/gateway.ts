@@ -96,7 +96,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.appMutationBurst,
     now: () => Date.now(),
   });
-  const services: Services = { config, store, fanout, deliveries, appMutations, logger, metrics, now };
+  const userMutations = createRateLimiter({
+    perSecond: config.limits.userMutationsPerSecond,
+    burst: config.limits.userMutationBurst,
+    now: () => Date.now(),
+  });
+  const services: Services = {
+    config,
+    store,
+    fanout,
+    deliveries,
+    appMutations,
+    userMutations,
+    logger,
+    metrics,
+    now,
+  };
   const limits = operationLimitsRule({
     maxDepth: config.limits.maxQueryDepth,
     maxAliases: config.limits.maxAliases,

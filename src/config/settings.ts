@@ -199,6 +199,12 @@ export const SETTINGS = {
     20,
     'open sockets one user (in one app) may hold on one process; more close with 4030',
   ),
+  maxDevicesPerUser: setting(
+    'TIDINGS_MAX_DEVICES_PER_USER',
+    integer(1, 100_000),
+    100,
+    'live (unexpired) device subscriptions one user may hold in one app; more get `LIMIT_EXCEEDED`',
+  ),
   maxSubscriptionsPerConnection: setting(
     'TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
     integer(1, 1000),
@@ -241,6 +247,18 @@ export const SETTINGS = {
     integer(1, 1_000_000),
     1000,
     "an app's mutation burst, per process",
+  ),
+  userMutationsPerSecond: setting(
+    'TIDINGS_USER_MUTATIONS_PER_SECOND',
+    integer(1, 1_000_000),
+    10,
+    "a user's sustained mutation rate in one app, per process (then `RATE_LIMITED`, HTTP 429 + `Retry-After`)",
+  ),
+  userMutationBurst: setting(
+    'TIDINGS_USER_MUTATION_BURST',
+    integer(1, 1_000_000),
+    100,
+    "a user's mutation burst in one app, per process",
   ),
   logRetention: setting(
     'TIDINGS_LOG_RETENTION',

@@ -221,6 +221,17 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
             create: { id: randomUUID(), ...input.owner, epoch: randomUUID() },
             update: {},
           });
+          // Counted under the feed's lock: of two creates at once, the second counts the first's device.
+          await lockFeed(tx, feed.id);
+          const live = await tx.deviceSubscription.count({
+            where: { feedId: feed.id, expirationDateTime: { gt: input.now } },
+          });
+          if (live >= input.maxDevices) {
+            throw new GatewayError(
+              ErrorCode.LimitExceeded,
+              `At most ${input.maxDevices} live device subscriptions per user and app: delete one first.`,
+            );
+          }
           const row = await tx.deviceSubscription.create({
             data: {
               id: input.id,
@@ -246,13 +257,29 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
       const row = await reader.deviceSubscription.findUnique({ where: { id }, include: { feed: true } });
       return row && toDeviceSubscription(row);
     },
-    async listDeviceSubscriptions(owner) {
+    async listDeviceSubscriptions(owner, page) {
+      const after = page.after;
       const rows = await reader.deviceSubscription.findMany({
-        where: { feed: owner },
+        where: {
+          feed: owner,
+          expirationDateTime: { gt: page.now },
+          ...(after
+            ? {
+                OR: [
+                  { createdDateTime: { gt: after.createdDateTime } },
+                  { createdDateTime: after.createdDateTime, id: { gt: after.id } },
+                ],
+              }
+            : {}),
+        },
         include: { feed: true },
-        orderBy: { createdDateTime: 'asc' },
+        orderBy: [{ createdDateTime: 'asc' }, { id: 'asc' }],
+        take: page.first + 1,
       });
-      return rows.map(toDeviceSubscription);
+      return {
+        devices: rows.slice(0, page.first).map(toDeviceSubscription),
+        hasNextPage: rows.length > page.first,
+      };
     },
     renewDeviceSubscription: (id, expirationDateTime) =>
       write(async (tx) => {
@@ -358,23 +385,26 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
         }
       }),
     async deliveryOf(notification, now) {
+      const live = { feedId: notification.feedId, expirationDateTime: { gt: now } };
       const devices = await reader.deviceSubscription.findMany({
-        where: { feedId: notification.feedId, expirationDateTime: { gt: now } },
+        where: live,
         include: { feed: true },
-        orderBy: { createdDateTime: 'asc' },
+        orderBy: [{ createdDateTime: 'asc' }, { id: 'asc' }],
       });
-      // When each device first had a mark whose stretch covers the notification's position.
+      // When each device first had a mark whose stretch covers the notification's position. The devices
+      // are named by a join, not by a list of ids: a user may have more devices than a query takes
+      // parameters (999 on SQLite).
       const firsts = await reader.deliveryMark.groupBy({
         by: ['deviceSubscriptionId', 'kind'],
         where: {
-          deviceSubscriptionId: { in: devices.map((d) => d.id) },
+          deviceSubscription: live,
           fromOffset: { lt: notification.feedPosition },
           offset: { gte: notification.feedPosition },
         },
         _min: { at: true },
       });
-      const first = (id: string, kind: DeliveryMarkKind) =>
-        firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
+      const firstAt = new Map(firsts.map((row) => [`${row.kind} ${row.deviceSubscriptionId}`, row._min.at]));
+      const first = (id: string, kind: DeliveryMarkKind) => firstAt.get(`${kind} ${id}`) ?? null;
       return devices.map((device) => {
         // A device its target policy leaves out never gets it, whatever position its feed reaches.
         const targeted = isTargeted(notification, device.platform as Platform);

@@ -169,6 +169,23 @@ export interface NotificationPage {
   readonly head: FeedPosition;
 }
 
+/** Where a page of device subscriptions starts: after the device with this creation time and id. */
+export interface DevicePageKey {
+  readonly createdDateTime: Date;
+  readonly id: string;
+}
+
+export interface DevicePageQuery {
+  readonly first: number;
+  readonly after: DevicePageKey | null;
+  readonly now: Date;
+}
+
+export interface DevicePage {
+  readonly devices: readonly DeviceSubscription[];
+  readonly hasNextPage: boolean;
+}
+
 export interface NotificationQuery {
   readonly first: number;
   /** Only notifications older than this feed position (keyset pagination). */
@@ -195,6 +212,11 @@ export interface Store {
    */
   setAppSecretHash(id: string, secretHash: string): Promise<boolean>;
 
+  /**
+   * Creates a device subscription (and the user's feed, for their first).
+   * @throws GatewayError LIMIT_EXCEEDED, creating nothing, when the user already has `maxDevices` live
+   *   (unexpired at `now`) in the app; checked under the feed's lock, so concurrent creates cannot pass it.
+   */
   createDeviceSubscription(input: {
     readonly id: string;
     readonly owner: FeedOwner;
@@ -202,9 +224,11 @@ export interface Store {
     readonly deviceLabel: string;
     readonly expirationDateTime: Date;
     readonly now: Date;
+    readonly maxDevices: number;
   }): Promise<DeviceSubscription>;
   findDeviceSubscription(id: string): Promise<DeviceSubscription | null>;
-  listDeviceSubscriptions(owner: FeedOwner): Promise<DeviceSubscription[]>;
+  /** A page of the user's live (unexpired at `now`) device subscriptions, oldest first (keyset). */
+  listDeviceSubscriptions(owner: FeedOwner, page: DevicePageQuery): Promise<DevicePage>;
   renewDeviceSubscription(id: string, expirationDateTime: Date): Promise<DeviceSubscription>;
   deleteDeviceSubscription(id: string): Promise<void>;
 

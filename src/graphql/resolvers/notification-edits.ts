@@ -1,7 +1,13 @@
 import { editAllInChunks } from '../../delivery/bulk-edit.js';
 import { badInput, notFound } from '../../errors.js';
 import type { Change, Notification, NotificationEdit } from '../../store/types.js';
-import { feedOwnerOf, type GatewayContext, requireAppMutation, requireUser } from '../context.js';
+import {
+  chargeMutation,
+  feedOwnerOf,
+  type GatewayContext,
+  requireAppMutation,
+  requireUserMutation,
+} from '../context.js';
 import type {
   CreateNotificationInput,
   Resolvers,
@@ -107,7 +113,7 @@ export const notificationEditResolvers: Resolvers = {
       return { notification: change.notification };
     },
     async deleteNotification(_, args, context) {
-      if (context.principal.kind === 'app') requireAppMutation(context);
+      chargeMutation(context);
       const target = await resolveNotificationRef(context, args.notification);
       const changes = await context.services.store.editNotifications(
         target.feedId,
@@ -119,7 +125,7 @@ export const notificationEditResolvers: Resolvers = {
       return { id: target.id };
     },
     async deleteNotificationGroup(_, args, context) {
-      if (context.principal.kind === 'app') requireAppMutation(context);
+      chargeMutation(context);
       const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null) return { ids: [] };
       const ids = await editAllInChunks(
@@ -132,7 +138,7 @@ export const notificationEditResolvers: Resolvers = {
       return { ids };
     },
     async updateNotificationState(_, { input }, context) {
-      requireUser(context);
+      requireUserMutation(context);
       const target = await resolveNotificationRef(context, { id: input.id });
       const at = context.services.now();
       stateUpdate(input, target, at); // refuse bad input before opening a transaction
@@ -152,7 +158,7 @@ export const notificationEditResolvers: Resolvers = {
       return { notification: current };
     },
     async markAllRead(_, __, context) {
-      const user = requireUser(context);
+      const user = requireUserMutation(context);
       const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
       if (feedId === null) return { count: 0 };
       const ids = await editAllInChunks(
