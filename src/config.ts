@@ -41,8 +41,10 @@ export interface Config {
     /** Largest HTTP request body, in bytes. */
     readonly maxBodyBytes: number;
     /**
-     * A live feed whose changes waiting to be sent pass this count is closed (4008), so one slow device
-     * holds no unbounded memory and slows nobody else; it resumes from its cursor.
+     * A live feed whose wake-ups waiting to be handled (one per transaction) pass this count is closed
+     * (4008), so one slow device holds no unbounded memory and slows nobody else; it resumes from its
+     * cursor. Also the most live changes a feed holds: it reads the rest of a large transaction from the
+     * store.
      */
     readonly maxPendingChanges: number;
     /** Sockets one user (in one app) may hold open on one process. */

@@ -191,7 +191,7 @@ export const SETTINGS = {
     'TIDINGS_MAX_PENDING_CHANGES',
     integer(1, 1_000_000),
     1000,
-    'changes waiting for one live feed before its socket is closed with 4008',
+    'wake-ups (one per transaction) waiting for one live feed before its socket is closed with 4008; also the most changes a feed holds in memory (it reads more from the store)',
   ),
   maxConnectionsPerUser: setting(
     'TIDINGS_MAX_CONNECTIONS_PER_USER',
