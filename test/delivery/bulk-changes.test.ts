@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { FeedClient, ReceivedChange } from '../support/feed-client.js';
+import { type FeedClient, openFeed, type ReceivedChange } from '../support/feed-client.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
 import { notificationContent } from '../support/notification-content.js';
-import { createUser, DELETE_GROUP, MARK_ALL_READ, type TestUser } from '../support/state-operations.js';
+import { feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import { DELETE_GROUP, FULL_CHANGE_SELECTION, MARK_ALL_READ } from '../support/state-operations.js';
 
 const BULK = 1500;
 const HOST = 'bulk.example.com';
@@ -12,7 +14,9 @@ const MINUTE = 60_000;
 /**
  * A user with two live devices (graphql-ws clients) and BULK notifications in their feed, all unread, in
  * group "digest", expiring in a minute: all but one written straight in the store (nobody listens yet, and
- * it is fast), the last one posted once both feeds are open, to know they are live.
+ * it is fast), the last one posted once both feeds are open, to know they are live. The devices are made
+ * in the store too, so that no HTTP connection sits idle while the notifications are written: a pooled
+ * connection idle for the server's keep-alive timeout (5 s) may be reused as the server closes it.
  */
 async function bulkFixture() {
   const clock = { now: new Date() };
@@ -23,28 +27,55 @@ async function bulkFixture() {
     onStoreQuery: (sql) => void statements.push(sql),
   });
   const app = await t.registerApp(HOST);
-  const user = await createUser(t, app, 'alice', { laptop: 'WEB', phone: 'ANDROID' });
+  const token = await t.userToken('alice', app.app);
   const store = t.gateway.services.store;
-  await Promise.all(
-    Array.from({ length: BULK - 1 }, (_, i) =>
-      store.postNotification({
-        target: { feedId: user.feedId },
-        content: {
-          ...notificationContent(HOST, `n-${i}`),
-          groupName: 'digest',
-          expirationDateTime: new Date(clock.now.getTime() + MINUTE),
-        },
+  const owner = { appId: app.app.id, issuer: t.gateway.issuer.issuer, subject: 'alice' };
+  const devices = [];
+  for (const platform of ['WEB', 'ANDROID'] as const) {
+    devices.push(
+      await store.createDeviceSubscription({
+        id: randomBytes(18).toString('base64url'),
+        owner,
+        platform,
+        deviceLabel: platform,
+        expirationDateTime: new Date(clock.now.getTime() + 24 * 60 * MINUTE),
         now: clock.now,
+        maxDevices: 2,
       }),
-    ),
+    );
+  }
+  const [laptop] = devices;
+  if (!laptop) throw new Error('no device');
+  const digest = (overrides: Record<string, unknown>) =>
+    notificationInput(laptop.id, HOST, {
+      groupName: 'digest',
+      expirationDateTime: new Date(clock.now.getTime() + MINUTE).toISOString(),
+      ...overrides,
+    });
+  // A hundred at a time: each hundred is one commit (group commit), and none waits long for the database.
+  for (let done = 0; done < BULK - 1; done += 100) {
+    await Promise.all(
+      Array.from({ length: Math.min(100, BULK - 1 - done) }, (_, i) =>
+        store.postNotification({
+          target: { feedId: laptop.feedId },
+          content: {
+            ...notificationContent(HOST, `n-${done + i}`),
+            groupName: 'digest',
+            expirationDateTime: new Date(clock.now.getTime() + MINUTE),
+          },
+          now: clock.now,
+        }),
+      ),
+    );
+  }
+  const cursor = await feedCursor(t.url, token);
+  const feeds = devices.map((device) =>
+    openFeed(t.wsUrl, token, { subscriptionId: device.id, after: cursor }, FULL_CHANGE_SELECTION),
   );
-  const feeds = [await user.open('laptop'), await user.open('phone')];
   // Both feeds are live (past their replay, listening) once they have the last one.
-  const warmUp = await user.post(await app.token(), {
-    appNotificationId: 'warm-up',
-    groupName: 'digest',
-    expirationDateTime: new Date(clock.now.getTime() + MINUTE).toISOString(),
-  });
+  const appToken = await app.token();
+  const warmUp = dataOf(await postNotification(t.url, appToken, digest({ appNotificationId: 'warm-up' })))
+    .createNotification.notification.id;
   for (const feed of feeds) expect((await feed.next(30_000)).notification?.id).toBe(warmUp);
   const closes = feeds.map((feed) => {
     const seen = { code: null as number | null };
@@ -53,7 +84,11 @@ async function bulkFixture() {
     });
     return seen;
   });
-  return { t, app, user, feeds, closes, statements, clock };
+  /** Posts one more notification (not in the group) and returns its id. */
+  const postOne = async () =>
+    dataOf(await postNotification(t.url, appToken, notificationInput(laptop.id, HOST))).createNotification
+      .notification.id;
+  return { t, token, feedId: laptop.feedId, feeds, closes, statements, clock, postOne };
 }
 
 /** Takes exactly `count` changes from a feed; fails if they do not come, or at once if its socket closes. */
@@ -77,13 +112,10 @@ async function expectEveryDeviceGot(
     expect(new Set(changes.map((change) => change.notification?.id)).size).toBe(BULK);
     for (const change of changes) check(change);
   }
-  const appToken = await f.app.token();
-  const last = await postTo(f.user, appToken);
+  const last = await f.postOne();
   for (const feed of f.feeds) expect((await feed.next(30_000)).notification?.id).toBe(last);
   expect(f.closes.map((close) => close.code)).toEqual([null, null]);
 }
-
-const postTo = (user: TestUser, appToken: string) => user.post(appToken, { appNotificationId: 'after-bulk' });
 
 /** SQL statements that update notification rows (one per row before bulk edits were batched). */
 const notificationUpdates = (statements: readonly string[]) =>
@@ -106,11 +138,11 @@ describe('bulk changes reach live devices they do not disconnect', () => {
     const f = await bulkFixture();
     f.statements.length = 0;
     const marked = dataOf(
-      await graphql<{ markAllRead: { count: number } }>(f.t.url, MARK_ALL_READ, {}, f.user.token),
+      await graphql<{ markAllRead: { count: number } }>(f.t.url, MARK_ALL_READ, {}, f.token),
     );
     expect(marked.markAllRead.count).toBe(BULK);
     const updates = notificationUpdates(f.statements);
-    expect(await unreadLeft(f.t, f.user.feedId)).toBe(0);
+    expect(await unreadLeft(f.t, f.feedId)).toBe(0);
     await expectEveryDeviceGot(f, 'STATE_CHANGED', (change) =>
       expect(change.notification?.readState).toBe('READ'),
     );
@@ -128,7 +160,7 @@ describe('bulk changes reach live devices they do not disconnect', () => {
         f.t.url,
         DELETE_GROUP,
         { groupName: 'digest' },
-        f.user.token,
+        f.token,
       ),
     );
     expect(new Set(deleted.deleteNotificationGroup.ids).size).toBe(BULK);
