@@ -69,7 +69,10 @@ export interface Config {
     readonly userMutationBurst: number;
   };
   readonly retention: {
-    /** How long the change log, delivery marks and tombstones are kept; older cursors resync. */
+    /**
+     * How long the change log, delivery marks, tombstones and expired device subscriptions are kept; older
+     * cursors resync.
+     */
     readonly logRetentionSeconds: number;
     /** Time between sweeps (expiry, fallbacks, purge); 0 disables the timer. */
     readonly sweepIntervalMs: number;

@@ -264,7 +264,7 @@ export const SETTINGS = {
     'TIDINGS_LOG_RETENTION',
     duration('s', 60, 3650 * 86_400),
     30 * 86_400,
-    'how long the change log, delivery marks and tombstones are kept; older cursors resync',
+    'how long the change log, delivery marks, tombstones and expired device subscriptions are kept; older cursors resync',
   ),
   sweepInterval: setting(
     'TIDINGS_SWEEP_INTERVAL_MS',

@@ -513,7 +513,17 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
         select: { id: true },
         take: limit,
       });
+      // Device subscriptions expired before the cutoff: NOT_FOUND to every operation since they expired,
+      // kept as long as their delivery marks would be. (Their marks go with them.)
+      const oldDevices = await reader.deviceSubscription.findMany({
+        where: { expirationDateTime: { lt: cutoff } },
+        select: { id: true },
+        take: limit,
+      });
       purged += await write(async (tx) => {
+        const devices = await tx.deviceSubscription.deleteMany({
+          where: { id: { in: oldDevices.map((d) => d.id) }, expirationDateTime: { lt: cutoff } },
+        });
         const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
         const notifications = await tx.notification.deleteMany({
           // The conditions again: a replacement may have revived one since it was selected.
@@ -525,7 +535,7 @@ export function createPrismaStore(writer: Client, reader: Client, provider: 'sql
             changes: { none: {} },
           },
         });
-        return marks.count + notifications.count;
+        return devices.count + marks.count + notifications.count;
       });
       return purged;
     },

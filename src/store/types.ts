@@ -282,8 +282,9 @@ export interface Store {
    */
   runDueFallbacks(now: Date, limit: number): Promise<Change[]>;
   /**
-   * Purges log entries and delivery marks older than `cutoff`, and tombstones both expired and last
-   * changed before it; at most `limit` rows of each. Returns how many rows went.
+   * Purges log entries and delivery marks older than `cutoff`, tombstones both expired and last changed
+   * before it, and device subscriptions expired before it; at most `limit` rows of each. Returns how many
+   * rows went.
    */
   purge(now: Date, cutoff: Date, limit: number): Promise<number>;
 

@@ -68,6 +68,28 @@ describe('device subscriptions per user are capped', () => {
     expect(errorCodes(await create(t, alice))).toEqual([]);
   });
 
+  it('purges device subscriptions expired longer than the retention, as it does tombstones', async () => {
+    const clock = { now: new Date() };
+    const t = await startGateway({
+      now: () => clock.now,
+      env: { TIDINGS_SWEEP_INTERVAL_MS: '0', TIDINGS_LOG_RETENTION: '1h' },
+    });
+    const app = await t.registerApp('purge.example.com');
+    const alice = await t.userToken('alice', app.app);
+    const store = t.gateway.services.store;
+    const shortLived = dataOf(
+      await create(t, alice, { expirationDateTime: new Date(clock.now.getTime() + 60_000).toISOString() }),
+    ).createDeviceSubscription.id;
+    const lasting = await createDevice(t.url, alice, 'WEB');
+    clock.now = new Date(clock.now.getTime() + HOUR / 2); // expired, not yet for the retention
+    await t.gateway.sweepOnce();
+    expect(await store.findDeviceSubscription(shortLived)).not.toBeNull();
+    clock.now = new Date(clock.now.getTime() + HOUR);
+    expect((await t.gateway.sweepOnce()).purged).toBeGreaterThanOrEqual(1);
+    expect(await store.findDeviceSubscription(shortLived)).toBeNull();
+    expect(await store.findDeviceSubscription(lasting)).not.toBeNull();
+  });
+
   it('lets no two concurrent creates both pass the cap', async () => {
     const t = await startGateway({ env: { TIDINGS_MAX_DEVICES_PER_USER: '5' } });
     const app = await t.registerApp('race.example.com');
