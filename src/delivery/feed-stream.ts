@@ -77,18 +77,18 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       if (signal.deviceSubscriptionId === options.deviceSubscriptionId) stop();
       return;
     }
-    live.push(signal.kind === 'CHANGES' ? holdOrDefer(signal.changes) : signal);
+    live.push(signal.kind === 'CHANGES' ? holdOrDefer(signal) : signal);
     // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
     if (live.size > options.maxPending) {
       stop();
       options.onOverflow();
     }
   });
-  function holdOrDefer(changes: readonly Change[]): Wakeup {
-    const last = changes.at(-1);
-    if (!last || held + changes.length <= options.maxPending) {
-      held += changes.length;
-      return { kind: 'CHANGES', changes };
+  function holdOrDefer(signal: Extract<Wakeup, { kind: 'CHANGES' }>): Wakeup {
+    const last = signal.changes.at(-1);
+    if (!last || held + signal.changes.length <= options.maxPending) {
+      held += signal.changes.length;
+      return signal; // the same object for every device of the feed
     }
     return { kind: 'ADVANCED', offset: last.offset };
   }
