@@ -52,7 +52,11 @@ export function createSweeper(options: SweeperOptions): Sweeper {
   async function expire(now: Date): Promise<number> {
     const due = await store.findExpiredNotifications(now, batchSize);
     const byFeed = new Map<string, string[]>();
-    for (const { id, feedId } of due) byFeed.set(feedId, [...(byFeed.get(feedId) ?? []), id]);
+    for (const { id, feedId } of due) {
+      const ids = byFeed.get(feedId);
+      if (ids) ids.push(id);
+      else byFeed.set(feedId, [id]);
+    }
     let expired = 0;
     for (const [feedId, ids] of byFeed) {
       for (let start = 0; start < ids.length; start += BULK_EDIT_CHUNK) {
