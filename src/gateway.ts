@@ -104,6 +104,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.appMutationBurst,
     now: () => Date.now(),
   });
+  const userMutations = createRateLimiter({
+    perSecond: config.limits.userMutationsPerSecond,
+    burst: config.limits.userMutationBurst,
+    now: () => Date.now(),
+  });
   // Every change devices must hear of goes through this one door: commit, then publish.
   const feeds = createFeedWriter(store, fanout);
   const services: Services = {
@@ -113,6 +118,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     fanout,
     deliveries,
     appMutations,
+    userMutations,
     logger,
     metrics,
     now,

@@ -8,6 +8,8 @@ export const ClientErrorCode = {
   NotFound: 'NOT_FOUND',
   BadUserInput: 'BAD_USER_INPUT',
   RateLimited: 'RATE_LIMITED',
+  /** A count limit is reached (e.g. the user's devices in the app): nothing was done. Not transient. */
+  LimitExceeded: 'LIMIT_EXCEEDED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   /** The gateway could not be reached, or answered a 5xx, 408 or 429 without GraphQL (e.g. a proxy's 502). */
   NetworkError: 'NETWORK_ERROR',

@@ -13,7 +13,8 @@ export interface GatewayAccess {
 /**
  * Registers this device for the user and the app the token was issued to; hand the returned id (the
  * UNSID) to your app service, and give it to {@link createTidingsClient}.
- * @throws TidingsClientError BAD_USER_INPUT (label or expiry), UNAUTHENTICATED, NETWORK_ERROR.
+ * @throws TidingsClientError BAD_USER_INPUT (label or expiry), LIMIT_EXCEEDED (the user has the most live
+ *   devices the gateway allows in the app: delete one first), RATE_LIMITED, UNAUTHENTICATED, NETWORK_ERROR.
  */
 export async function createDeviceSubscription(
   access: GatewayAccess,
@@ -26,14 +27,44 @@ export async function createDeviceSubscription(
   return data.createDeviceSubscription;
 }
 
+/** Devices a page; the gateway's most (it caps a user's devices at 100 by default). */
+const DEVICE_PAGE_SIZE = 100;
+
+interface DevicePage {
+  readonly deviceSubscriptions: {
+    readonly edges: ReadonlyArray<{ readonly node: DeviceSubscription }>;
+    readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
+  };
+}
+
+/** The user's live devices, page by page, oldest first, until `stop` says so or the pages end. */
+async function eachDevice(
+  request: GraphQLRequest,
+  stop: (device: DeviceSubscription) => boolean,
+): Promise<DeviceSubscription[]> {
+  const devices: DeviceSubscription[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: DevicePage = await request<DevicePage>(DEVICE_SUBSCRIPTIONS, {
+      first: DEVICE_PAGE_SIZE,
+      after,
+    });
+    for (const { node } of page.deviceSubscriptions.edges) {
+      devices.push(node);
+      if (stop(node)) return devices;
+    }
+    const { hasNextPage, endCursor } = page.deviceSubscriptions.pageInfo;
+    if (!hasNextPage || endCursor === null) return devices;
+    after = endCursor;
+  }
+}
+
 /**
- * The user's device subscriptions in the token's app.
+ * The user's live (unexpired) device subscriptions in the token's app, oldest first (every page).
  * @throws TidingsClientError UNAUTHENTICATED, NETWORK_ERROR.
  */
-export async function listDeviceSubscriptions(access: GatewayAccess): Promise<DeviceSubscription[]> {
-  return (
-    await createGraphQLRequest(access)<{ deviceSubscriptions: DeviceSubscription[] }>(DEVICE_SUBSCRIPTIONS)
-  ).deviceSubscriptions;
+export function listDeviceSubscriptions(access: GatewayAccess): Promise<DeviceSubscription[]> {
+  return eachDevice(createGraphQLRequest(access), () => false);
 }
 
 /**
@@ -44,10 +75,9 @@ export async function findDeviceSubscription(
   request: GraphQLRequest,
   id: string,
 ): Promise<DeviceSubscription> {
-  const { deviceSubscriptions } = await request<{ deviceSubscriptions: DeviceSubscription[] }>(
-    DEVICE_SUBSCRIPTIONS,
+  const device = (await eachDevice(request, (candidate) => candidate.id === id)).find(
+    (candidate) => candidate.id === id,
   );
-  const device = deviceSubscriptions.find((candidate) => candidate.id === id);
   if (!device || Date.parse(device.expirationDateTime) <= Date.now()) {
     throw new TidingsClientError(
       ClientErrorCode.NotFound,

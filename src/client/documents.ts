@@ -24,7 +24,12 @@ export const FEED_PAGE = `query FeedPage($first: Int!, $after: String) {
   }
 }`;
 
-export const DEVICE_SUBSCRIPTIONS = `query DeviceSubscriptions { deviceSubscriptions { ${DEVICE_FIELDS} } }`;
+export const DEVICE_SUBSCRIPTIONS = `query DeviceSubscriptions($first: Int!, $after: String) {
+  deviceSubscriptions(first: $first, after: $after) {
+    edges { node { ${DEVICE_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
 
 export const CREATE_DEVICE_SUBSCRIPTION = `mutation CreateDeviceSubscription($input: CreateDeviceSubscriptionInput!) {
   createDeviceSubscription(input: $input) { ${DEVICE_FIELDS} }

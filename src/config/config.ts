@@ -50,12 +50,16 @@ export interface Config {
     /** Largest HTTP request body, in bytes. */
     readonly maxBodyBytes: number;
     /**
-     * A live feed whose changes waiting to be sent pass this count is closed (4008), so one slow device
-     * holds no unbounded memory and slows nobody else; it resumes from its cursor.
+     * A live feed whose wake-ups waiting to be handled (one per transaction) pass this count is closed
+     * (4008), so one slow device holds no unbounded memory and slows nobody else; it resumes from its
+     * cursor. Also the most live changes a feed holds: it reads the rest of a large transaction from the
+     * store.
      */
     readonly maxPendingChanges: number;
     /** Sockets one user (in one app) may hold open on one process. */
     readonly maxConnectionsPerUser: number;
+    /** Live (unexpired) device subscriptions one user may hold in one app. */
+    readonly maxDevicesPerUser: number;
     /** Operations at once on one socket. */
     readonly maxSubscriptionsPerConnection: number;
     /** A socket that sends no `connection_init` within this time is closed (4408). */
@@ -71,9 +75,15 @@ export interface Config {
     /** Mutations an app may make per second, sustained, and in a burst. */
     readonly appMutationsPerSecond: number;
     readonly appMutationBurst: number;
+    /** Mutations a user (in one app) may make per second, sustained, and in a burst. */
+    readonly userMutationsPerSecond: number;
+    readonly userMutationBurst: number;
   };
   readonly retention: {
-    /** How long the change log, delivery marks and tombstones are kept; older cursors resync. */
+    /**
+     * How long the change log, delivery marks, tombstones and expired device subscriptions are kept; older
+     * cursors resync.
+     */
     readonly logRetentionSeconds: number;
     /** Time between sweeps (expiry, fallbacks, purge); 0 disables the timer. */
     readonly sweepIntervalMs: number;
@@ -196,6 +206,7 @@ export function loadConfig(
       maxBodyBytes: get(SETTINGS.maxBodyBytes),
       maxPendingChanges: get(SETTINGS.maxPendingChanges),
       maxConnectionsPerUser: get(SETTINGS.maxConnectionsPerUser),
+      maxDevicesPerUser: get(SETTINGS.maxDevicesPerUser),
       maxSubscriptionsPerConnection: get(SETTINGS.maxSubscriptionsPerConnection),
       connectionInitTimeoutMs: get(SETTINGS.connectionInitTimeout),
       keepAliveMs: get(SETTINGS.keepAlive),
@@ -205,6 +216,8 @@ export function loadConfig(
       maxFields: get(SETTINGS.maxFields),
       appMutationsPerSecond: get(SETTINGS.appMutationsPerSecond),
       appMutationBurst: get(SETTINGS.appMutationBurst),
+      userMutationsPerSecond: get(SETTINGS.userMutationsPerSecond),
+      userMutationBurst: get(SETTINGS.userMutationBurst),
     }),
     retention: Object.freeze({
       logRetentionSeconds: get(SETTINGS.logRetention),

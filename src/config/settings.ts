@@ -209,13 +209,19 @@ export const SETTINGS = {
     'TIDINGS_MAX_PENDING_CHANGES',
     integer(1, 1_000_000),
     1000,
-    'changes waiting for one live feed before its socket is closed with 4008',
+    'wake-ups (one per transaction) waiting for one live feed before its socket is closed with 4008; also the most changes a feed holds in memory (it reads more from the store)',
   ),
   maxConnectionsPerUser: setting(
     'TIDINGS_MAX_CONNECTIONS_PER_USER',
     integer(1, 100_000),
     20,
     'open sockets one user (in one app) may hold on one process; more close with 4030',
+  ),
+  maxDevicesPerUser: setting(
+    'TIDINGS_MAX_DEVICES_PER_USER',
+    integer(1, 100_000),
+    100,
+    'live (unexpired) device subscriptions one user may hold in one app; more get `LIMIT_EXCEEDED`',
   ),
   maxSubscriptionsPerConnection: setting(
     'TIDINGS_MAX_SUBSCRIPTIONS_PER_CONNECTION',
@@ -266,11 +272,23 @@ export const SETTINGS = {
     1000,
     "an app's mutation burst, per process",
   ),
+  userMutationsPerSecond: setting(
+    'TIDINGS_USER_MUTATIONS_PER_SECOND',
+    integer(1, 1_000_000),
+    10,
+    "a user's sustained mutation rate in one app, per process (then `RATE_LIMITED`, HTTP 429 + `Retry-After`)",
+  ),
+  userMutationBurst: setting(
+    'TIDINGS_USER_MUTATION_BURST',
+    integer(1, 1_000_000),
+    100,
+    "a user's mutation burst in one app, per process",
+  ),
   logRetention: setting(
     'TIDINGS_LOG_RETENTION',
     duration('s', 60, 3650 * 86_400),
     30 * 86_400,
-    'how long the change log, delivery marks and tombstones are kept; older cursors resync',
+    'how long the change log, delivery marks, tombstones and expired device subscriptions are kept; older cursors resync',
   ),
   sweepInterval: setting(
     'TIDINGS_SWEEP_INTERVAL_MS',

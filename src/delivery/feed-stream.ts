@@ -1,6 +1,6 @@
 import { reachesPlatform } from '../domain/targeting.js';
 import type { Change, FeedHead, FeedPosition, Platform } from '../domain/types.js';
-import type { Fanout } from '../fanout/fanout.js';
+import type { Fanout, FeedSignal } from '../fanout/fanout.js';
 import type { FeedMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
 import { createAsyncQueue } from './async-queue.js';
@@ -30,13 +30,19 @@ export interface FeedStreamOptions {
    * stretch this feed has covered without a break (delivery tracking, kept in memory).
    */
   readonly onDelivered?: (from: number, to: number) => void;
-  /** Live changes waiting to be sent past which the feed gives up on this device. */
+  /**
+   * Live changes held for this device at most (more are read from the store when it gets to them), and
+   * wake-ups waiting for it past which the feed gives up on this device.
+   */
   readonly maxPending: number;
   /** Called once when the bound is passed; the stream has stopped listening by then. */
   readonly onOverflow: () => void;
   /** Told of frames sent and store reads (counting only: /metrics). */
   readonly metrics?: FeedMetrics;
 }
+
+/** A wake-up as a feed queues it: every fan-out signal but DEVICE_REMOVED, which it handles at once. */
+type Wakeup = Exclude<FeedSignal, { kind: 'DEVICE_REMOVED' }>;
 
 // Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
 const PAGE_SIZE = 200;
@@ -52,8 +58,12 @@ const TO_THE_END = Number.MAX_SAFE_INTEGER;
  */
 export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterator<FeedEvent, void> {
   const { store, fanout, feedId, platform } = options;
-  // Live changes, and `null` for "read the store": the fan-out may have dropped wake-ups.
-  const live = createAsyncQueue<Change | null>();
+  // Wake-ups not yet handled: live changes (one entry per transaction), or "read the store".
+  const live = createAsyncQueue<Wakeup>();
+  // Changes held in `live`: at most maxPending. A transaction that does not fit is queued as "read the
+  // store up to its offset" instead (it costs no memory, and the feed reads it page by page as fast as the
+  // socket takes it), so one bulk change never makes a healthy device look slow.
+  let held = 0;
   // A function declaration, hoisted: the listener below may need it before the stream exists.
   let stopped = false;
   function stop() {
@@ -68,12 +78,21 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       if (signal.deviceSubscriptionId === options.deviceSubscriptionId) stop();
       return;
     }
-    live.push(signal.kind === 'CATCH_UP' ? null : signal);
+    live.push(signal.kind === 'CHANGES' ? holdOrDefer(signal) : signal);
+    // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
     if (live.size > options.maxPending) {
       stop();
       options.onOverflow();
     }
   });
+  function holdOrDefer(signal: Extract<Wakeup, { kind: 'CHANGES' }>): Wakeup {
+    const last = signal.changes.at(-1);
+    if (!last || held + signal.changes.length <= options.maxPending) {
+      held += signal.changes.length;
+      return signal; // the same object for every device of the feed
+    }
+    return { kind: 'ADVANCED', offset: last.offset };
+  }
   const visible = (change: Change) => reachesPlatform(change, platform);
   // Where the unbroken stretch of changes this feed has sent begins (moves on a resync).
   let coveredFrom = 0;
@@ -124,21 +143,29 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     }
     yield* readFromStore(TO_THE_END);
     for (;;) {
-      const change = await live.pull();
-      if (change === undefined) return;
-      if (change === null) {
+      const wakeup = await live.pull();
+      if (wakeup === undefined) return;
+      if (wakeup.kind === 'CATCH_UP') {
         yield* readFromStore(TO_THE_END);
         continue;
       }
-      known = Math.max(known, change.offset);
-      if (change.offset <= position) continue; // already replayed
-      if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
-      if (change.offset <= position) continue; // a resync during the repair moved past it
-      position = change.offset;
-      if (!visible(change)) continue;
-      yield { type: 'change', change };
-      // Resumed once graphql-ws has written the frame and asks for the next event.
-      options.metrics?.liveChangeSent(change);
+      if (wakeup.kind === 'ADVANCED') {
+        known = Math.max(known, wakeup.offset);
+        if (wakeup.offset > position) yield* readFromStore(wakeup.offset);
+        continue;
+      }
+      for (const change of wakeup.changes) {
+        held--;
+        known = Math.max(known, change.offset);
+        if (change.offset <= position) continue; // already replayed
+        if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
+        if (change.offset <= position) continue; // a resync during the repair moved past it
+        position = change.offset;
+        if (!visible(change)) continue;
+        yield { type: 'change', change };
+        // Resumed once graphql-ws has written the frame and asks for the next event.
+        options.metrics?.liveChangeSent(change);
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Fanout, FeedListener, FeedSignal } from './fanout.js';
+import { changesByFeed, type Fanout, type FeedListener, type FeedSignal } from './fanout.js';
 
 export interface MemoryFanout extends Fanout {
   /** Hands a signal to a feed's listeners in this process (what a transport received). */
@@ -19,7 +19,10 @@ export function createMemoryFanout(onListenerError: (error: unknown) => void): M
   };
   return {
     deliver,
-    publish: (change) => deliver(change.feedId, change),
+    publish(changes) {
+      for (const [feedId, group] of changesByFeed(changes))
+        deliver(feedId, { kind: 'CHANGES', changes: group });
+    },
     announceDeviceRemoved: (feedId, deviceSubscriptionId) =>
       deliver(feedId, { kind: 'DEVICE_REMOVED', deviceSubscriptionId }),
     subscribe(feedId, listener) {

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
 import { createOutageLog } from '../observability/outage-log.js';
-import type { Fanout, FeedListener, FeedSignal } from './fanout.js';
+import { changesByFeed, type Fanout, type FeedListener, type FeedSignal } from './fanout.js';
 import { createMemoryFanout } from './memory-fanout.js';
 
 export interface RedisFanoutOptions {
@@ -39,6 +39,10 @@ interface PendingSubscribe {
 
 // How long a new feed waits for its channel's SUBSCRIBE before reading the store anyway.
 const SUBSCRIBE_WAIT_MS = 1000;
+// The most changes one Redis message carries. A larger transaction (a bulk change) is announced as
+// ADVANCED, and the other processes' feeds read it from the store page by page: a message of thousands of
+// notifications would cost every subscribed process its parsing whether or not its feeds can take them.
+const MAX_CARRIED_CHANGES = 20;
 
 /**
  * Fan-out across processes: each process delivers its own changes in memory at once and publishes them
@@ -140,7 +144,14 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   }
 
   return {
-    publish: (change) => send(change.feedId, change),
+    publish(changes) {
+      for (const [feedId, group] of changesByFeed(changes)) {
+        local.deliver(feedId, { kind: 'CHANGES', changes: group });
+        const last = group.at(-1);
+        if (group.length <= MAX_CARRIED_CHANGES) publishRemote(feedId, { kind: 'CHANGES', changes: group });
+        else if (last) publishRemote(feedId, { kind: 'ADVANCED', offset: last.offset });
+      }
+    },
     whenListening(feedId) {
       const pending = subscribed.get(feedId);
       if (!pending || pending.settled) return Promise.resolve();

@@ -30,6 +30,8 @@ export interface Services {
   readonly deliveries: DeliveryRecorder;
   /** Per-app limit on mutations. */
   readonly appMutations: RateLimiter;
+  /** Per-user (in one app) limit on mutations made with a user token. */
+  readonly userMutations: RateLimiter;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** The clock; tests replace it to control expiry. */
@@ -82,6 +84,27 @@ export function requireAppMutation(context: GatewayContext): AppPrincipal {
   const app = requireApp(context);
   context.services.appMutations.take(app.appId);
   return app;
+}
+
+/**
+ * A user's mutation: checks the token like `requireUser`, and charges the user's rate limit (a user in
+ * one app, as feeds are).
+ * @throws GatewayError FORBIDDEN (see requireUser); RATE_LIMITED past the user's rate.
+ */
+export function requireUserMutation(context: GatewayContext): UserPrincipal {
+  const user = requireUser(context);
+  context.services.userMutations.take(JSON.stringify([user.appId, user.issuer, user.subject]));
+  return user;
+}
+
+/**
+ * A mutation either kind of token may make: charges the app's rate limit for an app token, the user's
+ * for a user token.
+ * @throws GatewayError FORBIDDEN for an app token without the scope; RATE_LIMITED past the rate.
+ */
+export function chargeMutation(context: GatewayContext): void {
+  if (context.principal.kind === 'app') requireAppMutation(context);
+  else requireUserMutation(context);
 }
 
 /**

@@ -1,6 +1,8 @@
-import type { FeedWriter } from '../delivery/feed-writer.js';
+import { BULK_EDIT_CHUNK, type FeedWriter } from '../delivery/feed-writer.js';
 import { isServiceUnavailable } from '../errors.js';
-import type { Store } from '../store/types.js';
+import type { NotificationEdit, Store } from '../store/types.js';
+
+const EXPIRE: NotificationEdit = { kind: 'EXPIRED', set: { status: 'DELETED' } };
 
 export interface SweepReport {
   readonly expired: number;
@@ -16,8 +18,8 @@ export interface Sweeper {
 
 export interface SweeperOptions {
   /** Expiry and fallbacks change feeds: through the feed writer, so devices hear of them. */
-  readonly feeds: Pick<FeedWriter, 'expireNotifications' | 'runDueFallbacks'>;
-  readonly store: Pick<Store, 'purge'>;
+  readonly feeds: Pick<FeedWriter, 'editNotifications' | 'runDueFallbacks'>;
+  readonly store: Pick<Store, 'findExpiredNotifications' | 'purge'>;
   readonly now: () => Date;
   /** How long log entries, delivery marks and tombstones are kept; cursors older than that resync. */
   readonly retentionMs: number;
@@ -35,7 +37,8 @@ export interface SweeperOptions {
 /**
  * Expires notifications (an EXPIRED change each), sends due endpoint fallbacks (a FALLBACK change each),
  * and purges what retention no longer keeps. Changes reach devices through the feed writer, as a
- * mutation's do.
+ * mutation's do; expiry commits (and publishes) a feed's notifications BULK_EDIT_CHUNK at a time, as a
+ * bulk change does.
  */
 export function createSweeper(options: SweeperOptions): Sweeper {
   const { feeds, store, batchSize } = options;
@@ -51,9 +54,30 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     }
   }
 
+  /** Expires up to a batch of due notifications, a chunk of one feed per transaction. */
+  async function expire(now: Date): Promise<number> {
+    const due = await store.findExpiredNotifications(now, batchSize);
+    const byFeed = new Map<string, string[]>();
+    for (const { id, feedId } of due) byFeed.set(feedId, [...(byFeed.get(feedId) ?? []), id]);
+    let expired = 0;
+    for (const [feedId, ids] of byFeed) {
+      for (let start = 0; start < ids.length; start += BULK_EDIT_CHUNK) {
+        const changes = await feeds.editNotifications(
+          feedId,
+          { ids: ids.slice(start, start + BULK_EDIT_CHUNK), status: 'ACTIVE' },
+          // Checked again inside the transaction: a replacement may have extended it meanwhile.
+          (n) => (n.expirationDateTime <= now ? EXPIRE : null),
+          now,
+        );
+        expired += changes.length;
+      }
+    }
+    return expired;
+  }
+
   async function pass(): Promise<SweepReport> {
     const now = options.now();
-    const expired = await drain(async () => (await feeds.expireNotifications(now, batchSize)).length);
+    const expired = await drain(() => expire(now));
     const fallbacks = await drain(async () => (await feeds.runDueFallbacks(now, batchSize)).length);
     const cutoff = new Date(now.getTime() - options.retentionMs);
     const purged = await drain(() => store.purge(now, cutoff, batchSize));

@@ -32,23 +32,26 @@ export function createDeliveryStore(db: Database): Pick<Store, 'recordDeliveryMa
         }
       }),
     async deliveryOf(notification, now) {
+      const live = { feedId: notification.feedId, expirationDateTime: { gt: now } };
       const devices = await reader.deviceSubscription.findMany({
-        where: { feedId: notification.feedId, expirationDateTime: { gt: now } },
+        where: live,
         include: { feed: true },
-        orderBy: { createdDateTime: 'asc' },
+        orderBy: [{ createdDateTime: 'asc' }, { id: 'asc' }],
       });
-      // When each device first had a mark whose stretch covers the notification's position.
+      // When each device first had a mark whose stretch covers the notification's position. The devices
+      // are named by a join, not by a list of ids: a user may have more devices than a query takes
+      // parameters (999 on SQLite).
       const firsts = await reader.deliveryMark.groupBy({
         by: ['deviceSubscriptionId', 'kind'],
         where: {
-          deviceSubscriptionId: { in: devices.map((d) => d.id) },
+          deviceSubscription: live,
           fromOffset: { lt: notification.feedPosition },
           offset: { gte: notification.feedPosition },
         },
         _min: { at: true },
       });
-      const first = (id: string, kind: DeliveryMarkKind) =>
-        firsts.find((row) => row.deviceSubscriptionId === id && row.kind === kind)?._min.at ?? null;
+      const firstAt = new Map(firsts.map((row) => [`${row.kind} ${row.deviceSubscriptionId}`, row._min.at]));
+      const first = (id: string, kind: DeliveryMarkKind) => firstAt.get(`${kind} ${id}`) ?? null;
       return devices.map((device) => {
         // A device its target policy leaves out never gets it, whatever position its feed reaches.
         const targeted = isTargeted(notification, device.platform as Platform);

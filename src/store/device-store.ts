@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FeedOwner } from '../domain/types.js';
-import { notFound } from '../errors.js';
+import { ErrorCode, GatewayError, notFound } from '../errors.js';
+import { lockFeed } from './feed-log.js';
 import type { Database } from './prisma-client.js';
 import { toDeviceSubscription } from './records.js';
 import type { Store } from './types.js';
@@ -32,6 +33,17 @@ export function createDeviceStore(
             create: { id: randomUUID(), ...input.owner, epoch: randomUUID() },
             update: {},
           });
+          // Counted under the feed's lock: of two creates at once, the second counts the first's device.
+          await lockFeed(tx, feed.id);
+          const live = await tx.deviceSubscription.count({
+            where: { feedId: feed.id, expirationDateTime: { gt: input.now } },
+          });
+          if (live >= input.maxDevices) {
+            throw new GatewayError(
+              ErrorCode.LimitExceeded,
+              `At most ${input.maxDevices} live device subscriptions per user and app: delete one first.`,
+            );
+          }
           const row = await tx.deviceSubscription.create({
             data: {
               id: input.id,
@@ -57,13 +69,29 @@ export function createDeviceStore(
       const row = await reader.deviceSubscription.findUnique({ where: { id }, include: { feed: true } });
       return row && toDeviceSubscription(row);
     },
-    async listDeviceSubscriptions(owner) {
+    async listDeviceSubscriptions(owner, page) {
+      const after = page.after;
       const rows = await reader.deviceSubscription.findMany({
-        where: { feed: owner },
+        where: {
+          feed: owner,
+          expirationDateTime: { gt: page.now },
+          ...(after
+            ? {
+                OR: [
+                  { createdDateTime: { gt: after.createdDateTime } },
+                  { createdDateTime: after.createdDateTime, id: { gt: after.id } },
+                ],
+              }
+            : {}),
+        },
         include: { feed: true },
-        orderBy: { createdDateTime: 'asc' },
+        orderBy: [{ createdDateTime: 'asc' }, { id: 'asc' }],
+        take: page.first + 1,
       });
-      return rows.map(toDeviceSubscription);
+      return {
+        devices: rows.slice(0, page.first).map(toDeviceSubscription),
+        hasNextPage: rows.length > page.first,
+      };
     },
     renewDeviceSubscription: (id, expirationDateTime) =>
       write(async (tx) => {

@@ -2,7 +2,7 @@ import type { Change, ChangeKind, Notification } from '../domain/types.js';
 import { notFound } from '../errors.js';
 import { createGroupCommit } from './group-commit.js';
 import { writePosts } from './post-notifications.js';
-import { changeOf, type Database, type Transaction } from './prisma-client.js';
+import { changeOf, type Database, type NotificationRow, type Transaction } from './prisma-client.js';
 import { editColumns, toNotification } from './records.js';
 import type { NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
 import { isStoreUnavailable } from './unavailable.js';
@@ -13,6 +13,14 @@ const MAX_POSTS_PER_COMMIT = 100;
 
 const matchWhere = (match: NotificationMatch) => ({
   ...(match.ids ? { id: { in: [...match.ids] } } : {}),
+  ...(match.positionAfter === undefined && match.positionThrough === undefined
+    ? {}
+    : {
+        feedPosition: {
+          gt: match.positionAfter ?? -1,
+          lte: match.positionThrough ?? Number.MAX_SAFE_INTEGER,
+        },
+      }),
   ...(match.appNotificationIds ? { appNotificationId: { in: [...match.appNotificationIds] } } : {}),
   ...(match.groupName === undefined ? {} : { groupName: match.groupName }),
   ...(match.readState === undefined ? {} : { readState: match.readState }),
@@ -55,11 +63,13 @@ export async function editNotificationsIn(
   match: NotificationMatch,
   edit: (notification: Notification) => NotificationEdit | null,
   now: Date,
+  limit?: number,
 ): Promise<Change[]> {
   await lockFeed(tx, feedId);
   const rows = await tx.notification.findMany({
     where: { feedId, ...matchWhere(match) },
     orderBy: { feedPosition: 'asc' },
+    ...(limit === undefined ? {} : { take: limit }),
   });
   const edits = rows.flatMap((row) => {
     const chosen = edit(toNotification(row));
@@ -72,15 +82,39 @@ export async function editNotificationsIn(
     edits.map(({ row, edit }) => ({ kind: edit.kind, notificationId: row.id })),
     now,
   );
-  const changes: Change[] = [];
-  for (const [i, { row, edit }] of edits.entries()) {
-    const updated = await tx.notification.update({
-      where: { id: row.id },
-      data: { ...editColumns(edit.set), lastModifiedDateTime: now },
-    });
-    changes.push(changeOf(positions[i] as { epoch: string; offset: number }, edit.kind, updated));
+  // Rows that get the same columns are updated by one statement (markAllRead: one per chunk), then read
+  // back at once; a row edited alone is updated and returned by one.
+  const updated = new Map<string, NotificationRow>();
+  const sameEdit = new Map<string, { data: Record<string, unknown>; ids: string[] }>();
+  for (const { row, edit } of edits) {
+    const data = { ...editColumns(edit.set), lastModifiedDateTime: now };
+    const key = JSON.stringify(data);
+    const group = sameEdit.get(key);
+    if (group) group.ids.push(row.id);
+    else sameEdit.set(key, { data, ids: [row.id] });
   }
-  return changes;
+  const readBack: string[] = [];
+  for (const { data, ids } of sameEdit.values()) {
+    const [only] = ids;
+    if (ids.length === 1 && only !== undefined) {
+      updated.set(only, await tx.notification.update({ where: { id: only }, data }));
+    } else {
+      await tx.notification.updateMany({ where: { id: { in: ids } }, data });
+      readBack.push(...ids);
+    }
+  }
+  if (readBack.length > 0) {
+    for (const row of await tx.notification.findMany({ where: { id: { in: readBack } } })) {
+      updated.set(row.id, row);
+    }
+  }
+  return edits.map(({ row, edit }, i) =>
+    changeOf(
+      positions[i] as { epoch: string; offset: number },
+      edit.kind,
+      updated.get(row.id) as NotificationRow,
+    ),
+  );
 }
 
 /**
@@ -152,8 +186,8 @@ export function createFeedLog(
       const row = await reader.notification.findUnique({ where: { id } });
       return row && toNotification(row);
     },
-    editNotifications: (feedId, match, edit, now) =>
-      write((tx) => editNotificationsIn(tx, feedId, match, edit, now)),
+    editNotifications: (feedId, match, edit, now, limit) =>
+      write((tx) => editNotificationsIn(tx, feedId, match, edit, now, limit)),
     async feedHead(feedId) {
       const feed = await reader.feed.findUnique({
         where: { id: feedId },

@@ -1,6 +1,6 @@
 import { fallbackIsDue } from '../domain/fallback.js';
 import type { Change, Platform } from '../domain/types.js';
-import { appendChanges, editNotificationsIn, lockFeed } from './feed-log.js';
+import { appendChanges, lockFeed } from './feed-log.js';
 import { byFeed, changeOf, type Database } from './prisma-client.js';
 import { toNotification } from './records.js';
 import type { Store } from './types.js';
@@ -8,31 +8,15 @@ import type { Store } from './types.js';
 /** What the sweeper does: expiry, due endpoint fallbacks, and purging what retention no longer keeps. */
 export function createMaintenanceStore(
   db: Database,
-): Pick<Store, 'expireNotifications' | 'runDueFallbacks' | 'purge'> {
+): Pick<Store, 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
   const { write, reader } = db;
   return {
-    async expireNotifications(now, limit) {
-      const due = await reader.notification.findMany({
+    findExpiredNotifications: (now, limit) =>
+      reader.notification.findMany({
         where: { status: 'ACTIVE', expirationDateTime: { lte: now } },
         select: { id: true, feedId: true },
         take: limit,
-      });
-      const changes: Change[] = [];
-      for (const [feedId, rows] of byFeed(due)) {
-        const expired = await write((tx) =>
-          editNotificationsIn(
-            tx,
-            feedId,
-            { ids: rows.map((row) => row.id), status: 'ACTIVE' },
-            // Checked again inside the transaction: a replacement may have extended it meanwhile.
-            (n) => (n.expirationDateTime <= now ? { kind: 'EXPIRED', set: { status: 'DELETED' } } : null),
-            now,
-          ),
-        );
-        changes.push(...expired);
-      }
-      return changes;
-    },
+      }),
     async runDueFallbacks(now, limit) {
       const due = await reader.notification.findMany({
         where: { fallbackDueAt: { lte: now } },
@@ -110,7 +94,17 @@ export function createMaintenanceStore(
         select: { id: true },
         take: limit,
       });
+      // Device subscriptions expired before the cutoff: NOT_FOUND to every operation since they expired,
+      // kept as long as their delivery marks would be. (Their marks go with them.)
+      const oldDevices = await reader.deviceSubscription.findMany({
+        where: { expirationDateTime: { lt: cutoff } },
+        select: { id: true },
+        take: limit,
+      });
       purged += await write(async (tx) => {
+        const devices = await tx.deviceSubscription.deleteMany({
+          where: { id: { in: oldDevices.map((d) => d.id) }, expirationDateTime: { lt: cutoff } },
+        });
         const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
         const notifications = await tx.notification.deleteMany({
           // The conditions again: a replacement may have revived one since it was selected.
@@ -122,7 +116,7 @@ export function createMaintenanceStore(
             changes: { none: {} },
           },
         });
-        return marks.count + notifications.count;
+        return devices.count + marks.count + notifications.count;
       });
       return purged;
     },

@@ -42,6 +42,10 @@ export interface NotificationMatch {
   readonly groupName?: string;
   readonly readState?: ReadState;
   readonly status?: NotificationStatus;
+  /** Only notifications whose feed position is after this one (a bulk edit's next chunk). */
+  readonly positionAfter?: number;
+  /** Only notifications whose feed position is at most this one (posted before a bulk edit began). */
+  readonly positionThrough?: number;
 }
 
 export type DeliveryMarkKind = 'DELIVERED' | 'ACKNOWLEDGED';
@@ -51,6 +55,23 @@ export interface NotificationPage {
   readonly hasNextPage: boolean;
   /** The feed's head when the page was read, in the same snapshot: resume the live feed from it. */
   readonly head: FeedPosition;
+}
+
+/** Where a page of device subscriptions starts: after the device with this creation time and id. */
+export interface DevicePageKey {
+  readonly createdDateTime: Date;
+  readonly id: string;
+}
+
+export interface DevicePageQuery {
+  readonly first: number;
+  readonly after: DevicePageKey | null;
+  readonly now: Date;
+}
+
+export interface DevicePage {
+  readonly devices: readonly DeviceSubscription[];
+  readonly hasNextPage: boolean;
 }
 
 export interface NotificationQuery {
@@ -79,6 +100,11 @@ export interface Store {
    */
   setAppSecretHash(id: string, secretHash: string): Promise<boolean>;
 
+  /**
+   * Creates a device subscription (and the user's feed, for their first).
+   * @throws GatewayError LIMIT_EXCEEDED, creating nothing, when the user already has `maxDevices` live
+   *   (unexpired at `now`) in the app; checked under the feed's lock, so concurrent creates cannot pass it.
+   */
   createDeviceSubscription(input: {
     readonly id: string;
     readonly owner: FeedOwner;
@@ -86,9 +112,11 @@ export interface Store {
     readonly deviceLabel: string;
     readonly expirationDateTime: Date;
     readonly now: Date;
+    readonly maxDevices: number;
   }): Promise<DeviceSubscription>;
   findDeviceSubscription(id: string): Promise<DeviceSubscription | null>;
-  listDeviceSubscriptions(owner: FeedOwner): Promise<DeviceSubscription[]>;
+  /** A page of the user's live (unexpired at `now`) device subscriptions, oldest first (keyset). */
+  listDeviceSubscriptions(owner: FeedOwner, page: DevicePageQuery): Promise<DevicePage>;
   renewDeviceSubscription(id: string, expirationDateTime: Date): Promise<DeviceSubscription>;
   deleteDeviceSubscription(id: string): Promise<void>;
 
@@ -107,14 +135,16 @@ export interface Store {
   /** A notification by id, in whatever feed. Callers check ownership. */
   findNotificationById(id: string): Promise<Notification | null>;
   /**
-   * Applies `edit` to each notification of the feed that matches, and logs a change for each one it
-   * returns an edit for, atomically. `edit` sees the notification as it is inside the transaction.
+   * Applies `edit` to each notification of the feed that matches (the first `limit` by feed position, if
+   * given), and logs a change for each one it returns an edit for, atomically. `edit` sees the
+   * notification as it is inside the transaction. Rows given the same columns are updated together.
    */
   editNotifications(
     feedId: string,
     match: NotificationMatch,
     edit: (notification: Notification) => NotificationEdit | null,
     now: Date,
+    limit?: number,
   ): Promise<Change[]>;
   /** The newest position of a feed's log; offset 0 for a feed with no change yet. */
   feedHead(feedId: string): Promise<FeedHead>;
@@ -129,16 +159,20 @@ export interface Store {
   /** Each live device of the notification's feed, with when it received and acknowledged it. */
   deliveryOf(notification: Notification, now: Date): Promise<DeviceDelivery[]>;
 
-  /** Marks ACTIVE notifications past their expiry as deleted, an EXPIRED change each; at most `limit`. */
-  expireNotifications(now: Date, limit: number): Promise<Change[]>;
+  /** ACTIVE notifications past their expiry at `now` (for the sweeper to expire); at most `limit`. */
+  findExpiredNotifications(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ readonly id: string; readonly feedId: string }>>;
   /**
    * Sends due endpoint fallbacks (a FALLBACK change) for notifications no device of the fallback
    * platforms acknowledged; clears those that were acknowledged. At most `limit`.
    */
   runDueFallbacks(now: Date, limit: number): Promise<Change[]>;
   /**
-   * Purges log entries and delivery marks older than `cutoff`, and tombstones both expired and last
-   * changed before it; at most `limit` rows of each. Returns how many rows went.
+   * Purges log entries and delivery marks older than `cutoff`, tombstones both expired and last changed
+   * before it, and device subscriptions expired before it; at most `limit` rows of each. Returns how many
+   * rows went.
    */
   purge(now: Date, cutoff: Date, limit: number): Promise<number>;
 
@@ -151,7 +185,6 @@ export interface Store {
 export type FeedWriteName =
   | 'postNotification'
   | 'editNotifications'
-  | 'expireNotifications'
   | 'runDueFallbacks'
   | 'deleteDeviceSubscription';
 

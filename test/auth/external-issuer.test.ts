@@ -12,10 +12,16 @@ import {
   type IdentityProviderKey,
   startIdentityProvider,
 } from '../support/identity-provider.js';
-import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import {
+  createDevice,
+  feedCursor,
+  listDevices,
+  notificationInput,
+  postNotification,
+} from '../support/operations.js';
 import { initSocket } from '../support/raw-socket.js';
 
-const DEVICES = '{ deviceSubscriptions { id } }';
+const DEVICES = '{ deviceSubscriptions { edges { node { id } } } }';
 const AUDIENCE = 'api://tidings';
 const HOST = 'contoso.example.com';
 
@@ -79,14 +85,8 @@ describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => 
     const carol = await user('carol-oid');
     const dave = await user('dave-oid'); // the same `sub` as carol: only `oid` tells them apart
     const carolsDevice = await createDevice(t.url, carol, 'WEB');
-    const davesDevices = dataOf(
-      await graphql<{ deviceSubscriptions: { id: string }[] }>(t.url, DEVICES, {}, dave),
-    );
-    expect(davesDevices.deviceSubscriptions).toEqual([]);
-    const carolsDevices = dataOf(
-      await graphql<{ deviceSubscriptions: { id: string }[] }>(t.url, DEVICES, {}, carol),
-    );
-    expect(carolsDevices.deviceSubscriptions.map((d) => d.id)).toEqual([carolsDevice]);
+    expect(await listDevices(t.url, dave)).toEqual([]);
+    expect((await listDevices(t.url, carol)).map((d) => d.id)).toEqual([carolsDevice]);
 
     const noOid = await idp.sign(key, { aud: AUDIENCE, sub: 'x', appid: appId });
     expect((await graphql(t.url, DEVICES, {}, noOid)).status).toBe(401);

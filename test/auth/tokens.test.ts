@@ -9,7 +9,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { fetchAppToken, startGateway, storeEnv, type TestApp, type TestGateway } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
 
-const DEVICES = '{ deviceSubscriptions { id } }';
+const DEVICES = '{ deviceSubscriptions { edges { node { id } } } }';
 
 /** Opens a raw graphql-transport-ws socket, sends connection_init, and resolves with the close code. */
 function initAndAwaitClose(wsUrl: string, connectionParams: Record<string, unknown>): Promise<number> {

@@ -194,8 +194,10 @@ describe('the CLI paths of the README', () => {
       azp: clientId,
       idtyp: 'user',
     });
-    expect(errorCodes(await graphql(server.url, '{ deviceSubscriptions { id } }', {}, `${token}x`))).toEqual([
-      'UNAUTHENTICATED',
-    ]);
+    expect(
+      errorCodes(
+        await graphql(server.url, '{ deviceSubscriptions { edges { node { id } } } }', {}, `${token}x`),
+      ),
+    ).toEqual(['UNAUTHENTICATED']);
   });
 });

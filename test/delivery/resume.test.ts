@@ -142,9 +142,10 @@ describe('gap repair', () => {
     const memory = createMemoryFanout(() => {});
     const lossy = {
       ...memory,
-      publish: (change: Parameters<typeof memory.publish>[0]) => {
-        if (!change.notification.appNotificationId.startsWith('lost-')) memory.publish(change);
-      },
+      publish: (changes: Parameters<typeof memory.publish>[0]) =>
+        memory.publish(
+          changes.filter((change) => !change.notification.appNotificationId.startsWith('lost-')),
+        ),
     };
     const f = await fixture(await startGateway({ fanout: lossy }));
     const feed = openFeed(f.t.wsUrl, f.userToken, {

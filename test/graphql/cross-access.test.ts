@@ -44,7 +44,7 @@ const UNKNOWN_ID = randomUUID();
 
 const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(id: $id) { id expirationDateTime } }';
 const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
-const DEVICES = '{ deviceSubscriptions { id } }';
+const DEVICES = '{ deviceSubscriptions { edges { node { id } } } }';
 
 type Actor = 'alice' | 'bob' | 'aliceInY' | 'appX' | 'appY';
 
@@ -773,7 +773,7 @@ describe('cross-user and cross-app access to every operation', () => {
     });
     const now = new Date();
     return {
-      devices: await store.listDeviceSubscriptions(owner),
+      devices: (await store.listDeviceSubscriptions(owner, { first: 100, after: null, now })).devices,
       acknowledged: await storeSql(
         t,
         `SELECT "id", "ackedOffset" FROM "DeviceSubscription" WHERE "feedId" = '${feedId}' ORDER BY "id"`,

@@ -12,7 +12,7 @@ describe('error model', () => {
     await createDevice(t.url, token, 'WEB');
     // A real fault under the running gateway: another process renames a table it needs away.
     await storeSql(t, 'ALTER TABLE "DeviceSubscription" RENAME TO "Gone"');
-    const response = await graphql(t.url, '{ deviceSubscriptions { id } }', {}, token);
+    const response = await graphql(t.url, '{ deviceSubscriptions { edges { node { id } } } }', {}, token);
     expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(response.errors?.[0]?.message).toBe('Unexpected error.');
     expect(JSON.stringify(response)).not.toMatch(/prisma|sqlite|stack|\.ts/i);
@@ -22,7 +22,7 @@ describe('error model', () => {
     const t = await startGateway();
     const app = await t.registerApp('errors.example.com');
     const token = await t.userToken('alice', app.app);
-    const response = await graphql(t.url, '{ deviceSubscriptions { nope } }', {}, token);
+    const response = await graphql(t.url, '{ deviceSubscriptions { edges { node { nope } } } }', {}, token);
     expect(response.status).toBe(400);
     expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });

@@ -179,7 +179,7 @@ describe('hostile documents, at the default limits', () => {
   });
 
   it('codes a document that does not validate as HTTP does (an unused variable was BAD_USER_INPUT over WebSocket)', async () => {
-    const unused = 'query ($a: String) { deviceSubscriptions { id } }';
+    const unused = 'query ($a: String) { deviceSubscriptions { pageInfo { hasNextPage } } }';
     expectRefused(await graphql(s.t.url, unused, {}, s.user), 'GRAPHQL_VALIDATION_FAILED');
     const raw = await liveSocket(s);
     const answer = await answerTo(raw, 'unused', unused);

@@ -7,7 +7,7 @@ import { createDevice, FEED, notificationInput, postNotification } from '../supp
 const NOTIFICATION = 'query ($id: ID!) { notification(id: $id) { id } }';
 const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(id: $id) { id } }';
 const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
-const DEVICES = '{ deviceSubscriptions { id } }';
+const DEVICES = '{ deviceSubscriptions { edges { node { id } } } }';
 const FEED_OF_DEVICE =
   'query ($deviceSubscriptionId: ID) { notifications(deviceSubscriptionId: $deviceSubscriptionId) { edges { node { id } } } }';
 
@@ -119,9 +119,14 @@ describe('isolation between users and between apps', () => {
       'NOT_FOUND',
     ]);
     const bobsDevices = dataOf(
-      await graphql<{ deviceSubscriptions: Array<{ id: string }> }>(t.url, DEVICES, {}, tokens.bob),
+      await graphql<{ deviceSubscriptions: { edges: Array<{ node: { id: string } }> } }>(
+        t.url,
+        DEVICES,
+        {},
+        tokens.bob,
+      ),
     );
-    expect(bobsDevices.deviceSubscriptions.map((d) => d.id)).not.toContain(aliceDevice);
+    expect(bobsDevices.deviceSubscriptions.edges.map((edge) => edge.node.id)).not.toContain(aliceDevice);
     const feed = openFeed(t.wsUrl, tokens.bob, { subscriptionId: aliceDevice });
     const errors = await feed.failed;
     expect(errors.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);

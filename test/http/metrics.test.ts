@@ -110,7 +110,9 @@ describe('GET /metrics', () => {
       notificationInput(unsid, host, { payload: { visualContent: { title: '' } } }),
     );
     expect(errorCodes(blank)).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await graphql(t.url, '{ deviceSubscriptions { id } }'))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await graphql(t.url, '{ deviceSubscriptions { edges { node { id } } } }'))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
     const unknown = openFeed(t.wsUrl, user, { subscriptionId: 'no-such-device' });
     expect((await unknown.failed).map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     after = await scrape();

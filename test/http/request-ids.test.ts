@@ -10,12 +10,12 @@ import { storeSql } from '../support/store-sql.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** POSTs `{ deviceSubscriptions { id } }` with the given extra headers. */
+/** POSTs `{ deviceSubscriptions { edges { node { id } } } }` with the given extra headers. */
 const listDevices = (url: string, token: string, headers: Record<string, string> = {}) =>
   fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-    body: JSON.stringify({ query: '{ deviceSubscriptions { id } }' }),
+    body: JSON.stringify({ query: '{ deviceSubscriptions { edges { node { id } } } }' }),
   });
 
 describe('request ids and access logs', () => {

@@ -6,8 +6,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { onCleanup } from '../support/cleanup.js';
 import { startGateway } from '../support/gateway.js';
-import { dataOf, graphql } from '../support/graphql-http.js';
-import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+import { dataOf } from '../support/graphql-http.js';
+import { createDevice, listDevices, notificationInput, postNotification } from '../support/operations.js';
 import { updateState } from '../support/state-operations.js';
 
 const HOST = 'inbox.example.com';
@@ -105,14 +105,7 @@ describe('the web inbox', () => {
     await second.goto(`${t.origin}/inbox`);
     await second.locator('#status[data-state="live"]').waitFor();
     await item(second, welcome).waitFor();
-    const devices = dataOf(
-      await graphql<{ deviceSubscriptions: Array<{ platform: string }> }>(
-        t.url,
-        '{ deviceSubscriptions { platform } }',
-        {},
-        token,
-      ),
-    ).deviceSubscriptions;
+    const devices = await listDevices(t.url, token);
     expect(devices.map((device) => device.platform).sort()).toEqual(['ANDROID', 'WEB']);
     expect(await second.locator('#unsid').textContent()).toBe(await first.locator('#unsid').textContent());
 

@@ -83,8 +83,8 @@ describe('an outage of something outside the process is logged once as it starts
     await database.cut();
     // Delivery marks are waiting: writing them meets the outage.
     await t.gateway.services.deliveries.flush();
-    const sweeps = await storeCalls(t.origin, 'expireNotifications');
-    await expect.poll(() => storeCalls(t.origin, 'expireNotifications')).toBeGreaterThan(sweeps + 3);
+    const sweeps = await storeCalls(t.origin, 'findExpiredNotifications');
+    await expect.poll(() => storeCalls(t.origin, 'findExpiredNotifications')).toBeGreaterThan(sweeps + 3);
     expect(errorCodes(await postNotification(t.url, appToken, notificationInput(unsid, HOST)))).toEqual([
       'SERVICE_UNAVAILABLE',
     ]);

@@ -4,12 +4,14 @@ import { createEmbeddedIssuer } from '../../src/auth/embedded-issuer.js';
 import { registerApp } from '../../src/auth/register-app.js';
 import { loadOrCreateSigningKey } from '../../src/auth/signing-key.js';
 import { loadConfig } from '../../src/config/config.js';
+import { BULK_EDIT_CHUNK } from '../../src/delivery/feed-writer.js';
 import { createPostgresStore } from '../../src/store/postgres-store.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { fetchAppToken, temporaryDataDir, testRedisUrl } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
+import { notificationContent } from '../support/notification-content.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { createTestSchema, testPostgresUrl } from '../support/postgres.js';
 import { eventually } from '../support/state-operations.js';
@@ -75,6 +77,53 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     );
     expect(errorCodes(deleted)).toEqual([]);
     await onA.completed;
+  });
+
+  it('delivers to a device on process A a bulk change made on process B, too large for one Redis message', {
+    timeout: 120_000,
+  }, async () => {
+    const setup = await installation();
+    const [a, b] = await setup.startTwoProcesses();
+    const unsid = await createDevice(a.url, setup.userToken, 'WEB');
+    const device = await setup.store.findDeviceSubscription(unsid);
+    if (!device) throw new Error('no device');
+    // More unread notifications than one chunk of the bulk edit, each chunk more than a Redis message carries.
+    const count = BULK_EDIT_CHUNK + 50;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        setup.store.postNotification({
+          target: { feedId: device.feedId },
+          content: notificationContent(HOST, `unread-${i}`),
+          now: new Date(),
+        }),
+      ),
+    );
+    const onA = openFeed(a.wsUrl, setup.userToken, {
+      subscriptionId: unsid,
+      after: await feedCursor(a.url, setup.userToken),
+    });
+    // Live on A once it has a notification posted through B.
+    const appToken = await setup.appTokenFrom(b.url);
+    dataOf(
+      await postNotification(b.url, appToken, notificationInput(unsid, HOST, { appNotificationId: 'live' })),
+    );
+    await onA.until((change) => change.notification?.appNotificationId === 'live', 15_000);
+
+    const marked = dataOf(
+      await graphql<{ markAllRead: { count: number } }>(
+        b.url,
+        'mutation { markAllRead { count } }',
+        {},
+        setup.userToken,
+      ),
+    );
+    expect(marked.markAllRead.count).toBe(count + 1);
+    let taken = 0;
+    const changes = await onA.until(() => ++taken === count + 1, 30_000);
+    expect(
+      changes.every((change) => change.kind === 'STATE_CHANGED' && change.notification?.readState === 'READ'),
+    ).toBe(true);
+    expect(new Set(changes.map((change) => change.notification?.id)).size).toBe(count + 1);
   });
 
   it('loses nothing answered with success when a process is killed -9 in the middle of a burst', async () => {

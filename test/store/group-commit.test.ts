@@ -40,6 +40,7 @@ describe('posting notifications with group commit', () => {
         deviceLabel: 'web',
         expirationDateTime: new Date(now.getTime() + 86_400_000),
         now,
+        maxDevices: 100,
       });
       unsids.push(device.id);
     }
@@ -97,6 +98,7 @@ describe('posting notifications with group commit', () => {
       deviceLabel: 'old',
       expirationDateTime: new Date(Date.now() + 1000),
       now: new Date(),
+      maxDevices: 100,
     });
     const { app: other } = await registerApp(store, { targetHostName: 'other-batch.example.com' });
     const requests: PostRequest[] = [
@@ -133,6 +135,7 @@ describe('posting notifications with group commit', () => {
           deviceLabel: `device ${i}`,
           expirationDateTime: new Date(now.getTime() + 86_400_000),
           now,
+          maxDevices: 100,
         }),
       ),
     );
@@ -199,6 +202,7 @@ describe.runIf(testStore === 'postgres')('group commit on PostgreSQL from two pr
         deviceLabel: 'web',
         expirationDateTime: new Date(now.getTime() + 86_400_000),
         now,
+        maxDevices: 100,
       });
       unsids.push(device.id);
     }

@@ -30,6 +30,7 @@ describe('a SQLite database locked by another process', () => {
       deviceLabel: 'web',
       expirationDateTime: new Date(now.getTime() + 86_400_000),
       now,
+      maxDevices: 100,
     });
     const post = () =>
       store.postNotification({

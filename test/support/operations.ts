@@ -70,3 +70,41 @@ export async function feedCursor(url: string, userToken: string): Promise<string
   );
   return dataOf(response).notifications.feedCursor;
 }
+
+export const DEVICE_PAGE = `query ($first: Int, $after: String) {
+  deviceSubscriptions(first: $first, after: $after) {
+    edges { cursor node { id platform deviceLabel expirationDateTime createdDateTime } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export interface DeviceView {
+  id: string;
+  platform: string;
+  deviceLabel: string;
+  expirationDateTime: string;
+  createdDateTime: string;
+}
+
+export interface DevicePage {
+  edges: Array<{ cursor: string; node: DeviceView }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Every live device of the token's user, page by page (100 a page), oldest first. */
+export async function listDevices(url: string, userToken: string): Promise<DeviceView[]> {
+  const devices: DeviceView[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const response = await graphql<{ deviceSubscriptions: DevicePage }>(
+      url,
+      DEVICE_PAGE,
+      { first: 100, after },
+      userToken,
+    );
+    const page: DevicePage = dataOf(response).deviceSubscriptions;
+    devices.push(...page.edges.map((edge) => edge.node));
+    if (!page.pageInfo.hasNextPage) return devices;
+    after = page.pageInfo.endCursor;
+  }
+}

@@ -123,6 +123,18 @@ export type DeviceSubscription = {
   readonly platform: Platform;
 };
 
+export type DeviceSubscriptionConnection = {
+  readonly __typename?: 'DeviceSubscriptionConnection';
+  readonly edges: ReadonlyArray<DeviceSubscriptionEdge>;
+  readonly pageInfo: PageInfo;
+};
+
+export type DeviceSubscriptionEdge = {
+  readonly __typename?: 'DeviceSubscriptionEdge';
+  readonly cursor: Scalars['String']['output'];
+  readonly node: DeviceSubscription;
+};
+
 export type EndpointFallback = {
   readonly __typename?: 'EndpointFallback';
   readonly fallbackDelayInSeconds: Scalars['Int']['output'];
@@ -156,16 +168,26 @@ export type Mutation = {
   readonly __typename?: 'Mutation';
   /** Records that the device received every change up to the cursor `upTo` (from notificationChanges). */
   readonly acknowledgeNotifications: AcknowledgePayload;
-  /** Registers the calling user's device for the app their token was issued to. Returns the UNSID. */
+  /**
+   * Registers the calling user's device for the app their token was issued to. Returns the UNSID.
+   * LIMIT_EXCEEDED, creating nothing, when the user already has TIDINGS_MAX_DEVICES_PER_USER live devices
+   * in the app (default 100; expired ones do not count).
+   */
   readonly createDeviceSubscription: DeviceSubscription;
   /** Posts a notification to the user behind a UNSID (app token with Notifications.ReadWrite.CreatedByApp). */
   readonly createNotification: CreateNotificationPayload;
   readonly deleteDeviceSubscription: DeleteDeviceSubscriptionPayload;
   /** Deletes a notification from every device of its user: the user's own (by id), or the app's own. */
   readonly deleteNotification: DeleteNotificationPayload;
-  /** Deletes every active notification of a group: in the user's own feed, or (app) of the user behind deviceSubscriptionId. */
+  /**
+   * Deletes every active notification of a group: in the user's own feed, or (app) of the user behind
+   * deviceSubscriptionId. One DELETED each, committed and delivered a few hundred at a time.
+   */
   readonly deleteNotificationGroup: DeleteNotificationGroupPayload;
-  /** Marks every unread notification of the user's feed as read. */
+  /**
+   * Marks every unread notification of the user's feed as read: one STATE_CHANGED each, committed and
+   * delivered a few hundred at a time. Answers once all are committed.
+   */
   readonly markAllRead: MarkAllReadPayload;
   /** Extends a device subscription. expirationDateTime defaults to now + 30 days; at most 90 days ahead. */
   readonly renewDeviceSubscription: DeviceSubscription;
@@ -269,7 +291,7 @@ export type NotificationConnection = {
 
 export type NotificationDelivery = {
   readonly __typename?: 'NotificationDelivery';
-  /** Every live device subscription of the notification's user in the app. */
+  /** Every live (unexpired) device subscription of the notification's user in the app, oldest first. */
   readonly devices: ReadonlyArray<DeviceDelivery>;
   readonly notification: Notification;
 };
@@ -336,8 +358,11 @@ export type Priority =
 
 export type Query = {
   readonly __typename?: 'Query';
-  /** The calling user's devices for the app their token was issued to. */
-  readonly deviceSubscriptions: ReadonlyArray<DeviceSubscription>;
+  /**
+   * The calling user's live (unexpired) devices for the app their token was issued to, oldest first,
+   * `first` (1 to 100) a page; pass `pageInfo.endCursor` as `after` for the next page.
+   */
+  readonly deviceSubscriptions: DeviceSubscriptionConnection;
   /** One notification of the caller's feed (user) or of the caller's own (app). NOT_FOUND otherwise. */
   readonly notification?: Maybe<Notification>;
   /**
@@ -350,6 +375,12 @@ export type Query = {
    * an app token reads its notifications of the user behind `deviceSubscriptionId`.
    */
   readonly notifications: NotificationConnection;
+};
+
+
+export type QueryDeviceSubscriptionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -533,6 +564,8 @@ export type ResolversTypes = {
   DeleteNotificationPayload: ResolverTypeWrapper<DeleteNotificationPayload>;
   DeviceDelivery: ResolverTypeWrapper<DeviceDelivery>;
   DeviceSubscription: ResolverTypeWrapper<DeviceSubscriptionModel>;
+  DeviceSubscriptionConnection: ResolverTypeWrapper<Omit<DeviceSubscriptionConnection, 'edges'> & { edges: ReadonlyArray<ResolversTypes['DeviceSubscriptionEdge']> }>;
+  DeviceSubscriptionEdge: ResolverTypeWrapper<Omit<DeviceSubscriptionEdge, 'node'> & { node: ResolversTypes['DeviceSubscription'] }>;
   EndpointFallback: ResolverTypeWrapper<EndpointFallback>;
   EndpointFallbackInput: EndpointFallbackInput;
   FallbackPolicy: ResolverTypeWrapper<FallbackPolicy>;
@@ -582,6 +615,8 @@ export type ResolversParentTypes = {
   DeleteNotificationPayload: DeleteNotificationPayload;
   DeviceDelivery: DeviceDelivery;
   DeviceSubscription: DeviceSubscriptionModel;
+  DeviceSubscriptionConnection: Omit<DeviceSubscriptionConnection, 'edges'> & { edges: ReadonlyArray<ResolversParentTypes['DeviceSubscriptionEdge']> };
+  DeviceSubscriptionEdge: Omit<DeviceSubscriptionEdge, 'node'> & { node: ResolversParentTypes['DeviceSubscription'] };
   EndpointFallback: EndpointFallback;
   EndpointFallbackInput: EndpointFallbackInput;
   FallbackPolicy: FallbackPolicy;
@@ -653,6 +688,16 @@ export type DeviceSubscriptionResolvers<ContextType = GatewayContext, ParentType
   expirationDateTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
+};
+
+export type DeviceSubscriptionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeviceSubscriptionConnection'] = ResolversParentTypes['DeviceSubscriptionConnection']> = {
+  edges?: Resolver<ReadonlyArray<ResolversTypes['DeviceSubscriptionEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type DeviceSubscriptionEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeviceSubscriptionEdge'] = ResolversParentTypes['DeviceSubscriptionEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['DeviceSubscription'], ParentType, ContextType>;
 };
 
 export type EndpointFallbackResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EndpointFallback'] = ResolversParentTypes['EndpointFallback']> = {
@@ -738,7 +783,7 @@ export type PayloadResolvers<ContextType = GatewayContext, ParentType extends Re
 };
 
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
-  deviceSubscriptions?: Resolver<ReadonlyArray<ResolversTypes['DeviceSubscription']>, ParentType, ContextType>;
+  deviceSubscriptions?: Resolver<ResolversTypes['DeviceSubscriptionConnection'], ParentType, ContextType, RequireFields<QueryDeviceSubscriptionsArgs, 'first'>>;
   notification?: Resolver<Maybe<ResolversTypes['Notification']>, ParentType, ContextType, RequireFields<QueryNotificationArgs, 'id'>>;
   notificationDelivery?: Resolver<ResolversTypes['NotificationDelivery'], ParentType, ContextType, Partial<QueryNotificationDeliveryArgs>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<QueryNotificationsArgs, 'first'>>;
@@ -766,6 +811,8 @@ export type Resolvers<ContextType = GatewayContext> = {
   DeleteNotificationPayload?: DeleteNotificationPayloadResolvers<ContextType>;
   DeviceDelivery?: DeviceDeliveryResolvers<ContextType>;
   DeviceSubscription?: DeviceSubscriptionResolvers<ContextType>;
+  DeviceSubscriptionConnection?: DeviceSubscriptionConnectionResolvers<ContextType>;
+  DeviceSubscriptionEdge?: DeviceSubscriptionEdgeResolvers<ContextType>;
   EndpointFallback?: EndpointFallbackResolvers<ContextType>;
   FallbackPolicy?: FallbackPolicyResolvers<ContextType>;
   MarkAllReadPayload?: MarkAllReadPayloadResolvers<ContextType>;

@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from '../../delivery/cursor.js';
 import type { DeviceDelivery } from '../../domain/types.js';
 import { badInput } from '../../errors.js';
-import { requireApp } from '../context.js';
+import { requireApp, requireUserMutation } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 import { ownDeviceSubscription } from './device-subscriptions.js';
 import { resolveNotificationRef } from './notification-ref.js';
@@ -29,9 +29,11 @@ export const deliveryResolvers: Resolvers = {
     /**
      * Records that the device received every change up to `upTo`.
      * @throws GatewayError NOT_FOUND for a UNSID not the caller's; BAD_USER_INPUT for a cursor of another
-     *   epoch or beyond the feed's head (the device cannot have received what does not exist).
+     *   epoch or beyond the feed's head (the device cannot have received what does not exist);
+     *   FORBIDDEN for an app token; RATE_LIMITED past the user's rate.
      */
     async acknowledgeNotifications(_, args, context) {
+      requireUserMutation(context);
       const position = decodeCursor(args.upTo, 'upTo');
       const device = await ownDeviceSubscription(context, args.subscriptionId);
       const { store, now } = context.services;

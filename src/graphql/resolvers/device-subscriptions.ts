@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { feedOwnerOf } from '../../auth/principal.js';
 import type { DeviceSubscription } from '../../domain/types.js';
 import { badInput, ErrorCode, GatewayError } from '../../errors.js';
-import { type GatewayContext, requireUser, usableDevice } from '../context.js';
+import type { DevicePageKey } from '../../store/types.js';
+import { type GatewayContext, requireUser, requireUserMutation, usableDevice } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -11,6 +12,17 @@ export const DEVICE_SUBSCRIPTION_LIMITS = {
   maxLifetimeMs: 90 * DAY_MS,
   deviceLabelLength: 100,
 } as const;
+
+const PAGE = { default: 50, max: 100 } as const;
+
+// Device page cursors are opaque: base64url of "d:<created ms>:<UNSID>" (the keyset of the order).
+const encodePageCursor = (device: DeviceSubscription) =>
+  Buffer.from(`d:${device.createdDateTime.getTime()}:${device.id}`).toString('base64url');
+function decodePageCursor(cursor: string): DevicePageKey {
+  const match = /^d:(\d{1,15}):([\w-]{1,64})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1] || !match[2]) throw badInput('after', 'Not a valid page cursor.');
+  return { createdDateTime: new Date(Number(match[1])), id: match[2] };
+}
 
 /** A UNSID: 144 random bits, so one cannot be guessed from another. */
 const newUnsid = (): string => randomBytes(18).toString('base64url');
@@ -40,12 +52,30 @@ export async function ownDeviceSubscription(
 
 export const deviceSubscriptionResolvers: Resolvers = {
   Query: {
-    deviceSubscriptions: (_, __, context) =>
-      context.services.store.listDeviceSubscriptions(feedOwnerOf(requireUser(context))),
+    /** @throws GatewayError FORBIDDEN for an app token; BAD_USER_INPUT for `first` or `after`. */
+    async deviceSubscriptions(_, args, context) {
+      const user = requireUser(context);
+      const first = args.first ?? PAGE.default;
+      if (!Number.isInteger(first) || first < 1 || first > PAGE.max) {
+        throw badInput('first', `first must be 1 to ${PAGE.max}.`);
+      }
+      const after = args.after ? decodePageCursor(args.after) : null;
+      const page = await context.services.store.listDeviceSubscriptions(feedOwnerOf(user), {
+        first,
+        after,
+        now: context.services.now(),
+      });
+      const edges = page.devices.map((node) => ({ node, cursor: encodePageCursor(node) }));
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    },
   },
   Mutation: {
+    /**
+     * @throws GatewayError BAD_USER_INPUT (label, expiry); FORBIDDEN for an app token or an unregistered
+     *   app; RATE_LIMITED; LIMIT_EXCEEDED past TIDINGS_MAX_DEVICES_PER_USER live devices.
+     */
     async createDeviceSubscription(_, { input }, context) {
-      const user = requireUser(context);
+      const user = requireUserMutation(context);
       const label = input.deviceLabel.trim();
       if (label === '' || [...label].length > DEVICE_SUBSCRIPTION_LIMITS.deviceLabelLength) {
         throw badInput('deviceLabel', 'deviceLabel must be 1 to 100 characters.');
@@ -65,9 +95,11 @@ export const deviceSubscriptionResolvers: Resolvers = {
         deviceLabel: label,
         expirationDateTime: expiration(input.expirationDateTime, now),
         now,
+        maxDevices: context.services.config.limits.maxDevicesPerUser,
       });
     },
     async renewDeviceSubscription(_, args, context) {
+      requireUserMutation(context);
       const subscription = await ownDeviceSubscription(context, args.id);
       return context.services.store.renewDeviceSubscription(
         subscription.id,
@@ -75,6 +107,7 @@ export const deviceSubscriptionResolvers: Resolvers = {
       );
     },
     async deleteDeviceSubscription(_, args, context) {
+      requireUserMutation(context);
       const subscription = await ownDeviceSubscription(context, args.id);
       await context.services.feeds.deleteDeviceSubscription(subscription);
       return { id: subscription.id };

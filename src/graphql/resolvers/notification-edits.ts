@@ -2,7 +2,7 @@ import { feedOwnerOf } from '../../auth/principal.js';
 import type { Notification } from '../../domain/types.js';
 import { badInput, notFound } from '../../errors.js';
 import type { NotificationEdit } from '../../store/types.js';
-import { requireAppMutation, requireUser } from '../context.js';
+import { chargeMutation, requireAppMutation, requireUserMutation } from '../context.js';
 import type {
   CreateNotificationInput,
   Resolvers,
@@ -98,7 +98,7 @@ export const notificationEditResolvers: Resolvers = {
       return { notification: change.notification };
     },
     async deleteNotification(_, args, context) {
-      if (context.principal.kind === 'app') requireAppMutation(context);
+      chargeMutation(context);
       const target = await resolveNotificationRef(context, args.notification);
       const changes = await context.services.feeds.editNotifications(
         target.feedId,
@@ -110,19 +110,19 @@ export const notificationEditResolvers: Resolvers = {
       return { id: target.id };
     },
     async deleteNotificationGroup(_, args, context) {
-      if (context.principal.kind === 'app') requireAppMutation(context);
+      chargeMutation(context);
       const feedId = await callerFeedId(context, args.deviceSubscriptionId);
       if (feedId === null) return { ids: [] };
-      const changes = await context.services.feeds.editNotifications(
+      const ids = await context.services.feeds.editAllInChunks(
         feedId,
         { groupName: args.groupName, status: 'ACTIVE' },
-        () => DELETE,
+        DELETE,
         context.services.now(),
       );
-      return { ids: changes.map((change) => change.notification.id) };
+      return { ids };
     },
     async updateNotificationState(_, { input }, context) {
-      requireUser(context);
+      requireUserMutation(context);
       const target = await resolveNotificationRef(context, { id: input.id });
       const at = context.services.now();
       stateUpdate(input, target, at); // refuse bad input before opening a transaction
@@ -139,16 +139,16 @@ export const notificationEditResolvers: Resolvers = {
       return { notification: current };
     },
     async markAllRead(_, __, context) {
-      const user = requireUser(context);
+      const user = requireUserMutation(context);
       const feedId = await context.services.store.findFeedId(feedOwnerOf(user));
       if (feedId === null) return { count: 0 };
-      const changes = await context.services.feeds.editNotifications(
+      const ids = await context.services.feeds.editAllInChunks(
         feedId,
         { readState: 'UNREAD', status: 'ACTIVE' },
-        () => ({ kind: 'STATE_CHANGED', set: { readState: 'READ' } }),
+        { kind: 'STATE_CHANGED', set: { readState: 'READ' } },
         context.services.now(),
       );
-      return { count: changes.length };
+      return { count: ids.length };
     },
   },
 };
