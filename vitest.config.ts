@@ -16,6 +16,8 @@ const runOnce = [
   'test/websocket/idle-sockets.test.ts',
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
+  'test/http/cors.test.ts', // headers and preflights: the store plays no part
+  'test/websocket/origin-check.test.ts', // the upgrade's Origin: refused before any store is asked
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
