@@ -22,6 +22,7 @@ const runOnce = [
   'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
   'test/inbox/**', // a page in a real browser: the store plays no part
+  'test/client/other-origin.test.ts', // pages in a real browser: origins and transports, not the store
 ];
 
 export default defineConfig({
