@@ -11,6 +11,7 @@ const runOnce = [
   'test/graphql/codegen-in-sync.test.ts',
   'test/cli/**',
   'test/config/**', // pure: settings, their parsing and their docs
+  'test/scripts/**', // the project's scripts: no gateway at all
   'test/websocket/work-once.test.ts',
   'test/websocket/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/websocket/idle-sockets.test.ts',
