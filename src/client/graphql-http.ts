@@ -42,12 +42,14 @@ async function noAnswer(cause: unknown, url: string, send: FetchLike): Promise<T
       await send(url, { method: 'HEAD', mode: 'no-cors', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
       blocked = true;
     } catch {
-      // no answer to that either: unreachable, or blocked by something else (a proxy, the page's CSP)
+      // no answer to that either: unreachable, or blocked otherwise (the page's CSP, mixed content)
     }
   }
   const message = blocked
     ? `The gateway answered, but the browser blocked the answer (CORS): the gateway must allow this page's origin, ${page} (its TIDINGS_CORS_ORIGINS).`
-    : 'The gateway is unreachable, or the browser blocked the request (CORS).';
+    : typeof page === 'string'
+      ? 'The gateway is unreachable, or the browser blocked the request (CORS).'
+      : 'The gateway could not be reached.'; // not in a browser: nothing blocks requests here
   return new TidingsClientError(ClientErrorCode.NetworkError, message, { cause });
 }
 
