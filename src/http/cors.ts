@@ -32,7 +32,10 @@ function isLoopbackOrigin(origin: string): boolean {
   );
 }
 
-/** Whether a page of `origin` (an `Origin` header, as browsers send it) may call the gateway. */
+/**
+ * Whether a page of `origin` (an `Origin` header, as browsers send it) may call the gateway.
+ * @throws UnreachableCaseError for a kind of allow-list it does not know (a type error first).
+ */
 export function createOriginPolicy(allowed: AllowedOrigins): (origin: string) => boolean {
   switch (allowed.kind) {
     case 'any':
