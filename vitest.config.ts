@@ -11,12 +11,15 @@ const runOnce = [
   'test/graphql/codegen-in-sync.test.ts',
   'test/cli/**',
   'test/config/**', // pure: settings, their parsing and their docs
+  'test/scripts/**', // the project's scripts: no gateway at all
   'test/websocket/work-once.test.ts',
   'test/websocket/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/websocket/idle-sockets.test.ts',
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/client-aborts.test.ts', // logging of clients leaving: the store plays no part
+  'test/http/cors.test.ts', // headers and preflights: the store plays no part
+  'test/websocket/origin-check.test.ts', // the upgrade's Origin: refused before any store is asked
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy
   'test/store/postgres-outage.test.ts', // always PostgreSQL behind a proxy
@@ -24,6 +27,7 @@ const runOnce = [
   'test/observability/outage-log.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
   'test/inbox/**', // a page in a real browser: the store plays no part
+  'test/client/other-origin.test.ts', // pages in a real browser: origins and transports, not the store
 ];
 
 export default defineConfig({

@@ -14,6 +14,7 @@ import { operationLimitsRule } from './graphql/operation-limits.js';
 import { createRateLimiter } from './graphql/rate-limiter.js';
 import { createSchema } from './graphql/schema.js';
 import { createApolloServer } from './http/apollo-server.js';
+import { createCors, createOriginPolicy } from './http/cors.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { createHttpServer } from './http/http-server.js';
@@ -29,6 +30,7 @@ import { createGraphqlWsServer } from './websocket/graphql-ws-server.js';
 import { useWs } from './websocket/use-ws.js';
 
 export const GRAPHQL_PATH = '/graphql';
+const TOKEN_PATH = '/oauth2/token';
 
 /** How long shutdown waits for requests in flight before cutting their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -140,11 +142,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const transport = { apollo, services, authenticate, maxBodyBytes: config.limits.maxBodyBytes };
   const graphRest = createGraphRest(transport);
   const graphqlOverHttp = createGraphQLOverHttp(transport);
+  // Which pages on other origins may call the gateway: over HTTP (CORS) and WebSocket alike.
+  const allowsOrigin = createOriginPolicy(config.allowedOrigins);
   const httpServer = createHttpServer({
     routes: {
       [`GET ${GRAPHQL_PATH}`]: graphqlOverHttp,
       [`POST ${GRAPHQL_PATH}`]: graphqlOverHttp,
-      'POST /oauth2/token': createTokenEndpoint({
+      [`POST ${TOKEN_PATH}`]: createTokenEndpoint({
         issuer,
         store,
         tokenTtlSeconds: config.auth.appTokenTtlSeconds,
@@ -161,6 +165,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       }),
     },
     routeByPath: (path) => (graphRest.serves(path) ? graphRest.handle : undefined),
+    cors: {
+      serves: (path) => path === GRAPHQL_PATH || path === TOKEN_PATH || graphRest.serves(path),
+      apply: createCors(allowsOrigin),
+    },
     logger,
   });
 
@@ -189,6 +197,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       logger,
       maxPayloadBytes: config.limits.maxBodyBytes,
       keepAliveMs: config.limits.keepAliveMs,
+      allowsOrigin,
     },
   );
   metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);

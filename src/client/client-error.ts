@@ -11,7 +11,11 @@ export const ClientErrorCode = {
   /** A count limit is reached (e.g. the user's devices in the app): nothing was done. Not transient. */
   LimitExceeded: 'LIMIT_EXCEEDED',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
-  /** The gateway could not be reached, or answered a 5xx, 408 or 429 without GraphQL (e.g. a proxy's 502). */
+  /**
+   * The gateway could not be reached (or, in a browser, the browser blocked the request because the gateway
+   * does not allow the page's origin: the message then says so), or answered a 5xx, 408 or 429 without
+   * GraphQL (e.g. a proxy's 502).
+   */
   NetworkError: 'NETWORK_ERROR',
   /**
    * The URL answered without GraphQL (e.g. 404, or an HTML page): it is not the gateway's GraphQL

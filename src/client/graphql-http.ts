@@ -25,6 +25,34 @@ export async function obtainToken(provider: TokenProvider, refresh: boolean): Pr
   return token;
 }
 
+/** How long the check of whether the gateway answers at all may take (see noAnswer). */
+const PROBE_TIMEOUT_MS = 5000;
+
+/**
+ * The error for a request that got no answer: NETWORK_ERROR, retried like any. In a browser, a request
+ * the browser blocked because the gateway does not allow the page's origin (CORS) fails exactly as one to
+ * a gateway that is down. A `no-cors` HEAD request tells them apart: the page may not read its answer, but
+ * it succeeds whenever the gateway answers. Then the message says the browser blocked it, and what to set.
+ */
+async function noAnswer(cause: unknown, url: string, send: FetchLike): Promise<TidingsClientError> {
+  const page = (globalThis as { location?: { origin?: unknown } }).location?.origin;
+  let blocked = false;
+  if (typeof page === 'string' && URL.canParse(url) && new URL(url).origin !== page) {
+    try {
+      await send(url, { method: 'HEAD', mode: 'no-cors', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      blocked = true;
+    } catch {
+      // no answer to that either: unreachable, or blocked otherwise (the page's CSP, mixed content)
+    }
+  }
+  const message = blocked
+    ? `The gateway answered, but the browser blocked the answer (CORS): the gateway must allow this page's origin, ${page} (its TIDINGS_CORS_ORIGINS).`
+    : typeof page === 'string'
+      ? 'The gateway is unreachable, or the browser blocked the request (CORS).'
+      : 'The gateway could not be reached.'; // not in a browser: nothing blocks requests here
+  return new TidingsClientError(ClientErrorCode.NetworkError, message, { cause });
+}
+
 interface GraphQLBody {
   data?: unknown;
   errors?: ReadonlyArray<{ message?: string; extensions?: { code?: unknown } }>;
@@ -34,7 +62,8 @@ interface GraphQLBody {
  * GraphQL over HTTP with the user's token: POST, JSON. A token the gateway refuses (401) is replaced
  * once, by asking the provider with `refresh: true`, and the operation sent again.
  * @throws TidingsClientError with the gateway's code (`NOT_FOUND`, `BAD_USER_INPUT`, …), or
- *   NETWORK_ERROR when the gateway is unreachable or answers a 5xx, 408 or 429 without GraphQL,
+ *   NETWORK_ERROR when the gateway is unreachable (or the browser blocked the request: CORS) or answers a
+ *   5xx, 408 or 429 without GraphQL,
  *   INVALID_ENDPOINT when the URL answers anything else without GraphQL (a 404, an HTML page), or
  *   TOKEN_UNAVAILABLE.
  */
@@ -58,9 +87,7 @@ export function createGraphQLRequest(options: {
       });
       text = await response.text();
     } catch (error) {
-      throw new TidingsClientError(ClientErrorCode.NetworkError, 'The gateway could not be reached.', {
-        cause: error,
-      });
+      throw await noAnswer(error, options.url, send);
     }
     let body: GraphQLBody | null;
     try {

@@ -34,6 +34,8 @@ export interface Config {
   };
   /** The least severe log lines written (`info`: one line per HTTP request, and anything worse). */
   readonly logLevel: LogLevel;
+  /** Which web pages, by origin, may call the gateway from a browser (README "Browsers on other origins"). */
+  readonly allowedOrigins: AllowedOrigins;
   readonly auth: {
     /** `iss` of the tokens this gateway issues and accepts. */
     readonly issuer: string;
@@ -91,6 +93,16 @@ export interface Config {
     readonly deliveryFlushMs: number;
   };
 }
+
+/**
+ * Origins allowed to call the gateway from a browser: those listed (exact, as browsers send `Origin`; none
+ * when empty), any, or the loopback origins a developer's pages run on (`localhost`, `127.0.0.1`,
+ * `[::1]`, http or https, any port: the default in development).
+ */
+export type AllowedOrigins =
+  | { readonly kind: 'listed'; readonly origins: readonly string[] }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'loopback' };
 
 /** Where an external issuer's tokens come from and how to read them (README "External issuer"). */
 export interface ExternalIssuerConfig {
@@ -195,6 +207,7 @@ export function loadConfig(
       transactionTimeoutMs: get(SETTINGS.postgresTransactionTimeout),
     }),
     logLevel: get(SETTINGS.logLevel),
+    allowedOrigins: allowedOrigins(read(SETTINGS.corsOrigins), mode),
     auth: Object.freeze({
       issuer,
       audience,
@@ -231,6 +244,14 @@ export function loadConfig(
   if (bad.length > 0) throw new ConfigError(bad);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** The origins set (`*` alone: any), or the mode's default: none in production, loopback in development. */
+function allowedOrigins(set: readonly string[] | undefined, mode: Mode): AllowedOrigins {
+  if (set === undefined)
+    return mode === 'production' ? { kind: 'listed', origins: [] } : { kind: 'loopback' };
+  if (set[0] === '*') return { kind: 'any' };
+  return Object.freeze({ kind: 'listed', origins: Object.freeze([...set]) });
 }
 
 type Read = <T>(setting: Setting<T>) => T | undefined;

@@ -102,6 +102,36 @@ export const names: Kind<readonly string[]> = {
   show: (value) => value.join(','),
 };
 
+/**
+ * A comma-separated list of web origins (`https://app.example.com`, `http://localhost:5173`), each kept as
+ * browsers send it in `Origin` (scheme and host in lower case, no default port, no trailing slash); or `*`
+ * alone, kept as `['*']`.
+ */
+export const origins: Kind<readonly string[]> = {
+  accepts:
+    'a comma-separated list of origins (scheme, host and port, no path) such as https://app.example.com, or * alone',
+  summary: 'list of origins, or `*`',
+  placeholder: 'ORIGINS',
+  parse(raw) {
+    const items = splitList(raw);
+    if (items.length === 1 && items[0] === '*') return ['*'];
+    const parsed = items.map(originOf);
+    return parsed.length > 0 && parsed.every((item) => item !== undefined) ? parsed : undefined;
+  },
+  show: (value) => value.join(','),
+};
+
+/** `HTTPS://App.Example.com:443/` → `https://app.example.com`; undefined for anything but an http(s) origin. */
+function originOf(text: string): string | undefined {
+  // A path, query or fragment is never part of an origin: refused rather than silently dropped.
+  if (!/^https?:\/\/[^/?#]+\/?$/i.test(text) || !URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  // The URL parser takes `*` and other marks in a host name; a host is letters, digits, dots and dashes
+  // (international names in their xn-- form), or an IP address.
+  const host = /^([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:.]+\]$/.test(url.hostname);
+  return url.username || url.password || !host ? undefined : url.origin;
+}
+
 const splitList = (raw: string) =>
   raw
     .split(',')

@@ -3,7 +3,7 @@
 // (src/cli) and the README table (npm run docs:config) all come from this table.
 
 import { LOG_LEVELS } from '../logger.js';
-import { duration, integer, type Kind, listOf, names, oneOf, text, url } from './kinds.js';
+import { duration, integer, type Kind, listOf, names, oneOf, origins, text, url } from './kinds.js';
 
 export interface Setting<T> {
   /** The environment variable, e.g. TIDINGS_MAX_BODY_BYTES. */
@@ -130,6 +130,16 @@ export const SETTINGS = {
     oneOf(LOG_LEVELS),
     'info',
     'least severe log lines written (JSON on stderr); `silent` writes none',
+  ),
+  corsOrigins: setting(
+    'TIDINGS_CORS_ORIGINS',
+    origins,
+    undefined,
+    'origins whose web pages may call the gateway from a browser (CORS on `/graphql`, the Graph route and `/oauth2/token`; the WebSocket upgrade checks `Origin` too); `*`: any (see Browsers on other origins)',
+    {
+      defaultText:
+        'production: none; development: `http://` and `https://` `localhost`, `127.0.0.1`, `[::1]` on any port',
+    },
   ),
   issuer: setting('TIDINGS_ISSUER', text, EMBEDDED_ISSUER, '`iss` of issued and accepted tokens'),
   audience: setting('TIDINGS_AUDIENCE', text, 'tidings', '`aud` of issued and accepted tokens'),

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
+import type { CorsHandler } from './cors.js';
 import { logRequest } from './request-log.js';
 import { sendJson } from './respond.js';
 import { answerRouteFailure } from './retry-later.js';
@@ -14,18 +15,23 @@ export interface HttpServerOptions {
   /** A route for paths the table does not name exactly (e.g. a path pattern); undefined: 404. */
   readonly routeByPath?: (path: string) => Route | undefined;
   readonly logger: Logger;
+  /** The paths pages on other origins may call, and their CORS headers and preflights (see cors.ts). */
+  readonly cors?: { readonly serves: (path: string) => boolean; readonly apply: CorsHandler };
 }
 
 /**
  * Node's HTTP server, dispatching to the route table. Every request gets an id and an access line (see
- * request-log.ts); a path no route serves answers 404; a route that throws answers as answerRouteFailure
- * says (503 + Retry-After while the store is unreachable, else 500 with the error logged, never sent).
+ * request-log.ts), and on the CORS paths its cross-origin headers; a path no route serves answers 404; a
+ * route that throws answers as answerRouteFailure says (503 + Retry-After while the store is unreachable,
+ * else 500 with the error logged, never sent).
  */
 export function createHttpServer(options: HttpServerOptions): Server {
   return createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     // Every line about this request carries its id (and one access line is written when it ends).
     const log = logRequest(request, response, path, options.logger);
+    // Before the route, so that its every answer (errors too) carries them; a preflight ends here.
+    if (options.cors?.serves(path) && options.cors.apply(request, response)) return;
     const route = options.routes[`${request.method} ${path}`] ?? options.routeByPath?.(path);
     if (!route) {
       sendJson(response, 404, {

@@ -5,6 +5,7 @@ import { FeedCloseCode } from '../delivery/close-codes.js';
 import { errorFields, type Logger } from '../logger.js';
 import { requestIdOf } from '../observability/request-id.js';
 import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
+import { createOriginCheck } from './origin-check.js';
 
 export interface UseWsOptions {
   readonly httpServer: HttpServer;
@@ -14,6 +15,8 @@ export interface UseWsOptions {
   readonly maxPayloadBytes: number;
   /** How often every socket is pinged; one that has not answered the previous ping is cut. */
   readonly keepAliveMs: number;
+  /** Whether a page of this origin may open a socket (the upgrade's `Origin`; see origin-check.ts). */
+  readonly allowsOrigin: (origin: string) => boolean;
 }
 
 export interface WebSocketTransport {
@@ -53,6 +56,7 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     path: options.path,
     maxPayload: options.maxPayloadBytes,
     handleProtocols,
+    verifyClient: createOriginCheck(options.allowsOrigin, options.logger),
   });
   // Keep-alive: one timer for every socket (a timer and closures per socket cost memory on idle
   // devices). Each round pings every open socket and cuts the ones that did not answer the last ping,

@@ -149,6 +149,39 @@ describe('loading settings', () => {
       '--host must be a non-empty text (got " ").',
     ]);
   });
+
+  it('takes browser origins as browsers send them, `*` alone, and defaults by mode', () => {
+    const listed = loadConfig({
+      TIDINGS_CORS_ORIGINS: 'HTTPS://App.Example.com:443/, http://localhost:5173 ,http://[::1]:8080',
+    });
+    expect(listed.allowedOrigins).toEqual({
+      kind: 'listed',
+      origins: ['https://app.example.com', 'http://localhost:5173', 'http://[::1]:8080'],
+    });
+    expect(loadConfig({ TIDINGS_CORS_ORIGINS: '*' }).allowedOrigins).toEqual({ kind: 'any' });
+    expect(loadConfig({}).allowedOrigins).toEqual({ kind: 'loopback' });
+    expect(loadConfig({ TIDINGS_MODE: 'production' }).allowedOrigins).toEqual({
+      kind: 'listed',
+      origins: [],
+    });
+    // Not an origin: a path, a query, credentials, another scheme, a wildcard among others, a bare host.
+    for (const bad of [
+      'https://app.example.com/inbox',
+      'https://app.example.com?x=1',
+      'https://user@app.example.com',
+      'ftp://app.example.com',
+      'https://app.example.com,*',
+      'app.example.com',
+      'https://*.example.com',
+    ]) {
+      expect(
+        problemsOf(() => loadConfig({ TIDINGS_CORS_ORIGINS: bad })),
+        bad,
+      ).toEqual([
+        `TIDINGS_CORS_ORIGINS must be a comma-separated list of origins (scheme, host and port, no path) such as https://app.example.com, or * alone (got ${JSON.stringify(bad)}).`,
+      ]);
+    }
+  });
 });
 
 function sourceFiles(dir: string): string[] {

@@ -5,13 +5,15 @@ export const PROTOCOL = 'graphql-transport-ws';
 
 /**
  * A raw graphql-transport-ws socket that sends `connection_init` with `token`: resolves with the socket
- * and 'ack' once acknowledged, or the close code if the gateway closes it first.
+ * and 'ack' once acknowledged, or the close code if the gateway closes it first. With `origin`, it is sent
+ * as a browser page of that origin sends it (`Origin`); without, none, as a non-browser client.
  */
 export function initSocket(
   wsUrl: string,
   token: string,
+  origin?: string,
 ): Promise<{ socket: WebSocket; outcome: 'ack' | number }> {
-  const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+  const socket = new WebSocket(wsUrl, 'graphql-transport-ws', origin === undefined ? {} : { origin });
   onCleanup(() => socket.terminate());
   return new Promise((resolve, reject) => {
     socket.on('open', () =>
@@ -22,6 +24,31 @@ export function initSocket(
     });
     socket.on('close', (code) => resolve({ socket, outcome: code }));
     socket.on('error', reject);
+  });
+}
+
+/**
+ * Opens a graphql-transport-ws socket with the `Origin` a browser page of `origin` sends (none when
+ * undefined) and any other `headers`, then closes it: resolves with 101 once it opened, or the HTTP status
+ * the upgrade was refused with.
+ */
+export function upgradeStatus(
+  wsUrl: string,
+  origin: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  const socket = new WebSocket(wsUrl, PROTOCOL, { headers, ...(origin === undefined ? {} : { origin }) });
+  onCleanup(() => socket.terminate());
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => {
+      resolve(101);
+      socket.close();
+    });
+    socket.once('unexpected-response', (_, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('error', reject);
   });
 }
 
