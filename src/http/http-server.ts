@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorFields, type Logger } from '../logger.js';
+import type { ClientAddressOf } from '../observability/client-address.js';
 import { logRequest } from './request-log.js';
 import { sendJson } from './respond.js';
 
@@ -13,6 +14,8 @@ export interface HttpServerOptions {
   /** A route for paths the table does not name exactly (e.g. a path pattern); undefined: 404. */
   readonly routeByPath?: (path: string) => Route | undefined;
   readonly logger: Logger;
+  /** The client's address, for the access log (behind trusted proxies, from `X-Forwarded-For`). */
+  readonly clientAddress: ClientAddressOf;
 }
 
 /**
@@ -23,8 +26,9 @@ export interface HttpServerOptions {
 export function createHttpServer(options: HttpServerOptions): Server {
   return createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    // Every line about this request carries its id (and one access line is written when it ends).
-    const log = logRequest(request, response, path, options.logger);
+    // Every line about this request carries its id and client address (and one access line is written
+    // when it ends).
+    const log = logRequest(request, response, path, options.logger, options.clientAddress(request));
     const route = options.routes[`${request.method} ${path}`] ?? options.routeByPath?.(path);
     if (!route) {
       sendJson(response, 404, {

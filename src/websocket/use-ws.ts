@@ -1,8 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { CloseCode, handleProtocols, MessageType, parseMessage } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { FeedCloseCode } from '../delivery/close-codes.js';
 import { errorFields, type Logger } from '../logger.js';
+import type { ClientAddressOf } from '../observability/client-address.js';
 import { requestIdOf } from '../observability/request-id.js';
 import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
 
@@ -14,6 +16,8 @@ export interface UseWsOptions {
   readonly maxPayloadBytes: number;
   /** How often every socket is pinged; one that has not answered the previous ping is cut. */
   readonly keepAliveMs: number;
+  /** The client's address, on every line about its socket (behind trusted proxies, from `X-Forwarded-For`). */
+  readonly clientAddress: ClientAddressOf;
 }
 
 export interface WebSocketTransport {
@@ -74,9 +78,18 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   }, options.keepAliveMs);
   keepAlive.unref();
 
-  wss.on('error', (error) => options.logger.error('unexpected error', errorFields(error)));
+  // `ws` passes on the HTTP server's errors too: a failed listen is its caller's to report (gateway.ts).
+  wss.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.syscall !== 'listen') options.logger.error('unexpected error', errorFields(error));
+  });
   wss.on('connection', (socket, request) => {
-    const logger = options.logger.child({ connectionId: requestIdOf(request) });
+    const logger = options.logger.child({
+      connectionId: requestIdOf(request),
+      clientAddress: options.clientAddress(request),
+    });
+    // A socket is a long request: a line when it opens (who) and when it closes (how, after how long).
+    const opened = performance.now();
+    logger.info('websocket opened');
     socket.on('error', (error: Error & { code?: string }) =>
       logger.info('websocket closed for a protocol violation', {
         reason: error.message,
@@ -119,7 +132,10 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     };
     const closed = server.opened(live, logger);
     socket.once('close', (code, reason) => {
-      logger.debug('websocket closed', { code });
+      logger.info('websocket closed', {
+        code,
+        durationMs: Math.round(performance.now() - opened),
+      });
       awaitingPong.delete(socket);
       void closed(code, String(reason));
     });

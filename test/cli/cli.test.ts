@@ -33,6 +33,7 @@ describe('the CLI paths of the README', () => {
 
     const server = await serve(dataDir);
     expect(server.output()).toContain('token user alice --app <client id>');
+    expect(server.output()).toContain(`store:    SQLite ${dataDir}/tidings.db (synchronous=FULL)`);
     const origin = server.url.replace(/\/graphql$/, '');
     const tokenResponse = await fetch(`${origin}/oauth2/token`, {
       method: 'POST',
