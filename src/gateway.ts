@@ -1,7 +1,7 @@
 import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
-import { loadOrCreateSigningKey } from './auth/signing-key.js';
+import { loadOrCreateSigningKey, loadVerificationKeys } from './auth/signing-key.js';
 import type { Config } from './config/config.js';
 import { SETTINGS } from './config/settings.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
@@ -79,6 +79,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const now = options.now ?? (() => new Date());
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
+    verificationKeys: await loadVerificationKeys(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,

@@ -4,8 +4,8 @@ import type { Gateway } from '../gateway.js';
 
 /**
  * What `tidings serve` prints once it listens. In production: what an operator checks (the URL, the mode,
- * the store and fan-out without credentials, where metrics are, which proxies are trusted). In
- * development: the same, then the commands that give tokens.
+ * the store and fan-out without credentials, where metrics are, the signing key, which proxies are
+ * trusted). In development: the same, then the commands that give tokens.
  */
 export function startBanner(gateway: Gateway, config: Config, dataDirFlag: string): string {
   const base = gateway.url.replace(/\/graphql$/, '');
@@ -18,6 +18,7 @@ export function startBanner(gateway: Gateway, config: Config, dataDirFlag: strin
       gateway.metricsUrl ??
       `off (set ${SETTINGS.metricsAddress.name} to serve them on an address of their own)`
     }`,
+    `  signing:  ${signingKeys(gateway)}`,
     `  proxies:  ${
       config.trustedProxies.length > 0
         ? `X-Forwarded-For believed from ${config.trustedProxies.join(', ')}`
@@ -33,6 +34,12 @@ Get tokens for development, in another terminal:
   curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
   npm run tidings -- token user alice --app <client id>${dataDirFlag}   # user token for alice
 `;
+}
+
+/** The embedded issuer's key ids: the one it signs with, and those it also verifies (a rotation). */
+function signingKeys(gateway: Gateway): string {
+  const [active, ...others] = gateway.issuer.jwks.keys.map((key) => key.kid);
+  return `key ${active}${others.length > 0 ? `; also verifies ${others.join(', ')} (tidings keys list)` : ''}`;
 }
 
 /** The store without credentials: SQLite's file, or PostgreSQL's host, database and schema. */

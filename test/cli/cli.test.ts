@@ -157,6 +157,10 @@ describe('the CLI paths of the README', () => {
       [['token'], /tidings token user/],
       [['token', 'user'], /tidings token user/],
       [['send'], /tidings send --app <client id> --unsid <UNSID>/],
+      [['keys'], /tidings keys rotate/],
+      [['keys', 'list'], /signing-key\.previous\.json/],
+      [['keys', 'stage'], /signing-key\.next\.json/],
+      [['keys', 'rotate'], /delete signing-key\.previous\.json/],
     ] as const;
     for (const [command, expected] of commands) {
       const result = await tidingsInProcess([...command, '--help']);

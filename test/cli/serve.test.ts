@@ -41,6 +41,7 @@ describe('tidings serve', () => {
     );
     expect(banner).toContain(`fan-out:  Redis at ${new URL(testRedisUrl()).host}`);
     expect(banner).toMatch(/proxies: .*loopback/);
+    expect(banner).toMatch(/signing: +key \S+\n/);
     expect(banner).not.toContain('pw-never-shown');
     expect(banner).not.toMatch(/token user|Sandbox|oauth2\/token/);
     // The metrics address it prints is where they are, and not on the public port.
