@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type CryptoKey,
@@ -45,11 +45,26 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  chmodSync(path, 0o600);
+  keepPrivate(path);
   const jwk = readPrivateJwk(path);
   const publicJwk = await publicJwkOf(jwk);
   const privateKey = (await importJWK(jwk, SIGNING_ALGORITHM)) as CryptoKey;
   return Object.freeze({ kid: publicJwk.kid as string, privateKey, publicJwk });
+}
+
+/**
+ * Makes the key file owner-only unless it is already (0600, or 0400 as a secret store mounts it): a file
+ * on a read-only mount cannot be changed, and one that needs no change must not stop the start.
+ * @throws Error (Node's) when it is readable by others and cannot be changed for another reason.
+ */
+function keepPrivate(path: string): void {
+  if ((statSync(path).mode & 0o077) === 0) return;
+  try {
+    chmodSync(path, 0o600);
+  } catch (error) {
+    // A read-only mount keeps the mode it was given (e.g. a Kubernetes secret's defaultMode): its owner's.
+    if ((error as NodeJS.ErrnoException).code !== 'EROFS') throw error;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,20 @@ describe('rotating the signing key', () => {
     const restarted = await startGateway({ dataDir });
     expect(await userCodes(restarted, signedBefore)).toEqual([]);
     expect(await userCodes(restarted, signedAfter)).toEqual([]);
+  });
+
+  it('leaves a key file that is already private as it is (a read-only secret mount), and makes others private', async () => {
+    const dataDir = temporaryDataDir();
+    await (await startGateway({ dataDir })).close();
+    const keyFile = join(dataDir, 'signing-key.json');
+    const modeAfterStart = async () => {
+      await (await startGateway({ dataDir })).close();
+      return statSync(keyFile).mode & 0o777;
+    };
+    chmodSync(keyFile, 0o400);
+    expect(await modeAfterStart()).toBe(0o400);
+    chmodSync(keyFile, 0o644);
+    expect(await modeAfterStart()).toBe(0o600);
   });
 
   it('refuses to rotate a data directory without a signing key, in one line with exit code 2', async () => {
