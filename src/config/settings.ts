@@ -86,7 +86,7 @@ export const SETTINGS = {
     'TIDINGS_TRUSTED_PROXIES',
     addressRanges,
     undefined,
-    'reverse proxies whose `X-Forwarded-For` is believed: the client address (logs) is then the nearest address before them; from any other peer the header is ignored (see Production)',
+    'reverse proxies whose `X-Forwarded-For` is believed: behind them, the client address (logs) is the last one they forwarded that is not itself a trusted proxy; from any other peer the header is ignored (see Production)',
   ),
   dataDir: setting('TIDINGS_DATA_DIR', text, './data', 'folder of the SQLite database and the signing key', {
     placeholder: 'DIR',

@@ -120,6 +120,17 @@ describe('behind nginx (TLS, WebSocket upgrade, X-Forwarded-For)', () => {
     const socketLines = [...logs.withMessage('websocket opened'), ...logs.withMessage('websocket closed')];
     expect(socketLines.map((line) => line.clientAddress)).toEqual(Array(4).fill(CLIENT_ADDRESS));
     expect(JSON.stringify(logs.lines)).not.toContain(FORGED);
+
+    // The example's per-address limit on token requests: a burst from one address is cut off at nginx,
+    // and another address is still answered by Tidings.
+    const guess = (from: ProxyClient) =>
+      from.request('POST', '/oauth2/token', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=client_credentials&client_id=${app.id}&client_secret=guess`,
+      });
+    const burst = await Promise.all(Array.from({ length: 60 }, () => guess(client)));
+    expect(new Set(burst.map((answer) => answer.status))).toEqual(new Set([401, 429]));
+    expect((await guess(nginx.client('127.0.0.4'))).status).toBe(401);
   });
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy; without trusted proxies, nginx is the client', async () => {
