@@ -12,13 +12,14 @@ import { pathToFileURL } from 'node:url';
 export const TEST_PACKAGES = Object.freeze([
   // test/inbox and test/client/other-origin drive it with playwright-core
   Object.freeze({ name: 'chromium', file: '/usr/bin/chromium' }),
-  // the reverse-proxy test
+  // the reverse-proxy test: nginx in front of the gateway, with a certificate openssl makes
   Object.freeze({ name: 'nginx', file: '/usr/sbin/nginx' }),
+  Object.freeze({ name: 'openssl', file: '/usr/bin/openssl' }),
 ]);
 
 const APT = ['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get'];
 
-/** "chromium nginx" */
+/** "chromium nginx openssl" */
 const names = (packages) => packages.map((item) => item.name).join(' ');
 
 /**

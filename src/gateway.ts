@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
-import { loadOrCreateSigningKey } from './auth/signing-key.js';
+import { loadOrCreateSigningKey, loadVerificationKeys } from './auth/signing-key.js';
 import type { Config } from './config/config.js';
+import { SETTINGS } from './config/settings.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createFeedWriter } from './delivery/feed-writer.js';
 import type { Fanout } from './fanout/fanout.js';
@@ -18,11 +18,13 @@ import { createCors, createOriginPolicy } from './http/cors.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { createHttpServer } from './http/http-server.js';
-import { createOperationalRoutes } from './http/operational-routes.js';
+import { hostPort, listen } from './http/listen.js';
+import { createMetricsRoutes, createOperationalRoutes } from './http/operational-routes.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
 import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
+import { createClientAddress } from './observability/client-address.js';
 import { createMetrics } from './observability/metrics.js';
 import { createReadinessProbe } from './observability/readiness.js';
 import { createStore } from './store/create-store.js';
@@ -42,6 +44,8 @@ export interface Gateway {
   readonly url: string;
   /** e.g. ws://127.0.0.1:4000/graphql */
   readonly wsUrl: string;
+  /** Where GET /metrics answers (TIDINGS_METRICS_ADDRESS), e.g. http://127.0.0.1:9464/metrics; null: off. */
+  readonly metricsUrl: string | null;
   /** The embedded issuer, for the CLI and tests that need tokens. */
   readonly issuer: EmbeddedIssuer;
   readonly services: Services;
@@ -64,7 +68,8 @@ export interface GatewayOptions {
 /**
  * Starts a gateway: the store (migrated), the embedded issuer, GraphQL over HTTP and WebSocket on one
  * port, and the token and key endpoints.
- * @throws Error when the store cannot be opened or migrated, or the port cannot be bound.
+ * @throws ConfigError when an address cannot be listened on (in use, not this machine's, no privilege).
+ * @throws Error when the store cannot be opened or migrated, or a port cannot be bound for another reason.
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
@@ -76,6 +81,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const now = options.now ?? (() => new Date());
   const issuer = createEmbeddedIssuer({
     key: await loadOrCreateSigningKey(config.dataDir),
+    verificationKeys: await loadVerificationKeys(config.dataDir),
     issuer: config.auth.issuer,
     audience: config.auth.audience,
     clockToleranceSeconds: config.auth.clockToleranceSeconds,
@@ -138,6 +144,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   // HTTP: GraphQL through Apollo Server, Graph's REST route on the same createNotification, the token
   // endpoint, the web inbox and the operational routes.
+  const clientAddress = createClientAddress(config.trustedProxies);
+  const readiness = createReadinessProbe({
+    checks: { store: () => store.ping(), fanout: () => fanout.ping() },
+    timeoutMs: READINESS_TIMEOUT_MS,
+    logger,
+  });
   const apollo = await createApolloServer(schema, services);
   const transport = { apollo, services, authenticate, maxBodyBytes: config.limits.maxBodyBytes };
   const graphRest = createGraphRest(transport);
@@ -157,11 +169,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       ...createOperationalRoutes({
         jwks: issuer.jwks,
         metrics,
-        readiness: createReadinessProbe({
-          checks: { store: () => store.ping(), fanout: () => fanout.ping() },
-          timeoutMs: READINESS_TIMEOUT_MS,
-          logger,
-        }),
+        readiness,
+        metricsOnPublicPort: config.metricsAddress === 'public',
       }),
     },
     routeByPath: (path) => (graphRest.serves(path) ? graphRest.handle : undefined),
@@ -170,7 +179,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       apply: createCors(allowsOrigin),
     },
     logger,
+    clientAddress,
   });
+  // Metrics on a listener of their own (off the public port), with liveness and readiness beside them.
+  const metricsAddress = typeof config.metricsAddress === 'object' ? config.metricsAddress : null;
+  const metricsServer =
+    metricsAddress &&
+    createHttpServer({ routes: createMetricsRoutes({ metrics, readiness }), logger, clientAddress });
 
   // WebSocket: graphql-ws on the same port and path, for the live feeds.
   const webSockets = useWs(
@@ -198,44 +213,67 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       maxPayloadBytes: config.limits.maxBodyBytes,
       keepAliveMs: config.limits.keepAliveMs,
       allowsOrigin,
+      clientAddress,
     },
   );
   metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = httpServer.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-
   let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      // Stop accepting; requests in flight (a mutation committing) finish and are answered.
+      const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
+      // Sockets get 1001 and reconnect elsewhere with their cursors.
+      await webSockets.close();
+      // A request that hangs must not hold the shutdown forever.
+      await Promise.race([
+        httpClosed,
+        new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+      ]);
+      httpServer.closeAllConnections();
+      await apollo.stop();
+      await sweeper.close();
+      await deliveries.close();
+      await fanout.close();
+      await store.close();
+    })();
+    return closing;
+  };
+
+  let port: number;
+  let metricsUrl: string | null = null;
+  try {
+    port = await listen(httpServer, {
+      host: config.host,
+      port: config.port,
+      portSetting: `${SETTINGS.port.name} (--${SETTINGS.port.flag})`,
+      hostSetting: `${SETTINGS.host.name} (--${SETTINGS.host.flag})`,
+    });
+    if (metricsServer && metricsAddress) {
+      const setting = `${SETTINGS.metricsAddress.name} (--${SETTINGS.metricsAddress.flag})`;
+      const metricsPort = await listen(metricsServer, {
+        ...metricsAddress,
+        portSetting: setting,
+        hostSetting: setting,
+      });
+      metricsUrl = `http://${hostPort(metricsAddress.host, metricsPort)}/metrics`;
+    }
+  } catch (error) {
+    // Nothing opened so far may outlive a gateway that could not start (the store, timers, Redis).
+    await close();
+    throw error;
+  }
+  const origin = `http://${hostPort(config.host, port)}`;
   return {
-    url: `http://${host}:${port}${GRAPHQL_PATH}`,
-    wsUrl: `ws://${host}:${port}${GRAPHQL_PATH}`,
+    url: `${origin}${GRAPHQL_PATH}`,
+    wsUrl: `ws://${hostPort(config.host, port)}${GRAPHQL_PATH}`,
+    metricsUrl: config.metricsAddress === 'public' ? `${origin}/metrics` : metricsUrl,
     issuer,
     services,
     sweepOnce: () => sweeper.sweepOnce(),
-    close() {
-      closing ??= (async () => {
-        // Stop accepting; requests in flight (a mutation committing) finish and are answered.
-        const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        httpServer.closeIdleConnections();
-        // Sockets get 1001 and reconnect elsewhere with their cursors.
-        await webSockets.close();
-        // A request that hangs must not hold the shutdown forever.
-        await Promise.race([
-          httpClosed,
-          new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-        ]);
-        httpServer.closeAllConnections();
-        await apollo.stop();
-        await sweeper.close();
-        await deliveries.close();
-        await fanout.close();
-        await store.close();
-      })();
-      return closing;
-    },
+    close,
   };
 }

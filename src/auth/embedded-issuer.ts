@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, SignJWT } from 'jose';
+import { createLocalJWKSet, type JSONWebKeySet, type JWK, type JWTPayload, SignJWT } from 'jose';
 import type { ClaimNames } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import { NOTIFICATIONS_SCOPE } from './principal.js';
@@ -42,6 +42,11 @@ export interface EmbeddedIssuer {
 
 export interface EmbeddedIssuerOptions {
   readonly key: SigningKey;
+  /**
+   * Public keys verified (and published) beside `key`, which signs: during a rotation, the previous key
+   * and the staged next one (signing-key.ts loadVerificationKeys).
+   */
+  readonly verificationKeys?: readonly JWK[];
   readonly issuer: string;
   readonly audience: string;
   /** Tolerated clock skew in seconds. */
@@ -52,7 +57,7 @@ export interface EmbeddedIssuerOptions {
 
 export function createEmbeddedIssuer(options: EmbeddedIssuerOptions): EmbeddedIssuer {
   const { key, issuer, audience } = options;
-  const jwks: JSONWebKeySet = { keys: [key.publicJwk] };
+  const jwks: JSONWebKeySet = { keys: [key.publicJwk, ...(options.verificationKeys ?? [])] };
   const now = options.now ?? (() => new Date());
 
   const sign = (claims: JWTPayload, subject: string, ttlSeconds: number): Promise<string> => {

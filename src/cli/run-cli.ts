@@ -15,6 +15,16 @@ import {
 import { parseArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
 import type { Command } from './command.js';
+import {
+  KEYS_HELP,
+  KEYS_LIST_HELP,
+  KEYS_OPTIONS,
+  KEYS_ROTATE_HELP,
+  KEYS_STAGE_HELP,
+  listKeys,
+  rotateKey,
+  stageKey,
+} from './keys.js';
 import { MIGRATE_COMMANDS } from './migrate.js';
 import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
 import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
@@ -30,6 +40,7 @@ Commands:
   apps create|list|rotate-secret
                               register app services, list them, replace an app's client secret
   token user <id> --app <id>  mint a user token for development
+  keys list|stage|rotate      show and rotate the embedded issuer's signing key
   send --app <id> --unsid <UNSID> --title TEXT
                               post a notification through the running gateway
 
@@ -45,10 +56,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'apps rotate-secret': { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret },
   'token user': { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken },
   send: { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification },
+  'keys list': { help: KEYS_LIST_HELP, options: KEYS_OPTIONS, run: listKeys },
+  'keys stage': { help: KEYS_STAGE_HELP, options: KEYS_OPTIONS, run: stageKey },
+  'keys rotate': { help: KEYS_ROTATE_HELP, options: KEYS_OPTIONS, run: rotateKey },
 };
 
 /** Commands with subcommands, and the help they print without one. */
-const GROUPS: Readonly<Record<string, string>> = { apps: APPS_HELP, token: TOKEN_HELP };
+const GROUPS: Readonly<Record<string, string>> = { apps: APPS_HELP, token: TOKEN_HELP, keys: KEYS_HELP };
 
 /** Runs one CLI command; returns the process exit code: 0 done, 2 a mistake a person can fix, 1 others. */
 export async function runCli(argv: readonly string[], cli: CliContext): Promise<number> {

@@ -6,6 +6,7 @@ import { createJsonLogger } from '../logger.js';
 import { noPositionals } from './apps.js';
 import type { CommandOptions, ParsedArguments } from './arguments.js';
 import type { CliContext } from './cli-context.js';
+import { startBanner } from './serve-banner.js';
 
 export const SERVE_HELP = `tidings serve [--port N] [--host H] [--data-dir DIR] [--<setting> VALUE …]
 
@@ -23,16 +24,8 @@ export async function serve(args: ParsedArguments, cli: CliContext): Promise<voi
   noPositionals(args, 'serve');
   const config = loadConfig(cli.env, {}, args.settings);
   const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr, config.logLevel) });
-  const base = gateway.url.replace(/\/graphql$/, '');
   const dataDir = args.settings[SETTINGS.dataDir.name];
-  const dataFlag = dataDir ? ` --data-dir ${dataDir}` : '';
-  cli.stdout(`Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})
-${config.mode === 'development' ? `Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.\n` : ''}
-Get tokens for development, in another terminal:
-  npm run tidings -- apps create --host app.example.com${dataFlag}   # prints a client id and secret, once
-  curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
-  npm run tidings -- token user alice --app <client id>${dataFlag}   # user token for alice
-`);
+  cli.stdout(startBanner(gateway, config, dataDir ? ` --data-dir ${dataDir}` : ''));
   await new Promise<void>((resolve) => {
     if (cli.shutdown.aborted) resolve();
     cli.shutdown.addEventListener('abort', () => resolve(), { once: true });

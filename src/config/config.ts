@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { LogLevel } from '../logger.js';
+import type { ListenAddress } from './kinds.js';
 import { ALL_SETTINGS, SETTINGS, type Setting } from './settings.js';
 
 export type Mode = 'development' | 'production';
@@ -11,6 +12,13 @@ export interface Config {
   readonly host: string;
   /** 0 picks a free port (tests). */
   readonly port: number;
+  /**
+   * Reverse proxies (addresses, CIDR ranges, proxy-addr's `loopback`…) whose `X-Forwarded-For` is believed
+   * for the client address; empty: none, the peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
+  /** Where GET /metrics is served: a listener of its own, the public port, or nowhere. */
+  readonly metricsAddress: ListenAddress | 'public' | 'off';
   /** Where the embedded defaults keep their files: the SQLite database and the signing key. */
   readonly dataDir: string;
   /** `file:…` (SQLite, the default, under the data directory) or `postgres://…[?schema=name]`. */
@@ -195,6 +203,9 @@ export function loadConfig(
     mode,
     host: overrides.host ?? get(SETTINGS.host),
     port: overrides.port ?? get(SETTINGS.port),
+    trustedProxies: Object.freeze([...(read(SETTINGS.trustedProxies) ?? [])]),
+    // Off the public port in production: it shows the traffic's shape, which is the operator's business.
+    metricsAddress: read(SETTINGS.metricsAddress) ?? (mode === 'production' ? 'off' : 'public'),
     dataDir,
     databaseUrl,
     databaseProvider: databaseUrl.startsWith('file:') ? 'sqlite' : 'postgres',

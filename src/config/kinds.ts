@@ -1,6 +1,9 @@
 // The kinds of value a setting can take: each parses the raw text of an environment variable or a flag,
 // and says in words what it accepts, for error messages, `serve --help` and the README table.
 
+import { isIP } from 'node:net';
+import proxyAddr from 'proxy-addr';
+
 /** A kind of value. `parse` returns undefined for text it does not accept; `accepts` says what it does. */
 export interface Kind<T> {
   /** e.g. "an integer from 1 to 1000"; completes "<setting> must be …". */
@@ -166,5 +169,59 @@ export function url(schemes: readonly string[], example: string): Kind<string> {
       return `${scheme}${value.slice(scheme.length)}`;
     },
     show: (value) => value,
+  };
+}
+
+/**
+ * A comma-separated list of IP addresses and CIDR ranges (`10.0.0.0/8`, `fd00::/8`), and proxy-addr's
+ * names for the usual ranges: `loopback`, `linklocal`, `uniquelocal`. Checked by proxy-addr itself, which
+ * is what applies it (src/observability/client-address.ts).
+ */
+export const addressRanges: Kind<readonly string[]> = {
+  accepts:
+    'a comma-separated list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal',
+  summary: 'list of IP addresses, CIDR ranges, `loopback`, `linklocal`, `uniquelocal`',
+  placeholder: 'LIST',
+  parse(raw) {
+    const items = splitList(raw);
+    if (items.length === 0) return undefined;
+    try {
+      proxyAddr.compile(items);
+      return items;
+    } catch {
+      return undefined;
+    }
+  },
+  show: (value) => value.join(','),
+};
+
+/** An address to listen on: a host (a name, an IPv4 address, or an IPv6 one in brackets) and a port. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `HOST:PORT` (`127.0.0.1:9464`, `[::1]:9464`, `0.0.0.0:0`), or one of a few words. */
+export function listenAddressOr<T extends string>(words: readonly T[]): Kind<T | ListenAddress> {
+  const word = oneOf(words);
+  return {
+    accepts: `HOST:PORT (such as 127.0.0.1:9464, [::1]:9464; port 0 to 65535) or one of ${words.join(', ')}`,
+    summary: `HOST:PORT, ${words.join(', ')}`,
+    placeholder: 'HOST:PORT',
+    parse(raw) {
+      const value = raw.trim();
+      const named = word.parse(value);
+      if (named !== undefined) return named;
+      const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value);
+      const host = match?.[1] ?? match?.[2];
+      const port = Number(match?.[3]);
+      if (host === undefined || !(port >= 0 && port <= 65_535)) return undefined;
+      if (match?.[1] !== undefined && isIP(host) !== 6) return undefined;
+      return { host, port };
+    },
+    show: (value) =>
+      typeof value === 'string'
+        ? value
+        : `${value.host.includes(':') ? `[${value.host}]` : value.host}:${value.port}`,
   };
 }

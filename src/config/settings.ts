@@ -3,7 +3,19 @@
 // (src/cli) and the README table (npm run docs:config) all come from this table.
 
 import { LOG_LEVELS } from '../logger.js';
-import { duration, integer, type Kind, listOf, names, oneOf, origins, text, url } from './kinds.js';
+import {
+  addressRanges,
+  duration,
+  integer,
+  type Kind,
+  listenAddressOr,
+  listOf,
+  names,
+  oneOf,
+  origins,
+  text,
+  url,
+} from './kinds.js';
 
 export interface Setting<T> {
   /** The environment variable, e.g. TIDINGS_MAX_BODY_BYTES. */
@@ -71,6 +83,12 @@ export const SETTINGS = {
   host: setting('HOST', text, '127.0.0.1', 'interface to listen on (`0.0.0.0` to accept remote clients)', {
     placeholder: 'ADDRESS',
   }),
+  trustedProxies: setting(
+    'TIDINGS_TRUSTED_PROXIES',
+    addressRanges,
+    undefined,
+    'reverse proxies whose `X-Forwarded-For` is believed: behind them, the client address (logs) is the last one they forwarded that is not itself a trusted proxy; from any other peer the header is ignored (see Production)',
+  ),
   dataDir: setting('TIDINGS_DATA_DIR', text, './data', 'folder of the SQLite database and the signing key', {
     placeholder: 'DIR',
   }),
@@ -140,6 +158,13 @@ export const SETTINGS = {
       defaultText:
         'production: none; development: `http://` and `https://` `localhost`, `127.0.0.1`, `[::1]` on any port',
     },
+  ),
+  metricsAddress: setting(
+    'TIDINGS_METRICS_ADDRESS',
+    listenAddressOr(['public', 'off'] as const),
+    undefined,
+    'where `GET /metrics` is served: its own listener (`HOST:PORT`, beside `/healthz` and `/readyz`), `public` (the public port) or `off`',
+    { defaultText: '`public` in development, `off` in production' },
   ),
   issuer: setting('TIDINGS_ISSUER', text, EMBEDDED_ISSUER, '`iss` of issued and accepted tokens'),
   audience: setting('TIDINGS_AUDIENCE', text, 'tidings', '`aud` of issued and accepted tokens'),

@@ -29,6 +29,10 @@ export async function createApolloServer(
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM and the gateway stops Apollo in its close order. Left to itself (with
+    // NODE_ENV other than test) Apollo stops on the signal and re-sends it, killing the process before
+    // sockets get 1001 and the store is closed.
+    stopOnTerminationSignals: false,
     parseOptions: documentParseOptions(config.limits.maxQueryTokens),
     validationRules: [
       operationLimitsRule({

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
+import type { ClientAddressOf } from '../observability/client-address.js';
 import type { CorsHandler } from './cors.js';
 import { logRequest } from './request-log.js';
 import { sendJson } from './respond.js';
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** The paths pages on other origins may call, and their CORS headers and preflights (see cors.ts). */
   readonly cors?: { readonly serves: (path: string) => boolean; readonly apply: CorsHandler };
+  /** The client's address, for the access log (behind trusted proxies, from `X-Forwarded-For`). */
+  readonly clientAddress: ClientAddressOf;
 }
 
 /**
@@ -28,8 +31,9 @@ export interface HttpServerOptions {
 export function createHttpServer(options: HttpServerOptions): Server {
   return createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    // Every line about this request carries its id (and one access line is written when it ends).
-    const log = logRequest(request, response, path, options.logger);
+    // Every line about this request carries its id and client address (and one access line is written
+    // when it ends).
+    const log = logRequest(request, response, path, options.logger, options.clientAddress(request));
     // Before the route, so that its every answer (errors too) carries them; a preflight ends here.
     if (options.cors?.serves(path) && options.cors.apply(request, response)) return;
     const route = options.routes[`${request.method} ${path}`] ?? options.routeByPath?.(path);

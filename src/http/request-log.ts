@@ -11,18 +11,19 @@ const loggers = new WeakMap<IncomingMessage, Logger>();
 
 /**
  * Starts the log of an HTTP request: gives it an id (sent back in `X-Request-Id`), returns a logger whose
- * every line carries that id, and writes the access line when the response ends: method, path (without
- * the query string), status and duration; never headers (tokens) or bodies.
+ * every line carries that id and the client's address, and writes the access line when the response
+ * ends: method, path (without the query string), status and duration; never headers (tokens) or bodies.
  */
 export function logRequest(
   request: IncomingMessage,
   response: ServerResponse,
   path: string,
   logger: Logger,
+  clientAddress: string,
 ): Logger {
   const started = performance.now();
   const requestId = requestIdOf(request);
-  const log = logger.child({ requestId });
+  const log = logger.child({ requestId, clientAddress });
   loggers.set(request, log);
   response.setHeader(REQUEST_ID_HEADER, requestId);
   response.once('close', () =>

@@ -1,8 +1,10 @@
 import type { Server as HttpServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { CloseCode, handleProtocols, MessageType, parseMessage } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { FeedCloseCode } from '../delivery/close-codes.js';
 import { errorFields, type Logger } from '../logger.js';
+import type { ClientAddressOf } from '../observability/client-address.js';
 import { requestIdOf } from '../observability/request-id.js';
 import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
 import { createOriginCheck } from './origin-check.js';
@@ -17,6 +19,8 @@ export interface UseWsOptions {
   readonly keepAliveMs: number;
   /** Whether a page of this origin may open a socket (the upgrade's `Origin`; see origin-check.ts). */
   readonly allowsOrigin: (origin: string) => boolean;
+  /** The client's address, on every line about its socket (behind trusted proxies, from `X-Forwarded-For`). */
+  readonly clientAddress: ClientAddressOf;
 }
 
 export interface WebSocketTransport {
@@ -78,9 +82,18 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   }, options.keepAliveMs);
   keepAlive.unref();
 
-  wss.on('error', (error) => options.logger.error('unexpected error', errorFields(error)));
+  // `ws` passes on the HTTP server's errors too: a failed listen is its caller's to report (gateway.ts).
+  wss.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.syscall !== 'listen') options.logger.error('unexpected error', errorFields(error));
+  });
   wss.on('connection', (socket, request) => {
-    const logger = options.logger.child({ connectionId: requestIdOf(request) });
+    const logger = options.logger.child({
+      connectionId: requestIdOf(request),
+      clientAddress: options.clientAddress(request),
+    });
+    // A socket is a long request: a line when it opens (who) and when it closes (how, after how long).
+    const opened = performance.now();
+    logger.info('websocket opened');
     socket.on('error', (error: Error & { code?: string }) =>
       logger.info('websocket closed for a protocol violation', {
         reason: error.message,
@@ -123,7 +136,10 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     };
     const closed = server.opened(live, logger);
     socket.once('close', (code, reason) => {
-      logger.debug('websocket closed', { code });
+      logger.info('websocket closed', {
+        code,
+        durationMs: Math.round(performance.now() - opened),
+      });
       awaitingPong.delete(socket);
       void closed(code, String(reason));
     });

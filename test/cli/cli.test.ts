@@ -33,6 +33,7 @@ describe('the CLI paths of the README', () => {
 
     const server = await serve(dataDir);
     expect(server.output()).toContain('token user alice --app <client id>');
+    expect(server.output()).toContain(`store:    SQLite ${dataDir}/tidings.db (synchronous=FULL)`);
     const origin = server.url.replace(/\/graphql$/, '');
     const tokenResponse = await fetch(`${origin}/oauth2/token`, {
       method: 'POST',
@@ -166,6 +167,10 @@ describe('the CLI paths of the README', () => {
       [['token'], /tidings token user/],
       [['token', 'user'], /tidings token user/],
       [['send'], /tidings send --app <client id> --unsid <UNSID>/],
+      [['keys'], /tidings keys rotate/],
+      [['keys', 'list'], /signing-key\.previous\.json/],
+      [['keys', 'stage'], /signing-key\.next\.json/],
+      [['keys', 'rotate'], /delete signing-key\.previous\.json/],
     ] as const;
     for (const [command, expected] of commands) {
       const result = await tidingsInProcess([...command, '--help']);

@@ -140,6 +140,34 @@ describe('loading settings', () => {
     ]);
   });
 
+  it('reads trusted proxies and the metrics address; metrics leave the public port in production', () => {
+    expect(loadConfig({})).toMatchObject({ trustedProxies: [], metricsAddress: 'public' });
+    expect(loadConfig({ NODE_ENV: 'production' }).metricsAddress).toBe('off');
+    const config = loadConfig({
+      TIDINGS_MODE: 'production',
+      TIDINGS_TRUSTED_PROXIES: 'loopback, 10.0.0.0/8,fd00::/8 ,192.0.2.7',
+      TIDINGS_METRICS_ADDRESS: '[::1]:9464',
+    });
+    expect(config.trustedProxies).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    expect(config.metricsAddress).toEqual({ host: '::1', port: 9464 });
+    expect(loadConfig({ TIDINGS_METRICS_ADDRESS: 'metrics.internal:0' }).metricsAddress).toEqual({
+      host: 'metrics.internal',
+      port: 0,
+    });
+    expect(loadConfig({ TIDINGS_MODE: 'production', TIDINGS_METRICS_ADDRESS: 'PUBLIC' }).metricsAddress).toBe(
+      'public',
+    );
+    const problems = problemsOf(() =>
+      loadConfig({ TIDINGS_TRUSTED_PROXIES: '10.0.0.0/33,nginx', TIDINGS_METRICS_ADDRESS: '9464' }),
+    );
+    expect(problems).toEqual([
+      'TIDINGS_TRUSTED_PROXIES must be a comma-separated list of IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal (got "10.0.0.0/33,nginx").',
+      'TIDINGS_METRICS_ADDRESS must be HOST:PORT (such as 127.0.0.1:9464, [::1]:9464; port 0 to 65535) or one of public, off (got "9464").',
+    ]);
+    expect(problemsOf(() => loadConfig({ TIDINGS_METRICS_ADDRESS: '[nope]:1' }))).toHaveLength(1);
+    expect(problemsOf(() => loadConfig({ TIDINGS_METRICS_ADDRESS: '127.0.0.1:65536' }))).toHaveLength(1);
+  });
+
   it('takes enum words in any case, counts an empty variable as unset, and refuses an empty flag', () => {
     const config = loadConfig({ TIDINGS_SQLITE_SYNCHRONOUS: 'normal', TIDINGS_MAX_FIELDS: '', HOST: '' });
     expect(config.sqliteSynchronous).toBe('NORMAL');

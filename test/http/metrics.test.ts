@@ -123,3 +123,57 @@ describe('GET /metrics', () => {
     expect(moved(after, 'tidings_deliveries_total')).toBe(5);
   });
 });
+
+describe('where /metrics is served (TIDINGS_METRICS_ADDRESS)', () => {
+  it('is off the public port in production by default: 404 there, and nowhere else', async () => {
+    const t = await startGateway({ env: { TIDINGS_MODE: 'production' } });
+    expect(t.gateway.metricsUrl).toBeNull();
+    const response = await fetch(`${t.origin}/metrics`);
+    expect(response.status).toBe(404);
+    await response.text();
+    // The probes a load balancer needs stay on the public port.
+    expect((await fetch(`${t.origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${t.origin}/readyz`)).status).toBe(200);
+  });
+
+  it('is served on a listener of its own, beside /healthz and /readyz, and not on the public port', async () => {
+    const t = await startGateway({
+      env: { TIDINGS_MODE: 'production', TIDINGS_METRICS_ADDRESS: '127.0.0.1:0' },
+    });
+    const metricsUrl = t.gateway.metricsUrl as string;
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(new URL(metricsUrl).port).not.toBe(new URL(t.origin).port);
+    const publicAnswer = await fetch(`${t.origin}/metrics`);
+    expect(publicAnswer.status).toBe(404);
+    await publicAnswer.text();
+
+    const app = await t.registerApp('scraped.example.com');
+    await app.token();
+    const scraped = await fetch(metricsUrl);
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(sample(await scraped.text(), 'tidings_open_sockets')).toBe(0);
+    const listener = new URL(metricsUrl).origin;
+    expect((await fetch(`${listener}/healthz`)).status).toBe(200);
+    expect((await fetch(`${listener}/readyz`)).status).toBe(200);
+    // Only those: GraphQL, tokens and keys are the public port's.
+    for (const path of ['/graphql', '/oauth2/token', '/.well-known/jwks.json']) {
+      const answer = await fetch(`${listener}${path}`);
+      expect(answer.status).toBe(404);
+      await answer.text();
+    }
+  });
+
+  it('stays on the public port in development, and goes there in production when told `public`', async () => {
+    for (const env of [{}, { TIDINGS_MODE: 'production', TIDINGS_METRICS_ADDRESS: 'public' }]) {
+      const t = await startGateway({ env });
+      expect(t.gateway.metricsUrl).toBe(`${t.origin}/metrics`);
+      const response = await fetch(`${t.origin}/metrics`);
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const off = await startGateway({ env: { TIDINGS_METRICS_ADDRESS: 'off' } });
+    expect(off.gateway.metricsUrl).toBeNull();
+    expect((await fetch(`${off.origin}/metrics`)).status).toBe(404);
+  });
+});

@@ -34,6 +34,7 @@ describe('request ids and access logs', () => {
       expect.objectContaining({
         level: 'info',
         msg: 'http request',
+        clientAddress: '127.0.0.1',
         method: 'POST',
         path: '/graphql',
         status: 200,
@@ -143,12 +144,19 @@ describe('request ids and access logs', () => {
     expect(answer.type).toBe('next');
     expect(answer.payload?.errors?.map((error) => error.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
     expect(logs.lines.filter((line) => line.connectionId === 'socket-7').map((line) => line.msg)).toEqual([
+      'websocket opened',
       'unexpected error',
     ]);
     socket.close();
     await expect
       .poll(() => logs.lines.filter((line) => line.connectionId === 'socket-7').map((line) => line.msg))
-      .toEqual(['unexpected error', 'websocket closed']);
+      .toEqual(['websocket opened', 'unexpected error', 'websocket closed']);
+    expect(logs.lines.find((line) => line.msg === 'websocket closed')).toMatchObject({
+      level: 'info',
+      clientAddress: '127.0.0.1',
+      code: 1005, // the client closed without a code
+      durationMs: expect.any(Number),
+    });
   });
 
   it('writes JSON lines on stderr from `tidings serve`, at TIDINGS_LOG_LEVEL and above', async () => {

@@ -33,13 +33,15 @@ export interface FeedClient {
 
 /**
  * A real graphql-ws client subscribed to `notificationChanges`, queueing every message so a test
- * can take them one by one without ever missing one.
+ * can take them one by one without ever missing one. `webSocketImpl`: another `ws` class, e.g. one
+ * that trusts a test's certificate (test/support/nginx.ts).
  */
 export function openFeed(
   wsUrl: string,
   token: string,
   variables: { subscriptionId: string; after?: string | null },
   selection = CHANGE_SELECTION,
+  webSocketImpl: typeof WebSocket = WebSocket,
 ): FeedClient {
   const received: ReceivedChange[] = [];
   let resolveCompleted!: () => void;
@@ -61,7 +63,7 @@ export function openFeed(
   );
   const client: Client = createClient({
     url: wsUrl,
-    webSocketImpl: WebSocket,
+    webSocketImpl,
     connectionParams: { authorization: `Bearer ${token}` },
     retryAttempts: 0,
     lazy: false,

@@ -77,6 +77,8 @@ async function installTidings(
     TIDINGS_APP_MUTATION_BURST: '1000000',
     TIDINGS_MAX_PENDING_CHANGES: '100000',
     TIDINGS_APP_TOKEN_TTL: String(TOKEN_TTL_SECONDS),
+    // The bench reads store operations from /metrics on the gateway's port (off it in production).
+    TIDINGS_METRICS_ADDRESS: 'public',
   });
   let dropSchema = async () => {};
   let database: DatabaseLocation = { kind: 'sqlite', file: join(dataDir, 'tidings.db') };

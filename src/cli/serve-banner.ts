@@ -1,0 +1,60 @@
+import type { Config } from '../config/config.js';
+import { SETTINGS } from '../config/settings.js';
+import type { Gateway } from '../gateway.js';
+
+/**
+ * What `tidings serve` prints once it listens. In production: what an operator checks (the URL, the mode,
+ * the store and fan-out without credentials, where metrics are, the signing key, which proxies are
+ * trusted). In development: the same, then the commands that give tokens.
+ */
+export function startBanner(gateway: Gateway, config: Config, dataDirFlag: string): string {
+  const base = gateway.url.replace(/\/graphql$/, '');
+  const lines = [
+    `Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})`,
+    `  store:    ${describeStore(config)}`,
+    `  fan-out:  ${config.redisUrl ? `Redis at ${describeServer(config.redisUrl)}` : 'in memory (one process)'}`,
+    `  health:   ${base}/healthz, ${base}/readyz`,
+    `  metrics:  ${
+      gateway.metricsUrl ??
+      `off (set ${SETTINGS.metricsAddress.name} to serve them on an address of their own)`
+    }`,
+    `  signing:  ${signingKeys(gateway)}`,
+    `  proxies:  ${
+      config.trustedProxies.length > 0
+        ? `X-Forwarded-For believed from ${config.trustedProxies.join(', ')}`
+        : `none trusted (${SETTINGS.trustedProxies.name}): client addresses are the peers'`
+    }`,
+  ];
+  if (config.mode === 'production') return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}
+Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.
+
+Get tokens for development, in another terminal:
+  npm run tidings -- apps create --host app.example.com${dataDirFlag}   # prints a client id and secret, once
+  curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
+  npm run tidings -- token user alice --app <client id>${dataDirFlag}   # user token for alice
+`;
+}
+
+/** The embedded issuer's key ids: the one it signs with, and those it also verifies (a rotation). */
+function signingKeys(gateway: Gateway): string {
+  const [active, ...others] = gateway.issuer.jwks.keys.map((key) => key.kid);
+  return `key ${active}${others.length > 0 ? `; also verifies ${others.join(', ')} (tidings keys list)` : ''}`;
+}
+
+/** The store without credentials: SQLite's file, or PostgreSQL's host, database and schema. */
+function describeStore(config: Config): string {
+  if (config.databaseProvider === 'sqlite') {
+    return `SQLite ${config.databaseUrl.slice('file:'.length)} (synchronous=${config.sqliteSynchronous})`;
+  }
+  const schema = new URL(config.databaseUrl).searchParams.get('schema');
+  return `PostgreSQL at ${describeServer(config.databaseUrl)}${schema ? `, schema ${schema}` : ''}`;
+}
+
+/** `host:port/path` of a server URL: never its user, password or query (they may hold secrets). */
+function describeServer(url: string): string {
+  const parsed = new URL(url);
+  const path = parsed.pathname === '/' ? '' : decodeURIComponent(parsed.pathname);
+  const tls = parsed.protocol === 'rediss:' ? ' (TLS)' : '';
+  return `${parsed.host}${path}${tls}`;
+}
