@@ -19,6 +19,7 @@ import { MIGRATE_COMMANDS } from './migrate.js';
 import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
 import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
 import { mintUserToken, TOKEN_HELP, TOKEN_OPTIONS } from './token.js';
+import { WATCH_HELP, WATCH_OPTIONS, watch } from './watch.js';
 
 const HELP = `Usage: tidings <command> [options]
 
@@ -32,6 +33,8 @@ Commands:
   token user <id> --app <id>  mint a user token for development
   send --app <id> --unsid <UNSID> --title TEXT
                               post a notification through the running gateway
+  watch --token TOKEN --unsid <UNSID>
+                              follow a device's feed live, printing each change (resumable)
 
 Run tidings <command> --help for a command's options. Exit codes: 0 done, 2 a mistake in the command
 or the configuration, 1 any other failure.
@@ -45,6 +48,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'apps rotate-secret': { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret },
   'token user': { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken },
   send: { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification },
+  watch: { help: WATCH_HELP, options: WATCH_OPTIONS, run: watch },
 };
 
 /** Commands with subcommands, and the help they print without one. */
