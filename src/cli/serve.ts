@@ -29,9 +29,9 @@ export async function serve(args: ParsedArguments, cli: CliContext): Promise<voi
   cli.stdout(`Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})
 ${config.mode === 'development' ? `Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.\n` : ''}
 Get tokens for development, in another terminal:
-  npm run tidings -- apps create --host app.example.com${dataFlag}   # prints a client id and secret, once
+  npm run --silent tidings -- apps create --host app.example.com${dataFlag}   # prints a client id and secret, once
   curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
-  npm run tidings -- token user alice --app <client id>${dataFlag}   # user token for alice
+  npm run --silent tidings -- token user alice --app <client id>${dataFlag}   # user token for alice
 `);
   await new Promise<void>((resolve) => {
     if (cli.shutdown.aborted) resolve();

@@ -115,9 +115,12 @@ export async function watch(args: ParsedArguments, cli: CliContext): Promise<voi
   ).toString();
   const access: GatewayAccess = { url, token, fetch: boundedFetch(cli.shutdown) };
 
-  const device = await refusals(url, async () => {
-    const known = saved?.unsid ?? unsid;
-    if (known !== undefined) return findDevice(access, known);
+  const device = await refusals(url, cli.shutdown, async () => {
+    if (saved !== null) {
+      const hint = `it is named in ${cursorFile}: delete that file, or give another --cursor-file, to make a new one with --create-device LABEL`;
+      return findDevice(access, saved.unsid, hint);
+    }
+    if (unsid !== undefined) return findDevice(access, unsid, 'make one with --create-device LABEL');
     const created = await createDeviceSubscription(access, { platform, deviceLabel: label as string });
     if (cursorFile !== undefined) writeCursorFile(cursorFile, { unsid: created.id, position: null });
     cli.stderr(
@@ -125,6 +128,8 @@ export async function watch(args: ParsedArguments, cli: CliContext): Promise<voi
     );
     return created;
   });
+  // Ctrl-C while the first requests were under way.
+  if (device === null) return;
   if (saved !== null) cli.stderr(`Following device ${device.id} from ${cursorFile}.\n`);
 
   const cursorStore: CursorStore =
@@ -228,23 +233,27 @@ function tokenProvider(args: ParsedArguments): TokenProvider {
 
 /**
  * The device `unsid` of the token's user and app.
- * @throws UsageError when it is not theirs, or has expired.
+ * @throws UsageError when it is not theirs, or has expired, ending with `hint`.
  */
-async function findDevice(access: GatewayAccess, unsid: string): Promise<DeviceSubscription> {
+async function findDevice(access: GatewayAccess, unsid: string, hint: string): Promise<DeviceSubscription> {
   const device = (await listDeviceSubscriptions(access)).find((candidate) => candidate.id === unsid);
   if (!device || Date.parse(device.expirationDateTime) <= Date.now()) {
     throw new UsageError(
-      `No device subscription ${unsid} for this token's user and app, or it has expired: make one with --create-device LABEL.`,
+      `No device subscription ${unsid} for this token's user and app, or it has expired: ${hint}.`,
     );
   }
   return device;
 }
 
-/** Runs the watch's first requests, turning what the gateway answers into exit codes 2 and 1. */
-async function refusals<T>(url: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs the watch's first requests, turning what the gateway answers into exit codes 2 and 1; null when
+ * Ctrl-C ended them.
+ */
+async function refusals<T>(url: string, shutdown: AbortSignal, work: () => Promise<T>): Promise<T | null> {
   try {
     return await work();
   } catch (error) {
+    if (shutdown.aborted) return null;
     if (error instanceof TidingsClientError) throw failure(error, url, null);
     throw error;
   }
