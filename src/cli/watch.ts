@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import {
-  ClientErrorCode,
   type ClientStatus,
   type CursorStore,
   createDeviceSubscription,
@@ -11,7 +10,6 @@ import {
   type FetchLike,
   type GatewayAccess,
   listDeviceSubscriptions,
-  TidingsClientError,
   type TokenProvider,
 } from '../client/index.js';
 import { loadConfig } from '../config/config.js';
@@ -19,7 +17,8 @@ import { oneOf } from '../config/kinds.js';
 import type { CommandOptions, ParsedArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
 import { defaultEndpoint, graphqlEndpoint } from './gateway-url.js';
-import { cursorFileStore, readCursorFile, type WatchState, writeCursorFile } from './watch-cursor-file.js';
+import { cursorFileStore, readCursorFile, writeCursorFile } from './watch-cursor-file.js';
+import { failure, REQUEST_TIMEOUT_MS, refusals } from './watch-failures.js';
 import { updateLines } from './watch-output.js';
 
 export const WATCH_HELP = `tidings watch (--token TOKEN | --token-file FILE) (--unsid UNSID | --create-device LABEL [--platform P])
@@ -61,17 +60,6 @@ export const WATCH_OPTIONS: CommandOptions = {
 };
 
 const PLATFORM = oneOf(['WEB', 'WINDOWS', 'ANDROID', 'IOS'] as const);
-/** Each HTTP request the watch makes is bounded; the client library retries one that timed out. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-/** Gateway codes that mean the command has to change (another token, UNSID or cursor): exit code 2. */
-const REFUSALS: ReadonlySet<string> = new Set([
-  ClientErrorCode.Unauthenticated,
-  ClientErrorCode.Forbidden,
-  ClientErrorCode.NotFound,
-  ClientErrorCode.BadUserInput,
-  ClientErrorCode.TokenUnavailable,
-]);
 
 export async function watch(args: ParsedArguments, cli: CliContext): Promise<void> {
   if (args.positionals.length > 0) {
@@ -135,7 +123,7 @@ export async function watch(args: ParsedArguments, cli: CliContext): Promise<voi
   const cursorStore: CursorStore =
     cursorFile === undefined
       ? createMemoryCursorStore(after ?? null)
-      : cursorFileStore(cursorFile, device.id, (saved as WatchState | null)?.position ?? null);
+      : cursorFileStore(cursorFile, device.id, saved?.position ?? null);
   await follow(cli, { url, token, access, device, cursorStore, json: args.switched('json') });
 }
 
@@ -243,55 +231,6 @@ async function findDevice(access: GatewayAccess, unsid: string, hint: string): P
     );
   }
   return device;
-}
-
-/**
- * Runs the watch's first requests, turning what the gateway answers into exit codes 2 and 1; null when
- * Ctrl-C ended them.
- */
-async function refusals<T>(url: string, shutdown: AbortSignal, work: () => Promise<T>): Promise<T | null> {
-  try {
-    return await work();
-  } catch (error) {
-    if (shutdown.aborted) return null;
-    if (error instanceof TidingsClientError) throw failure(error, url, null);
-    throw error;
-  }
-}
-
-function failure(error: Error, url: string, unsid: string | null): Error {
-  if (!(error instanceof TidingsClientError)) return new CommandFailure(error.message, { cause: error });
-  const { code } = error;
-  switch (code) {
-    case ClientErrorCode.Unauthenticated:
-      return new UsageError(
-        `The gateway at ${url} refused the token (${code}): it expired, or another gateway issued it. ` +
-          "Mint a fresh one with the gateway's data directory (tidings token user).",
-      );
-    case ClientErrorCode.Forbidden:
-      return new UsageError(`watch needs a user token, not an app token (${code}): see tidings token user.`);
-    case ClientErrorCode.NotFound:
-      return new UsageError(
-        `No device subscription ${unsid ?? 'of that id'} for this token's user and app, or it has expired (${code}).`,
-      );
-    case ClientErrorCode.NetworkError:
-      return new CommandFailure(
-        `Cannot reach the gateway at ${url} (${describeCause(error)}): is \`tidings serve\` running there? Pass --url to name another.`,
-      );
-    case ClientErrorCode.InvalidEndpoint:
-      return new CommandFailure(`${error.message} Pass --url with the gateway's address.`);
-    default:
-      return REFUSALS.has(code)
-        ? new UsageError(`The gateway refused: ${error.message} (${code})`)
-        : new CommandFailure(`${error.message} (${code})`);
-  }
-}
-
-function describeCause(error: Error): string {
-  const cause =
-    (error.cause as { cause?: { code?: string; message?: string }; name?: string } | undefined) ?? {};
-  if (cause.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  return cause.cause?.code ?? cause.cause?.message ?? error.message;
 }
 
 /** fetch, bounded in time and ended by Ctrl-C. */
