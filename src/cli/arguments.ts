@@ -40,7 +40,12 @@ export function parseArguments(
   for (const setting of settings) config[setting.flag] = { type: 'string' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: dashedValues(argv, config),
+      options: config,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     // --help anywhere answers with the help, whatever else the line holds.
     if (argv.includes('--help') || argv.includes('-h')) return helpOnly();
@@ -62,6 +67,36 @@ export function parseArguments(
     switched: (name) => values[name] === true,
     settings: Object.freeze(flags),
   };
+}
+
+/**
+ * Joins a value option and a value that starts with a dash (`--unsid -Xy…`: base64url ids start with one
+ * a time in 64) into `--unsid=-Xy…`, which parseArgs takes, unless the value is itself one of the
+ * command's options: `--title --body B` still says that --title needs a value.
+ */
+function dashedValues(
+  argv: readonly string[],
+  config: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+): string[] {
+  const known = (word: string) => {
+    const name = word.replace(/^--?/, '').split('=')[0] ?? '';
+    return name in config || Object.values(config).some((option) => option.short === name);
+  };
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    const next = argv[i + 1];
+    if (word === '--') {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const name = word.startsWith('--') && !word.includes('=') ? word.slice(2) : undefined;
+    if (name && config[name]?.type === 'string' && next?.startsWith('-') && next !== '--' && !known(next)) {
+      args.push(`${word}=${next}`);
+      i++;
+    } else args.push(word);
+  }
+  return args;
 }
 
 function helpOnly(): ParsedArguments {

@@ -29,6 +29,7 @@ import { MIGRATE_COMMANDS } from './migrate.js';
 import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
 import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
 import { mintUserToken, TOKEN_HELP, TOKEN_OPTIONS } from './token.js';
+import { WATCH_HELP, WATCH_OPTIONS, watch } from './watch.js';
 
 const HELP = `Usage: tidings <command> [options]
 
@@ -43,6 +44,8 @@ Commands:
   keys list|stage|rotate      show and rotate the embedded issuer's signing key
   send --app <id> --unsid <UNSID> --title TEXT
                               post a notification through the running gateway
+  watch --token TOKEN --unsid <UNSID>
+                              follow a device's feed live, printing each change (resumable)
 
 Run tidings <command> --help for a command's options. Exit codes: 0 done, 2 a mistake in the command
 or the configuration, 1 any other failure.
@@ -59,6 +62,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   'keys list': { help: KEYS_LIST_HELP, options: KEYS_OPTIONS, run: listKeys },
   'keys stage': { help: KEYS_STAGE_HELP, options: KEYS_OPTIONS, run: stageKey },
   'keys rotate': { help: KEYS_ROTATE_HELP, options: KEYS_OPTIONS, run: rotateKey },
+  watch: { help: WATCH_HELP, options: WATCH_OPTIONS, run: watch },
 };
 
 /** Commands with subcommands, and the help they print without one. */

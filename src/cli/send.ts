@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createEmbeddedIssuer } from '../auth/embedded-issuer.js';
-import { hasSigningKey, loadOrCreateSigningKey } from '../auth/signing-key.js';
-import type { Config } from '../config/config.js';
 import { oneOf } from '../config/kinds.js';
-import { STORE_FLAGS_HELP, STORE_SETTINGS, withStore } from './apps.js';
+import { EXISTING_STORE_HELP, JSON_HELP, printJson, STORE_SETTINGS } from './apps.js';
 import type { CommandOptions, ParsedArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
+import { gatewayIssuer } from './embedded-signer.js';
+import { withExistingStore } from './existing-store.js';
+import { defaultEndpoint, graphqlEndpoint } from './gateway-url.js';
 
 export const SEND_HELP = `tidings send --app <client id> --unsid <UNSID> --title TEXT [--body TEXT] [--id ID]
-             [--priority NONE|LOW|HIGH] [--group NAME] [--url URL] [--data-dir DIR] [--database-url URL]
+             [--priority NONE|LOW|HIGH] [--group NAME] [--url URL] [--json] [--data-dir DIR] [--database-url URL]
 
 Posts a notification through the running gateway (createNotification), as the app service <client id>
 would, so the user's live devices receive it at once. Prints the outcome (CREATED, or REPLACED when the
@@ -20,10 +20,12 @@ Only apps of the embedded issuer can send this way.
 
   --id ID     your key for the notification (appNotificationId); default: a new random one
   --url URL   the gateway, e.g. http://127.0.0.1:4000 (default: http://HOST:PORT of the environment)
-${STORE_FLAGS_HELP}`;
+${JSON_HELP} Its fields: outcome, id, appNotificationId.
+${EXISTING_STORE_HELP}`;
 
 export const SEND_OPTIONS: CommandOptions = {
   values: ['app', 'unsid', 'title', 'body', 'id', 'priority', 'group', 'url'],
+  switches: ['json'],
   settings: STORE_SETTINGS,
 };
 
@@ -61,7 +63,7 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
   const explicitUrl = args.value('url');
   const endpoint = explicitUrl === undefined ? undefined : graphqlEndpoint(explicitUrl);
 
-  const { app, config } = await withStore(args.settings, cli, async (store, config) => ({
+  const { app, config } = await withExistingStore(args.settings, cli, async (store, config) => ({
     app: await store.findApp(appId),
     config,
   }));
@@ -71,17 +73,7 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
       `The app ${appId} gets its tokens from ${app.tokenIssuer}; send can only post as apps of the embedded issuer.`,
     );
   }
-  // Never create a key here: one the gateway does not know would only sign tokens it refuses.
-  if (!hasSigningKey(config.dataDir)) {
-    throw new UsageError(
-      `No signing key in ${config.dataDir}: start the gateway with this data directory first, or pass the one it uses (--data-dir).`,
-    );
-  }
-  const issuer = createEmbeddedIssuer({
-    key: await loadOrCreateSigningKey(config.dataDir),
-    issuer: config.auth.issuer,
-    audience: config.auth.audience,
-  });
+  const issuer = await gatewayIssuer(config);
   const token = await issuer.issueAppToken(app.id, TOKEN_TTL_SECONDS);
   const body = args.value('body');
   const group = args.value('group');
@@ -97,6 +89,10 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
   const answer = await post(url, token, { query: CREATE_NOTIFICATION, variables: { input } }, cli.shutdown);
   const created = answer.data?.createNotification;
   if (created) {
+    if (args.switched('json')) {
+      const { id, appNotificationId } = created.notification;
+      return printJson(cli, { outcome: created.outcome, id, appNotificationId });
+    }
     cli.stdout(
       `${created.outcome} notification ${created.notification.id} (id ${created.notification.appNotificationId}).\n`,
     );
@@ -109,39 +105,6 @@ function required(args: ParsedArguments, name: string, what: string): string {
   const value = args.value(name);
   if (!value) throw new UsageError(`send needs --${name}: ${what}.`);
   return value;
-}
-
-/** `--url` as given: the gateway's origin, or its /graphql URL. */
-function graphqlEndpoint(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(
-      `--url must be an http:// or https:// URL such as http://127.0.0.1:4000 (got ${JSON.stringify(raw)}).`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(
-      `--url must be an http:// or https:// URL such as http://127.0.0.1:4000 (got ${JSON.stringify(raw)}).`,
-    );
-  }
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/graphql';
-  return url;
-}
-
-/** Where `tidings serve` with the same environment listens: a wildcard address is reached on loopback. */
-function defaultEndpoint(config: Config): URL {
-  if (config.port === 0) throw new UsageError('PORT is 0 (any free port): pass the gateway with --url.');
-  const host =
-    config.host === '0.0.0.0'
-      ? '127.0.0.1'
-      : config.host === '::'
-        ? '[::1]'
-        : config.host.includes(':')
-          ? `[${config.host}]`
-          : config.host;
-  return new URL(`http://${host}:${config.port}/graphql`);
 }
 
 async function post(url: URL, token: string, body: unknown, shutdown: AbortSignal): Promise<GraphQLAnswer> {

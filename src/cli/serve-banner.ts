@@ -30,9 +30,9 @@ export function startBanner(gateway: Gateway, config: Config, dataDirFlag: strin
 Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.
 
 Get tokens for development, in another terminal:
-  npm run tidings -- apps create --host app.example.com${dataDirFlag}   # prints a client id and secret, once
+  npm run --silent tidings -- apps create --host app.example.com${dataDirFlag}   # prints a client id and secret, once
   curl -s -u <client id>:<client secret> -d grant_type=client_credentials ${base}/oauth2/token   # app token
-  npm run tidings -- token user alice --app <client id>${dataDirFlag}   # user token for alice
+  npm run --silent tidings -- token user alice --app <client id>${dataDirFlag}   # user token for alice
 `;
 }
 

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startChildGateway } from '../support/child-gateway.js';
-import { tidings, tidingsInProcess } from '../support/cli.js';
+import { migratedDataDir, tidings, tidingsInProcess } from '../support/cli.js';
 import { openFeed } from '../support/feed-client.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
@@ -11,8 +11,15 @@ import { createDevice, feedCursor, notificationInput, postNotification } from '.
 const serve = (dataDir: string) => startChildGateway({}, dataDir);
 
 describe('the CLI paths of the README', () => {
-  it('registers an app, mints a user token, serves, and delivers end to end', async () => {
+  // Five starts of the real bin, each seconds long on a busy machine.
+  it('serves, registers an app, mints a user token, and delivers end to end', {
+    timeout: 90_000,
+  }, async () => {
     const dataDir = temporaryDataDir();
+    // The gateway's first start makes the store and the signing key the other commands use.
+    const server = await serve(dataDir);
+    expect(server.output()).toContain('token user alice --app <client id>');
+    expect(server.output()).toContain(`store:    SQLite ${dataDir}/tidings.db (synchronous=FULL)`);
     const created = await tidings(
       ['apps', 'create', '--host', 'cli.example.com', '--name', 'CLI app'],
       dataDir,
@@ -24,6 +31,7 @@ describe('the CLI paths of the README', () => {
     expect(clientSecret.length).toBeGreaterThanOrEqual(43);
 
     const listed = await tidings(['apps', 'list'], dataDir);
+    expect(listed.stdout).toMatch(/^CLIENT ID +TARGET HOST +NAME +REGISTERED +TOKENS FROM\n/);
     expect(listed.stdout).toContain(`${clientId}  cli.example.com  CLI app`);
     expect(listed.stdout).not.toContain(clientSecret);
 
@@ -31,9 +39,6 @@ describe('the CLI paths of the README', () => {
     expect(minted.code).toBe(0);
     const userToken = minted.stdout.trim();
 
-    const server = await serve(dataDir);
-    expect(server.output()).toContain('token user alice --app <client id>');
-    expect(server.output()).toContain(`store:    SQLite ${dataDir}/tidings.db (synchronous=FULL)`);
     const origin = server.url.replace(/\/graphql$/, '');
     const tokenResponse = await fetch(`${origin}/oauth2/token`, {
       method: 'POST',
@@ -59,18 +64,20 @@ describe('the CLI paths of the README', () => {
   });
 
   it('tokens minted for an unknown app or a missing user are refused with exit code 2', async () => {
-    const dataDir = temporaryDataDir();
+    const dataDir = await migratedDataDir();
+    // In this process, but for one through the real bin: each start of it takes seconds on a busy machine.
+    const inProcess = (args: readonly string[]) => tidingsInProcess([...args, '--data-dir', dataDir]);
     const unknownApp = await tidings(['token', 'user', 'alice', '--app', 'nope'], dataDir);
     expect(unknownApp.code).toBe(2);
     expect(unknownApp.stderr).toMatch(/No app with client id nope/);
-    const noUser = await tidings(['token', 'user', '--app', 'nope'], dataDir);
+    const noUser = await inProcess(['token', 'user', '--app', 'nope']);
     expect(noUser.code).toBe(2);
-    const noHost = await tidings(['apps', 'create'], dataDir);
+    const noHost = await inProcess(['apps', 'create']);
     expect(noHost.code).toBe(2);
     expect(noHost.stderr).toMatch(/--host/);
-    const badHost = await tidings(['apps', 'create', '--host', 'not a host'], dataDir);
+    const badHost = await inProcess(['apps', 'create', '--host', 'not a host']);
     expect(badHost.code).toBe(2);
-    const unknown = await tidings(['frobnicate'], dataDir);
+    const unknown = await inProcess(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
   });
@@ -85,6 +92,7 @@ describe('the CLI paths of the README', () => {
         /unknown option --hots \(see: tidings apps create --help\)/,
       ],
       [['apps', 'create', '--host'], /--host needs a value/],
+      [['apps', 'create', '--host', '--name', 'N'], /--host needs a value/],
       [['apps', 'list', 'extra'], /apps list takes no "extra"/],
       [['apps', 'remove'], /unknown apps command "remove"/],
       [['token', 'admin'], /unknown token command "admin"/],
@@ -142,7 +150,7 @@ describe('the CLI paths of the README', () => {
   });
 
   it('refuses a second app with the same host name', async () => {
-    const dataDir = temporaryDataDir();
+    const dataDir = await migratedDataDir();
     expect((await tidings(['apps', 'create', '--host', 'twice.example.com'], dataDir)).code).toBe(0);
     const again = await tidings(['apps', 'create', '--host', 'twice.example.com'], dataDir);
     expect(again.code).toBe(2);
@@ -171,6 +179,7 @@ describe('the CLI paths of the README', () => {
       [['keys', 'list'], /signing-key\.previous\.json/],
       [['keys', 'stage'], /signing-key\.next\.json/],
       [['keys', 'rotate'], /delete signing-key\.previous\.json/],
+      [['watch'], /tidings watch \(--token TOKEN \| --token-file FILE\)/],
     ] as const;
     for (const [command, expected] of commands) {
       const result = await tidingsInProcess([...command, '--help']);
@@ -187,9 +196,9 @@ describe('the CLI paths of the README', () => {
 
   it('rejects a user token for another audience with 401 (sanity of the minted claims)', async () => {
     const dataDir = temporaryDataDir();
+    const server = await serve(dataDir);
     const created = await tidings(['apps', 'create', '--host', 'aud.example.com'], dataDir);
     const clientId = /client id:\s+(\S+)/.exec(created.stdout)?.[1] as string;
-    const server = await serve(dataDir);
     const token = (await tidings(['token', 'user', 'alice', '--app', clientId], dataDir)).stdout.trim();
     const [, payload] = token.split('.');
     expect(JSON.parse(Buffer.from(payload as string, 'base64url').toString())).toMatchObject({

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ChildGateway, startChildGateway } from '../support/child-gateway.js';
-import { printedCredentials, tidings, tidingsInProcess } from '../support/cli.js';
+import { migratedDataDir, printedCredentials, tidings, tidingsInProcess } from '../support/cli.js';
 import { openFeed } from '../support/feed-client.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
@@ -19,10 +19,10 @@ describe('tidings send', () => {
 
   beforeAll(async () => {
     dataDir = temporaryDataDir();
+    server = await startChildGateway({}, dataDir);
     clientId = printedCredentials(
       (await tidings(['apps', 'create', '--host', 'send.example.com'], dataDir)).stdout,
     ).clientId;
-    server = await startChildGateway({}, dataDir);
     origin = server.url.replace(/\/graphql$/, '');
     userToken = (await tidings(['token', 'user', 'alice', '--app', clientId], dataDir)).stdout.trim();
     unsid = await createDevice(server.url, userToken, 'WEB');
@@ -68,6 +68,18 @@ describe('tidings send', () => {
     expect(again.stdout).toMatch(/^REPLACED notification /);
     expect((await feed.next()).kind).toBe('REPLACED');
     await feed.close();
+  });
+
+  it('prints the outcome as JSON with --json', async () => {
+    const args = ['--title', 'JSON', '--id', 'json-1', '--url', origin, '--json', '--data-dir', dataDir];
+    const sent = await tidingsInProcess(['send', '--app', clientId, '--unsid', unsid, ...args]);
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toEqual({
+      outcome: 'CREATED',
+      id: expect.any(String),
+      appNotificationId: 'json-1',
+    });
   });
 
   it('finds the gateway at HOST and PORT of the environment when no --url is given', async () => {
@@ -123,9 +135,25 @@ describe('tidings send', () => {
     );
     expect(unknownUnsid.code).toBe(2);
     expect(unknownUnsid.stderr).toMatch(/No device subscription with that UNSID .*\(NOT_FOUND\)/);
+    // A UNSID may start with a dash (base64url, one in 64): it is still the value of --unsid.
+    const dashed = await tidingsInProcess([
+      'send',
+      '--app',
+      clientId,
+      '--unsid',
+      '-not-a-unsid',
+      '--title',
+      'T',
+      '--url',
+      origin,
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(dashed.code).toBe(2);
+    expect(dashed.stderr).toMatch(/No device subscription with that UNSID .*\(NOT_FOUND\)/);
 
     // A data directory of its own: the app is registered there, but no gateway ever made a key in it.
-    const otherDir = temporaryDataDir();
+    const otherDir = await migratedDataDir();
     const other = printedCredentials(
       (await tidings(['apps', 'create', '--host', 'other.example.com'], otherDir)).stdout,
     );

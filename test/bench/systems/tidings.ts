@@ -200,15 +200,19 @@ async function installTidings(
   };
 }
 
-/** Registers the bench's app with the real CLI (`tidings apps create`), as an operator would. */
+/**
+ * Makes the store (`tidings migrate`: apps create never makes one) and registers the bench's app with the
+ * real CLI (`tidings apps create --json`), as an operator would.
+ */
 async function registerApp(dataDir: string, env: NodeJS.ProcessEnv) {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', MAIN, 'apps', 'create', '--host', HOST_NAME, '--data-dir', dataDir],
-    { env, timeout: 60_000 },
-  );
-  const clientId = /client id:\s+(\S+)/.exec(stdout)?.[1];
-  const clientSecret = /client secret:\s+(\S+)/.exec(stdout)?.[1];
+  const tidings = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', dataDir], {
+      env,
+      timeout: 60_000,
+    });
+  await tidings('migrate');
+  const { stdout } = await tidings('apps', 'create', '--host', HOST_NAME, '--json');
+  const { clientId, clientSecret } = JSON.parse(stdout) as { clientId?: string; clientSecret?: string };
   if (!clientId || !clientSecret) throw new Error(`tidings apps create printed no credentials:\n${stdout}`);
   return { clientId, clientSecret };
 }
