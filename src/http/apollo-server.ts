@@ -1,14 +1,14 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import { ErrorCode, formatError } from '../errors.js';
+import { formatError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { documentParseOptions } from '../graphql/document-checker.js';
 import { operationLimitsRule } from '../graphql/operation-limits.js';
 import { errorFields, type Logger } from '../logger.js';
 import { GRAPH_CREATE_NOTIFICATION } from './graph-notification.js';
-import { unavailableAnswers503 } from './retry-later.js';
+import { retryLaterAnswers } from './retry-later.js';
 import { subscriptionsRefusedOverHttp } from './subscriptions-refused.js';
 
 /**
@@ -61,8 +61,7 @@ export async function createApolloServer(
           };
         },
       },
-      rateLimitedAnswers429,
-      unavailableAnswers503,
+      retryLaterAnswers,
       subscriptionsRefusedOverHttp,
       production
         ? ApolloServerPluginLandingPageDisabled()
@@ -78,26 +77,3 @@ export async function createApolloServer(
   await apollo.start();
   return apollo;
 }
-
-/**
- * An HTTP request refused by a rate limit answers 429 with Retry-After (RFC 6585), not 200 with an
- * error inside: clients and proxies then back off on their own.
- */
-const rateLimitedAnswers429: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response }) {
-        if (response.body.kind !== 'single') return;
-        const limited = response.body.singleResult.errors?.find(
-          (error) => error.extensions?.code === ErrorCode.RateLimited,
-        );
-        // Only when nothing was done: a 429 tells clients and proxies to retry the whole request.
-        const data = response.body.singleResult.data;
-        const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
-        if (!limited || somethingDone) return;
-        response.http.status = 429;
-        response.http.headers.set('retry-after', String(limited.extensions?.retryAfterSeconds ?? 1));
-      },
-    };
-  },
-};

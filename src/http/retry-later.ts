@@ -19,26 +19,37 @@ export const retryAfterHeader = (
   'retry-after': String(typeof seconds === 'number' ? seconds : UNAVAILABLE_RETRY_AFTER_SECONDS),
 });
 
+/** The codes that refuse a whole request for now, and how HTTP says "retry later" for each. */
+const RETRY_LATER: Readonly<Record<string, { status: number; retryAfterSeconds: number }>> = {
+  // RFC 6585: clients and proxies back off on their own.
+  [ErrorCode.RateLimited]: { status: 429, retryAfterSeconds: 1 },
+  // A dependency unreachable: clients, proxies and load balancers back off (or try another instance).
+  [ErrorCode.ServiceUnavailable]: { status: 503, retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS },
+};
+
 /**
- * A GraphQL request that did nothing because a dependency is unreachable (SERVICE_UNAVAILABLE)
- * answers 503 with Retry-After, not 200 with an error inside, as every other route does: clients,
- * proxies and load balancers then back off (or try another instance) on their own. A request that did
- * part of its work (one of several fields) keeps its 200: retrying it all would repeat that part.
+ * A GraphQL request refused for now (RATE_LIMITED, SERVICE_UNAVAILABLE) answers 429 or 503 with
+ * Retry-After, as every other route does, not 200 with an error inside. Only when nothing was done: a
+ * request that did part of its work (one of several fields) keeps its 200, since retrying it all would
+ * repeat that part.
  */
-export const unavailableAnswers503: ApolloServerPlugin<GatewayContext> = {
+export const retryLaterAnswers: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response }) {
         if (response.body.kind !== 'single') return;
         const { data, errors } = response.body.singleResult;
-        const unavailable = errors?.find((error) => error.extensions?.code === ErrorCode.ServiceUnavailable);
+        const refusal = errors?.find((error) => String(error.extensions?.code) in RETRY_LATER);
         const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
-        if (!unavailable || somethingDone) return;
-        response.http.status = 503;
-        for (const [name, value] of Object.entries(
-          retryAfterHeader(unavailable.extensions?.retryAfterSeconds),
-        ))
-          response.http.headers.set(name, value);
+        if (!refusal || somethingDone) return;
+        const answer = RETRY_LATER[String(refusal.extensions?.code)];
+        if (!answer) return;
+        response.http.status = answer.status;
+        const seconds = refusal.extensions?.retryAfterSeconds;
+        response.http.headers.set(
+          'retry-after',
+          String(typeof seconds === 'number' ? seconds : answer.retryAfterSeconds),
+        );
       },
     };
   },
