@@ -1,26 +1,6 @@
 import { ConfigError } from '../config/config.js';
-import { isStoreUnavailable } from '../store/unavailable.js';
-import {
-  APPS_CREATE_HELP,
-  APPS_CREATE_OPTIONS,
-  APPS_HELP,
-  APPS_LIST_HELP,
-  APPS_LIST_OPTIONS,
-  APPS_ROTATE_HELP,
-  APPS_ROTATE_OPTIONS,
-  createApp,
-  listApps,
-  noPositionals,
-  rotateSecret,
-  STORE_FLAGS_HELP,
-  STORE_SETTINGS,
-  withStore,
-} from './apps.js';
 import { type CommandOptions, type ParsedArguments, parseArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
-import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
-import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
-import { mintUserToken, TOKEN_HELP, TOKEN_OPTIONS } from './token.js';
 
 const HELP = `Usage: tidings <command> [options]
 
@@ -37,38 +17,64 @@ Run tidings <command> --help for a command's options. Exit codes: 0 done, 2 a mi
 or the configuration, 1 any other failure.
 `;
 
-const MIGRATE_HELP = `tidings migrate [--data-dir DIR] [--database-url URL]
-
-Applies the committed migrations that the database lacks. To create a new migration after changing
-prisma/sqlite/schema.prisma: npm run migrate -- dev --name <change>.
-${STORE_FLAGS_HELP}`;
-
 interface Command {
   readonly help: string;
   readonly options: CommandOptions;
   run(args: ParsedArguments, cli: CliContext): Promise<void>;
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: { help: SERVE_HELP, options: SERVE_OPTIONS, run: serve },
-  migrate: {
-    help: MIGRATE_HELP,
-    options: { settings: STORE_SETTINGS },
-    async run(args, cli) {
-      noPositionals(args, 'migrate');
-      await withStore(args.settings, cli, async () => {});
-      cli.stdout('The database is up to date.\n');
-    },
+/**
+ * Each command's module is loaded only when that command runs: `tidings --help` loads none, `apps list`
+ * no gateway and no token signing, so a command starts with only what it needs.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => {
+    const { SERVE_HELP, SERVE_OPTIONS, serve } = await import('./serve.js');
+    return { help: SERVE_HELP, options: SERVE_OPTIONS, run: serve };
   },
-  'apps create': { help: APPS_CREATE_HELP, options: APPS_CREATE_OPTIONS, run: createApp },
-  'apps list': { help: APPS_LIST_HELP, options: APPS_LIST_OPTIONS, run: listApps },
-  'apps rotate-secret': { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret },
-  'token user': { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken },
-  send: { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification },
+  migrate: async () => {
+    const { noPositionals, STORE_FLAGS_HELP, STORE_SETTINGS, withStore } = await import('./apps.js');
+    return {
+      help: `tidings migrate [--data-dir DIR] [--database-url URL]
+
+Applies the committed migrations that the database lacks. To create a new migration after changing
+prisma/sqlite/schema.prisma: npm run migrate -- dev --name <change>.
+${STORE_FLAGS_HELP}`,
+      options: { settings: STORE_SETTINGS },
+      async run(args, cli) {
+        noPositionals(args, 'migrate');
+        await withStore(args.settings, cli, async () => {});
+        cli.stdout('The database is up to date.\n');
+      },
+    };
+  },
+  'apps create': async () => {
+    const { APPS_CREATE_HELP, APPS_CREATE_OPTIONS, createApp } = await import('./apps.js');
+    return { help: APPS_CREATE_HELP, options: APPS_CREATE_OPTIONS, run: createApp };
+  },
+  'apps list': async () => {
+    const { APPS_LIST_HELP, APPS_LIST_OPTIONS, listApps } = await import('./apps.js');
+    return { help: APPS_LIST_HELP, options: APPS_LIST_OPTIONS, run: listApps };
+  },
+  'apps rotate-secret': async () => {
+    const { APPS_ROTATE_HELP, APPS_ROTATE_OPTIONS, rotateSecret } = await import('./apps.js');
+    return { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret };
+  },
+  'token user': async () => {
+    const { TOKEN_HELP, TOKEN_OPTIONS, mintUserToken } = await import('./token.js');
+    return { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken };
+  },
+  send: async () => {
+    const { SEND_HELP, SEND_OPTIONS, sendNotification } = await import('./send.js');
+    return { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification };
+  },
 };
 
 /** Commands with subcommands, and the help they print without one. */
-const GROUPS: Readonly<Record<string, string>> = { apps: APPS_HELP, token: TOKEN_HELP };
+const GROUPS: Readonly<Record<string, () => Promise<string>>> = {
+  apps: async () => (await import('./apps.js')).APPS_HELP,
+  token: async () => (await import('./token.js')).TOKEN_HELP,
+};
 
 /** Runs one CLI command; returns the process exit code: 0 done, 2 a mistake a person can fix, 1 others. */
 export async function runCli(argv: readonly string[], cli: CliContext): Promise<number> {
@@ -80,11 +86,12 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
       return word === undefined ? 2 : 0;
     }
     if (word.startsWith('-')) throw new UsageError('the command comes first: tidings <command> [options].');
-    const group = GROUPS[word];
-    if (group !== undefined) {
+    const groupHelp = GROUPS[word];
+    if (groupHelp !== undefined) {
       const [sub, ...subRest] = rest;
       const command = sub === undefined ? undefined : COMMANDS[`${word} ${sub}`];
-      if (command) return await runCommand(`${word} ${sub}`, command, subRest, cli);
+      if (command) return await runCommand(`${word} ${sub}`, await command(), subRest, cli);
+      const group = await groupHelp();
       if (sub === undefined) {
         cli.stdout(`${group}\n`);
         return 2;
@@ -100,9 +107,9 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
     }
     const command = COMMANDS[word];
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(word)} (see: tidings --help).`);
-    return await runCommand(word, command, rest, cli);
+    return await runCommand(word, await command(), rest, cli);
   } catch (error) {
-    return report(error, cli);
+    return await report(error, cli);
   }
 }
 
@@ -116,7 +123,7 @@ async function runCommand(name: string, command: Command, argv: readonly string[
   return 0;
 }
 
-function report(error: unknown, cli: CliContext): number {
+async function report(error: unknown, cli: CliContext): Promise<number> {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) cli.stderr(`tidings: ${problem}\n`);
     return 2;
@@ -129,6 +136,8 @@ function report(error: unknown, cli: CliContext): number {
     cli.stderr(`tidings: ${error.message}\n`);
     return 1;
   }
+  // Loaded here: it brings the error codes, and so graphql, which --help does without.
+  const { isStoreUnavailable } = await import('../store/unavailable.js');
   if (isStoreUnavailable(error)) {
     // Not the URL itself: it may hold a password.
     cli.stderr(

@@ -1,6 +1,4 @@
 import type { Config } from '../config/config.js';
-import { createPostgresStore } from './postgres-store.js';
-import { createSqliteStore } from './sqlite-store.js';
 import type { Store } from './types.js';
 import { reportingUnavailability } from './unavailable.js';
 
@@ -10,10 +8,14 @@ import { reportingUnavailability } from './unavailable.js';
  */
 export async function createStore(config: Config, onQuery?: (sql: string) => void): Promise<Store> {
   const traced = onQuery ? { onQuery } : {};
+  // Only the configured provider's driver and Prisma client are loaded: a CLI command starts faster.
   const store =
     config.databaseProvider === 'postgres'
-      ? await createPostgresStore({ databaseUrl: config.databaseUrl, ...traced })
-      : await createSqliteStore({
+      ? await (await import('./postgres-store.js')).createPostgresStore({
+          databaseUrl: config.databaseUrl,
+          ...traced,
+        })
+      : await (await import('./sqlite-store.js')).createSqliteStore({
           databaseUrl: config.databaseUrl,
           synchronous: config.sqliteSynchronous,
           ...traced,

@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { onCleanup } from '../support/cleanup.js';
+import { launchChromium, watchForErrors } from '../support/chromium.js';
 import { startGateway } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
 import { createDevice, notificationInput, postNotification } from '../support/operations.js';
@@ -12,41 +11,6 @@ import { updateState } from '../support/state-operations.js';
 
 const HOST = 'inbox.example.com';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-
-/**
- * Debian's Chromium, headless, with a fresh profile; without the switches it tries to reach Google's
- * services, which this machine's closed network refuses.
- */
-async function launchChromium(): Promise<BrowserContext> {
-  const profile = mkdtempSync(join(tmpdir(), 'tidings-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 960, height: 720 },
-  });
-  context.setDefaultTimeout(10_000);
-  onCleanup(() => rmSync(profile, { recursive: true, force: true }));
-  onCleanup(() => context.close());
-  return context;
-}
-
-/** Collects what the page reports as broken: script errors, console errors (CSP violations are). */
-function watchForErrors(page: Page, errors: string[]) {
-  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
-  });
-}
 
 const item = (page: Page, id: string, state = '') => page.locator(`li[data-id="${id}"]${state}`);
 

@@ -11,17 +11,19 @@ export interface CliResult {
 }
 
 /**
- * Runs `tidings ...` through the real bin, as a person would, as a child process with `env` added to
- * the environment; `--data-dir dataDir` is appended unless `dataDir` is null.
+ * Runs `tidings ...` through the real bin (ours, or `bin`: an installed one), as a person would, as a
+ * child process with `env` added to the environment; `--data-dir dataDir` is appended unless `dataDir`
+ * is null.
  */
 export async function tidings(
   args: readonly string[],
   dataDir: string | null,
   env: Record<string, string> = {},
+  bin = 'bin/tidings.js',
 ): Promise<CliResult> {
   const dataDirArgs = dataDir === null ? [] : ['--data-dir', dataDir];
   try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/tidings.js', ...args, ...dataDirArgs], {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args, ...dataDirArgs], {
       timeout: 20_000,
       env: { ...process.env, ...env },
     });
