@@ -19,7 +19,8 @@ import { startServerProcess } from '../lib/server-process.js';
 import { runConcurrently } from '../lib/time.js';
 import type { BenchEnvironment, DatabaseLocation, Installation, SystemDefinition } from './system.js';
 
-const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
+/** The build, as `npm start` and production run it (`npm run bench` builds first). */
+const MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
 const HOST_NAME = 'bench.example.com';
 /** User tokens and app tokens outlive any run. */
 const TOKEN_TTL_SECONDS = 86_400;
@@ -199,7 +200,7 @@ async function installTidings(
 async function registerApp(dataDir: string, env: NodeJS.ProcessEnv) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', MAIN, 'apps', 'create', '--host', HOST_NAME, '--data-dir', dataDir],
+    [MAIN, 'apps', 'create', '--host', HOST_NAME, '--data-dir', dataDir],
     { env, timeout: 60_000 },
   );
   const clientId = /client id:\s+(\S+)/.exec(stdout)?.[1];
