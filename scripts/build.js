@@ -32,19 +32,34 @@ function fail(message) {
   process.exit(1);
 }
 
-/** The newest modification time of the files at `paths` (folders searched), 0 when there are none. */
+/**
+ * The newest modification time at `paths`, folders searched (a folder's own time changes when a file in
+ * it is added, renamed or deleted), 0 when there is nothing.
+ */
 function newest(...paths) {
   let time = 0;
   for (const path of paths.map((part) => at(part)).filter((path) => existsSync(path))) {
-    const files = statSync(path).isDirectory()
-      ? readdirSync(path, { recursive: true, withFileTypes: true })
-          .filter((entry) => entry.isFile())
-          .map((entry) => join(entry.parentPath, entry.name))
-      : [path];
-    for (const file of files) time = Math.max(time, statSync(file).mtimeMs);
+    const entries = statSync(path).isDirectory()
+      ? readdirSync(path, { recursive: true, withFileTypes: true }).map((entry) =>
+          join(entry.parentPath, entry.name),
+        )
+      : [];
+    for (const entry of [path, ...entries]) time = Math.max(time, statSync(entry).mtimeMs);
   }
   return time;
 }
+
+/** What the build reads: when none of it changed since the last build, there is nothing to do. */
+const INPUTS = [
+  'src',
+  'prisma',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'scripts/build.js',
+  'scripts/prisma-generate.js',
+];
 
 /** Where a development dependency is, or undefined where it is not installed (npm install --omit=dev). */
 function resolveOptional(specifier) {
@@ -69,9 +84,7 @@ async function generatePrismaClients() {
   generate();
 }
 
-function compile() {
-  const tsc = resolveOptional('typescript/bin/tsc');
-  if (!tsc) fail('TypeScript is not installed (a development dependency): run npm install.');
+function compile(tsc) {
   const result = spawnSync(
     process.execPath,
     [tsc, '--build', 'tsconfig.build.json', 'src/client/tsconfig.json'],
@@ -130,14 +143,25 @@ if (!existsSync(at('src'))) {
   // An installed package (npm pack's tarball): it was built before it was packed.
   process.exit(0);
 }
-if (!resolveOptional('typescript/bin/tsc') && existsSync(at(BUILD_STAMP))) {
-  // npm prune --omit=dev after a build: run what was built.
-  console.error('build: TypeScript is not installed (npm install --omit=dev); using the existing dist/.');
-  process.exit(0);
+const clean = process.argv.includes('--clean');
+// A few milliseconds of stat calls instead of starting tsc: npm start and the tests build every time.
+if (!clean && newest(...INPUTS) < newest(BUILD_STAMP)) process.exit(0);
+const tsc = resolveOptional('typescript/bin/tsc');
+if (!tsc) {
+  if (existsSync(at(BUILD_STAMP))) {
+    // npm prune --omit=dev after a build: run what was built.
+    console.error('build: no TypeScript here (development dependencies omitted); using the existing dist/.');
+    process.exit(0);
+  }
+  fail(
+    'building needs the development dependencies (TypeScript, esbuild, the Prisma CLI): run npm install ' +
+      'without --omit=dev. For production dependencies only, build first and then npm prune --omit=dev, ' +
+      'or install the tarball npm pack makes.',
+  );
 }
-if (process.argv.includes('--clean')) rmSync(at('dist'), { recursive: true, force: true });
+if (clean) rmSync(at('dist'), { recursive: true, force: true });
 await generatePrismaClients();
-compile();
+compile(tsc);
 await bundleInbox();
 finishClientPackage();
 writeFileSync(at(BUILD_STAMP), `${new Date().toISOString()}\n`);
