@@ -147,10 +147,11 @@ const clean = process.argv.includes('--clean');
 // A few milliseconds of stat calls instead of starting tsc: npm start and the tests build every time.
 if (!clean && newest(...INPUTS) < newest(BUILD_STAMP)) process.exit(0);
 const tsc = resolveOptional('typescript/bin/tsc');
-if (!tsc) {
+// All three: npm prune --omit=dev keeps TypeScript and the Prisma CLI (optional peers of @prisma/client).
+if (!tsc || !resolveOptional('esbuild') || !resolveOptional('prisma/build/index.js')) {
   if (existsSync(at(BUILD_STAMP))) {
     // npm prune --omit=dev after a build: run what was built.
-    console.error('build: no TypeScript here (development dependencies omitted); using the existing dist/.');
+    console.error('build: the development dependencies are not installed; using the existing dist/.');
     process.exit(0);
   }
   fail(
