@@ -25,6 +25,7 @@ const runOnce = [
   'test/store/postgres-outage.test.ts', // always PostgreSQL behind a proxy
   'test/http/store-outage.test.ts', // always PostgreSQL behind a proxy
   'test/observability/outage-log.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
+  'test/client/client-package.test.ts', // the package as installed: the gateway's store plays no part
   'test/scale-out/**', // always on PostgreSQL + Redis, with several processes
   'test/inbox/**', // a page in a real browser: the store plays no part
   'test/client/other-origin.test.ts', // pages in a real browser: origins and transports, not the store
@@ -38,6 +39,8 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
+    // Builds first: the CLI tests run the real bin, which runs the build (dist/).
+    globalSetup: ['test/support/build.ts'],
     setupFiles: ['test/support/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,4 +1,6 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+// The error class alone, not all of graphql: a CLI command that only reads the store starts without it.
+// The same CommonJS module that `graphql` itself loads, so one GraphQLError class.
+import { GraphQLError, type GraphQLFormattedError } from 'graphql/error/GraphQLError.js';
 
 /** Stable error codes, sent as `extensions.code`. Clients branch on these, never on messages. */
 export const ErrorCode = {

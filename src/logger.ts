@@ -1,4 +1,7 @@
 import { pino } from 'pino';
+import type { LogLevel } from './log-levels.js';
+
+export { LOG_LEVELS, type LogLevel } from './log-levels.js';
 
 /**
  * Structured log lines (pino: JSON, one per line, on stderr) so operators can ship them anywhere. The
@@ -12,9 +15,6 @@ export interface Logger {
   /** A logger whose every line also carries `bindings` (e.g. the request id). */
   child(bindings: Readonly<Record<string, unknown>>): Logger;
 }
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 // Never logged, wherever they would appear: a safety net, since nothing logs headers or bodies on purpose.
 const REDACTED_PATHS = [

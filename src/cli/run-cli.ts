@@ -1,35 +1,7 @@
 import { ConfigError } from '../config/config.js';
-import { isStoreUnavailable } from '../store/unavailable.js';
-import {
-  APPS_CREATE_HELP,
-  APPS_CREATE_OPTIONS,
-  APPS_HELP,
-  APPS_LIST_HELP,
-  APPS_LIST_OPTIONS,
-  APPS_ROTATE_HELP,
-  APPS_ROTATE_OPTIONS,
-  createApp,
-  listApps,
-  rotateSecret,
-} from './apps.js';
 import { parseArguments } from './arguments.js';
 import { type CliContext, CommandFailure, UsageError } from './cli-context.js';
 import type { Command } from './command.js';
-import {
-  KEYS_HELP,
-  KEYS_LIST_HELP,
-  KEYS_OPTIONS,
-  KEYS_ROTATE_HELP,
-  KEYS_STAGE_HELP,
-  listKeys,
-  rotateKey,
-  stageKey,
-} from './keys.js';
-import { MIGRATE_COMMANDS } from './migrate.js';
-import { SEND_HELP, SEND_OPTIONS, sendNotification } from './send.js';
-import { SERVE_HELP, SERVE_OPTIONS, serve } from './serve.js';
-import { mintUserToken, TOKEN_HELP, TOKEN_OPTIONS } from './token.js';
-import { WATCH_HELP, WATCH_OPTIONS, watch } from './watch.js';
 
 const HELP = `Usage: tidings <command> [options]
 
@@ -51,22 +23,64 @@ Run tidings <command> --help for a command's options. Exit codes: 0 done, 2 a mi
 or the configuration, 1 any other failure.
 `;
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: { help: SERVE_HELP, options: SERVE_OPTIONS, run: serve },
-  ...MIGRATE_COMMANDS,
-  'apps create': { help: APPS_CREATE_HELP, options: APPS_CREATE_OPTIONS, run: createApp },
-  'apps list': { help: APPS_LIST_HELP, options: APPS_LIST_OPTIONS, run: listApps },
-  'apps rotate-secret': { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret },
-  'token user': { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken },
-  send: { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification },
-  'keys list': { help: KEYS_LIST_HELP, options: KEYS_OPTIONS, run: listKeys },
-  'keys stage': { help: KEYS_STAGE_HELP, options: KEYS_OPTIONS, run: stageKey },
-  'keys rotate': { help: KEYS_ROTATE_HELP, options: KEYS_OPTIONS, run: rotateKey },
-  watch: { help: WATCH_HELP, options: WATCH_OPTIONS, run: watch },
+/**
+ * Each command's module is loaded only when that command runs: `tidings --help` loads none, `apps list`
+ * no gateway and no token signing, so a command starts with only what it needs.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => {
+    const { SERVE_HELP, SERVE_OPTIONS, serve } = await import('./serve.js');
+    return { help: SERVE_HELP, options: SERVE_OPTIONS, run: serve };
+  },
+  ...Object.fromEntries(
+    ['migrate', 'migrate dev', 'migrate deploy', 'migrate status', 'migrate diff', 'migrate reset'].map(
+      (name) => [name, async () => (await import('./migrate.js')).MIGRATE_COMMANDS[name] as Command],
+    ),
+  ),
+  'apps create': async () => {
+    const { APPS_CREATE_HELP, APPS_CREATE_OPTIONS, createApp } = await import('./apps.js');
+    return { help: APPS_CREATE_HELP, options: APPS_CREATE_OPTIONS, run: createApp };
+  },
+  'apps list': async () => {
+    const { APPS_LIST_HELP, APPS_LIST_OPTIONS, listApps } = await import('./apps.js');
+    return { help: APPS_LIST_HELP, options: APPS_LIST_OPTIONS, run: listApps };
+  },
+  'apps rotate-secret': async () => {
+    const { APPS_ROTATE_HELP, APPS_ROTATE_OPTIONS, rotateSecret } = await import('./apps.js');
+    return { help: APPS_ROTATE_HELP, options: APPS_ROTATE_OPTIONS, run: rotateSecret };
+  },
+  'token user': async () => {
+    const { TOKEN_HELP, TOKEN_OPTIONS, mintUserToken } = await import('./token.js');
+    return { help: TOKEN_HELP, options: TOKEN_OPTIONS, run: mintUserToken };
+  },
+  send: async () => {
+    const { SEND_HELP, SEND_OPTIONS, sendNotification } = await import('./send.js');
+    return { help: SEND_HELP, options: SEND_OPTIONS, run: sendNotification };
+  },
+  'keys list': async () => {
+    const { KEYS_LIST_HELP, KEYS_OPTIONS, listKeys } = await import('./keys.js');
+    return { help: KEYS_LIST_HELP, options: KEYS_OPTIONS, run: listKeys };
+  },
+  'keys stage': async () => {
+    const { KEYS_STAGE_HELP, KEYS_OPTIONS, stageKey } = await import('./keys.js');
+    return { help: KEYS_STAGE_HELP, options: KEYS_OPTIONS, run: stageKey };
+  },
+  'keys rotate': async () => {
+    const { KEYS_ROTATE_HELP, KEYS_OPTIONS, rotateKey } = await import('./keys.js');
+    return { help: KEYS_ROTATE_HELP, options: KEYS_OPTIONS, run: rotateKey };
+  },
+  watch: async () => {
+    const { WATCH_HELP, WATCH_OPTIONS, watch } = await import('./watch.js');
+    return { help: WATCH_HELP, options: WATCH_OPTIONS, run: watch };
+  },
 };
 
 /** Commands with subcommands, and the help they print without one. */
-const GROUPS: Readonly<Record<string, string>> = { apps: APPS_HELP, token: TOKEN_HELP, keys: KEYS_HELP };
+const GROUPS: Readonly<Record<string, () => Promise<string>>> = {
+  apps: async () => (await import('./apps.js')).APPS_HELP,
+  token: async () => (await import('./token.js')).TOKEN_HELP,
+  keys: async () => (await import('./keys.js')).KEYS_HELP,
+};
 
 /** Runs one CLI command; returns the process exit code: 0 done, 2 a mistake a person can fix, 1 others. */
 export async function runCli(argv: readonly string[], cli: CliContext): Promise<number> {
@@ -80,9 +94,10 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
     if (word.startsWith('-')) throw new UsageError('the command comes first: tidings <command> [options].');
     const [sub, ...subRest] = rest;
     const subcommand = sub === undefined ? undefined : COMMANDS[`${word} ${sub}`];
-    if (subcommand) return await runCommand(`${word} ${sub}`, subcommand, subRest, cli);
-    const group = GROUPS[word];
-    if (group !== undefined) {
+    if (subcommand) return await runCommand(`${word} ${sub}`, await subcommand(), subRest, cli);
+    const groupHelp = GROUPS[word];
+    if (groupHelp !== undefined) {
+      const group = await groupHelp();
       if (sub === undefined) {
         cli.stdout(`${group}\n`);
         return 2;
@@ -98,9 +113,9 @@ export async function runCli(argv: readonly string[], cli: CliContext): Promise<
     }
     const command = COMMANDS[word];
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(word)} (see: tidings --help).`);
-    return await runCommand(word, command, rest, cli);
+    return await runCommand(word, await command(), rest, cli);
   } catch (error) {
-    return report(error, cli);
+    return await report(error, cli);
   }
 }
 
@@ -114,7 +129,7 @@ async function runCommand(name: string, command: Command, argv: readonly string[
   return 0;
 }
 
-function report(error: unknown, cli: CliContext): number {
+async function report(error: unknown, cli: CliContext): Promise<number> {
   if (error instanceof ConfigError) {
     for (const problem of error.problems) cli.stderr(`tidings: ${problem}\n`);
     return 2;
@@ -127,6 +142,8 @@ function report(error: unknown, cli: CliContext): number {
     cli.stderr(`tidings: ${error.message}\n`);
     return 1;
   }
+  // Loaded here: it brings the error codes, and so graphql, which --help does without.
+  const { isStoreUnavailable } = await import('../store/unavailable.js');
   if (isStoreUnavailable(error)) {
     // Not the URL itself: it may hold a password.
     cli.stderr(

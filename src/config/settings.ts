@@ -2,7 +2,7 @@
 // of value, the default and what it means. Loading (config.ts), flag parsing and `serve --help`
 // (src/cli) and the README table (npm run docs:config) all come from this table.
 
-import { LOG_LEVELS } from '../logger.js';
+import { LOG_LEVELS } from '../log-levels.js';
 import {
   addressRanges,
   duration,

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { fileURLToPath } from 'node:url';
-
-const page = (name: string) => fileURLToPath(new URL(`./page/${name}`, import.meta.url));
+import { loadPageScript, pageFile as page } from './page-script.js';
 
 // Strict: the page's own script, style and connections (its GraphQL endpoint over HTTP and WebSocket;
 // CSP 3's 'self' covers ws: and wss: on the same host), nothing inline, never framed.
@@ -23,25 +21,6 @@ const COMMON_HEADERS = {
   // Served from memory, built once per process: revalidate, so a new version is picked up after a restart.
   'cache-control': 'no-cache',
 };
-
-/** Bundles the page's script and the client library for browsers, with the esbuild that tsx brings. */
-async function bundle(): Promise<string> {
-  const { build } = await import('esbuild');
-  const result = await build({
-    entryPoints: [page('main.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    legalComments: 'none',
-    write: false,
-    logLevel: 'silent',
-  });
-  const output = result.outputFiles[0];
-  if (!output) throw new Error('esbuild produced no output for the inbox page.');
-  return output.text;
-}
 
 /** Runs `load` on first use and keeps its result; a failure is not kept, so the next request tries again. */
 function once(load: () => Promise<string>): () => Promise<string> {
@@ -76,8 +55,8 @@ function serve(
 }
 
 /**
- * The web inbox (GET /inbox): a small page that follows a user's feed with the client library. No build
- * step: the script is bundled on its first request and kept in memory.
+ * The web inbox (GET /inbox): a small page that follows a user's feed with the client library. Each file
+ * is read (the script bundled, when running from the sources) on its first request and kept in memory.
  */
 export function createInboxRoutes(): Record<string, Route> {
   return {
@@ -85,7 +64,7 @@ export function createInboxRoutes(): Record<string, Route> {
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-frame-options': 'DENY',
     }),
-    'GET /inbox/inbox.js': serve('text/javascript; charset=utf-8', bundle),
+    'GET /inbox/inbox.js': serve('text/javascript; charset=utf-8', loadPageScript),
     'GET /inbox/inbox.css': serve('text/css; charset=utf-8', () => readFile(page('inbox.css'), 'utf8')),
   };
 }

@@ -1,8 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { createOutageLog } from '../observability/outage-log.js';
-import { createPostgresStore } from './postgres-store.js';
-import { createSqliteStore } from './sqlite-store.js';
 import type { Store } from './types.js';
 import { reportingUnavailability } from './unavailable.js';
 
@@ -18,10 +16,15 @@ export async function createStore(
   logger?: Logger,
 ): Promise<Store> {
   const traced = onQuery ? { onQuery } : {};
+  // Only the configured provider's driver and Prisma client are loaded: a CLI command starts faster.
   const store =
     config.databaseProvider === 'postgres'
-      ? await createPostgresStore({ databaseUrl: config.databaseUrl, bounds: config.postgres, ...traced })
-      : await createSqliteStore({
+      ? await (await import('./postgres-store.js')).createPostgresStore({
+          databaseUrl: config.databaseUrl,
+          bounds: config.postgres,
+          ...traced,
+        })
+      : await (await import('./sqlite-store.js')).createSqliteStore({
           databaseUrl: config.databaseUrl,
           synchronous: config.sqliteSynchronous,
           ...traced,

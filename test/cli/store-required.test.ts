@@ -34,7 +34,7 @@ describe('commands other than serve and migrate never make a store', () => {
       ['apps', 'create', '--host', 'lost.example.com'],
       null,
       { DATABASE_URL: '', TIDINGS_DATA_DIR: '' },
-      elsewhere,
+      { cwd: elsewhere },
     );
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');

@@ -17,16 +17,17 @@ export interface ChildGateway {
 }
 
 /**
- * Starts `tidings serve` as a real child process on a free port, with `env` added to the environment
- * and `args` (more flags) to the command line, and resolves once it prints its URL. Killed when the
- * test file ends.
+ * Starts `tidings serve` (our bin, or `bin`: an installed one) as a real child process on a free port,
+ * with `env` added to the environment and `args` (more flags) to the command line, and resolves once it
+ * prints its URL. Killed when the test file ends.
  */
 export async function startChildGateway(
   env: Env,
   dataDir: string,
   args: readonly string[] = [],
+  bin = 'bin/tidings.js',
 ): Promise<ChildGateway> {
-  const serve = ['bin/tidings.js', 'serve', '--port', '0', '--data-dir', dataDir, ...args];
+  const serve = [bin, 'serve', '--port', '0', '--data-dir', dataDir, ...args];
   const child = spawn(process.execPath, serve, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

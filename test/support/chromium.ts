@@ -8,10 +8,11 @@ import { onCleanup } from './cleanup.js';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Debian's Chromium, headless, with a fresh profile; without the switches it tries to reach Google's
- * services, which this machine's closed network refuses. Closed when the test file ends.
+ * Debian's Chromium, headless, with a fresh profile, and `switches` added; closed when the test file ends.
+ * Without the switches below it tries to reach Google's services, which this machine's closed network
+ * refuses.
  */
-export async function launchChromium(): Promise<BrowserContext> {
+export async function launchChromium(switches: readonly string[] = []): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'tidings-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -25,6 +26,7 @@ export async function launchChromium(): Promise<BrowserContext> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...switches,
     ],
     viewport: { width: 960, height: 720 },
   });
@@ -35,7 +37,7 @@ export async function launchChromium(): Promise<BrowserContext> {
 }
 
 /** Collects what the page reports as broken: script errors, console errors (CSP violations are). */
-export function watchForErrors(page: Page, errors: string[]) {
+export function watchForErrors(page: Page, errors: string[]): void {
   page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);

@@ -19,19 +19,20 @@ export interface CliResult {
 }
 
 /**
- * Runs `tidings ...` through the real bin, as a person would, as a child process with `env` added to
- * the environment (in the working directory `cwd`, if given); `--data-dir dataDir` is appended unless
- * `dataDir` is null.
+ * Runs `tidings ...` through the real bin (ours, or `options.bin`: an installed one), as a person would,
+ * as a child process with `env` added to the environment (in the working directory `options.cwd`, if
+ * given); `--data-dir dataDir` is appended unless `dataDir` is null.
  */
 export async function tidings(
   args: readonly string[],
   dataDir: string | null,
   env: Record<string, string> = {},
-  cwd?: string,
+  options: { readonly cwd?: string; readonly bin?: string } = {},
 ): Promise<CliResult> {
+  const { cwd, bin = TIDINGS_BIN } = options;
   const dataDirArgs = dataDir === null ? [] : ['--data-dir', dataDir];
   try {
-    const { stdout, stderr } = await run(process.execPath, [TIDINGS_BIN, ...args, ...dataDirArgs], {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args, ...dataDirArgs], {
       timeout: 20_000,
       env: { ...process.env, ...env },
       ...(cwd === undefined ? {} : { cwd }),

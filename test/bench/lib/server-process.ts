@@ -36,7 +36,7 @@ export interface ServerProcess {
 
 export interface ServerProcessOptions {
   readonly name: string;
-  /** A .ts entry point, run through tsx like `npm start` runs Tidings. */
+  /** The entry point: a .ts file (run through tsx, as the probe is) or a built .js one (Tidings' build). */
   readonly entry: string;
   readonly args?: readonly string[];
   readonly env: NodeJS.ProcessEnv;

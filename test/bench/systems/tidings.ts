@@ -19,7 +19,8 @@ import { startServerProcess } from '../lib/server-process.js';
 import { runConcurrently } from '../lib/time.js';
 import type { BenchEnvironment, DatabaseLocation, Installation, SystemDefinition } from './system.js';
 
-const MAIN = fileURLToPath(new URL('../../../src/main.ts', import.meta.url));
+/** The build, as `npm start` and production run it (`npm run bench` builds first). */
+const MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
 const HOST_NAME = 'bench.example.com';
 /** User tokens and app tokens outlive any run. */
 const TOKEN_TTL_SECONDS = 86_400;
@@ -206,7 +207,7 @@ async function installTidings(
  */
 async function registerApp(dataDir: string, env: NodeJS.ProcessEnv) {
   const tidings = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', MAIN, ...args, '--data-dir', dataDir], {
+    promisify(execFile)(process.execPath, [MAIN, ...args, '--data-dir', dataDir], {
       env,
       timeout: 60_000,
     });
