@@ -151,6 +151,8 @@ describe('Web Push', () => {
       pushedDateTime: s.clock.now.toISOString(),
     });
     expect(byDevice.get(phone)).toMatchObject({ pushedDateTime: null });
+    const metrics = await (await fetch(`${s.t.origin}/metrics`)).text();
+    expect(metrics).toContain('tidings_web_pushes_total{outcome="PUSHED"} 1');
   });
 
   it('a replacement is pushed again under the same Topic; raw content wakes the app to sync; a long text is cut', async () => {

@@ -43,6 +43,8 @@ export interface PushDispatcherOptions {
   /** Time between looks; 0: no timer. */
   readonly intervalMs: number;
   readonly logger: Logger;
+  /** Told how each push ended (metrics). */
+  readonly onOutcome?: (outcome: PushOutcome) => void;
 }
 
 export function createPushDispatcher(options: PushDispatcherOptions): PushDispatcher {
@@ -103,6 +105,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
   /** Delivers a push and records how it ended. */
   async function settle(push: ClaimedPush): Promise<PushOutcome> {
     const outcome = isPushedTo(push.change, push.platform) ? await deliver(push) : 'SKIPPED';
+    options.onOutcome?.(outcome);
     // Stopped mid-way: left CLAIMED, so that no process sends it again (a push is best effort).
     if (stopping.signal.aborted) return outcome;
     try {
