@@ -143,12 +143,31 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     return round;
   };
 
+  /**
+   * Claims rounds back to back while each fills every free slot (a burst: thousands of devices due at
+   * once), waiting for a slot to free between them; stops at a round that finds less than it could take.
+   */
+  async function pump(): Promise<void> {
+    for (;;) {
+      const free = MAX_PUSHES_IN_FLIGHT - inFlight.size;
+      const started = await claimOnce();
+      if (started.length === 0 || started.length < free || stopping.signal.aborted) return;
+      // Sends settle on their own; with none left in flight, claim again at once.
+      if (inFlight.size > 0) await Promise.race(inFlight);
+    }
+  }
+
+  let pumping: Promise<void> | undefined;
   const timer =
     options.intervalMs > 0
       ? setInterval(() => {
-          claimOnce().catch((error: unknown) => {
-            if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
-          });
+          pumping ??= pump()
+            .catch((error: unknown) => {
+              if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
+            })
+            .finally(() => {
+              pumping = undefined;
+            });
         }, options.intervalMs)
       : undefined;
   timer?.unref();
@@ -169,6 +188,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
       if (timer) clearInterval(timer);
       stopping.abort();
       await claiming;
+      await pumping;
       await Promise.allSettled([...inFlight]);
       sender.close();
     },
