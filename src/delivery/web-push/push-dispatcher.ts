@@ -36,7 +36,7 @@ export interface PushDispatcher {
 }
 
 export interface PushDispatcherOptions {
-  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcome'>;
+  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcomes'>;
   readonly sender: PushSender;
   readonly now: () => Date;
   readonly delayMs: number;
@@ -102,6 +102,22 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     }
   }
 
+  // Outcomes are written together: each write takes every outcome that ended while the one before it
+  // ran (group commit), so a burst of pushes costs a few transactions, not one each.
+  let pendingOutcomes: Array<{ push: ClaimedPush; outcome: PushOutcome }> = [];
+  let writing: Promise<void> = Promise.resolve();
+  function record(push: ClaimedPush, outcome: PushOutcome): Promise<void> {
+    pendingOutcomes.push({ push, outcome });
+    const written = writing.then(async () => {
+      if (pendingOutcomes.length === 0) return;
+      const batch = pendingOutcomes;
+      pendingOutcomes = [];
+      await store.recordPushOutcomes(batch, options.now());
+    });
+    writing = written.catch(() => {});
+    return written;
+  }
+
   /** Delivers a push and records how it ended. */
   async function settle(push: ClaimedPush): Promise<PushOutcome> {
     const outcome = isPushedTo(push.change, push.platform) ? await deliver(push) : 'SKIPPED';
@@ -109,7 +125,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     // Stopped mid-way: left CLAIMED, so that no process sends it again (a push is best effort).
     if (stopping.signal.aborted) return outcome;
     try {
-      await store.recordPushOutcome(push, outcome, options.now());
+      await record(push, outcome);
     } catch (error) {
       if (!isServiceUnavailable(error)) logger.error('web push outcome not recorded', errorFields(error));
     }
