@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mayUseDevice } from '../domain/device-access.js';
 import { fallbackDueAt } from '../domain/fallback.js';
-import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
+import type { Change, ChangeKind, DeviceSubscription, FeedOwner } from '../domain/types.js';
 import { Prisma } from './generated/sqlite/client.js';
 import type { NotificationRow, Provider, Transaction } from './prisma-client.js';
 import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
@@ -132,11 +132,18 @@ function columnsOf(request: PostRequest, offset: number) {
   };
 }
 
-/** Each request's feed: given, or the one behind its UNSID if usable by its app at its time; else null. */
+/**
+ * Each request's feed: given; its owner's (created if need be); or the one behind its UNSID if usable by
+ * its app at its time, else null.
+ */
 async function resolveFeeds(
   tx: Transaction,
   requests: readonly PostRequest[],
 ): Promise<Array<string | null>> {
+  const feedOf = await ensureFeeds(
+    tx,
+    requests.flatMap((r) => ('owner' in r.target ? [r.target.owner] : [])),
+  );
   const unsids = [
     ...new Set(
       requests.flatMap((r) => ('deviceSubscriptionId' in r.target ? [r.target.deviceSubscriptionId] : [])),
@@ -152,9 +159,43 @@ async function resolveFeeds(
         );
   return requests.map(({ target, now }) => {
     if ('feedId' in target) return target.feedId;
+    if ('owner' in target) return feedOf.get(ownerKey(target.owner)) ?? null;
     const device = devices.get(target.deviceSubscriptionId);
     return mayUseDevice(device, { kind: 'app', appId: target.appId }, now) ? device.feedId : null;
   });
+}
+
+const ownerKey = (owner: FeedOwner) => JSON.stringify([owner.appId, owner.issuer, owner.subject]);
+
+/**
+ * The feed of each owner, created for those who have none yet (a post to a user by id, before their
+ * first device), by owner key. ONE insert for the batch that skips owners whose feed exists: a first
+ * device subscription (device-store.ts) or another process's post may be creating the same feed at the
+ * same time, and the feed's unique key settles it without an error on either side (on PostgreSQL the
+ * insert waits for the other transaction, then skips). Rows go in key order, so two batches that create
+ * the same feeds wait for each other in one order and never deadlock. Then one read finds every id.
+ */
+async function ensureFeeds(tx: Transaction, owners: readonly FeedOwner[]): Promise<Map<string, string>> {
+  const feedOf = new Map<string, string>();
+  if (owners.length === 0) return feedOf;
+  const unique = [...new Map(owners.map((owner) => [ownerKey(owner), owner])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, owner]) => owner);
+  const rows = unique.map(
+    (owner) =>
+      Prisma.sql`(${randomUUID()}, ${owner.appId}, ${owner.issuer}, ${owner.subject}, ${randomUUID()})`,
+  );
+  await tx.$executeRaw`
+    INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${Prisma.join(rows)}
+    ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`;
+  const feeds = await tx.feed.findMany({
+    where: {
+      OR: unique.map((owner) => ({ appId: owner.appId, issuer: owner.issuer, subject: owner.subject })),
+    },
+    select: { id: true, appId: true, issuer: true, subject: true },
+  });
+  for (const feed of feeds) feedOf.set(ownerKey(feed), feed.id);
+  return feedOf;
 }
 
 /**
