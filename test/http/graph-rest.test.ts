@@ -505,7 +505,7 @@ describe('POST /v1.0/me/notifications', () => {
       request: () => valid({ body: graphBody(HOST, { userId: 'alice' }) }),
       status: 400,
       graphCode: 'invalidRequest',
-      code: 'BAD_USER_INPUT',
+      code: 'BAD_REQUEST',
     },
     {
       name: 'a UNSID in the body instead of X-UNS-ID',
