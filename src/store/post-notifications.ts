@@ -168,12 +168,13 @@ async function resolveFeeds(
 const ownerKey = (owner: FeedOwner) => JSON.stringify([owner.appId, owner.issuer, owner.subject]);
 
 /**
- * The feed of each owner, created for those who have none yet (a post to a user by id, before their
- * first device), by owner key. ONE insert for the batch that skips owners whose feed exists: a first
- * device subscription (device-store.ts) or another process's post may be creating the same feed at the
- * same time, and the feed's unique key settles it without an error on either side (on PostgreSQL the
- * insert waits for the other transaction, then skips). Rows go in key order, so two batches that create
- * the same feeds wait for each other in one order and never deadlock. Then one read finds every id.
+ * The feed of each owner, by owner key, created for those who have none yet (a post to a user by id
+ * before their first device). One read when every feed exists, as it mostly does. Otherwise ONE insert of
+ * the missing ones that skips any that exists by then: a first device subscription (device-store.ts) or
+ * another process's post may be creating the same feed at the same time, and the feed's unique key
+ * settles it without an error on either side (on PostgreSQL the insert waits for the other transaction,
+ * then skips; each statement of a READ COMMITTED transaction sees what committed before it). Rows go in
+ * key order, so two batches creating the same feeds wait for each other in one order, never in a cycle.
  */
 async function ensureFeeds(tx: Transaction, owners: readonly FeedOwner[]): Promise<Map<string, string>> {
   const feedOf = new Map<string, string>();
@@ -181,20 +182,24 @@ async function ensureFeeds(tx: Transaction, owners: readonly FeedOwner[]): Promi
   const unique = [...new Map(owners.map((owner) => [ownerKey(owner), owner])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, owner]) => owner);
-  const rows = unique.map(
+  const find = async (wanted: readonly FeedOwner[]) => {
+    const feeds = await tx.feed.findMany({
+      where: { OR: wanted.map(({ appId, issuer, subject }) => ({ appId, issuer, subject })) },
+      select: { id: true, appId: true, issuer: true, subject: true },
+    });
+    for (const feed of feeds) feedOf.set(ownerKey(feed), feed.id);
+  };
+  await find(unique);
+  const missing = unique.filter((owner) => !feedOf.has(ownerKey(owner)));
+  if (missing.length === 0) return feedOf;
+  const rows = missing.map(
     (owner) =>
       Prisma.sql`(${randomUUID()}, ${owner.appId}, ${owner.issuer}, ${owner.subject}, ${randomUUID()})`,
   );
   await tx.$executeRaw`
     INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${Prisma.join(rows)}
     ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`;
-  const feeds = await tx.feed.findMany({
-    where: {
-      OR: unique.map((owner) => ({ appId: owner.appId, issuer: owner.issuer, subject: owner.subject })),
-    },
-    select: { id: true, appId: true, issuer: true, subject: true },
-  });
-  for (const feed of feeds) feedOf.set(ownerKey(feed), feed.id);
+  await find(missing);
   return feedOf;
 }
 

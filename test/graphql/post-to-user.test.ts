@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
 import { registerExternalApp } from '../../src/auth/register-app.js';
 import type { FeedOwner } from '../../src/domain/types.js';
+import { parsePostgresUrl, searchPathOption } from '../../src/store/migrations/apply-postgres-migrations.js';
+import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
-import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
+import { startGateway, type TestApp, type TestGateway, testStore } from '../support/gateway.js';
 import { dataOf, errorCodes, type GraphQLResponse, graphql } from '../support/graphql-http.js';
 import { startIdentityProvider } from '../support/identity-provider.js';
 import {
@@ -250,6 +253,59 @@ describe('createNotification to a user by id', () => {
     }
   });
 });
+
+// The feed a post by id creates may be created at the same instant by the user's first device, on another
+// process: the post must wait for that transaction and use its feed, not fail on the unique key.
+describe.runIf(testStore === 'postgres')(
+  'createNotification to a user by id, racing a feed being created',
+  () => {
+    it("waits for another transaction's new feed of the user and posts into it", async () => {
+      const t = await startGateway();
+      const app = await t.registerApp(HOST_A);
+      const user = `nina-${randomUUID()}`;
+      const { connectionString, schema } = parsePostgresUrl(t.gateway.services.config.databaseUrl);
+      const other = new pg.Client({ connectionString, options: searchPathOption(schema) });
+      await other.connect();
+      onCleanup(() => other.end());
+      const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+
+      // Another process's first device of this user: its feed inserted, not yet committed.
+      const feedId = randomUUID();
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ($1, $2, $3, $4, $5)`,
+        [feedId, app.app.id, t.gateway.issuer.issuer, user, randomUUID()],
+      );
+      const posting = postNotification(t.url, await app.token(), toUser(user, HOST_A));
+      // The post's insert is blocked on that uncommitted row: polled for in the database, bounded.
+      const probe = new pg.Client({ connectionString });
+      await probe.connect();
+      onCleanup(() => probe.end());
+      const blockedBy = async () =>
+        Number(
+          (
+            await probe.query<{ n: string }>(
+              'SELECT count(*) AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+              [pid],
+            )
+          ).rows[0]?.n,
+        );
+      for (let polls = 0; (await blockedBy()) === 0; polls += 1) {
+        if (polls > 400) throw new Error('The post never waited for the other transaction.');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await other.query('COMMIT');
+      expect(created(await posting).outcome).toBe('CREATED');
+      expect(
+        await t.gateway.services.store.findFeedId({
+          appId: app.app.id,
+          issuer: t.gateway.issuer.issuer,
+          subject: user,
+        }),
+      ).toBe(feedId);
+    });
+  },
+);
 
 // With an external issuer, the user id is the user claim of that issuer's tokens (here Entra's `oid`),
 // for an app registered with that issuer: a user is their issuer and id together.
