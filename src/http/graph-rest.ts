@@ -121,7 +121,8 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     if (nestedDeeperThan(body as Json, MAX_BODY_NESTING)) {
       return refuse(response, 'BAD_REQUEST', `The body is nested deeper than ${MAX_BODY_NESTING} levels.`);
     }
-    if ('deviceSubscriptionId' in body) {
+    // Graph named the user by X-UNS-ID only; GraphQL's own ways to name them are not part of this route.
+    if ('deviceSubscriptionId' in body || 'userId' in body) {
       return refuse(response, 'BAD_REQUEST', 'Name the device subscription with the X-UNS-ID header.');
     }
 

@@ -174,7 +174,7 @@ describe('the CLI paths of the README', () => {
       [['apps', 'rotate-secret'], /The old secret stops working/],
       [['token'], /tidings token user/],
       [['token', 'user'], /tidings token user/],
-      [['send'], /tidings send --app <client id> --unsid <UNSID>/],
+      [['send'], /tidings send --app <client id> \(--unsid <UNSID> \| --user <user id>\)/],
       [['keys'], /tidings keys rotate/],
       [['keys', 'list'], /signing-key\.previous\.json/],
       [['keys', 'stage'], /signing-key\.next\.json/],

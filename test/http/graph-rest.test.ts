@@ -500,6 +500,14 @@ describe('POST /v1.0/me/notifications', () => {
       code: 'BAD_USER_INPUT',
     },
     {
+      // Graph named the user by X-UNS-ID only; GraphQL's userId is not part of the route's shape.
+      name: 'a user id in the body (GraphQL has one, Graph did not)',
+      request: () => valid({ body: graphBody(HOST, { userId: 'alice' }) }),
+      status: 400,
+      graphCode: 'invalidRequest',
+      code: 'BAD_REQUEST',
+    },
+    {
       name: 'a UNSID in the body instead of X-UNS-ID',
       request: () => valid({ body: graphBody(HOST, { deviceSubscriptionId: aliceIos }) }),
       status: 400,

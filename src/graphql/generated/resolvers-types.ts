@@ -55,7 +55,8 @@ export type CreateNotificationInput = {
   readonly appNotificationId: Scalars['String']['input'];
   /**
    * The UNSID of one of the target user's devices. The notification goes to all of that user's devices that match targetPolicy.
-   * Required with an app token. With a user's delegated token (on-behalf-of) the target is that user; a UNSID, if given, must be theirs.
+   * With an app token, name the user with exactly one of deviceSubscriptionId and userId. With a user's delegated token
+   * (on-behalf-of) the target is that user; a UNSID, if given, must be theirs.
    */
   readonly deviceSubscriptionId?: InputMaybe<Scalars['ID']['input']>;
   /** Seconds to stay on screen, 1 to 86,400. */
@@ -71,6 +72,13 @@ export type CreateNotificationInput = {
   /** Your app's registered host name. */
   readonly targetHostName: Scalars['String']['input'];
   readonly targetPolicy?: InputMaybe<TargetPolicyInput>;
+  /**
+   * The target user by id instead of by UNSID (app token): the user id your app's user tokens carry (`sub`, or the
+   * claim TIDINGS_CLAIM_USER names), from the issuer your app is registered with. The notification is stored in that
+   * user's feed of your app even if they have no device yet, and reaches their devices when they appear.
+   * 1 to 255 characters, compared exactly. With a delegated token it must be the token's own user.
+   */
+  readonly userId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type CreateNotificationPayload = {
@@ -174,7 +182,10 @@ export type Mutation = {
    * in the app (default 100; expired ones do not count).
    */
   readonly createDeviceSubscription: DeviceSubscription;
-  /** Posts a notification to the user behind a UNSID (app token with Notifications.ReadWrite.CreatedByApp). */
+  /**
+   * Posts a notification to a user of the calling app, named by one of their UNSIDs or by their user id (app token
+   * with Notifications.ReadWrite.CreatedByApp), or to the user of a delegated token.
+   */
   readonly createNotification: CreateNotificationPayload;
   readonly deleteDeviceSubscription: DeleteDeviceSubscriptionPayload;
   /** Deletes a notification from every device of its user: the user's own (by id), or the app's own. */
