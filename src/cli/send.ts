@@ -80,7 +80,6 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
   const input = {
     deviceSubscriptionId: unsid,
     appNotificationId: args.value('id') ?? `cli-${randomUUID()}`,
-    targetHostName: app.targetHostName,
     priority,
     payload: { visualContent: { title, ...(body === undefined ? {} : { body }) } },
     ...(group === undefined ? {} : { groupName: group }),
