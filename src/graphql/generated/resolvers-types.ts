@@ -525,7 +525,7 @@ export type Platform =
 export type Priority =
   /** Urgent. Only a HIGH notification with rawContent may have a fallbackPolicy. */
   | 'HIGH'
-  /** Less urgent than usual: a device may show it quietly. */
+  /** Less urgent than usual. */
   | 'LOW'
   /** No particular urgency (the default). */
   | 'NONE';
