@@ -85,7 +85,6 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
   const input = {
     ...target,
     appNotificationId: args.value('id') ?? `cli-${randomUUID()}`,
-    targetHostName: app.targetHostName,
     priority,
     payload: { visualContent: { title, ...(body === undefined ? {} : { body }) } },
     ...(group === undefined ? {} : { groupName: group }),

@@ -93,8 +93,11 @@ export async function findDeviceSubscription(
  */
 export async function renewDeviceSubscription(
   request: GraphQLRequest,
-  id: string,
+  deviceSubscriptionId: string,
 ): Promise<DeviceSubscription> {
-  return (await request<{ renewDeviceSubscription: DeviceSubscription }>(RENEW_DEVICE_SUBSCRIPTION, { id }))
-    .renewDeviceSubscription;
+  return (
+    await request<{ renewDeviceSubscription: DeviceSubscription }>(RENEW_DEVICE_SUBSCRIPTION, {
+      input: { deviceSubscriptionId },
+    })
+  ).renewDeviceSubscription;
 }

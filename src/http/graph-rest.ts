@@ -125,6 +125,14 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     if ('deviceSubscriptionId' in body || 'userId' in body) {
       return refuse(response, 'BAD_REQUEST', 'Name the device subscription with the X-UNS-ID header.');
     }
+    // GraphQL lets an app token leave targetHostName out; Graph required it, and this route keeps Graph's shape.
+    const { targetHostName } = body as JsonObject;
+    if (targetHostName === undefined || targetHostName === null) {
+      return sendGraphError(response, {
+        message: 'targetHostName is required.',
+        extensions: { code: ErrorCode.BadUserInput, field: 'targetHostName' },
+      });
+    }
 
     const result = await apollo.executeOperation<{
       createNotification: { notification: CreatedNotification };

@@ -33,7 +33,7 @@ describe('tidings send', () => {
 
   it('reaches a live device at once, and replaces a notification posted again with the same --id', async () => {
     const feed = openFeed(server.wsUrl, userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(server.url, userToken),
     });
     const sent = await send([

@@ -84,7 +84,10 @@ describe('createNotification to a user by id', () => {
     expect(device?.feedId).toBe(await feedOf(user, appA));
 
     // It follows changes from the listing's cursor: a post by id arrives live, as one by UNSID does.
-    const feed = openFeed(t.wsUrl, token, { subscriptionId: unsid, after: await feedCursor(t.url, token) });
+    const feed = openFeed(t.wsUrl, token, {
+      deviceSubscriptionId: unsid,
+      after: await feedCursor(t.url, token),
+    });
     const second = created(
       await postNotification(
         t.url,
@@ -100,7 +103,7 @@ describe('createNotification to a user by id', () => {
     const third = created(
       await postNotification(t.url, await appA.token(), toUser(user, HOST_A, { appNotificationId: 'third' })),
     );
-    const resumed = openFeed(t.wsUrl, token, { subscriptionId: unsid, after: live.cursor });
+    const resumed = openFeed(t.wsUrl, token, { deviceSubscriptionId: unsid, after: live.cursor });
     expect(await resumed.next()).toMatchObject({
       kind: 'CREATED',
       notification: { id: third.notification.id },
@@ -112,7 +115,10 @@ describe('createNotification to a user by id', () => {
     const user = `erin-${randomUUID()}`;
     const token = await t.userToken(user, appA.app);
     const unsid = await createDevice(t.url, token, 'WEB');
-    const feed = openFeed(t.wsUrl, token, { subscriptionId: unsid, after: await feedCursor(t.url, token) });
+    const feed = openFeed(t.wsUrl, token, {
+      deviceSubscriptionId: unsid,
+      after: await feedCursor(t.url, token),
+    });
     const byId = created(
       await postNotification(
         t.url,
@@ -140,7 +146,7 @@ describe('createNotification to a user by id', () => {
     const tokenB = await t.userToken(user, appB.app);
     const unsidA = await createDevice(t.url, tokenA, 'WEB');
     const feedA = openFeed(t.wsUrl, tokenA, {
-      subscriptionId: unsidA,
+      deviceSubscriptionId: unsidA,
       after: await feedCursor(t.url, tokenA),
     });
     const headA = await headOf(user, appA);

@@ -48,7 +48,7 @@ export const notificationResolvers: Resolvers = {
         feedCursor: encodeCursor(page.head),
       };
     },
-    notification: (_, args, context) => resolveNotificationRef(context, { id: args.id }),
+    notification: (_, args, context) => resolveNotificationRef(context, args.notification),
   },
   Mutation: {
     async createNotification(_, { input }, context) {

@@ -93,7 +93,7 @@ async function start(session: Session, freshDevice = false) {
   const isCurrent = () => running?.cache === cache;
   const client = createTidingsClient({
     url: GRAPHQL_URL,
-    subscriptionId: unsid,
+    deviceSubscriptionId: unsid,
     // A pasted token cannot be refreshed: once it expires the gateway refuses it and the page asks again.
     token: () => session.token,
     cursorStore: cache,

@@ -64,7 +64,7 @@ export interface RunningSystem
   trigger(user: string): Promise<void>;
   /**
    * What `trigger` sends, as data, for load generators that post on their own (lib/http-load.ts): the
-   * body's TARGET is a device's `subscriptionId` from `devices` (it targets that device's user), its KEY
+   * body's TARGET is a device's `deviceSubscriptionId` from `devices` (it targets that device's user), its KEY
    * the notification's appNotificationId.
    */
   readonly triggerRequest?: HttpRequestTemplate;

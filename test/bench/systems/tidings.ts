@@ -165,7 +165,7 @@ async function installTidings(
             const user = users.get(id) as { token: string; unsids: string[] };
             return user.unsids.slice(0, perUser).map(
               (unsid): SocketSpec => ({
-                subscriptionId: unsid,
+                deviceSubscriptionId: unsid,
                 connectionParams: { authorization: `Bearer ${user.token}` },
               }),
             );
