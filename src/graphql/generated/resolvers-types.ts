@@ -25,8 +25,8 @@ export type AcknowledgeNotificationsInput = {
 };
 
 /** What acknowledgeNotifications recorded. */
-export type AcknowledgePayload = {
-  readonly __typename?: 'AcknowledgePayload';
+export type AcknowledgeNotificationsPayload = {
+  readonly __typename?: 'AcknowledgeNotificationsPayload';
   /** The cursor acknowledged: every change up to it counts as received by this device. */
   readonly cursor: Scalars['String']['output'];
   /** The UNSID of the device that acknowledged. */
@@ -254,7 +254,7 @@ export type Mutation = {
    * Records that the device received every change up to the cursor `upTo` (from notificationChanges).
    * Send the newest cursor now and then, not one per change. User token only.
    */
-  readonly acknowledgeNotifications: AcknowledgePayload;
+  readonly acknowledgeNotifications: AcknowledgeNotificationsPayload;
   /**
    * Registers the calling user's device for the app their token was issued to. Returns the UNSID.
    * LIMIT_EXCEEDED, creating nothing, when the user already has TIDINGS_MAX_DEVICES_PER_USER live devices
@@ -773,7 +773,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcknowledgeNotificationsInput: AcknowledgeNotificationsInput;
-  AcknowledgePayload: ResolverTypeWrapper<AcknowledgePayload>;
+  AcknowledgeNotificationsPayload: ResolverTypeWrapper<AcknowledgeNotificationsPayload>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChangeKind: ChangeKind;
   CreateDeviceSubscriptionInput: CreateDeviceSubscriptionInput;
@@ -830,7 +830,7 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcknowledgeNotificationsInput: AcknowledgeNotificationsInput;
-  AcknowledgePayload: AcknowledgePayload;
+  AcknowledgeNotificationsPayload: AcknowledgeNotificationsPayload;
   Boolean: Scalars['Boolean']['output'];
   CreateDeviceSubscriptionInput: CreateDeviceSubscriptionInput;
   CreateNotificationInput: CreateNotificationInput;
@@ -877,7 +877,7 @@ export type ResolversParentTypes = {
   VisualContentInput: VisualContentInput;
 };
 
-export type AcknowledgePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AcknowledgePayload'] = ResolversParentTypes['AcknowledgePayload']> = {
+export type AcknowledgeNotificationsPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AcknowledgeNotificationsPayload'] = ResolversParentTypes['AcknowledgeNotificationsPayload']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   deviceSubscriptionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
@@ -945,7 +945,7 @@ export type MarkAllReadPayloadResolvers<ContextType = GatewayContext, ParentType
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
-  acknowledgeNotifications?: Resolver<ResolversTypes['AcknowledgePayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeNotificationsArgs, 'input'>>;
+  acknowledgeNotifications?: Resolver<ResolversTypes['AcknowledgeNotificationsPayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeNotificationsArgs, 'input'>>;
   createDeviceSubscription?: Resolver<ResolversTypes['DeviceSubscription'], ParentType, ContextType, RequireFields<MutationCreateDeviceSubscriptionArgs, 'input'>>;
   createNotification?: Resolver<ResolversTypes['CreateNotificationPayload'], ParentType, ContextType, RequireFields<MutationCreateNotificationArgs, 'input'>>;
   deleteDeviceSubscription?: Resolver<ResolversTypes['DeleteDeviceSubscriptionPayload'], ParentType, ContextType, RequireFields<MutationDeleteDeviceSubscriptionArgs, 'input'>>;
@@ -1033,7 +1033,7 @@ export type VisualContentResolvers<ContextType = GatewayContext, ParentType exte
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
-  AcknowledgePayload?: AcknowledgePayloadResolvers<ContextType>;
+  AcknowledgeNotificationsPayload?: AcknowledgeNotificationsPayloadResolvers<ContextType>;
   CreateNotificationPayload?: CreateNotificationPayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   DeleteDeviceSubscriptionPayload?: DeleteDeviceSubscriptionPayloadResolvers<ContextType>;
