@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type GraphQLRequestListener } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -30,6 +30,11 @@ export async function createApolloServer(
   const production = config.mode === 'production';
   // Which request's logger an error belongs to, for Apollo's formatError (which is given no context).
   const requestLoggers = new WeakMap<object, Logger>();
+  const rememberRequestLoggers: GraphQLRequestListener<GatewayContext> = {
+    async didEncounterErrors({ errors, contextValue }) {
+      for (const error of errors) requestLoggers.set(error, contextValue.logger);
+    },
+  };
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: !production,
@@ -59,15 +64,8 @@ export async function createApolloServer(
       return answer;
     },
     plugins: [
-      {
-        async requestDidStart() {
-          return {
-            async didEncounterErrors({ errors, contextValue }) {
-              for (const error of errors) requestLoggers.set(error, contextValue.logger);
-            },
-          };
-        },
-      },
+      // One set of hooks for every request (they keep nothing per request but the WeakMap's entries).
+      { requestDidStart: async () => rememberRequestLoggers },
       retryLaterAnswers,
       subscriptionsRefusedOverHttp,
       knownDocuments.plugin,
