@@ -15,6 +15,7 @@ import {
   toCreateNotificationInput,
   toGraphNotification,
 } from './graph-notification.js';
+import type { KnownDocuments } from './known-documents.js';
 import {
   BadEncodingError,
   type BodyEncoding,
@@ -34,6 +35,8 @@ const BODY_ENCODINGS: Readonly<Record<string, BodyEncoding>> = {
 
 export interface GraphRestOptions {
   readonly apollo: ApolloServer<GatewayContext>;
+  /** Documents Apollo already accepted: sent to it by hash (see known-documents.ts). */
+  readonly knownDocuments: KnownDocuments;
   readonly services: Services;
   readonly authenticate: (authorization: unknown) => Promise<Principal>;
   readonly maxBodyBytes: number;
@@ -137,12 +140,12 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     const result = await apollo.executeOperation<{
       createNotification: { notification: CreatedNotification };
     }>(
-      {
+      options.knownDocuments.asPersisted({
         query: GRAPH_CREATE_NOTIFICATION,
         variables: {
           input: toCreateNotificationInput(body as JsonObject, unsid),
         },
-      },
+      }),
       { contextValue: { principal, services, logger: requestLogger(request, services.logger) } },
     );
     if (result.body.kind !== 'single') throw new Error('createNotification answered incrementally.');

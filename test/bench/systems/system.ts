@@ -31,6 +31,11 @@ export interface SystemDefinition {
 export interface StartOptions {
   /** Settings for this start only (Tidings' TIDINGS_* variables); the comparison servers ignore them. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Tidings: another build's `dist/main.js` to run instead of this checkout's (e.g. main's, copied beside
+   * dist/ so it finds the same node_modules), to measure before and after side by side.
+   */
+  readonly entry?: string;
 }
 
 /** Where a Tidings installation keeps its store, for scenarios that write to it directly (seeding). */
