@@ -102,7 +102,7 @@ describe('known documents over HTTP', () => {
       ]);
     }
     // A subscription sent over HTTP is refused every time, known or not.
-    const subscription = 'subscription { notificationChanges(subscriptionId: "x") { cursor } }';
+    const subscription = 'subscription { notificationChanges(deviceSubscriptionId: "x") { cursor } }';
     for (let i = 0; i < 2; i++) {
       const refused = await graphql(t.url, subscription, {}, user);
       expect(refused.status).toBe(400);
