@@ -56,3 +56,9 @@ export const MARK_ALL_READ = 'mutation MarkAllRead { markAllRead { count } }';
 export const ACKNOWLEDGE = `mutation Acknowledge($subscriptionId: ID!, $upTo: String!) {
   acknowledgeNotifications(subscriptionId: $subscriptionId, upTo: $upTo) { cursor }
 }`;
+
+export const WEB_PUSH = 'query WebPush { webPush { applicationServerKey } }';
+
+export const SET_DEVICE_PUSH_SUBSCRIPTION = `mutation SetDevicePushSubscription($input: SetDevicePushSubscriptionInput!) {
+  setDevicePushSubscription(input: $input) { ${DEVICE_FIELDS} webPush }
+}`;
