@@ -2,6 +2,7 @@ import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
 import { loadOrCreateSigningKey, loadVerificationKeys } from './auth/signing-key.js';
+import { loadOrCreateVapidKeys } from './auth/vapid-keys.js';
 import type { Config } from './config/config.js';
 import { SETTINGS } from './config/settings.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
@@ -117,6 +118,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.userMutationBurst,
     now: () => Date.now(),
   });
+  // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
+  const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;
   // Every change devices must hear of goes through this one door: commit, then publish.
   const feeds = createFeedWriter(store, fanout);
   const services: Services = {
@@ -130,6 +133,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
     metrics,
     now,
+    webPush: vapidKeys && { applicationServerKey: vapidKeys.publicKey },
   };
   const sweeper = createSweeper({
     feeds,

@@ -48,6 +48,8 @@ export type CreateDeviceSubscriptionInput = {
   /** Defaults to now + 30 days; at most 90 days ahead. */
   readonly expirationDateTime?: InputMaybe<Scalars['DateTime']['input']>;
   readonly platform: Platform;
+  /** WEB devices only: the browser's push subscription, so the device gets Web Push while its app is closed. */
+  readonly pushSubscription?: InputMaybe<PushSubscriptionInput>;
 };
 
 export type CreateNotificationInput = {
@@ -108,6 +110,8 @@ export type DeviceDelivery = {
   readonly deviceLabel: Scalars['String']['output'];
   readonly deviceSubscriptionId: Scalars['ID']['output'];
   readonly platform: Platform;
+  /** When a Web Push of it was accepted (201) by the device's push service; null if none was. */
+  readonly pushedDateTime?: Maybe<Scalars['DateTime']['output']>;
   /** Whether the notification's targetPolicy includes this device's platform. */
   readonly targeted: Scalars['Boolean']['output'];
 };
@@ -121,6 +125,8 @@ export type DeviceSubscription = {
   /** The UNSID: opaque and unguessable. Hand it to your app service so it can target this user. */
   readonly id: Scalars['ID']['output'];
   readonly platform: Platform;
+  /** True when it holds a Web Push subscription (WEB devices; see setDevicePushSubscription). The endpoint is never returned. */
+  readonly webPush: Scalars['Boolean']['output'];
 };
 
 export type DeviceSubscriptionConnection = {
@@ -191,6 +197,12 @@ export type Mutation = {
   readonly markAllRead: MarkAllReadPayload;
   /** Extends a device subscription. expirationDateTime defaults to now + 30 days; at most 90 days ahead. */
   readonly renewDeviceSubscription: DeviceSubscription;
+  /**
+   * Sets or replaces (or, with null, removes) the push subscription of one of the calling user's WEB
+   * devices. BAD_USER_INPUT for a bad endpoint or keys, or a device that is not WEB; NOT_FOUND for a device
+   * that is not the caller's.
+   */
+  readonly setDevicePushSubscription: DeviceSubscription;
   /** Changes the content, priority or expiry of one of the calling app's notifications. State is kept. */
   readonly updateNotification: NotificationPayload;
   /** Changes the shared state of one notification of the user's feed; every other device sees it. */
@@ -233,6 +245,11 @@ export type MutationDeleteNotificationGroupArgs = {
 export type MutationRenewDeviceSubscriptionArgs = {
   expirationDateTime?: InputMaybe<Scalars['DateTime']['input']>;
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetDevicePushSubscriptionArgs = {
+  input: SetDevicePushSubscriptionInput;
 };
 
 
@@ -356,6 +373,22 @@ export type Priority =
   | 'LOW'
   | 'NONE';
 
+/** A browser's push subscription, as PushSubscription.toJSON() gives it (expirationTime is accepted and ignored). */
+export type PushSubscriptionInput = {
+  /** The push service's URL for this browser: https: only. Treated as a secret: never returned nor logged. */
+  readonly endpoint: Scalars['String']['input'];
+  /** As toJSON() returns it (usually null); ignored. */
+  readonly expirationTime?: InputMaybe<Scalars['Float']['input']>;
+  readonly keys: PushSubscriptionKeysInput;
+};
+
+export type PushSubscriptionKeysInput = {
+  /** base64url, 16 bytes. */
+  readonly auth: Scalars['String']['input'];
+  /** base64url, a 65-byte uncompressed P-256 point. */
+  readonly p256dh: Scalars['String']['input'];
+};
+
 export type Query = {
   readonly __typename?: 'Query';
   /**
@@ -375,6 +408,8 @@ export type Query = {
    * an app token reads its notifications of the user behind `deviceSubscriptionId`.
    */
   readonly notifications: NotificationConnection;
+  /** Null when Web Push is not enabled on this gateway (TIDINGS_WEB_PUSH). */
+  readonly webPush?: Maybe<WebPushInfo>;
 };
 
 
@@ -406,6 +441,12 @@ export type QueryNotificationsArgs = {
 export type ReadState =
   | 'READ'
   | 'UNREAD';
+
+export type SetDevicePushSubscriptionInput = {
+  readonly deviceSubscriptionId: Scalars['ID']['input'];
+  /** The new push subscription (browsers rotate them); null removes it. */
+  readonly pushSubscription?: InputMaybe<PushSubscriptionInput>;
+};
 
 export type Subscription = {
   readonly __typename?: 'Subscription';
@@ -477,6 +518,13 @@ export type VisualContentInput = {
   readonly body?: InputMaybe<Scalars['String']['input']>;
   /** Required, at most 200 characters. */
   readonly title: Scalars['String']['input'];
+};
+
+/** Web Push settings clients need to subscribe a browser. */
+export type WebPushInfo = {
+  readonly __typename?: 'WebPushInfo';
+  /** The gateway's VAPID public key (uncompressed P-256 point, base64url): pass it as applicationServerKey to PushManager.subscribe. */
+  readonly applicationServerKey: Scalars['String']['output'];
 };
 
 
@@ -570,6 +618,7 @@ export type ResolversTypes = {
   EndpointFallbackInput: EndpointFallbackInput;
   FallbackPolicy: ResolverTypeWrapper<FallbackPolicy>;
   FallbackPolicyInput: FallbackPolicyInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   MarkAllReadPayload: ResolverTypeWrapper<MarkAllReadPayload>;
@@ -588,8 +637,11 @@ export type ResolversTypes = {
   PayloadInput: PayloadInput;
   Platform: Platform;
   Priority: Priority;
+  PushSubscriptionInput: PushSubscriptionInput;
+  PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadState: ReadState;
+  SetDevicePushSubscriptionInput: SetDevicePushSubscriptionInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TargetPolicy: ResolverTypeWrapper<TargetPolicy>;
@@ -600,6 +652,7 @@ export type ResolversTypes = {
   UserActionState: UserActionState;
   VisualContent: ResolverTypeWrapper<VisualContent>;
   VisualContentInput: VisualContentInput;
+  WebPushInfo: ResolverTypeWrapper<WebPushInfo>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -621,6 +674,7 @@ export type ResolversParentTypes = {
   EndpointFallbackInput: EndpointFallbackInput;
   FallbackPolicy: FallbackPolicy;
   FallbackPolicyInput: FallbackPolicyInput;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   MarkAllReadPayload: MarkAllReadPayload;
@@ -636,7 +690,10 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Payload: Payload;
   PayloadInput: PayloadInput;
+  PushSubscriptionInput: PushSubscriptionInput;
+  PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   Query: Record<PropertyKey, never>;
+  SetDevicePushSubscriptionInput: SetDevicePushSubscriptionInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   TargetPolicy: TargetPolicy;
@@ -645,6 +702,7 @@ export type ResolversParentTypes = {
   UpdateNotificationStateInput: UpdateNotificationStateInput;
   VisualContent: VisualContent;
   VisualContentInput: VisualContentInput;
+  WebPushInfo: WebPushInfo;
 };
 
 export type AcknowledgePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AcknowledgePayload'] = ResolversParentTypes['AcknowledgePayload']> = {
@@ -679,6 +737,7 @@ export type DeviceDeliveryResolvers<ContextType = GatewayContext, ParentType ext
   deviceLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   deviceSubscriptionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
+  pushedDateTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   targeted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
@@ -688,6 +747,7 @@ export type DeviceSubscriptionResolvers<ContextType = GatewayContext, ParentType
   expirationDateTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
+  webPush?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type DeviceSubscriptionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeviceSubscriptionConnection'] = ResolversParentTypes['DeviceSubscriptionConnection']> = {
@@ -723,6 +783,7 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   deleteNotificationGroup?: Resolver<ResolversTypes['DeleteNotificationGroupPayload'], ParentType, ContextType, RequireFields<MutationDeleteNotificationGroupArgs, 'groupName'>>;
   markAllRead?: Resolver<ResolversTypes['MarkAllReadPayload'], ParentType, ContextType>;
   renewDeviceSubscription?: Resolver<ResolversTypes['DeviceSubscription'], ParentType, ContextType, RequireFields<MutationRenewDeviceSubscriptionArgs, 'id'>>;
+  setDevicePushSubscription?: Resolver<ResolversTypes['DeviceSubscription'], ParentType, ContextType, RequireFields<MutationSetDevicePushSubscriptionArgs, 'input'>>;
   updateNotification?: Resolver<ResolversTypes['NotificationPayload'], ParentType, ContextType, RequireFields<MutationUpdateNotificationArgs, 'input'>>;
   updateNotificationState?: Resolver<ResolversTypes['NotificationPayload'], ParentType, ContextType, RequireFields<MutationUpdateNotificationStateArgs, 'input'>>;
 };
@@ -787,6 +848,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   notification?: Resolver<Maybe<ResolversTypes['Notification']>, ParentType, ContextType, RequireFields<QueryNotificationArgs, 'id'>>;
   notificationDelivery?: Resolver<ResolversTypes['NotificationDelivery'], ParentType, ContextType, Partial<QueryNotificationDeliveryArgs>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<QueryNotificationsArgs, 'first'>>;
+  webPush?: Resolver<Maybe<ResolversTypes['WebPushInfo']>, ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -800,6 +862,10 @@ export type TargetPolicyResolvers<ContextType = GatewayContext, ParentType exten
 export type VisualContentResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['VisualContent'] = ResolversParentTypes['VisualContent']> = {
   body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebPushInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WebPushInfo'] = ResolversParentTypes['WebPushInfo']> = {
+  applicationServerKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
@@ -829,5 +895,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Subscription?: SubscriptionResolvers<ContextType>;
   TargetPolicy?: TargetPolicyResolvers<ContextType>;
   VisualContent?: VisualContentResolvers<ContextType>;
+  WebPushInfo?: WebPushInfoResolvers<ContextType>;
 };
 
