@@ -32,6 +32,11 @@ export const ClientErrorCode = {
   WebPushUnavailable: 'WEB_PUSH_UNAVAILABLE',
   /** The browser refused to subscribe to pushes: the user denied (or has not granted) notifications. */
   PermissionDenied: 'PERMISSION_DENIED',
+  /**
+   * The browser could not subscribe: its push service failed or did not answer in time (a browser without
+   * its vendor's push service, or offline). Nothing was stored.
+   */
+  PushServiceUnavailable: 'PUSH_SERVICE_UNAVAILABLE',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

@@ -39,7 +39,14 @@ export interface WebPushOptions extends GatewayAccess {
   readonly registration: PushRegistration;
   /** The WEB device subscription (UNSID) that gets the pushes. */
   readonly deviceSubscriptionId: string;
+  /**
+   * How long the browser may take to subscribe (default 20 s). A browser that cannot reach its push
+   * service may never answer (headless Chromium without Google's service does not).
+   */
+  readonly subscribeTimeoutMs?: number;
 }
+
+const SUBSCRIBE_TIMEOUT_MS = 20_000;
 
 /** A device subscription, with whether it holds a push subscription (the endpoint is never returned). */
 export interface WebPushDevice extends DeviceSubscription {
@@ -78,13 +85,36 @@ function pushManagerOf(registration: PushRegistration) {
   return registration.pushManager;
 }
 
+/** `promise`, or a PUSH_SERVICE_UNAVAILABLE rejection after `ms`. */
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new TidingsClientError(
+            ClientErrorCode.PushServiceUnavailable,
+            `The browser did not subscribe within ${ms} ms: its push service is out of reach.`,
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The registration's push subscription for `key`: the existing one when it was made with that key (a
  * browser keeps one per registration), else a new one, after dropping one made with another key (the
  * gateway's key changed).
- * @throws TidingsClientError PERMISSION_DENIED when the browser refuses (notifications not granted).
+ * @throws TidingsClientError PERMISSION_DENIED when the browser refuses (notifications not granted),
+ *   PUSH_SERVICE_UNAVAILABLE when its push service fails or does not answer in time.
  */
-async function subscriptionFor(registration: PushRegistration, key: Uint8Array<ArrayBuffer>) {
+async function subscriptionFor(
+  registration: PushRegistration,
+  key: Uint8Array<ArrayBuffer>,
+  timeoutMs: number,
+) {
   const pushManager = pushManagerOf(registration);
   const existing = await pushManager.getSubscription();
   const existingKey = existing?.options?.applicationServerKey;
@@ -92,12 +122,24 @@ async function subscriptionFor(registration: PushRegistration, key: Uint8Array<A
   await existing?.unsubscribe();
   try {
     // userVisibleOnly: browsers accept no other; the service worker shows a notification for every push.
-    return await pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+    return await withinTime(
+      pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
+      timeoutMs,
+    );
   } catch (error) {
-    if ((error as { name?: unknown } | null)?.name === 'NotAllowedError') {
+    const name = (error as { name?: unknown } | null)?.name;
+    if (name === 'NotAllowedError') {
       throw new TidingsClientError(
         ClientErrorCode.PermissionDenied,
         'The browser refused to subscribe: notifications are not allowed for this site.',
+        { cause: error },
+      );
+    }
+    // Chromium's answer when its push service fails ("Registration failed - push service error").
+    if (name === 'AbortError') {
+      throw new TidingsClientError(
+        ClientErrorCode.PushServiceUnavailable,
+        'The browser could not subscribe: its push service failed.',
         { cause: error },
       );
     }
@@ -150,7 +192,8 @@ export async function setDevicePushSubscription(
  * from the service worker's `pushsubscriptionchange`. In a page, ask `Notification.requestPermission()`
  * first, from a click: browsers refuse a subscription without it.
  * @throws TidingsClientError WEB_PUSH_UNAVAILABLE (the gateway has Web Push off, or the browser has no
- *   Push API), PERMISSION_DENIED, and the codes of {@link setDevicePushSubscription}.
+ *   Push API), PERMISSION_DENIED, PUSH_SERVICE_UNAVAILABLE (the browser's push service failed or did not
+ *   answer in time), and the codes of {@link setDevicePushSubscription}.
  */
 export async function enableWebPush(options: WebPushOptions): Promise<WebPushDevice> {
   pushManagerOf(options.registration);
@@ -161,7 +204,11 @@ export async function enableWebPush(options: WebPushOptions): Promise<WebPushDev
       'This gateway has Web Push turned off (its webPush query answers null).',
     );
   }
-  const subscription = await subscriptionFor(options.registration, fromBase64Url(key));
+  const subscription = await subscriptionFor(
+    options.registration,
+    fromBase64Url(key),
+    options.subscribeTimeoutMs ?? SUBSCRIBE_TIMEOUT_MS,
+  );
   return setDevicePushSubscription(options, options.deviceSubscriptionId, subscription.toJSON());
 }
 

@@ -20,7 +20,7 @@ import { storeSql } from '../support/store-sql.js';
 const HOST = 'web-push-client.example.com';
 
 /** A service worker registration's push side, as a browser that has granted notifications has it. */
-function registrationStandIn(refuse = false) {
+function registrationStandIn(answer: 'subscribe' | 'refuse' | 'never' = 'subscribe') {
   let current: (PushSubscriptionLike & { endpoint: string }) | null = null;
   const subscribedWith: Uint8Array[] = [];
   const unsubscribed: string[] = [];
@@ -55,7 +55,9 @@ function registrationStandIn(refuse = false) {
       getSubscription: async () => current,
       async subscribe({ userVisibleOnly, applicationServerKey }) {
         if (!userVisibleOnly) throw new Error('Chromium accepts userVisibleOnly: true only.');
-        if (refuse) {
+        // Headless Chromium here, without Google's push service, never answers.
+        if (answer === 'never') return new Promise<never>(() => {});
+        if (answer === 'refuse') {
           throw Object.assign(new Error('Registration failed - permission denied'), {
             name: 'NotAllowedError',
           });
@@ -145,7 +147,7 @@ describe('Web Push with the client library', () => {
     expect(await storedEndpoint(t, device)).toBe(browser.current()?.endpoint);
   });
 
-  it('says why it cannot: Web Push off, no Push API, permission refused, not a WEB device, not the user’s device', async () => {
+  it('says why it cannot: Web Push off, no Push API, permission refused, no push service, not a WEB device, not the user’s device', async () => {
     const off = await setUp({ TIDINGS_WEB_PUSH: 'off' });
     const offBrowser = registrationStandIn();
     expect(
@@ -167,11 +169,21 @@ describe('Web Push with the client library', () => {
       await codeOf(
         enableWebPush({
           ...access,
-          registration: registrationStandIn(true).registration,
+          registration: registrationStandIn('refuse').registration,
           deviceSubscriptionId: device,
         }),
       ),
     ).toBe('PERMISSION_DENIED');
+    expect(
+      await codeOf(
+        enableWebPush({
+          ...access,
+          registration: registrationStandIn('never').registration,
+          deviceSubscriptionId: device,
+          subscribeTimeoutMs: 200,
+        }),
+      ),
+    ).toBe('PUSH_SERVICE_UNAVAILABLE');
     expect(await storedEndpoint(t, device)).toBeNull();
 
     const phone = await createDevice(t.url, token, 'ANDROID', 'phone');

@@ -2,7 +2,7 @@ import type { BrowserContext, CDPSession, Page, Worker } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { launchChromium, watchForErrors } from '../support/chromium.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { dataOf } from '../support/graphql-http.js';
+import { dataOf, graphql } from '../support/graphql-http.js';
 import { createDevice, notificationInput, postNotification } from '../support/operations.js';
 import { updateState } from '../support/state-operations.js';
 
@@ -103,6 +103,18 @@ function watchRegistrations(cdp: CDPSession) {
       await new Promise<void>((resolve) => changed.push(resolve));
     }
   };
+}
+
+/** Whether each of the user's WEB devices holds a push subscription. */
+async function webPushOf(t: TestGateway, token: string): Promise<boolean[]> {
+  const { deviceSubscriptions } = dataOf(
+    await graphql<{
+      deviceSubscriptions: { edges: Array<{ node: { platform: string; webPush: boolean } }> };
+    }>(t.url, '{ deviceSubscriptions { edges { node { platform webPush } } } }', {}, token),
+  );
+  return deviceSubscriptions.edges
+    .filter(({ node }) => node.platform === 'WEB')
+    .map(({ node }) => node.webPush);
 }
 
 async function deliverPush(cdp: CDPSession, t: TestGateway, registrationId: string, payload: unknown) {
@@ -256,4 +268,20 @@ describe('the web inbox with desktop notifications', () => {
     expect(await page.locator('#push-toggle').isDisabled()).toBe(true);
     expect(await page.locator('#push-reason').textContent()).toContain('Web Push turned off');
   }, 60_000);
+
+  it('enables desktop notifications from a click, and says so when the browser cannot subscribe', async () => {
+    const { t, token, page } = await setUp();
+    await page.locator('#push-toggle[data-state="off"]').waitFor();
+    expect(await page.locator('#push-reason').isHidden()).toBe(true);
+    // The permission is granted (CDP); subscribing needs Chromium's push service, which this network
+    // cannot reach: Chromium never answers, and the page says so once the library stops waiting (20 s).
+    await page.locator('#push-toggle').click();
+    await page.locator('#push-toggle[data-state="busy"]').waitFor();
+    await page
+      .locator('#notice')
+      .filter({ hasText: 'PUSH_SERVICE_UNAVAILABLE' })
+      .waitFor({ timeout: 40_000 });
+    await page.locator('#push-toggle[data-state="off"]').waitFor();
+    expect(await webPushOf(t, token)).toEqual([false]);
+  }, 90_000);
 });
