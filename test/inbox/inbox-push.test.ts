@@ -4,6 +4,7 @@ import { launchChromium, watchForErrors } from '../support/chromium.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
 import { createDevice, notificationInput, postNotification } from '../support/operations.js';
+import { startPushService } from '../support/push-service.js';
 import { updateState } from '../support/state-operations.js';
 
 // The inbox's desktop notifications in Chromium, driven through the DevTools protocol: the permission is
@@ -135,6 +136,41 @@ async function inboxWorker(context: BrowserContext, t: TestGateway): Promise<Wor
   );
 }
 
+/**
+ * Clicks the notification the worker shows. No DevTools or WebDriver command clicks an OS notification, so
+ * this dispatches the click event in the worker itself, through CDP (Runtime.evaluate on its target), on
+ * the notification it shows: the worker's own handler runs. Such an event carries no user activation, so
+ * Chromium refuses it focus() and openWindow() (InvalidAccessError): the URLs the handler asks to open are
+ * recorded instead (see openedBy).
+ */
+async function clickShown(worker: Worker): Promise<void> {
+  await worker.evaluate(async () => {
+    const scope = globalThis as unknown as {
+      registration: { getNotifications(): Promise<unknown[]> };
+      clients: { openWindow(url: string): Promise<unknown> };
+      dispatchEvent(event: Event): boolean;
+      opened: string[];
+    };
+    scope.opened = [];
+    scope.clients.openWindow = async (url: string) => {
+      scope.opened.push(url);
+      return null;
+    };
+    const [notification] = await scope.registration.getNotifications();
+    if (!notification) throw new Error('The worker shows no notification to click.');
+    const NotificationEventClass = (globalThis as unknown as Record<string, unknown>)
+      .NotificationEvent as new (
+      type: string,
+      init: { notification: unknown },
+    ) => Event;
+    scope.dispatchEvent(new NotificationEventClass('notificationclick', { notification }));
+  });
+}
+
+/** The URLs the worker's click handler asked to open since the last clickShown. */
+const openedBy = (worker: Worker): Promise<string[]> =>
+  worker.evaluate(() => (globalThis as unknown as { opened: string[] }).opened);
+
 describe('the web inbox with desktop notifications', () => {
   it('serves its service worker with the scope header and a script content type', async () => {
     const t = await startGateway();
@@ -209,37 +245,10 @@ describe('the web inbox with desktop notifications', () => {
     await deliverPush(cdp, t, await registrationId(), pushFor(posted, 'Missed call', 'Bob called you.'));
     await expect.poll(async () => (await shownIn(page)).length).toBe(1);
 
-    // No DevTools or WebDriver command clicks an OS notification, so the test dispatches the click event
-    // in the worker itself, through CDP (Runtime.evaluate on its target), on the notification it shows:
-    // the worker's own handler runs. Such an event carries no user activation, so Chromium refuses it
-    // focus() and openWindow() (InvalidAccessError): the test records what the handler asked for.
+    // A click as the worker sees one (see clickShown: a test hook, since nothing clicks OS notifications).
     const worker = await inboxWorker(context, t);
-    /** Clicks the notification the worker shows; the URLs it asks to open are recorded in `opened`. */
-    const click = () =>
-      worker.evaluate(async () => {
-        const scope = globalThis as unknown as {
-          registration: { getNotifications(): Promise<unknown[]> };
-          clients: { openWindow(url: string): Promise<unknown> };
-          dispatchEvent(event: Event): boolean;
-          opened: string[];
-        };
-        scope.opened = [];
-        scope.clients.openWindow = async (url: string) => {
-          scope.opened.push(url);
-          return null;
-        };
-        const all = await scope.registration.getNotifications();
-        const [notification] = all;
-        if (!notification)
-          throw new Error(`none shown: ${JSON.stringify(all)} ${(globalThis as any).location?.href}`);
-        const NotificationEventClass = (globalThis as unknown as Record<string, unknown>)
-          .NotificationEvent as new (
-          type: string,
-          init: { notification: unknown },
-        ) => Event;
-        scope.dispatchEvent(new NotificationEventClass('notificationclick', { notification }));
-      });
-    const opened = () => worker.evaluate(() => (globalThis as unknown as { opened: string[] }).opened);
+    const click = () => clickShown(worker);
+    const opened = () => openedBy(worker);
 
     // The inbox is open: the handler brings it up, at the notification clicked, and opens nothing (it
     // chose before it told the page).
@@ -284,4 +293,54 @@ describe('the web inbox with desktop notifications', () => {
     await page.locator('#push-toggle[data-state="off"]').waitFor();
     expect(await webPushOf(t, token)).toEqual([false]);
   }, 90_000);
+
+  it('shows what the gateway pushed while the inbox was closed, and a click opens the inbox', async () => {
+    // The gateway pushes to a push-service stand-in, which decrypts what arrived; the test hands that
+    // payload to the worker as Chromium's push service would. The stand-in's subscription is stored on the
+    // inbox's device by hand: the one step that needs the browser's real push service.
+    const service = await startPushService();
+    const { t, token, context, page, post, registrationId } = await setUp({
+      env: {
+        TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST: 'on',
+        TIDINGS_WEB_PUSH_DELAY: '0ms',
+        TIDINGS_WEB_PUSH_INTERVAL_MS: '100',
+      },
+    });
+    const unsid = (await page.locator('#unsid').textContent()) ?? '';
+    const browser = service.browser();
+    dataOf(
+      await graphql(
+        t.url,
+        'mutation ($input: SetDevicePushSubscriptionInput!) { setDevicePushSubscription(input: $input) { webPush } }',
+        { input: { deviceSubscriptionId: unsid, pushSubscription: browser.subscription } },
+        token,
+      ),
+    );
+    const registration = await registrationId();
+    // The inbox closes (its live feed with it); another page of the gateway keeps a DevTools session.
+    const other = await context.newPage();
+    await other.goto(`${t.origin}/healthz`);
+    await page.close();
+    const otherCdp = await context.newCDPSession(other);
+
+    const posted = await post('Your order shipped', 'Order 42 is on its way.');
+    await service.untilReceived(1);
+    expect(service.problems).toEqual([]);
+    const [push] = service.received;
+    expect(push?.payload).toMatchObject({ kind: 'CREATED', tag: `tidings:${posted}` });
+    await deliverPush(otherCdp, t, registration, push?.payload);
+    await expect
+      .poll(() => shownIn(other))
+      .toEqual([
+        {
+          title: 'Your order shipped',
+          body: 'Order 42 is on its way.',
+          tag: `tidings:${posted}`,
+          data: { notificationId: posted, url: `${t.origin}/inbox` },
+        },
+      ]);
+    const worker = await inboxWorker(context, t);
+    await clickShown(worker);
+    await expect.poll(() => openedBy(worker)).toEqual([`${t.origin}/inbox`]);
+  }, 60_000);
 });
