@@ -118,6 +118,19 @@ async function webPushOf(t: TestGateway, token: string): Promise<boolean[]> {
     .map(({ node }) => node.webPush);
 }
 
+/** A notification's shared state, as the gateway holds it. */
+async function stateOf(t: TestGateway, token: string, id: string) {
+  const { notification } = dataOf(
+    await graphql<{ notification: { readState: string; userActionState: string } }>(
+      t.url,
+      'query ($id: ID!) { notification(id: $id) { readState userActionState } }',
+      { id },
+      token,
+    ),
+  );
+  return notification;
+}
+
 async function deliverPush(cdp: CDPSession, t: TestGateway, registrationId: string, payload: unknown) {
   await cdp.send('ServiceWorker.enable'); // once per session; again is harmless
   await cdp.send('ServiceWorker.deliverPushMessage', {
@@ -239,7 +252,7 @@ describe('the web inbox with desktop notifications', () => {
   }, 60_000);
 
   it('on a click, brings the open inbox tab to the notification, or opens the inbox', async () => {
-    const { t, context, page, cdp, errors, post, registrationId } = await setUp();
+    const { t, token, context, page, cdp, errors, post, registrationId } = await setUp();
     const posted = await post('Missed call', 'Bob called you.');
     await page.locator(`li[data-id="${posted}"]`).waitFor();
     await deliverPush(cdp, t, await registrationId(), pushFor(posted, 'Missed call', 'Bob called you.'));
@@ -256,6 +269,10 @@ describe('the web inbox with desktop notifications', () => {
     await page.locator(`li.clicked[data-id="${posted}"]`).waitFor();
     expect(await opened()).toEqual([]);
     expect(await shownIn(page)).toEqual([]);
+    // Clicked is opened: read and activated, for every device.
+    await expect
+      .poll(() => stateOf(t, token, posted))
+      .toEqual({ readState: 'READ', userActionState: 'ACTIVATED' });
 
     // No inbox open (only another page of the gateway): the handler opens the inbox.
     const registration = await registrationId();
@@ -266,7 +283,7 @@ describe('the web inbox with desktop notifications', () => {
     await deliverPush(otherCdp, t, registration, pushFor(posted, 'Missed call', 'Bob called you.'));
     await expect.poll(async () => (await shownIn(other)).length).toBe(1);
     await click();
-    await expect.poll(opened).toEqual([`${t.origin}/inbox`]);
+    await expect.poll(opened).toEqual([`${t.origin}/inbox#notification=${posted}`]);
     expect(errors).toEqual([]);
   }, 60_000);
 
@@ -341,6 +358,13 @@ describe('the web inbox with desktop notifications', () => {
       ]);
     const worker = await inboxWorker(context, t);
     await clickShown(worker);
-    await expect.poll(() => openedBy(worker)).toEqual([`${t.origin}/inbox`]);
+    const inbox = `${t.origin}/inbox#notification=${posted}`;
+    await expect.poll(() => openedBy(worker)).toEqual([inbox]);
+    // What the worker asked to open, opened: the inbox shows that notification, now read and activated.
+    const opened = await context.newPage();
+    await opened.goto(inbox);
+    await opened.locator(`li.clicked[data-id="${posted}"][data-read-state="READ"]`).waitFor();
+    expect(new URL(opened.url()).hash).toBe('');
+    expect(await stateOf(t, token, posted)).toEqual({ readState: 'READ', userActionState: 'ACTIVATED' });
   }, 60_000);
 });

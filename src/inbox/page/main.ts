@@ -183,6 +183,7 @@ async function start(session: Session, freshDevice = false) {
   running = { session, client, cache, push };
   render();
   changePush(checkPush);
+  clickedInUrl();
 }
 
 const codeOf = (error: unknown) => (error instanceof TidingsClientError ? error.code : null);
@@ -216,14 +217,31 @@ pushToggle.addEventListener('click', () => {
   changePush(pushToggle.dataset.state === 'on' ? turnOff : turnOn);
 });
 
+/**
+ * A desktop notification was clicked: show it, and mark it read and activated for every device (a click
+ * on it is the user opening it, Graph's ACTIVATED).
+ */
+function clicked(id: string) {
+  clickedId = id;
+  render();
+  feed.querySelector('li.clicked')?.scrollIntoView({ block: 'nearest' });
+  running?.client.updateState(id, { readState: 'READ', userActionState: 'ACTIVATED' }).catch(failed);
+}
+
+/** The notification clicked when the worker opened this tab for it (`#notification=<id>`), once. */
+function clickedInUrl() {
+  const id = new URLSearchParams(location.hash.slice(1)).get('notification');
+  if (!id) return;
+  history.replaceState(null, '', location.pathname + location.search);
+  clicked(id);
+}
+
 // The service worker's word: a desktop notification was clicked (show which), or the browser replaced
 // the push subscription (store the new one).
 navigator.serviceWorker?.addEventListener('message', (event: MessageEvent) => {
   const message = event.data as { type?: unknown; notificationId?: unknown } | null;
   if (message?.type === 'tidings:notificationclick' && typeof message.notificationId === 'string') {
-    clickedId = message.notificationId;
-    render();
-    feed.querySelector('li.clicked')?.scrollIntoView({ block: 'nearest' });
+    clicked(message.notificationId);
   } else if (message?.type === 'tidings:pushsubscriptionchange') {
     changePush(checkPush);
   }

@@ -70,7 +70,10 @@ self.addEventListener('notificationclick', (event) => {
     (async () => {
       const tab = await openInbox();
       if (!tab) {
-        await self.clients.openWindow(data?.url ?? inboxUrl());
+        // The page reads the clicked notification from the fragment (never sent to the gateway).
+        const id = data?.notificationId;
+        const url = data?.url ?? inboxUrl();
+        await self.clients.openWindow(id ? `${url}#notification=${encodeURIComponent(id)}` : url);
         return;
       }
       const message: WorkerMessage = {
