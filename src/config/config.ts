@@ -298,11 +298,19 @@ function webPushConfig(
   if (allowInsecureLocalhost && mode === 'production') {
     problems.push(`${SETTINGS.webPushAllowInsecureLocalhost.name} is for tests: not in production.`);
   }
+  const delayMs = get(SETTINGS.webPushDelay);
+  // A live delivery is known to other processes once its mark is written: a shorter delay would push
+  // changes that live devices already have.
+  if (enabled && delayMs <= get(SETTINGS.deliveryFlush)) {
+    problems.push(
+      `${SETTINGS.webPushDelay.name} must be longer than ${SETTINGS.deliveryFlush.name}, which records live deliveries.`,
+    );
+  }
   subject ??= 'mailto:tidings@localhost';
   return Object.freeze({
     enabled,
     subject: subject.trim(),
-    delayMs: get(SETTINGS.webPushDelay),
+    delayMs,
     intervalMs: get(SETTINGS.webPushInterval),
     timeoutMs: get(SETTINGS.webPushTimeout),
     allowInsecureLocalhost,

@@ -22,6 +22,42 @@ interface DueRow {
   notificationId: string;
 }
 
+/** Notifications a close list names at most (PROTOCOL.md "Shared state"). */
+export const MAX_CLOSE_IDS = 20;
+/** How far back pushes are looked at for a close list: an OS notification older than that is left alone. */
+const CLOSE_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * For each device, the newest MAX_CLOSE_IDS notifications a push showed on it that the user has since
+ * read, dismissed or deleted (or that expired): a push to it closes them first, since browsers let no
+ * push close a notification silently. One query for every device of a round.
+ */
+async function closeListsOf(
+  reader: Database['reader'],
+  devices: readonly string[],
+  now: Date,
+): Promise<Map<string, string[]>> {
+  const rows = await reader.$queryRaw<Array<{ deviceSubscriptionId: string; notificationId: string }>>`
+    SELECT "deviceSubscriptionId", "notificationId" FROM (
+      SELECT p."deviceSubscriptionId", c."notificationId",
+             ROW_NUMBER() OVER (PARTITION BY p."deviceSubscriptionId" ORDER BY MAX(p."offset") DESC) AS "rank"
+      FROM "Push" p
+      JOIN "Change" c ON c."feedId" = p."feedId" AND c."offset" = p."offset"
+      JOIN "Notification" n ON n."id" = c."notificationId"
+      WHERE p."deviceSubscriptionId" IN (${Prisma.join(devices)})
+        AND p."status" = 'PUSHED' AND p."pushedAt" > ${new Date(now.getTime() - CLOSE_LOOKBACK_MS)}
+        AND (n."readState" = 'READ' OR n."userActionState" = 'DISMISSED' OR n."status" = 'DELETED'
+          OR n."expirationDateTime" <= ${now})
+      GROUP BY p."deviceSubscriptionId", c."notificationId"
+    ) ranked
+    WHERE "rank" <= ${MAX_CLOSE_IDS}`;
+  const lists = new Map<string, string[]>();
+  for (const row of rows) {
+    lists.set(row.deviceSubscriptionId, [...(lists.get(row.deviceSubscriptionId) ?? []), row.notificationId]);
+  }
+  return lists;
+}
+
 /** Web Push: devices' push subscriptions, the claims and outcomes of pushes, and shared key material. */
 export function createPushStore(
   db: Database,
@@ -102,6 +138,11 @@ export function createPushStore(
           })
         ).map((row) => [row.id, toNotification(row)]),
       );
+      const closing = await closeListsOf(
+        reader,
+        [...new Set(mine.map((row) => row.deviceSubscriptionId))],
+        now,
+      );
       return mine.flatMap((row): ClaimedPush[] => {
         const notification = notifications.get(row.notificationId);
         if (!notification) return [];
@@ -110,6 +151,7 @@ export function createPushStore(
             deviceSubscriptionId: row.deviceSubscriptionId,
             platform: row.platform as Platform,
             subscription: { endpoint: row.pushEndpoint, p256dh: row.pushP256dh, auth: row.pushAuth },
+            close: (closing.get(row.deviceSubscriptionId) ?? []).filter((id) => id !== row.notificationId),
             change: {
               feedId: row.feedId,
               epoch: row.epoch,

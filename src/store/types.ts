@@ -65,6 +65,8 @@ export interface ClaimedPush {
   readonly platform: Platform;
   readonly subscription: PushSubscription;
   readonly change: Change;
+  /** Notifications pushed to this device before, read, dismissed, deleted or expired since: to close. */
+  readonly close: readonly string[];
 }
 
 export type PushOutcome = 'PUSHED' | 'GONE' | 'FAILED' | 'SKIPPED';

@@ -7,7 +7,12 @@ import { dataOf, graphql } from '../support/graphql-http.js';
 import { captureLogs } from '../support/logs.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { type FakeBrowser, startPushService } from '../support/push-service.js';
-import { FULL_CHANGE_SELECTION, untilNotification } from '../support/state-operations.js';
+import {
+  DELETE_NOTIFICATION,
+  FULL_CHANGE_SELECTION,
+  untilNotification,
+  updateState,
+} from '../support/state-operations.js';
 
 // Web Push end to end: a real gateway, the push-service stand-in of test/support/push-service.ts (which
 // checks VAPID and decrypts like a browser's push service), and a clock the test moves past
@@ -172,6 +177,26 @@ describe('Web Push', () => {
     expect(long?.bytes).toBeLessThanOrEqual(3000);
     expect(long?.payload.notification.body).toMatch(/^(😀)+…$/);
     expect(long?.payload.notification.title).toBe('😀'.repeat(200));
+  });
+
+  it('a push closes the notifications pushed before that the user has read or deleted since', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const device = await s.webDevice(service.browser());
+    const read = await s.post(device);
+    const deleted = await s.post(device);
+    const unread = await s.post(device);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ pushed: 3 });
+    expect(service.received.every((push) => push.payload.close === undefined)).toBe(true);
+    dataOf(await updateState(s.t.url, s.userToken, { id: read, readState: 'READ' }));
+    dataOf(await graphql(s.t.url, DELETE_NOTIFICATION, { notification: { id: deleted } }, s.userToken));
+    await s.post(device);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ pushed: 1 });
+    const close = service.received.at(-1)?.payload.close;
+    expect(new Set(close)).toEqual(new Set([`tidings:${read}`, `tidings:${deleted}`]));
+    expect(close).not.toContain(`tidings:${unread}`);
   });
 
   it('a device that got the change live gets no push; another device of the user does', async () => {

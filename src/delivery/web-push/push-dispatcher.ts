@@ -72,7 +72,11 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     for (let attempt = 1; ; attempt++) {
       const now = options.now();
       if (push.change.notification.expirationDateTime <= now) return 'FAILED';
-      const answer = await sender.send(push.subscription, pushMessageOf(push.change, now), stopping.signal);
+      const answer = await sender.send(
+        push.subscription,
+        pushMessageOf(push.change, now, push.close),
+        stopping.signal,
+      );
       if (stopping.signal.aborted) return 'FAILED';
       switch (answer.kind) {
         case 'accepted':

@@ -24,8 +24,14 @@ export type PushPayload =
         readonly expirationDateTime: string;
       };
       readonly tag: string;
+      readonly close?: readonly string[];
     }
-  | { readonly v: 1; readonly kind: 'SYNC'; readonly tag: 'tidings:sync' };
+  | {
+      readonly v: 1;
+      readonly kind: 'SYNC';
+      readonly tag: 'tidings:sync';
+      readonly close?: readonly string[];
+    };
 
 /** One push, ready for web-push: its JSON payload and RFC 8030 headers. */
 export interface PushMessage {
@@ -63,8 +69,12 @@ export function isPushedTo(change: Change, platform: Platform): boolean {
 export const topicOf = (appNotificationId: string): string =>
   createHash('sha256').update(appNotificationId).digest().subarray(0, 24).toString('base64url');
 
-/** The push for a change (CREATED, REPLACED or FALLBACK), its payload within MAX_PUSH_PAYLOAD_BYTES. */
-export function pushMessageOf(change: Change, now: Date): PushMessage {
+/**
+ * The push for a change (CREATED, REPLACED or FALLBACK), its payload within MAX_PUSH_PAYLOAD_BYTES, with
+ * the tags of the notifications in `close` (ids) for the service worker to close first.
+ */
+export function pushMessageOf(change: Change, now: Date, close: readonly string[] = []): PushMessage {
+  const closeField = close.length > 0 ? { close: close.map((id) => `tidings:${id}`) } : {};
   const { notification } = change;
   const headers = {
     ttlSeconds: Math.max(0, Math.floor((notification.expirationDateTime.getTime() - now.getTime()) / 1000)),
@@ -78,7 +88,10 @@ export function pushMessageOf(change: Change, now: Date): PushMessage {
   // Raw content is for the app, which a push cannot hand over: wake it to sync with `notifications`.
   const kind = change.kind;
   if (!visual || (kind !== 'CREATED' && kind !== 'REPLACED' && kind !== 'FALLBACK')) {
-    return { ...headers, payload: JSON.stringify({ v: 1, kind: 'SYNC', tag: 'tidings:sync' }) };
+    return {
+      ...headers,
+      payload: JSON.stringify({ v: 1, kind: 'SYNC', tag: 'tidings:sync', ...closeField }),
+    };
   }
   const payloadWith = (title: string, body: string | null): string =>
     JSON.stringify({
@@ -94,6 +107,7 @@ export function pushMessageOf(change: Change, now: Date): PushMessage {
         expirationDateTime: notification.expirationDateTime.toISOString(),
       },
       tag: `tidings:${notification.id}`,
+      ...closeField,
     } satisfies PushPayload);
   let payload = payloadWith(visual.title, visual.body);
   if (Buffer.byteLength(payload) > MAX_PUSH_PAYLOAD_BYTES) {
