@@ -319,7 +319,10 @@ describe('the web inbox with desktop notifications', () => {
     const { t, token, context, page, post, registrationId } = await setUp({
       env: {
         TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST: 'on',
-        TIDINGS_WEB_PUSH_DELAY: '0ms',
+        // Short: the inbox is closed before the post, so no live feed can deliver it (the delay must exceed
+        // the interval at which live deliveries are recorded).
+        TIDINGS_DELIVERY_FLUSH_MS: '50',
+        TIDINGS_WEB_PUSH_DELAY: '200ms',
         TIDINGS_WEB_PUSH_INTERVAL_MS: '100',
       },
     });
