@@ -287,6 +287,31 @@ describe('the web inbox with desktop notifications', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('shows something for a push it cannot read, as browsers require of every push', async () => {
+    const { t, page, cdp, errors, registrationId } = await setUp();
+    const id = await registrationId();
+    for (const payload of [{ v: 2, kind: 'SOMETHING_NEW', tag: 'tidings:x' }, 'not JSON']) {
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: t.origin,
+        registrationId: id,
+        data: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      });
+    }
+    // Both under the sync tag: the second replaced the first.
+    await expect
+      .poll(() => shownIn(page))
+      .toEqual([
+        {
+          title: 'Tidings',
+          body: 'You have new notifications.',
+          tag: 'tidings:sync',
+          data: { notificationId: null, url: `${t.origin}/inbox` },
+        },
+      ]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('offers "Enable desktop notifications" only when the gateway pushes, and says why not', async () => {
     const { page } = await setUp({ env: { TIDINGS_WEB_PUSH: 'off' } });
     // Web Push off on this gateway: webPush is null.
