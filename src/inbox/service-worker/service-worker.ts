@@ -48,9 +48,9 @@ async function closeTags(tags: readonly string[]) {
 self.addEventListener('push', (event) => {
   const payload = readPushPayload(event.data?.text() ?? null);
   const { title, ...options } = optionsFor(payload);
-  event.waitUntil(
-    closeTags(payload?.close ?? []).then(() => self.registration.showNotification(title, options)),
-  );
+  // Shown even if closing failed: a push that shows nothing breaks the browser's userVisibleOnly rule.
+  const closing = closeTags(payload?.close ?? []).catch(() => {});
+  event.waitUntil(closing.then(() => self.registration.showNotification(title, options)));
 });
 
 /** An open tab of the inbox, if any (not necessarily controlled by this worker: it may predate it). */
