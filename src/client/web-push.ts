@@ -1,6 +1,6 @@
 import { ClientErrorCode, TidingsClientError } from './client-error.js';
-import type { GatewayAccess } from './device-subscriptions.js';
-import { SET_DEVICE_PUSH_SUBSCRIPTION, WEB_PUSH } from './documents.js';
+import { eachDevice, type GatewayAccess } from './device-subscriptions.js';
+import { DEVICE_WEB_PUSH, SET_DEVICE_PUSH_SUBSCRIPTION, WEB_PUSH } from './documents.js';
 import { createGraphQLRequest } from './graphql-http.js';
 import type { DeviceSubscription } from './types.js';
 
@@ -105,20 +105,21 @@ function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * The registration's push subscription for `key`: the existing one when it was made with that key (a
- * browser keeps one per registration), else a new one, after dropping one made with another key (the
- * gateway's key changed).
+ * browser keeps one per registration) and `reuse` allows, else a new one, after dropping the existing one
+ * (made with another key: the gateway's key changed; or one the gateway no longer holds).
  * @throws TidingsClientError PERMISSION_DENIED when the browser refuses (notifications not granted),
  *   PUSH_SERVICE_UNAVAILABLE when its push service fails or does not answer in time.
  */
 async function subscriptionFor(
   registration: PushRegistration,
   key: Uint8Array<ArrayBuffer>,
+  reuse: boolean,
   timeoutMs: number,
 ) {
   const pushManager = pushManagerOf(registration);
   const existing = await pushManager.getSubscription();
   const existingKey = existing?.options?.applicationServerKey;
-  if (existing && existingKey && sameBytes(existingKey, key)) return existing;
+  if (reuse && existing && existingKey && sameBytes(existingKey, key)) return existing;
   await existing?.unsubscribe();
   try {
     // userVisibleOnly: browsers accept no other; the service worker shows a notification for every push.
@@ -188,8 +189,9 @@ export async function setDevicePushSubscription(
 /**
  * Turns Web Push on for a device, or keeps it current: fetches the gateway's key, subscribes the
  * registration (reusing its subscription when it was made with that key), and stores the subscription on
- * the device. Idempotent: call it on every start (browsers rotate subscriptions, gateways their keys), and
- * from the service worker's `pushsubscriptionchange`. In a page, ask `Notification.requestPermission()`
+ * the device. Idempotent: call it on every start (browsers rotate subscriptions, gateways their keys, and
+ * a gateway drops a subscription its push service calls gone: then it subscribes anew), and from the
+ * service worker's `pushsubscriptionchange`. In a page, ask `Notification.requestPermission()`
  * first, from a click: browsers refuse a subscription without it.
  * @throws TidingsClientError WEB_PUSH_UNAVAILABLE (the gateway has Web Push off, or the browser has no
  *   Push API), PERMISSION_DENIED, PUSH_SERVICE_UNAVAILABLE (the browser's push service failed or did not
@@ -204,9 +206,18 @@ export async function enableWebPush(options: WebPushOptions): Promise<WebPushDev
       'This gateway has Web Push turned off (its webPush query answers null).',
     );
   }
+  // The browser's subscription is reused only while the gateway holds one for the device: one it dropped
+  // (its push service answered 404 or 410: the subscription is dead) is replaced, not stored again.
+  const isThisDevice = (device: { readonly id: string }) => device.id === options.deviceSubscriptionId;
+  const devices = await eachDevice<{ id: string; webPush: boolean }>(
+    createGraphQLRequest(options),
+    isThisDevice,
+    DEVICE_WEB_PUSH,
+  );
   const subscription = await subscriptionFor(
     options.registration,
     fromBase64Url(key),
+    devices.find(isThisDevice)?.webPush === true,
     options.subscribeTimeoutMs ?? SUBSCRIBE_TIMEOUT_MS,
   );
   return setDevicePushSubscription(options, options.deviceSubscriptionId, subscription.toJSON());

@@ -5,6 +5,7 @@ import {
   enableWebPush,
   type PushRegistration,
   type PushSubscriptionLike,
+  setDevicePushSubscription,
   TidingsClientError,
 } from '../../src/client/index.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -100,7 +101,7 @@ const codeOf = (promise: Promise<unknown>) =>
   );
 
 describe('Web Push with the client library', () => {
-  it('subscribes with the gateway key, stores the subscription, reuses it, follows a rotation, and turns off', async () => {
+  it('subscribes with the gateway key, stores the subscription, reuses it, follows a rotation, replaces one the gateway dropped, and turns off', async () => {
     const { t, device, access } = await setUp();
     const browser = registrationStandIn();
     const options = { ...access, registration: browser.registration, deviceSubscriptionId: device };
@@ -129,10 +130,20 @@ describe('Web Push with the client library', () => {
     expect(browser.subscribedWith).toHaveLength(1);
     expect(await storedEndpoint(t, device)).toBe(browser.current()?.endpoint);
 
+    // The gateway dropped it (its push service answered 410: the subscription is dead; here the same
+    // mutation the gateway's drop amounts to): the next start subscribes anew instead of storing it again.
+    const dead = browser.current()?.endpoint;
+    await setDevicePushSubscription(access, device, null);
+    await enableWebPush(options);
+    expect(browser.subscribedWith).toHaveLength(2);
+    expect(browser.unsubscribed).toEqual([dead]);
+    expect(await storedEndpoint(t, device)).toBe(browser.current()?.endpoint);
+    expect(browser.current()?.endpoint).not.toBe(dead);
+
     const last = browser.current()?.endpoint;
     expect(await disableWebPush(options)).toMatchObject({ id: device, webPush: false });
     expect(await storedEndpoint(t, device)).toBeNull();
-    expect(browser.unsubscribed).toEqual([last]);
+    expect(browser.unsubscribed).toEqual([dead, last]);
     expect(browser.current()).toBeNull();
   });
 
