@@ -94,6 +94,10 @@ const describe = (error: unknown) =>
  */
 export async function checkPush(access: PushAccess): Promise<PushState> {
   const registration = await access.registration;
+  // Browsers offer service workers and pushes to secure pages only (https:, or localhost).
+  if (!isSecureContext) {
+    return { state: 'unavailable', reason: 'Desktop notifications need the inbox on https: (or localhost).' };
+  }
   if (!browserHasPush() || !registration) {
     return { state: 'unavailable', reason: 'This browser cannot receive pushes (it has no Push API).' };
   }
