@@ -2,10 +2,13 @@ import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
 import { loadOrCreateSigningKey, loadVerificationKeys } from './auth/signing-key.js';
+import { loadOrCreateVapidKeys } from './auth/vapid-keys.js';
 import type { Config } from './config/config.js';
 import { SETTINGS } from './config/settings.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createFeedWriter } from './delivery/feed-writer.js';
+import { createPushDispatcher, type PushRoundReport } from './delivery/web-push/push-dispatcher.js';
+import { createPushSender } from './delivery/web-push/push-sender.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
 import { createRedisFanout } from './fanout/redis-fanout.js';
@@ -39,6 +42,7 @@ const TOKEN_PATH = '/oauth2/token';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long /readyz waits for each dependency: a hung database answers "not ready", not nothing. */
 const READINESS_TIMEOUT_MS = 2000;
+const NO_PUSHES: PushRoundReport = { claimed: 0, pushed: 0, gone: 0, failed: 0, skipped: 0 };
 
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000/graphql */
@@ -52,6 +56,11 @@ export interface Gateway {
   readonly services: Services;
   /** Runs expiry, due fallbacks and purge now (they also run every TIDINGS_SWEEP_INTERVAL_MS). */
   sweepOnce(): Promise<SweepReport>;
+  /**
+   * Looks for due Web Pushes now and sends them (also done every TIDINGS_WEB_PUSH_INTERVAL_MS); resolves
+   * once they have ended. Nothing when Web Push is off.
+   */
+  pushOnce(): Promise<PushRoundReport>;
   /** Stops taking requests, then closes sockets (1001), the fan-out and the store, in that order. */
   close(): Promise<void>;
 }
@@ -118,6 +127,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     burst: config.limits.userMutationBurst,
     now: () => Date.now(),
   });
+  // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
+  const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;
   // Every change devices must hear of goes through this one door: commit, then publish.
   const feeds = createFeedWriter(store, fanout);
   const services: Services = {
@@ -131,6 +142,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
     metrics,
     now,
+    webPush: vapidKeys && { applicationServerKey: vapidKeys.publicKey },
   };
   const sweeper = createSweeper({
     feeds,
@@ -141,6 +153,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     batchSize: 500,
     onError: logUnexpected,
   });
+  const pushes =
+    vapidKeys &&
+    createPushDispatcher({
+      store,
+      sender: createPushSender({
+        vapidKeys,
+        subject: config.webPush.subject,
+        timeoutMs: config.webPush.timeoutMs,
+        now,
+      }),
+      now,
+      delayMs: config.webPush.delayMs,
+      intervalMs: config.webPush.intervalMs,
+      logger,
+    });
   const schema = createSchema();
 
   // HTTP: GraphQL through Apollo Server, Graph's REST route on the same createNotification, the token
@@ -244,6 +271,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       httpServer.closeAllConnections();
       await apollo.stop();
       await sweeper.close();
+      await pushes?.close();
       await deliveries.close();
       await fanout.close();
       await store.close();
@@ -282,6 +310,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     issuer,
     services,
     sweepOnce: () => sweeper.sweepOnce(),
+    pushOnce: () => pushes?.pushOnce() ?? Promise.resolve(NO_PUSHES),
     close,
   };
 }

@@ -56,3 +56,17 @@ export const MARK_ALL_READ = 'mutation MarkAllRead { markAllRead { count } }';
 export const ACKNOWLEDGE = `mutation Acknowledge($input: AcknowledgeNotificationsInput!) {
   acknowledgeNotifications(input: $input) { cursor }
 }`;
+
+export const WEB_PUSH = 'query WebPush { webPush { applicationServerKey } }';
+
+/** Whether each device holds a push subscription (eachDevice pages through it). */
+export const DEVICE_WEB_PUSH = `query DeviceWebPush($first: Int!, $after: String) {
+  deviceSubscriptions(first: $first, after: $after) {
+    edges { node { id webPush } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const SET_DEVICE_PUSH_SUBSCRIPTION = `mutation SetDevicePushSubscription($input: SetDevicePushSubscriptionInput!) {
+  setDevicePushSubscription(input: $input) { ${DEVICE_FIELDS} webPush }
+}`;

@@ -6,6 +6,21 @@ import { ALL_SETTINGS, SETTINGS, type Setting } from './settings.js';
 export type Mode = 'development' | 'production';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
 
+/** Web Push (README "Web Push"). */
+export interface WebPushConfig {
+  readonly enabled: boolean;
+  /** The VAPID `sub` claim: mailto: or https:. */
+  readonly subject: string;
+  /** How long a change may wait to reach a device live before it is pushed. */
+  readonly delayMs: number;
+  /** Time between looks for due pushes; 0: no timer (tests run rounds themselves). */
+  readonly intervalMs: number;
+  /** Longest wait for one push service answer. */
+  readonly timeoutMs: number;
+  /** Whether http://127.0.0.1 and http://localhost endpoints are accepted (tests). */
+  readonly allowInsecureLocalhost: boolean;
+}
+
 /** Everything the gateway can be told, parsed and validated once. See README "Configuration". */
 export interface Config {
   readonly mode: Mode;
@@ -89,6 +104,7 @@ export interface Config {
     readonly userMutationsPerSecond: number;
     readonly userMutationBurst: number;
   };
+  readonly webPush: WebPushConfig;
   readonly retention: {
     /**
      * How long the change log, delivery marks, tombstones and expired device subscriptions are kept; older
@@ -243,6 +259,7 @@ export function loadConfig(
       userMutationsPerSecond: get(SETTINGS.userMutationsPerSecond),
       userMutationBurst: get(SETTINGS.userMutationBurst),
     }),
+    webPush: webPushConfig(read, get, mode, problems),
     retention: Object.freeze({
       logRetentionSeconds: get(SETTINGS.logRetention),
       sweepIntervalMs: get(SETTINGS.sweepInterval),
@@ -255,6 +272,49 @@ export function loadConfig(
   if (bad.length > 0) throw new ConfigError(bad);
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** Web Push's settings; a missing subject in production, or a bad one, is added to `problems`. */
+function webPushConfig(
+  read: Read,
+  get: <T>(setting: Setting<T>) => T,
+  mode: Mode,
+  problems: string[],
+): WebPushConfig {
+  let subject = read(SETTINGS.webPushSubject);
+  // Production needs a subject push services can reach the operator at: without one, Web Push stays off
+  // unless asked for (and then the missing subject is a problem), so existing set-ups start as before.
+  const enabled =
+    (read(SETTINGS.webPush) ?? (mode === 'production' && subject === undefined ? 'off' : 'on')) === 'on';
+  const allowInsecureLocalhost = get(SETTINGS.webPushAllowInsecureLocalhost) === 'on';
+  if (subject !== undefined && !/^(mailto:.+|https:\/\/.+)$/.test(subject.trim())) {
+    problems.push(`${SETTINGS.webPushSubject.name} must be a mailto: or https: URL.`);
+  }
+  if (enabled && subject === undefined && mode === 'production') {
+    problems.push(
+      `${SETTINGS.webPushSubject.name} is required in production while Web Push is on (or set ${SETTINGS.webPush.name}=off).`,
+    );
+  }
+  if (allowInsecureLocalhost && mode === 'production') {
+    problems.push(`${SETTINGS.webPushAllowInsecureLocalhost.name} is for tests: not in production.`);
+  }
+  const delayMs = get(SETTINGS.webPushDelay);
+  // A live delivery is known to other processes once its mark is written: a shorter delay would push
+  // changes that live devices already have.
+  if (enabled && delayMs <= get(SETTINGS.deliveryFlush)) {
+    problems.push(
+      `${SETTINGS.webPushDelay.name} must be longer than ${SETTINGS.deliveryFlush.name}, which records live deliveries.`,
+    );
+  }
+  subject ??= 'mailto:tidings@localhost';
+  return Object.freeze({
+    enabled,
+    subject: subject.trim(),
+    delayMs,
+    intervalMs: get(SETTINGS.webPushInterval),
+    timeoutMs: get(SETTINGS.webPushTimeout),
+    allowInsecureLocalhost,
+  });
 }
 
 /** The origins set (`*` alone: any), or the mode's default: none in production, loopback in development. */

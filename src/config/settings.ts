@@ -337,6 +337,44 @@ export const SETTINGS = {
     1000,
     'time between writes of delivery marks',
   ),
+  webPush: setting(
+    'TIDINGS_WEB_PUSH',
+    oneOf(['on', 'off'] as const),
+    undefined,
+    'Web Push to WEB devices that hold a push subscription and are not live (its VAPID key pair is made on first start and kept in the store; see Web Push)',
+    { defaultText: '`on` (in production: `on` when `TIDINGS_WEB_PUSH_SUBJECT` is set)' },
+  ),
+  webPushSubject: setting(
+    'TIDINGS_WEB_PUSH_SUBJECT',
+    text,
+    undefined,
+    'the VAPID `sub`: a `mailto:` or `https:` URL where push services can reach the operator; required in production while Web Push is on',
+    { defaultText: '`mailto:tidings@localhost` in development', placeholder: 'URL' },
+  ),
+  webPushDelay: setting(
+    'TIDINGS_WEB_PUSH_DELAY',
+    duration('ms', 0, 3_600_000),
+    5000,
+    'how long a change may wait to reach a device live before it is pushed instead; longer than `TIDINGS_DELIVERY_FLUSH_MS`, which records live deliveries',
+  ),
+  webPushInterval: setting(
+    'TIDINGS_WEB_PUSH_INTERVAL_MS',
+    duration('ms', 0, 60_000),
+    1000,
+    'time between looks for due pushes; `0` turns the timer off',
+  ),
+  webPushTimeout: setting(
+    'TIDINGS_WEB_PUSH_TIMEOUT',
+    duration('ms', 100, 120_000),
+    10_000,
+    'longest wait for a push service to answer one push (then it counts as a failure to retry)',
+  ),
+  webPushAllowInsecureLocalhost: setting(
+    'TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST',
+    oneOf(['on', 'off'] as const),
+    'off',
+    'accept `http://127.0.0.1` and `http://localhost` push endpoints (tests with a local push service stand-in); never in production',
+  ),
 } as const;
 
 /** The table in the order the docs show it. */

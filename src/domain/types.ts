@@ -44,6 +44,8 @@ export interface DeviceSubscription {
   readonly deviceLabel: string;
   readonly expirationDateTime: Date;
   readonly createdDateTime: Date;
+  /** Whether it holds a Web Push subscription (its endpoint stays in the store: a secret). */
+  readonly webPush: boolean;
   /** Its feed's head when this was read (it comes with the same row): may be behind by the time it is used. */
   readonly feedHead: FeedHead;
 }
@@ -120,6 +122,17 @@ export interface DeviceDelivery {
   readonly targeted: boolean;
   readonly deliveredDateTime: Date | null;
   readonly acknowledgedDateTime: Date | null;
+  /** When a Web Push of it was accepted (201) by the device's push service. */
+  readonly pushedDateTime: Date | null;
+}
+
+/** A browser's Web Push subscription (RFC 8030), validated: an endpoint URL and its two keys (base64url). */
+export interface PushSubscription {
+  readonly endpoint: string;
+  /** The browser's P-256 public key: 65 bytes, uncompressed. */
+  readonly p256dh: string;
+  /** The auth secret: 16 bytes. */
+  readonly auth: string;
 }
 
 /** One entry of a feed's change log, with the notification as it is now. */

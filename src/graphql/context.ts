@@ -36,6 +36,8 @@ export interface Services {
   readonly metrics: Metrics;
   /** The clock; tests replace it to control expiry. */
   readonly now: () => Date;
+  /** What browsers need to subscribe for Web Push; null when it is off (TIDINGS_WEB_PUSH). */
+  readonly webPush: { readonly applicationServerKey: string } | null;
 }
 
 export interface GatewayContext {

@@ -6,6 +6,7 @@ import { deviceSubscriptionResolvers } from './resolvers/device-subscriptions.js
 import { notificationChangeResolvers } from './resolvers/notification-changes.js';
 import { notificationEditResolvers } from './resolvers/notification-edits.js';
 import { notificationResolvers } from './resolvers/notifications.js';
+import { webPushResolvers } from './resolvers/web-push.js';
 import { DateTime } from './scalars.js';
 
 /** The schema-first SDL at the top of the repository: the public contract. */
@@ -22,6 +23,7 @@ export function createSchema(): GraphQLSchema {
       notificationEditResolvers,
       notificationChangeResolvers,
       deliveryResolvers,
+      webPushResolvers,
     ],
     resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
   });

@@ -50,6 +50,20 @@ export function createDeliveryStore(db: Database): Pick<Store, 'recordDeliveryMa
         },
         _min: { at: true },
       });
+      // When a push of it (as it is now: its last creation or replacement, or its fallback since) was
+      // first accepted by each device's push service.
+      const pushes = await reader.push.groupBy({
+        by: ['deviceSubscriptionId'],
+        where: {
+          deviceSubscription: live,
+          feedId: notification.feedId,
+          offset: { gte: notification.feedPosition },
+          change: { notificationId: notification.id },
+          pushedAt: { not: null },
+        },
+        _min: { pushedAt: true },
+      });
+      const pushedAt = new Map(pushes.map((row) => [row.deviceSubscriptionId, row._min.pushedAt]));
       const firstAt = new Map(firsts.map((row) => [`${row.kind} ${row.deviceSubscriptionId}`, row._min.at]));
       const first = (id: string, kind: DeliveryMarkKind) => firstAt.get(`${kind} ${id}`) ?? null;
       return devices.map((device) => {
@@ -62,6 +76,7 @@ export function createDeliveryStore(db: Database): Pick<Store, 'recordDeliveryMa
             ? (first(device.id, 'DELIVERED') ?? first(device.id, 'ACKNOWLEDGED'))
             : null,
           acknowledgedDateTime: targeted ? first(device.id, 'ACKNOWLEDGED') : null,
+          pushedDateTime: pushedAt.get(device.id) ?? null,
         };
       });
     },

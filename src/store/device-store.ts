@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FeedOwner } from '../domain/types.js';
+import type { FeedOwner, PushSubscription } from '../domain/types.js';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import { lockFeed } from './feed-log.js';
 import type { Database } from './prisma-client.js';
@@ -9,6 +9,14 @@ import type { Store } from './types.js';
 /** The unique key of a user's feed in an app. */
 export const feedKey = (owner: FeedOwner) => ({
   appId_issuer_subject: { appId: owner.appId, issuer: owner.issuer, subject: owner.subject },
+});
+
+/** The columns that hold a device's push subscription (all null: none). */
+export const pushColumns = (subscription: PushSubscription | null, now: Date) => ({
+  pushEndpoint: subscription?.endpoint ?? null,
+  pushP256dh: subscription?.p256dh ?? null,
+  pushAuth: subscription?.auth ?? null,
+  pushSince: subscription ? now : null,
 });
 
 /** Device subscriptions (UNSIDs), and the feed each user gets with their first one. */
@@ -52,6 +60,7 @@ export function createDeviceStore(
               deviceLabel: input.deviceLabel,
               expirationDateTime: input.expirationDateTime,
               createdDateTime: input.now,
+              ...pushColumns(input.pushSubscription ?? null, input.now),
             },
             include: { feed: true },
           });

@@ -4,6 +4,7 @@ import { createDeviceStore } from './device-store.js';
 import { createFeedLog } from './feed-log.js';
 import { createMaintenanceStore } from './maintenance-store.js';
 import { type Client, databaseOf, type Provider } from './prisma-client.js';
+import { createPushStore } from './push-store.js';
 import type { Store } from './types.js';
 
 /**
@@ -20,6 +21,7 @@ export function createPrismaStore(writer: Client, reader: Client, provider: Prov
     ...createFeedLog(db),
     ...createDeliveryStore(db),
     ...createMaintenanceStore(db),
+    ...createPushStore(db),
     async ping() {
       await reader.$queryRawUnsafe('SELECT 1');
     },

@@ -27,6 +27,7 @@ export function toDeviceSubscription(row: DeviceSubscriptionRow & { feed: FeedRo
     deviceLabel: row.deviceLabel,
     expirationDateTime: row.expirationDateTime,
     createdDateTime: row.createdDateTime,
+    webPush: row.pushEndpoint !== null,
     feedHead: { epoch: row.feed.epoch, offset: row.feed.lastOffset, purgedThrough: row.feed.purgedThrough },
   };
 }

@@ -14,6 +14,7 @@ import type {
   NotificationState,
   NotificationStatus,
   Platform,
+  PushSubscription,
   ReadState,
 } from '../domain/types.js';
 
@@ -51,6 +52,28 @@ export interface NotificationMatch {
   /** Only notifications whose feed position is at most this one (posted before a bulk edit began). */
   readonly positionThrough?: number;
 }
+
+/** Which pushes are due: see Store.claimDuePushes and README "Web Push". */
+export interface DuePushQuery {
+  readonly now: Date;
+  /** Changes logged at or before this (now - TIDINGS_WEB_PUSH_DELAY) that no live feed delivered. */
+  readonly dueBefore: Date;
+  /** Changes logged before this are not pushed any more (a gateway down for long does not replay them). */
+  readonly notBefore: Date;
+  readonly limit: number;
+}
+
+/** A push this process claimed: one change to one device's push subscription. */
+export interface ClaimedPush {
+  readonly deviceSubscriptionId: string;
+  readonly platform: Platform;
+  readonly subscription: PushSubscription;
+  readonly change: Change;
+  /** Notifications pushed to this device before, read, dismissed, deleted or expired since: to close. */
+  readonly close: readonly string[];
+}
+
+export type PushOutcome = 'PUSHED' | 'GONE' | 'FAILED' | 'SKIPPED';
 
 export type DeliveryMarkKind = 'DELIVERED' | 'ACKNOWLEDGED';
 
@@ -117,12 +140,38 @@ export interface Store {
     readonly expirationDateTime: Date;
     readonly now: Date;
     readonly maxDevices: number;
+    /** A WEB device's push subscription (the caller checked the platform). */
+    readonly pushSubscription?: PushSubscription | null;
   }): Promise<DeviceSubscription>;
   findDeviceSubscription(id: string): Promise<DeviceSubscription | null>;
   /** A page of the user's live (unexpired at `now`) device subscriptions, oldest first (keyset). */
   listDeviceSubscriptions(owner: FeedOwner, page: DevicePageQuery): Promise<DevicePage>;
   renewDeviceSubscription(id: string, expirationDateTime: Date): Promise<DeviceSubscription>;
   deleteDeviceSubscription(id: string): Promise<void>;
+  /**
+   * Sets, replaces or (null) removes a device's push subscription; changes logged before `now` are never
+   * pushed to a new one. @throws GatewayError NOT_FOUND when the device does not exist.
+   */
+  setDevicePushSubscription(
+    id: string,
+    subscription: PushSubscription | null,
+    now: Date,
+  ): Promise<DeviceSubscription>;
+  /**
+   * Key material every process shares: the value stored under `name`, or `create()`'s, stored first
+   * by whichever process gets there first (the others read the winner's).
+   */
+  sharedKey(name: string, create: () => string, now: Date): Promise<string>;
+  /**
+   * Finds pushes due (see DuePushQuery) and claims them, in one select and one insert for all devices: a
+   * push another process claimed first is not returned. At most `limit`.
+   */
+  claimDuePushes(query: DuePushQuery): Promise<ClaimedPush[]>;
+  /**
+   * Records how a claimed push ended. GONE also drops the device's push subscription, if it is still the
+   * endpoint pushed to (the browser may have stored a new one meanwhile).
+   */
+  recordPushOutcome(push: ClaimedPush, outcome: PushOutcome, at: Date): Promise<void>;
 
   /** The id of a user's feed in an app, or null before their first device subscription. */
   findFeedId(owner: FeedOwner): Promise<string | null>;

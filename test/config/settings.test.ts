@@ -210,6 +210,29 @@ describe('loading settings', () => {
       ]);
     }
   });
+
+  it('turns Web Push on by default, in production only with a subject, and after live deliveries are recorded', () => {
+    const production = { TIDINGS_MODE: 'production' };
+    expect(loadConfig({}).webPush).toMatchObject({ enabled: true, subject: 'mailto:tidings@localhost' });
+    expect(loadConfig(production).webPush.enabled).toBe(false);
+    expect(
+      loadConfig({ ...production, TIDINGS_WEB_PUSH_SUBJECT: 'mailto:ops@example.com' }).webPush,
+    ).toMatchObject({ enabled: true, subject: 'mailto:ops@example.com' });
+    expect(problemsOf(() => loadConfig({ ...production, TIDINGS_WEB_PUSH: 'on' }))).toEqual([
+      'TIDINGS_WEB_PUSH_SUBJECT is required in production while Web Push is on (or set TIDINGS_WEB_PUSH=off).',
+    ]);
+    expect(problemsOf(() => loadConfig({ TIDINGS_WEB_PUSH_SUBJECT: 'ops@example.com' }))).toEqual([
+      'TIDINGS_WEB_PUSH_SUBJECT must be a mailto: or https: URL.',
+    ]);
+    expect(
+      problemsOf(() => loadConfig({ TIDINGS_WEB_PUSH_DELAY: '1s', TIDINGS_DELIVERY_FLUSH_MS: '1s' })),
+    ).toEqual([
+      'TIDINGS_WEB_PUSH_DELAY must be longer than TIDINGS_DELIVERY_FLUSH_MS, which records live deliveries.',
+    ]);
+    expect(
+      problemsOf(() => loadConfig({ ...production, TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST: 'on' })),
+    ).toEqual(['TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST is for tests: not in production.']);
+  });
 });
 
 function sourceFiles(dir: string): string[] {

@@ -60,6 +60,8 @@ export type CreateDeviceSubscriptionInput = {
   readonly expirationDateTime?: InputMaybe<Scalars['DateTime']['input']>;
   /** The kind of device; notifications that target other platforms do not reach it. */
   readonly platform: Platform;
+  /** WEB devices only: the browser's push subscription, so the device gets Web Push while its app is closed. */
+  readonly pushSubscription?: InputMaybe<PushSubscriptionInput>;
 };
 
 /** A notification to post (createNotification). Every rule is Microsoft Graph's, except targetHostName may be left out. */
@@ -166,6 +168,8 @@ export type DeviceDelivery = {
   readonly deviceSubscriptionId: Scalars['ID']['output'];
   /** The device's platform. */
   readonly platform: Platform;
+  /** When a Web Push of it was accepted (201) by the device's push service; null if none was. */
+  readonly pushedDateTime?: Maybe<Scalars['DateTime']['output']>;
   /** Whether the notification's targetPolicy includes this device's platform. */
   readonly targeted: Scalars['Boolean']['output'];
 };
@@ -183,6 +187,8 @@ export type DeviceSubscription = {
   readonly id: Scalars['ID']['output'];
   /** The kind of device, as given when it was created. */
   readonly platform: Platform;
+  /** True when it holds a Web Push subscription (WEB devices; see setDevicePushSubscription). The endpoint is never returned. */
+  readonly webPush: Scalars['Boolean']['output'];
 };
 
 /** A page of the calling user's device subscriptions, oldest first. */
@@ -283,6 +289,12 @@ export type Mutation = {
   readonly markAllRead: MarkAllReadPayload;
   /** Extends one of the calling user's device subscriptions. User token only. */
   readonly renewDeviceSubscription: DeviceSubscription;
+  /**
+   * Sets or replaces (or, with null, removes) the push subscription of one of the calling user's WEB
+   * devices. BAD_USER_INPUT for a bad endpoint or keys, or a device that is not WEB; NOT_FOUND for a device
+   * that is not the caller's. User token only.
+   */
+  readonly setDevicePushSubscription: DeviceSubscription;
   /** Changes the content, priority or expiry of one of the calling app's notifications. State is kept. App token only. */
   readonly updateNotification: NotificationPayload;
   /** Changes the shared state of one notification of the user's feed; every other device sees it. User token only. */
@@ -350,6 +362,15 @@ export type MutationDeleteNotificationGroupArgs = {
  */
 export type MutationRenewDeviceSubscriptionArgs = {
   input: RenewDeviceSubscriptionInput;
+};
+
+
+/**
+ * Writes. Every mutation that takes arguments takes one `input`. Mutations are rate limited (RATE_LIMITED
+ * with extensions.retryAfterSeconds): per user and app for a user token, per app for an app token.
+ */
+export type MutationSetDevicePushSubscriptionArgs = {
+  input: SetDevicePushSubscriptionInput;
 };
 
 
@@ -538,6 +559,24 @@ export type Priority =
   /** No particular urgency (the default). */
   | 'NONE';
 
+/** A browser's push subscription, as PushSubscription.toJSON() gives it (expirationTime is accepted and ignored). */
+export type PushSubscriptionInput = {
+  /** The push service's URL for this browser: https: only. Treated as a secret: never returned nor logged. */
+  readonly endpoint: Scalars['String']['input'];
+  /** As toJSON() returns it (usually null); ignored. */
+  readonly expirationTime?: InputMaybe<Scalars['Float']['input']>;
+  /** The browser's keys, used to encrypt each push to it. */
+  readonly keys: PushSubscriptionKeysInput;
+};
+
+/** The keys of a browser's push subscription, as PushSubscription.toJSON() gives them. */
+export type PushSubscriptionKeysInput = {
+  /** base64url, 16 bytes. */
+  readonly auth: Scalars['String']['input'];
+  /** base64url, a 65-byte uncompressed P-256 point. */
+  readonly p256dh: Scalars['String']['input'];
+};
+
 /** Reads. A user token reads the user's own devices and feed in its app; an app token reads its own notifications. */
 export type Query = {
   readonly __typename?: 'Query';
@@ -559,6 +598,8 @@ export type Query = {
    * an app token reads its notifications of the user behind `deviceSubscriptionId`.
    */
   readonly notifications: NotificationConnection;
+  /** Null when Web Push is not enabled on this gateway (TIDINGS_WEB_PUSH). */
+  readonly webPush?: Maybe<WebPushInfo>;
 };
 
 
@@ -602,6 +643,14 @@ export type RenewDeviceSubscriptionInput = {
   readonly deviceSubscriptionId: Scalars['ID']['input'];
   /** The new expiry: in the future, at most 90 days ahead (BAD_USER_INPUT otherwise). Defaults to now + 30 days. */
   readonly expirationDateTime?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+/** Which WEB device, and the push subscription it now holds. */
+export type SetDevicePushSubscriptionInput = {
+  /** The UNSID of one of the calling user's own, unexpired WEB devices (NOT_FOUND otherwise). */
+  readonly deviceSubscriptionId: Scalars['ID']['input'];
+  /** The new push subscription (browsers rotate them); null removes it. */
+  readonly pushSubscription?: InputMaybe<PushSubscriptionInput>;
 };
 
 /** Live feeds, over WebSocket (graphql-transport-ws). See PROTOCOL.md. */
@@ -699,6 +748,13 @@ export type VisualContentInput = {
   readonly title: Scalars['String']['input'];
 };
 
+/** Web Push settings clients need to subscribe a browser. */
+export type WebPushInfo = {
+  readonly __typename?: 'WebPushInfo';
+  /** The gateway's VAPID public key (uncompressed P-256 point, base64url): pass it as applicationServerKey to PushManager.subscribe. */
+  readonly applicationServerKey: Scalars['String']['output'];
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -794,6 +850,7 @@ export type ResolversTypes = {
   EndpointFallbackInput: EndpointFallbackInput;
   FallbackPolicy: ResolverTypeWrapper<FallbackPolicy>;
   FallbackPolicyInput: FallbackPolicyInput;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   MarkAllReadPayload: ResolverTypeWrapper<MarkAllReadPayload>;
@@ -812,9 +869,12 @@ export type ResolversTypes = {
   PayloadInput: PayloadInput;
   Platform: Platform;
   Priority: Priority;
+  PushSubscriptionInput: PushSubscriptionInput;
+  PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadState: ReadState;
   RenewDeviceSubscriptionInput: RenewDeviceSubscriptionInput;
+  SetDevicePushSubscriptionInput: SetDevicePushSubscriptionInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TargetPolicy: ResolverTypeWrapper<TargetPolicy>;
@@ -825,6 +885,7 @@ export type ResolversTypes = {
   UserActionState: UserActionState;
   VisualContent: ResolverTypeWrapper<VisualContent>;
   VisualContentInput: VisualContentInput;
+  WebPushInfo: ResolverTypeWrapper<WebPushInfo>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -850,6 +911,7 @@ export type ResolversParentTypes = {
   EndpointFallbackInput: EndpointFallbackInput;
   FallbackPolicy: FallbackPolicy;
   FallbackPolicyInput: FallbackPolicyInput;
+  Float: Scalars['Float']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   MarkAllReadPayload: MarkAllReadPayload;
@@ -865,8 +927,11 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Payload: Payload;
   PayloadInput: PayloadInput;
+  PushSubscriptionInput: PushSubscriptionInput;
+  PushSubscriptionKeysInput: PushSubscriptionKeysInput;
   Query: Record<PropertyKey, never>;
   RenewDeviceSubscriptionInput: RenewDeviceSubscriptionInput;
+  SetDevicePushSubscriptionInput: SetDevicePushSubscriptionInput;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   TargetPolicy: TargetPolicy;
@@ -875,6 +940,7 @@ export type ResolversParentTypes = {
   UpdateNotificationStateInput: UpdateNotificationStateInput;
   VisualContent: VisualContent;
   VisualContentInput: VisualContentInput;
+  WebPushInfo: WebPushInfo;
 };
 
 export type AcknowledgeNotificationsPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AcknowledgeNotificationsPayload'] = ResolversParentTypes['AcknowledgeNotificationsPayload']> = {
@@ -909,6 +975,7 @@ export type DeviceDeliveryResolvers<ContextType = GatewayContext, ParentType ext
   deviceLabel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   deviceSubscriptionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
+  pushedDateTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   targeted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
@@ -918,6 +985,7 @@ export type DeviceSubscriptionResolvers<ContextType = GatewayContext, ParentType
   expirationDateTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   platform?: Resolver<ResolversTypes['Platform'], ParentType, ContextType>;
+  webPush?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type DeviceSubscriptionConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DeviceSubscriptionConnection'] = ResolversParentTypes['DeviceSubscriptionConnection']> = {
@@ -953,6 +1021,7 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   deleteNotificationGroup?: Resolver<ResolversTypes['DeleteNotificationGroupPayload'], ParentType, ContextType, RequireFields<MutationDeleteNotificationGroupArgs, 'input'>>;
   markAllRead?: Resolver<ResolversTypes['MarkAllReadPayload'], ParentType, ContextType>;
   renewDeviceSubscription?: Resolver<ResolversTypes['DeviceSubscription'], ParentType, ContextType, RequireFields<MutationRenewDeviceSubscriptionArgs, 'input'>>;
+  setDevicePushSubscription?: Resolver<ResolversTypes['DeviceSubscription'], ParentType, ContextType, RequireFields<MutationSetDevicePushSubscriptionArgs, 'input'>>;
   updateNotification?: Resolver<ResolversTypes['NotificationPayload'], ParentType, ContextType, RequireFields<MutationUpdateNotificationArgs, 'input'>>;
   updateNotificationState?: Resolver<ResolversTypes['NotificationPayload'], ParentType, ContextType, RequireFields<MutationUpdateNotificationStateArgs, 'input'>>;
 };
@@ -1017,6 +1086,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   notification?: Resolver<Maybe<ResolversTypes['Notification']>, ParentType, ContextType, RequireFields<QueryNotificationArgs, 'notification'>>;
   notificationDelivery?: Resolver<ResolversTypes['NotificationDelivery'], ParentType, ContextType, RequireFields<QueryNotificationDeliveryArgs, 'notification'>>;
   notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, RequireFields<QueryNotificationsArgs, 'first'>>;
+  webPush?: Resolver<Maybe<ResolversTypes['WebPushInfo']>, ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -1030,6 +1100,10 @@ export type TargetPolicyResolvers<ContextType = GatewayContext, ParentType exten
 export type VisualContentResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['VisualContent'] = ResolversParentTypes['VisualContent']> = {
   body?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebPushInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WebPushInfo'] = ResolversParentTypes['WebPushInfo']> = {
+  applicationServerKey?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
@@ -1059,5 +1133,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Subscription?: SubscriptionResolvers<ContextType>;
   TargetPolicy?: TargetPolicyResolvers<ContextType>;
   VisualContent?: VisualContentResolvers<ContextType>;
+  WebPushInfo?: WebPushInfoResolvers<ContextType>;
 };
 

@@ -21,6 +21,7 @@ export const deliveryResolvers: Resolvers = {
           targeted: delivery.targeted,
           deliveredDateTime: delivery.deliveredDateTime,
           acknowledgedDateTime: delivery.acknowledgedDateTime,
+          pushedDateTime: delivery.pushedDateTime,
         })),
       };
     },

@@ -5,6 +5,7 @@ import { badInput, ErrorCode, GatewayError } from '../../errors.js';
 import type { DevicePageKey } from '../../store/types.js';
 import { type GatewayContext, requireUser, requireUserMutation, usableDevice } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
+import { checkedPushSubscription } from './web-push.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 export const DEVICE_SUBSCRIPTION_LIMITS = {
@@ -71,7 +72,7 @@ export const deviceSubscriptionResolvers: Resolvers = {
   },
   Mutation: {
     /**
-     * @throws GatewayError BAD_USER_INPUT (label, expiry); FORBIDDEN for an app token or an unregistered
+     * @throws GatewayError BAD_USER_INPUT (label, expiry, push subscription); FORBIDDEN for an app token or an unregistered
      *   app; RATE_LIMITED; LIMIT_EXCEEDED past TIDINGS_MAX_DEVICES_PER_USER live devices.
      */
     async createDeviceSubscription(_, { input }, context) {
@@ -87,8 +88,12 @@ export const deviceSubscriptionResolvers: Resolvers = {
           'The app this token was issued to is not registered here.',
         );
       }
+      const pushSubscription = input.pushSubscription
+        ? checkedPushSubscription(context, input.platform, input.pushSubscription)
+        : null;
       const now = context.services.now();
       return context.services.store.createDeviceSubscription({
+        pushSubscription,
         id: newUnsid(),
         owner: feedOwnerOf(user),
         platform: input.platform,

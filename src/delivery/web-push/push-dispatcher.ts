@@ -1,0 +1,173 @@
+import { isServiceUnavailable } from '../../errors.js';
+import { errorFields, type Logger } from '../../logger.js';
+import type { ClaimedPush, PushOutcome, Store } from '../../store/types.js';
+import { isPushedTo, pushMessageOf } from './push-message.js';
+import { originOf, type PushSender } from './push-sender.js';
+
+// Web Push beside the live feed: a timer looks for changes that a WEB device with a push subscription
+// would show and has not received live within TIDINGS_WEB_PUSH_DELAY, claims them in the store (so of
+// all processes exactly one sends each), and sends them. Nothing here runs inside a mutation or a live
+// feed: a slow or hung push service delays pushes, never posts.
+
+/** Pushes being sent (or waiting to retry) at once, per process: bounds sockets, timers and memory. */
+export const MAX_PUSHES_IN_FLIGHT = 64;
+/** Tries of one push in all (the first and its retries) before it is given up. */
+export const MAX_PUSH_ATTEMPTS = 4;
+/** First retry wait without a Retry-After; doubled at each retry. */
+const FIRST_RETRY_MS = 1000;
+/** A Retry-After longer than this gives the push up instead of holding its slot. */
+const MAX_RETRY_WAIT_MS = 60_000;
+/** Changes older than the delay plus this are not pushed any more (after a long stop, say). */
+export const PUSH_WINDOW_MS = 3600_000;
+
+export interface PushRoundReport {
+  readonly claimed: number;
+  readonly pushed: number;
+  readonly gone: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+export interface PushDispatcher {
+  /** One look for due pushes; resolves once every push it claimed has ended (tests, the benchmark). */
+  pushOnce(): Promise<PushRoundReport>;
+  /** Stops the timer, aborts the pushes in flight (they stay claimed: not sent twice) and waits for them. */
+  close(): Promise<void>;
+}
+
+export interface PushDispatcherOptions {
+  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcome'>;
+  readonly sender: PushSender;
+  readonly now: () => Date;
+  readonly delayMs: number;
+  /** Time between looks; 0: no timer. */
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+export function createPushDispatcher(options: PushDispatcherOptions): PushDispatcher {
+  const { store, sender, logger } = options;
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<PushOutcome>>();
+  let claiming: Promise<unknown> = Promise.resolve();
+
+  /** Waits `ms`, or less if the dispatcher stops. */
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        stopping.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      timer.unref();
+      stopping.signal.addEventListener('abort', onAbort, { once: true });
+    });
+
+  /** Sends one claimed push until it ends: accepted, gone, refused, or out of attempts. */
+  async function deliver(push: ClaimedPush): Promise<PushOutcome> {
+    const origin = originOf(push.subscription.endpoint);
+    for (let attempt = 1; ; attempt++) {
+      const now = options.now();
+      if (push.change.notification.expirationDateTime <= now) return 'FAILED';
+      const answer = await sender.send(
+        push.subscription,
+        pushMessageOf(push.change, now, push.close),
+        stopping.signal,
+      );
+      if (stopping.signal.aborted) return 'FAILED';
+      switch (answer.kind) {
+        case 'accepted':
+          return 'PUSHED';
+        case 'gone':
+          logger.info('web push subscription gone', { origin, status: answer.status });
+          return 'GONE';
+        case 'rejected':
+          logger.warn('web push refused', { origin, status: answer.status });
+          return 'FAILED';
+        case 'retry': {
+          const waitMs = answer.afterMs ?? FIRST_RETRY_MS * 2 ** (attempt - 1);
+          if (attempt >= MAX_PUSH_ATTEMPTS || waitMs > MAX_RETRY_WAIT_MS) {
+            logger.warn('web push given up', { origin, reason: answer.reason, attempts: attempt });
+            return 'FAILED';
+          }
+          await wait(waitMs);
+          if (stopping.signal.aborted) return 'FAILED';
+        }
+      }
+    }
+  }
+
+  /** Delivers a push and records how it ended. */
+  async function settle(push: ClaimedPush): Promise<PushOutcome> {
+    const outcome = isPushedTo(push.change, push.platform) ? await deliver(push) : 'SKIPPED';
+    // Stopped mid-way: left CLAIMED, so that no process sends it again (a push is best effort).
+    if (stopping.signal.aborted) return outcome;
+    try {
+      await store.recordPushOutcome(push, outcome, options.now());
+    } catch (error) {
+      if (!isServiceUnavailable(error)) logger.error('web push outcome not recorded', errorFields(error));
+    }
+    return outcome;
+  }
+
+  /** Claims what is due (as many as free slots allow) and starts sending it; resolves with the sends. */
+  async function claimRound(): Promise<Array<Promise<PushOutcome>>> {
+    const free = MAX_PUSHES_IN_FLIGHT - inFlight.size;
+    if (free <= 0 || stopping.signal.aborted) return [];
+    const now = options.now();
+    const dueBefore = new Date(now.getTime() - options.delayMs);
+    const pushes = await store.claimDuePushes({
+      now,
+      dueBefore,
+      notBefore: new Date(dueBefore.getTime() - PUSH_WINDOW_MS),
+      limit: free,
+    });
+    return pushes.map((push) => {
+      const sending = settle(push);
+      inFlight.add(sending);
+      void sending.finally(() => inFlight.delete(sending));
+      return sending;
+    });
+  }
+
+  /** One claim at a time (a timer tick during a slow claim waits for it). */
+  const claimOnce = () => {
+    const round = claiming.then(claimRound, claimRound);
+    claiming = round.catch(() => {});
+    return round;
+  };
+
+  const timer =
+    options.intervalMs > 0
+      ? setInterval(() => {
+          claimOnce().catch((error: unknown) => {
+            if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
+          });
+        }, options.intervalMs)
+      : undefined;
+  timer?.unref();
+
+  return {
+    async pushOnce() {
+      const outcomes = await Promise.all(await claimOnce());
+      const count = (outcome: PushOutcome) => outcomes.filter((o) => o === outcome).length;
+      return {
+        claimed: outcomes.length,
+        pushed: count('PUSHED'),
+        gone: count('GONE'),
+        failed: count('FAILED'),
+        skipped: count('SKIPPED'),
+      };
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      stopping.abort();
+      await claiming;
+      await Promise.allSettled([...inFlight]);
+      sender.close();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import type { ChangeKind, Platform } from '../domain/types.js';
+import { notFound } from '../errors.js';
+import { pushColumns } from './device-store.js';
+import { Prisma } from './generated/sqlite/client.js';
+import type { Database } from './prisma-client.js';
+import { toDeviceSubscription, toNotification } from './records.js';
+import type { ClaimedPush, Store } from './types.js';
+
+/** The changes a device would show, and so the only ones pushed. */
+const PUSHED_KINDS: readonly ChangeKind[] = ['CREATED', 'REPLACED', 'FALLBACK'];
+
+interface DueRow {
+  deviceSubscriptionId: string;
+  platform: string;
+  pushEndpoint: string;
+  pushP256dh: string;
+  pushAuth: string;
+  feedId: string;
+  epoch: string;
+  offset: number | bigint;
+  kind: string;
+  notificationId: string;
+}
+
+/** Notifications a close list names at most (PROTOCOL.md "Shared state"). */
+export const MAX_CLOSE_IDS = 20;
+/** How far back pushes are looked at for a close list: an OS notification older than that is left alone. */
+const CLOSE_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * For each device, the newest MAX_CLOSE_IDS notifications a push showed on it that the user has since
+ * read, dismissed or deleted (or that expired): a push to it closes them first, since browsers let no
+ * push close a notification silently. One query for every device of a round.
+ */
+async function closeListsOf(
+  reader: Database['reader'],
+  devices: readonly string[],
+  now: Date,
+): Promise<Map<string, string[]>> {
+  const rows = await reader.$queryRaw<Array<{ deviceSubscriptionId: string; notificationId: string }>>`
+    SELECT "deviceSubscriptionId", "notificationId" FROM (
+      SELECT p."deviceSubscriptionId", c."notificationId",
+             ROW_NUMBER() OVER (PARTITION BY p."deviceSubscriptionId" ORDER BY MAX(p."offset") DESC) AS "rank"
+      FROM "Push" p
+      JOIN "Change" c ON c."feedId" = p."feedId" AND c."offset" = p."offset"
+      JOIN "Notification" n ON n."id" = c."notificationId"
+      WHERE p."deviceSubscriptionId" IN (${Prisma.join(devices)})
+        AND p."status" = 'PUSHED' AND p."pushedAt" > ${new Date(now.getTime() - CLOSE_LOOKBACK_MS)}
+        AND (n."readState" = 'READ' OR n."userActionState" = 'DISMISSED' OR n."status" = 'DELETED'
+          OR n."expirationDateTime" <= ${now})
+      GROUP BY p."deviceSubscriptionId", c."notificationId"
+    ) ranked
+    WHERE "rank" <= ${MAX_CLOSE_IDS}`;
+  const lists = new Map<string, string[]>();
+  for (const row of rows) {
+    lists.set(row.deviceSubscriptionId, [...(lists.get(row.deviceSubscriptionId) ?? []), row.notificationId]);
+  }
+  return lists;
+}
+
+/** Web Push: devices' push subscriptions, the claims and outcomes of pushes, and shared key material. */
+export function createPushStore(
+  db: Database,
+): Pick<Store, 'setDevicePushSubscription' | 'sharedKey' | 'claimDuePushes' | 'recordPushOutcome'> {
+  const { write, reader } = db;
+  return {
+    setDevicePushSubscription: (id, subscription, now) =>
+      write(async (tx) => {
+        const { count } = await tx.deviceSubscription.updateMany({
+          where: { id },
+          data: pushColumns(subscription, now),
+        });
+        if (count === 0) throw notFound('Device subscription');
+        const row = await tx.deviceSubscription.findUniqueOrThrow({ where: { id }, include: { feed: true } });
+        return toDeviceSubscription(row);
+      }),
+    async sharedKey(name, create, now) {
+      // The database decides between two processes starting at once: the second insert does nothing,
+      // and both read the one row.
+      await write(
+        (tx) => tx.$executeRaw`
+          INSERT INTO "GatewayKey" ("name", "value", "createdAt") VALUES (${name}, ${create()}, ${now})
+          ON CONFLICT ("name") DO NOTHING`,
+      );
+      const row = await reader.gatewayKey.findUniqueOrThrow({ where: { name } });
+      return row.value;
+    },
+    async claimDuePushes({ now, dueBefore, notBefore, limit }) {
+      // One query for every device: changes a device would show (a creation or replacement that is still
+      // the notification's newest, or a fallback), of an active notification, logged within the window
+      // and after the device's push subscription was set, that no delivery mark of the device covers (it
+      // did not get it live, on any process: marks are written by every process's recorder) and that is
+      // not claimed yet. Targeting is narrowed here on the JSON columns and decided exactly by the caller.
+      const rows = await reader.$queryRaw<DueRow[]>`
+        SELECT d."id" AS "deviceSubscriptionId", d."platform", d."pushEndpoint", d."pushP256dh",
+               d."pushAuth", c."feedId", f."epoch", c."offset", c."kind", c."notificationId"
+        FROM "Change" c
+        JOIN "Notification" n ON n."id" = c."notificationId"
+        JOIN "Feed" f ON f."id" = c."feedId"
+        JOIN "DeviceSubscription" d ON d."feedId" = c."feedId"
+        WHERE c."createdAt" > ${notBefore} AND c."createdAt" <= ${dueBefore}
+          AND c."kind" IN (${Prisma.join(PUSHED_KINDS)})
+          AND (c."kind" = 'FALLBACK' OR c."offset" = n."feedPosition")
+          AND n."status" = 'ACTIVE' AND n."expirationDateTime" > ${now}
+          AND ((c."kind" <> 'FALLBACK' AND (n."platformTypes" = '[]' OR n."platformTypes" LIKE '%"WEB"%'))
+            OR (c."kind" = 'FALLBACK' AND n."fallbackPolicy" LIKE '%"WEB"%'))
+          AND d."platform" = 'WEB' AND d."pushEndpoint" IS NOT NULL
+          AND d."expirationDateTime" > ${now} AND d."pushSince" <= c."createdAt"
+          AND NOT EXISTS (SELECT 1 FROM "Push" p
+            WHERE p."deviceSubscriptionId" = d."id" AND p."offset" = c."offset")
+          AND NOT EXISTS (SELECT 1 FROM "DeliveryMark" m
+            WHERE m."deviceSubscriptionId" = d."id" AND m."fromOffset" < c."offset" AND m."offset" >= c."offset")
+        ORDER BY c."createdAt", c."offset"
+        LIMIT ${limit}`;
+      if (rows.length === 0) return [];
+      // The claim: one insert of them all, which the primary key makes do nothing for a push another
+      // process inserted first; only what this insert returns is ours to send. (A device or change gone
+      // since the select is left out by the joins.)
+      const pairs = rows.map(
+        (row) => Prisma.sql`(${row.deviceSubscriptionId}, CAST(${Number(row.offset)} AS INTEGER))`,
+      );
+      const claimed = await write(
+        (tx) => tx.$queryRaw<Array<{ deviceSubscriptionId: string; offset: number | bigint }>>`
+          INSERT INTO "Push" ("deviceSubscriptionId", "feedId", "offset", "status", "claimedAt")
+          SELECT d."id", c."feedId", c."offset", 'CLAIMED', ${now}
+          FROM "DeviceSubscription" d JOIN "Change" c ON c."feedId" = d."feedId"
+          WHERE (d."id", c."offset") IN (VALUES ${Prisma.join(pairs)})
+          ON CONFLICT ("deviceSubscriptionId", "offset") DO NOTHING
+          RETURNING "deviceSubscriptionId", "offset"`,
+      );
+      const ours = new Set(claimed.map((row) => `${row.deviceSubscriptionId} ${Number(row.offset)}`));
+      const mine = rows.filter((row) => ours.has(`${row.deviceSubscriptionId} ${Number(row.offset)}`));
+      if (mine.length === 0) return [];
+      const notifications = new Map(
+        (
+          await reader.notification.findMany({
+            where: { id: { in: [...new Set(mine.map((row) => row.notificationId))] } },
+          })
+        ).map((row) => [row.id, toNotification(row)]),
+      );
+      const closing = await closeListsOf(
+        reader,
+        [...new Set(mine.map((row) => row.deviceSubscriptionId))],
+        now,
+      );
+      return mine.flatMap((row): ClaimedPush[] => {
+        const notification = notifications.get(row.notificationId);
+        if (!notification) return [];
+        return [
+          {
+            deviceSubscriptionId: row.deviceSubscriptionId,
+            platform: row.platform as Platform,
+            subscription: { endpoint: row.pushEndpoint, p256dh: row.pushP256dh, auth: row.pushAuth },
+            close: (closing.get(row.deviceSubscriptionId) ?? []).filter((id) => id !== row.notificationId),
+            change: {
+              feedId: row.feedId,
+              epoch: row.epoch,
+              offset: Number(row.offset),
+              kind: row.kind as ChangeKind,
+              notification,
+            },
+          },
+        ];
+      });
+    },
+    recordPushOutcome: (push, outcome, at) =>
+      write(async (tx) => {
+        await tx.push.updateMany({
+          where: { deviceSubscriptionId: push.deviceSubscriptionId, offset: push.change.offset },
+          data: { status: outcome, ...(outcome === 'PUSHED' ? { pushedAt: at } : {}) },
+        });
+        if (outcome === 'GONE') {
+          await tx.deviceSubscription.updateMany({
+            where: { id: push.deviceSubscriptionId, pushEndpoint: push.subscription.endpoint },
+            data: pushColumns(null, at),
+          });
+        }
+      }),
+  };
+}

@@ -1,0 +1,322 @@
+import { describe, expect, it } from 'vitest';
+import { SOCKETS_PER_ORIGIN } from '../../src/delivery/web-push/push-sender.js';
+import type { Logger } from '../../src/logger.js';
+import { openFeed } from '../support/feed-client.js';
+import { startGateway, type TestApp, type TestGateway, testStore } from '../support/gateway.js';
+import { dataOf, graphql } from '../support/graphql-http.js';
+import { captureLogs } from '../support/logs.js';
+import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+import { type FakeBrowser, startPushService } from '../support/push-service.js';
+import {
+  DELETE_NOTIFICATION,
+  FULL_CHANGE_SELECTION,
+  untilNotification,
+  updateState,
+} from '../support/state-operations.js';
+
+// Web Push end to end: a real gateway, the push-service stand-in of test/support/push-service.ts (which
+// checks VAPID and decrypts like a browser's push service), and a clock the test moves past
+// TIDINGS_WEB_PUSH_DELAY. The push timer is off: `pushOnce` runs a round, so counts are exact.
+
+const DELAY_MS = 5000;
+const CREATE_WEB_DEVICE = `mutation ($input: CreateDeviceSubscriptionInput!) {
+  createDeviceSubscription(input: $input) { id }
+}`;
+const DEVICES = 'query { deviceSubscriptions { edges { node { id webPush } } } }';
+const DELIVERY = `query ($id: ID) {
+  notificationDelivery(notification: { id: $id }) { devices { deviceSubscriptionId deliveredDateTime pushedDateTime } }
+}`;
+const WEB_PUSH = 'query { webPush { applicationServerKey } }';
+const SET = `mutation ($input: SetDevicePushSubscriptionInput!) {
+  setDevicePushSubscription(input: $input) { id webPush }
+}`;
+
+interface Setup {
+  readonly t: TestGateway;
+  readonly clock: { now: Date };
+  readonly app: TestApp;
+  readonly appToken: string;
+  readonly userToken: string;
+  /** A WEB device of the user holding the browser's push subscription. */
+  webDevice(browser: FakeBrowser): Promise<string>;
+  post(unsid: string, overrides?: Record<string, unknown>): Promise<string>;
+  /** Moves the clock past the push delay. */
+  pastDelay(): void;
+}
+
+async function setUp(
+  options: { env?: Record<string, string>; logger?: Logger; dataDir?: string; clock?: { now: Date } } = {},
+): Promise<Setup> {
+  const clock = options.clock ?? { now: new Date() };
+  const t = await startGateway({
+    now: () => clock.now,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    env: {
+      TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST: 'on',
+      TIDINGS_WEB_PUSH_INTERVAL_MS: '0',
+      TIDINGS_WEB_PUSH_DELAY: `${DELAY_MS}ms`,
+      TIDINGS_SWEEP_INTERVAL_MS: '0',
+      TIDINGS_APP_TOKEN_TTL: '1d',
+      ...options.env,
+    },
+  });
+  const app = await t.registerApp(`push-${Math.random().toString(36).slice(2)}.example.com`);
+  const userToken = await t.userToken('alice', app.app);
+  const appToken = await app.token();
+  return {
+    t,
+    clock,
+    app,
+    appToken,
+    userToken,
+    async webDevice(browser) {
+      const response = await graphql(
+        t.url,
+        CREATE_WEB_DEVICE,
+        { input: { platform: 'WEB', deviceLabel: 'browser', pushSubscription: browser.subscription } },
+        userToken,
+      );
+      return dataOf(response).createDeviceSubscription.id as string;
+    },
+    async post(unsid, overrides = {}) {
+      const posted = await postNotification(
+        t.url,
+        appToken,
+        notificationInput(unsid, app.app.targetHostName, overrides),
+      );
+      return dataOf(posted).createNotification.notification.id as string;
+    },
+    pastDelay() {
+      clock.now = new Date(clock.now.getTime() + DELAY_MS + 1000);
+    },
+  };
+}
+
+const webPushOf = async (s: Setup) =>
+  dataOf(await graphql(s.t.url, DEVICES, {}, s.userToken)).deviceSubscriptions.edges.map(
+    (edge: { node: { id: string; webPush: boolean } }) => edge.node,
+  );
+
+describe('Web Push', () => {
+  it('pushes a change to a WEB device that is not live, once, and it decrypts to the notification', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const browser = service.browser();
+    const device = await s.webDevice(browser);
+    const phone = await createDevice(s.t.url, s.userToken, 'ANDROID');
+    const expiry = new Date(s.clock.now.getTime() + 3600_000);
+    const id = await s.post(device, {
+      appNotificationId: 'order-42',
+      priority: 'HIGH',
+      groupName: 'orders',
+      expirationDateTime: expiry.toISOString(),
+      payload: { visualContent: { title: 'Shipped', body: 'Order 42 is on its way' } },
+    });
+    // Not before the delay: a live feed may still deliver it.
+    expect((await s.t.gateway.pushOnce()).claimed).toBe(0);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toEqual({ claimed: 1, pushed: 1, gone: 0, failed: 0, skipped: 0 });
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 0 });
+
+    expect(service.problems).toEqual([]);
+    expect(service.received).toHaveLength(1);
+    const [push] = service.received;
+    expect(push?.payload).toEqual({
+      v: 1,
+      kind: 'CREATED',
+      notification: {
+        id,
+        appNotificationId: 'order-42',
+        title: 'Shipped',
+        body: 'Order 42 is on its way',
+        priority: 'HIGH',
+        groupName: 'orders',
+        expirationDateTime: expiry.toISOString(),
+      },
+      tag: `tidings:${id}`,
+    });
+    expect(push?.urgency).toBe('high');
+    expect(Number(push?.ttl)).toBe(3600 - (DELAY_MS + 1000) / 1000);
+    expect(push?.topic).toMatch(/^[A-Za-z0-9_-]{1,32}$/);
+    const { webPush } = dataOf(await graphql(s.t.url, WEB_PUSH, {}, s.userToken));
+    expect(push?.vapidKey).toBe(webPush.applicationServerKey);
+
+    const delivery = dataOf(await graphql(s.t.url, DELIVERY, { id }, s.appToken)).notificationDelivery;
+    const byDevice = new Map(
+      delivery.devices.map((d: { deviceSubscriptionId: string }) => [d.deviceSubscriptionId, d]),
+    );
+    expect(byDevice.get(device)).toMatchObject({
+      deliveredDateTime: null,
+      pushedDateTime: s.clock.now.toISOString(),
+    });
+    expect(byDevice.get(phone)).toMatchObject({ pushedDateTime: null });
+  });
+
+  it('a replacement is pushed again under the same Topic; raw content wakes the app to sync; a long text is cut', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const device = await s.webDevice(service.browser());
+    await s.post(device, { appNotificationId: 'same', priority: 'LOW' });
+    s.pastDelay();
+    await s.t.gateway.pushOnce();
+    await s.post(device, { appNotificationId: 'same', priority: 'LOW' });
+    await s.post(device, { payload: { rawContent: '{"sync":true}' } });
+    await s.post(device, {
+      payload: { visualContent: { title: '😀'.repeat(200), body: '😀'.repeat(1000) } },
+    });
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 3, pushed: 3 });
+    expect(service.problems).toEqual([]);
+    const [first, replaced, raw, long] = service.received;
+    expect(first?.payload.kind).toBe('CREATED');
+    expect(replaced?.payload.kind).toBe('REPLACED');
+    expect(replaced?.topic).toBe(first?.topic);
+    expect(replaced?.urgency).toBe('low');
+    expect(raw?.payload).toEqual({ v: 1, kind: 'SYNC', tag: 'tidings:sync' });
+    expect(long?.bytes).toBeLessThanOrEqual(3000);
+    expect(long?.payload.notification.body).toMatch(/^(😀)+…$/);
+    expect(long?.payload.notification.title).toBe('😀'.repeat(200));
+  });
+
+  it('a push closes the notifications pushed before that the user has read or deleted since', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const device = await s.webDevice(service.browser());
+    const read = await s.post(device);
+    const deleted = await s.post(device);
+    const unread = await s.post(device);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ pushed: 3 });
+    expect(service.received.every((push) => push.payload.close === undefined)).toBe(true);
+    dataOf(await updateState(s.t.url, s.userToken, { notification: { id: read }, readState: 'READ' }));
+    dataOf(await graphql(s.t.url, DELETE_NOTIFICATION, { notification: { id: deleted } }, s.userToken));
+    await s.post(device);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ pushed: 1 });
+    const close = service.received.at(-1)?.payload.close;
+    expect(new Set(close)).toEqual(new Set([`tidings:${read}`, `tidings:${deleted}`]));
+    expect(close).not.toContain(`tidings:${unread}`);
+  });
+
+  it('a device that got the change live gets no push; another device of the user does', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const liveBrowser = service.browser();
+    const live = await s.webDevice(liveBrowser);
+    const asleep = service.browser();
+    await s.webDevice(asleep);
+    const after = await feedCursor(s.t.url, s.userToken);
+    const feed = openFeed(s.t.wsUrl, s.userToken, { deviceSubscriptionId: live, after }, FULL_CHANGE_SELECTION);
+    const id = await s.post(live);
+    await untilNotification(feed, id);
+    // What live feeds sent is recorded every TIDINGS_DELIVERY_FLUSH_MS; the delay is longer than that.
+    await s.t.gateway.services.deliveries.flush();
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 1, pushed: 1 });
+    expect(service.received.map((push) => push.browser)).toEqual([asleep.id]);
+  });
+
+  it('404/410 drops the push subscription and keeps the device; 429 is retried after its Retry-After', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const gone = service.browser();
+    gone.answers.push({ status: 410 });
+    const goneDevice = await s.webDevice(gone);
+    const busy = service.browser();
+    busy.answers.push({ status: 429, retryAfter: '1' });
+    const busyDevice = await s.webDevice(busy);
+    await s.post(goneDevice);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 2, pushed: 1, gone: 1 });
+    expect(service.received.filter((push) => push.browser === busy.id).map((push) => push.status)).toEqual([
+      429, 201,
+    ]);
+    expect(
+      new Map((await webPushOf(s)).map((d: { id: string; webPush: boolean }) => [d.id, d.webPush])),
+    ).toEqual(
+      new Map([
+        [goneDevice, false],
+        [busyDevice, true],
+      ]),
+    );
+    await s.post(goneDevice);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 1, pushed: 1 });
+    expect(service.received.filter((push) => push.browser === gone.id)).toHaveLength(1);
+  });
+
+  it('a hung push service slows no post and holds a bounded number of sockets', async () => {
+    const service = await startPushService();
+    const s = await setUp({ env: { TIDINGS_WEB_PUSH_TIMEOUT: '2m' } });
+    const devices: string[] = [];
+    for (let i = 0; i < SOCKETS_PER_ORIGIN + 4; i++) {
+      const browser = service.browser();
+      browser.answers.push({ hang: true });
+      devices.push(await s.webDevice(browser));
+    }
+    await s.post(devices[0] as string);
+    s.pastDelay();
+    const round = s.t.gateway.pushOnce();
+    await service.untilReceived(SOCKETS_PER_ORIGIN);
+    expect(service.hanging()).toBe(SOCKETS_PER_ORIGIN);
+    // Posts answer while every socket to the push service hangs.
+    const ids = await Promise.all(Array.from({ length: 10 }, () => s.post(devices[1] as string)));
+    expect(ids).toHaveLength(10);
+    expect(service.hanging()).toBe(SOCKETS_PER_ORIGIN);
+    expect(service.received).toHaveLength(SOCKETS_PER_ORIGIN);
+    expect(service.connections().most).toBeLessThanOrEqual(SOCKETS_PER_ORIGIN);
+    // Closing the gateway aborts them: nothing stays open.
+    await s.t.close();
+    expect(await round).toMatchObject({ claimed: SOCKETS_PER_ORIGIN + 4, pushed: 0 });
+  });
+
+  // Several processes share a store on PostgreSQL (README "Several processes"); SQLite has one writer.
+  it.runIf(testStore === 'postgres')('two gateways on one store push each change exactly once', async () => {
+    const service = await startPushService();
+    const a = await setUp();
+    const b = await setUp({ dataDir: a.t.dataDir, clock: a.clock });
+    const browsers = Array.from({ length: 6 }, () => service.browser());
+    const devices: string[] = [];
+    for (const browser of browsers) devices.push(await a.webDevice(browser));
+    for (let i = 0; i < 3; i++) await a.post(devices[0] as string);
+    a.pastDelay();
+    const [first, second] = await Promise.all([a.t.gateway.pushOnce(), b.t.gateway.pushOnce()]);
+    expect((first?.claimed ?? 0) + (second?.claimed ?? 0)).toBe(18);
+    expect(service.received).toHaveLength(18);
+    const pairs = new Set(service.received.map((push) => `${push.browser} ${push.payload.notification.id}`));
+    expect(pairs.size).toBe(18);
+    expect(service.problems).toEqual([]);
+  });
+
+  it('never logs an endpoint, nor returns it to anyone', async () => {
+    const service = await startPushService();
+    const logs = captureLogs('debug');
+    const s = await setUp({ logger: logs.logger });
+    const gone = service.browser();
+    gone.answers.push({ status: 410 });
+    const refused = service.browser();
+    refused.answers.push({ status: 400 });
+    const goneDevice = await s.webDevice(gone);
+    const plain = await createDevice(s.t.url, s.userToken, 'WEB');
+    const set = await graphql(
+      s.t.url,
+      SET,
+      { input: { deviceSubscriptionId: plain, pushSubscription: refused.subscription } },
+      s.userToken,
+    );
+    expect(JSON.stringify(set)).not.toContain(refused.subscription.endpoint);
+    await s.post(goneDevice);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ gone: 1, failed: 1 });
+    const logged = JSON.stringify(logs.lines);
+    expect(logs.withMessage('web push subscription gone')).toEqual([
+      expect.objectContaining({ origin: service.origin, status: 410 }),
+    ]);
+    expect(logs.withMessage('web push refused')).toHaveLength(1);
+    for (const browser of [gone, refused]) {
+      expect(logged).not.toContain(browser.id);
+      expect(logged).not.toContain(browser.subscription.keys.auth);
+    }
+  });
+});
