@@ -207,7 +207,12 @@ describe('Web Push', () => {
     const asleep = service.browser();
     await s.webDevice(asleep);
     const after = await feedCursor(s.t.url, s.userToken);
-    const feed = openFeed(s.t.wsUrl, s.userToken, { deviceSubscriptionId: live, after }, FULL_CHANGE_SELECTION);
+    const feed = openFeed(
+      s.t.wsUrl,
+      s.userToken,
+      { deviceSubscriptionId: live, after },
+      FULL_CHANGE_SELECTION,
+    );
     const id = await s.post(live);
     await untilNotification(feed, id);
     // What live feeds sent is recorded every TIDINGS_DELIVERY_FLUSH_MS; the delay is longer than that.
