@@ -9,6 +9,7 @@ const runOnce = [
   'test/store/postgres-migrations.test.ts',
   'test/store/schemas-in-sync.test.ts',
   'test/graphql/codegen-in-sync.test.ts',
+  'test/graphql/schema-descriptions.test.ts', // the schema's text: the store plays no part
   'test/cli/**',
   'test/config/**', // pure: settings, their parsing and their docs
   'test/scripts/**', // the project's scripts: no gateway at all

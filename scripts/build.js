@@ -93,20 +93,27 @@ function compile(tsc) {
   if (result.status !== 0) fail('tsc failed.');
 }
 
-/** The inbox page: its HTML and CSS copied, its script bundled with the options the gateway would use. */
+/** The inbox page: its HTML and CSS copied, its scripts (the page's, the service worker's) bundled with the options the gateway would use. */
 async function bundleInbox() {
-  const sources = newest('src/inbox/page', 'src/inbox/page-script.ts', 'src/client', 'package-lock.json');
-  if (newest('dist/inbox/page/inbox.js') > sources) return;
-  const { PAGE_BUNDLE_OPTIONS } = await import(pathToFileURL(at('dist/inbox/page-script.js')).href);
+  const sources = newest(
+    'src/inbox/page',
+    'src/inbox/service-worker',
+    'src/inbox/page-script.ts',
+    'src/client',
+    'package-lock.json',
+  );
+  const built = ['inbox.js', 'service-worker.js'].map((name) => newest(`dist/inbox/page/${name}`));
+  if (Math.min(...built) > sources) return;
+  const { PAGE_BUNDLE_OPTIONS, PAGE_SCRIPTS } = await import(
+    pathToFileURL(at('dist/inbox/page-script.js')).href
+  );
   const { build } = await import('esbuild');
   const out = at('dist/inbox/page');
   mkdirSync(out, { recursive: true });
   for (const file of ['index.html', 'inbox.css']) copyFileSync(at('src/inbox/page', file), join(out, file));
-  await build({
-    ...PAGE_BUNDLE_OPTIONS,
-    entryPoints: [at('src/inbox/page/main.ts')],
-    outfile: join(out, 'inbox.js'),
-  });
+  for (const [name, entry] of Object.entries(PAGE_SCRIPTS)) {
+    await build({ ...PAGE_BUNDLE_OPTIONS, entryPoints: [at('src/inbox', entry)], outfile: join(out, name) });
+  }
 }
 
 /**

@@ -21,6 +21,7 @@ import { createCors, createOriginPolicy } from './http/cors.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { createHttpServer } from './http/http-server.js';
+import { createKnownDocuments } from './http/known-documents.js';
 import { hostPort, listen } from './http/listen.js';
 import { createMetricsRoutes, createOperationalRoutes } from './http/operational-routes.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
@@ -178,8 +179,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     timeoutMs: READINESS_TIMEOUT_MS,
     logger,
   });
-  const apollo = await createApolloServer(schema, services);
-  const transport = { apollo, services, authenticate, maxBodyBytes: config.limits.maxBodyBytes };
+  const knownDocuments = createKnownDocuments();
+  const apollo = await createApolloServer(schema, services, knownDocuments);
+  const transport = {
+    apollo,
+    knownDocuments,
+    services,
+    authenticate,
+    maxBodyBytes: config.limits.maxBodyBytes,
+  };
   const graphRest = createGraphRest(transport);
   const graphqlOverHttp = createGraphQLOverHttp(transport);
   // Which pages on other origins may call the gateway: over HTTP (CORS) and WebSocket alike.

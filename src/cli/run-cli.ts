@@ -14,7 +14,7 @@ Commands:
                               register app services, list them, replace an app's client secret
   token user <id> --app <id>  mint a user token for development
   keys list|stage|rotate      show and rotate the embedded issuer's signing key
-  send --app <id> --unsid <UNSID> --title TEXT
+  send --app <id> (--unsid <UNSID> | --user <id>) --title TEXT
                               post a notification through the running gateway
   watch --token TOKEN --unsid <UNSID>
                               follow a device's feed live, printing each change (resumable)

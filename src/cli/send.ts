@@ -7,12 +7,17 @@ import { gatewayIssuer } from './embedded-signer.js';
 import { withExistingStore } from './existing-store.js';
 import { defaultEndpoint, graphqlEndpoint } from './gateway-url.js';
 
-export const SEND_HELP = `tidings send --app <client id> --unsid <UNSID> --title TEXT [--body TEXT] [--id ID]
-             [--priority NONE|LOW|HIGH] [--group NAME] [--url URL] [--json] [--data-dir DIR] [--database-url URL]
+export const SEND_HELP = `tidings send --app <client id> (--unsid <UNSID> | --user <user id>) --title TEXT [--body TEXT]
+             [--id ID] [--priority NONE|LOW|HIGH] [--group NAME] [--url URL] [--json] [--data-dir DIR]
+             [--database-url URL]
 
 Posts a notification through the running gateway (createNotification), as the app service <client id>
 would, so the user's live devices receive it at once. Prints the outcome (CREATED, or REPLACED when the
 app already posted that --id to the user) and the notification's id.
+
+  --unsid UNSID   the user behind one of their devices (a device subscription's id)
+  --user ID       the user by id, as their user tokens carry it (tidings token user <user id>): the
+                  notification waits in their feed even if they have no device yet
 
 The app token is minted with the embedded issuer's key in DIR: run send where the gateway's data
 directory is, with the gateway's TIDINGS_ISSUER and TIDINGS_AUDIENCE (no client secret is needed).
@@ -24,7 +29,7 @@ ${JSON_HELP} Its fields: outcome, id, appNotificationId.
 ${EXISTING_STORE_HELP}`;
 
 export const SEND_OPTIONS: CommandOptions = {
-  values: ['app', 'unsid', 'title', 'body', 'id', 'priority', 'group', 'url'],
+  values: ['app', 'unsid', 'user', 'title', 'body', 'id', 'priority', 'group', 'url'],
   switches: ['json'],
   settings: STORE_SETTINGS,
 };
@@ -53,7 +58,7 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
     );
   }
   const appId = required(args, 'app', 'the client id of the app that posts (see: tidings apps list)');
-  const unsid = required(args, 'unsid', "the UNSID of one of the user's devices");
+  const target = recipient(args);
   const title = required(args, 'title', 'the title the devices show');
   const rawPriority = args.value('priority') ?? 'NONE';
   const priority = PRIORITY.parse(rawPriority);
@@ -78,9 +83,8 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
   const body = args.value('body');
   const group = args.value('group');
   const input = {
-    deviceSubscriptionId: unsid,
+    ...target,
     appNotificationId: args.value('id') ?? `cli-${randomUUID()}`,
-    targetHostName: app.targetHostName,
     priority,
     payload: { visualContent: { title, ...(body === undefined ? {} : { body }) } },
     ...(group === undefined ? {} : { groupName: group }),
@@ -99,6 +103,23 @@ export async function sendNotification(args: ParsedArguments, cli: CliContext): 
     return;
   }
   throw refusal(answer, url);
+}
+
+/** Who gets the notification: exactly one of --unsid and --user, as createNotification takes them. */
+function recipient(args: ParsedArguments): { deviceSubscriptionId: string } | { userId: string } {
+  const unsid = args.value('unsid');
+  const user = args.value('user');
+  if (unsid !== undefined && user !== undefined) {
+    throw new UsageError('send takes --unsid or --user, not both: they name the user two ways.');
+  }
+  if (user !== undefined) return { userId: required(args, 'user', 'the id of the user') };
+  return {
+    deviceSubscriptionId: required(
+      args,
+      'unsid',
+      "the UNSID of one of the user's devices (or --user: the user's id)",
+    ),
+  };
 }
 
 function required(args: ParsedArguments, name: string, what: string): string {

@@ -147,7 +147,7 @@ async function follow(cli: CliContext, following: Following): Promise<void> {
   const client = createTidingsClient({
     url: following.url,
     token: following.token,
-    subscriptionId: device.id,
+    deviceSubscriptionId: device.id,
     cursorStore: following.cursorStore,
     webSocketImpl: WebSocket,
     fetch: following.access.fetch as FetchLike,

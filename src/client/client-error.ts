@@ -28,6 +28,15 @@ export const ClientErrorCode = {
   HandlerFailed: 'HANDLER_FAILED',
   /** The live feed's socket closed with a code that retrying cannot fix (see `closeCode`). */
   ConnectionRefused: 'CONNECTION_REFUSED',
+  /** Web Push cannot be used: the gateway has it off (`webPush` is null), or the browser has no Push API. */
+  WebPushUnavailable: 'WEB_PUSH_UNAVAILABLE',
+  /** The browser refused to subscribe to pushes: the user denied (or has not granted) notifications. */
+  PermissionDenied: 'PERMISSION_DENIED',
+  /**
+   * The browser could not subscribe: its push service failed or did not answer in time (a browser without
+   * its vendor's push service, or offline). Nothing was stored.
+   */
+  PushServiceUnavailable: 'PUSH_SERVICE_UNAVAILABLE',
 } as const;
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
 

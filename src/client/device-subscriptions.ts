@@ -30,22 +30,26 @@ export async function createDeviceSubscription(
 /** Devices a page; the gateway's most (it caps a user's devices at 100 by default). */
 const DEVICE_PAGE_SIZE = 100;
 
-interface DevicePage {
+interface DevicePage<D> {
   readonly deviceSubscriptions: {
-    readonly edges: ReadonlyArray<{ readonly node: DeviceSubscription }>;
+    readonly edges: ReadonlyArray<{ readonly node: D }>;
     readonly pageInfo: { readonly hasNextPage: boolean; readonly endCursor: string | null };
   };
 }
 
-/** The user's live devices, page by page, oldest first, until `stop` says so or the pages end. */
-async function eachDevice(
+/**
+ * The user's live devices, page by page, oldest first, until `stop` says so or the pages end; `document`
+ * selects other fields of them (with DEVICE_SUBSCRIPTIONS' variables and page info).
+ */
+export async function eachDevice<D extends { readonly id: string } = DeviceSubscription>(
   request: GraphQLRequest,
-  stop: (device: DeviceSubscription) => boolean,
-): Promise<DeviceSubscription[]> {
-  const devices: DeviceSubscription[] = [];
+  stop: (device: D) => boolean,
+  document: string = DEVICE_SUBSCRIPTIONS,
+): Promise<D[]> {
+  const devices: D[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: DevicePage = await request<DevicePage>(DEVICE_SUBSCRIPTIONS, {
+    const page: DevicePage<D> = await request<DevicePage<D>>(document, {
       first: DEVICE_PAGE_SIZE,
       after,
     });
@@ -93,8 +97,11 @@ export async function findDeviceSubscription(
  */
 export async function renewDeviceSubscription(
   request: GraphQLRequest,
-  id: string,
+  deviceSubscriptionId: string,
 ): Promise<DeviceSubscription> {
-  return (await request<{ renewDeviceSubscription: DeviceSubscription }>(RENEW_DEVICE_SUBSCRIPTION, { id }))
-    .renewDeviceSubscription;
+  return (
+    await request<{ renewDeviceSubscription: DeviceSubscription }>(RENEW_DEVICE_SUBSCRIPTION, {
+      input: { deviceSubscriptionId },
+    })
+  ).renewDeviceSubscription;
 }

@@ -10,8 +10,8 @@ export const NOTIFICATION_FIELDS = `id appNotificationId targetHostName
 
 const DEVICE_FIELDS = 'id platform deviceLabel expirationDateTime createdDateTime';
 
-export const NOTIFICATION_CHANGES = `subscription NotificationChanges($subscriptionId: ID!, $after: String) {
-  notificationChanges(subscriptionId: $subscriptionId, after: $after) {
+export const NOTIFICATION_CHANGES = `subscription NotificationChanges($deviceSubscriptionId: ID!, $after: String) {
+  notificationChanges(deviceSubscriptionId: $deviceSubscriptionId, after: $after) {
     kind cursor notification { ${NOTIFICATION_FIELDS} }
   }
 }`;
@@ -35,24 +35,38 @@ export const CREATE_DEVICE_SUBSCRIPTION = `mutation CreateDeviceSubscription($in
   createDeviceSubscription(input: $input) { ${DEVICE_FIELDS} }
 }`;
 
-export const RENEW_DEVICE_SUBSCRIPTION = `mutation RenewDeviceSubscription($id: ID!) {
-  renewDeviceSubscription(id: $id) { ${DEVICE_FIELDS} }
+export const RENEW_DEVICE_SUBSCRIPTION = `mutation RenewDeviceSubscription($input: RenewDeviceSubscriptionInput!) {
+  renewDeviceSubscription(input: $input) { ${DEVICE_FIELDS} }
 }`;
 
 export const UPDATE_NOTIFICATION_STATE = `mutation UpdateNotificationState($input: UpdateNotificationStateInput!) {
   updateNotificationState(input: $input) { notification { ${NOTIFICATION_FIELDS} } }
 }`;
 
-export const DELETE_NOTIFICATION = `mutation DeleteNotification($id: ID!) {
-  deleteNotification(notification: { id: $id }) { id }
+export const DELETE_NOTIFICATION = `mutation DeleteNotification($input: DeleteNotificationInput!) {
+  deleteNotification(input: $input) { notificationId }
 }`;
 
-export const DELETE_NOTIFICATION_GROUP = `mutation DeleteNotificationGroup($groupName: String!) {
-  deleteNotificationGroup(groupName: $groupName) { ids }
+export const DELETE_NOTIFICATION_GROUP = `mutation DeleteNotificationGroup($input: DeleteNotificationGroupInput!) {
+  deleteNotificationGroup(input: $input) { notificationIds }
 }`;
 
 export const MARK_ALL_READ = 'mutation MarkAllRead { markAllRead { count } }';
 
-export const ACKNOWLEDGE = `mutation Acknowledge($subscriptionId: ID!, $upTo: String!) {
-  acknowledgeNotifications(subscriptionId: $subscriptionId, upTo: $upTo) { cursor }
+export const ACKNOWLEDGE = `mutation Acknowledge($input: AcknowledgeNotificationsInput!) {
+  acknowledgeNotifications(input: $input) { cursor }
+}`;
+
+export const WEB_PUSH = 'query WebPush { webPush { applicationServerKey } }';
+
+/** Whether each device holds a push subscription (eachDevice pages through it). */
+export const DEVICE_WEB_PUSH = `query DeviceWebPush($first: Int!, $after: String) {
+  deviceSubscriptions(first: $first, after: $after) {
+    edges { node { id webPush } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+export const SET_DEVICE_PUSH_SUBSCRIPTION = `mutation SetDevicePushSubscription($input: SetDevicePushSubscriptionInput!) {
+  setDevicePushSubscription(input: $input) { ${DEVICE_FIELDS} webPush }
 }`;

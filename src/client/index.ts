@@ -38,3 +38,14 @@ export type {
   UserActionState,
   VisualContent,
 } from './types.js';
+export {
+  disableWebPush,
+  enableWebPush,
+  getWebPushKey,
+  type PushRegistration,
+  type PushSubscriptionJSONLike,
+  type PushSubscriptionLike,
+  setDevicePushSubscription,
+  type WebPushDevice,
+  type WebPushOptions,
+} from './web-push.js';

@@ -22,7 +22,7 @@ const STABLE_MS = 60_000;
 
 export interface LiveFeedOptions {
   readonly wsUrl: string;
-  readonly subscriptionId: string;
+  readonly deviceSubscriptionId: string;
   /** Resume after this cursor; null: live changes only. */
   readonly after: string | null;
   readonly token: TokenProvider;
@@ -81,7 +81,7 @@ function toClientError(error: unknown): TidingsClientError {
  * ask the token provider with `refresh: true`.
  */
 export function openLiveFeed(options: LiveFeedOptions) {
-  const variables = { subscriptionId: options.subscriptionId, after: options.after };
+  const variables = { deviceSubscriptionId: options.deviceSubscriptionId, after: options.after };
   let client: Client | undefined;
   let unsubscribe = () => {};
   let finished = false;

@@ -33,7 +33,7 @@ export interface TidingsClientOptions {
   /** The live feed's URL; by default `url` with ws(s): for http(s):. */
   readonly wsUrl?: string;
   /** This device's UNSID (from createDeviceSubscription). */
-  readonly subscriptionId: string;
+  readonly deviceSubscriptionId: string;
   /** Called for every connection and request: cache the token, and get a new one when `refresh` is set. */
   readonly token: TokenProvider;
   readonly cursorStore: CursorStore;
@@ -120,7 +120,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
 
   const renewal = createDeviceRenewal({
     renewBeforeMs: options.renewBeforeMs ?? 7 * DAY_MS,
-    renew: () => renewDeviceSubscription(request, options.subscriptionId),
+    renew: () => renewDeviceSubscription(request, options.deviceSubscriptionId),
     onRenewed(renewed) {
       device = renewed;
       options.onDeviceRenewed?.(renewed);
@@ -201,7 +201,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
   }
 
   async function start() {
-    device = await persistently(() => findDeviceSubscription(request, options.subscriptionId));
+    device = await persistently(() => findDeviceSubscription(request, options.deviceSubscriptionId));
     renewal.schedule(device.expirationDateTime);
     const position = await options.cursorStore.load();
     let cursor: string | null;
@@ -213,7 +213,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
     if (stopped) return;
     live = openLiveFeed({
       wsUrl,
-      subscriptionId: options.subscriptionId,
+      deviceSubscriptionId: options.deviceSubscriptionId,
       after: cursor,
       token: options.token,
       webSocketImpl: options.webSocketImpl,
@@ -232,7 +232,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
   async function updateState(id: string, change: StateChange): Promise<Notification> {
     const data = await request<{ updateNotificationState: { notification: Notification } }>(
       UPDATE_NOTIFICATION_STATE,
-      { input: { id, ...change } },
+      { input: { notification: { id }, ...change } },
     );
     return data.updateNotificationState.notification;
   }
@@ -258,15 +258,15 @@ export function createTidingsClient(options: TidingsClientOptions) {
       updateState(id, { userActionState: 'SNOOZED', snoozedUntil: until.toISOString() }),
     /** Deletes the notification from every device of the user. */
     async deleteNotification(id: string): Promise<void> {
-      await request(DELETE_NOTIFICATION, { id });
+      await request(DELETE_NOTIFICATION, { input: { notification: { id } } });
     },
     /** Deletes every active notification of a group; resolves with their ids. */
     async deleteGroup(groupName: string): Promise<readonly string[]> {
       return (
-        await request<{ deleteNotificationGroup: { ids: string[] } }>(DELETE_NOTIFICATION_GROUP, {
-          groupName,
+        await request<{ deleteNotificationGroup: { notificationIds: string[] } }>(DELETE_NOTIFICATION_GROUP, {
+          input: { groupName },
         })
-      ).deleteNotificationGroup.ids;
+      ).deleteNotificationGroup.notificationIds;
     },
     /** Marks every unread notification read; resolves with how many changed. */
     async markAllRead(): Promise<number> {
@@ -279,7 +279,7 @@ export function createTidingsClient(options: TidingsClientOptions) {
     async acknowledge(): Promise<string | null> {
       const upTo = handledCursor;
       if (upTo === null) return null;
-      await request(ACKNOWLEDGE, { subscriptionId: options.subscriptionId, upTo });
+      await request(ACKNOWLEDGE, { input: { deviceSubscriptionId: options.deviceSubscriptionId, upTo } });
       return upTo;
     },
     /** Renews the device subscription now (the client also does it by itself before it expires). */

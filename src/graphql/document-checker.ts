@@ -28,7 +28,7 @@ export type CheckedDocument =
   | { readonly document: DocumentNode; readonly errors?: undefined }
   | { readonly errors: readonly GraphQLError[] };
 
-const MAX_CACHED_DOCUMENTS = 1000;
+export const MAX_CACHED_DOCUMENTS = 1000;
 const MAX_CACHED_DOCUMENT_LENGTH = 10_000;
 
 /**
@@ -40,14 +40,20 @@ const MAX_CACHED_DOCUMENT_LENGTH = 10_000;
  */
 export function createDocumentChecker(options: DocumentCheckerOptions): (text: string) => CheckedDocument {
   const parseOptions = documentParseOptions(options.maxTokens);
-  // Bounded: at most MAX_CACHED_DOCUMENTS of at most MAX_CACHED_DOCUMENT_LENGTH characters each.
+  // Bounded: at most MAX_CACHED_DOCUMENTS of at most MAX_CACHED_DOCUMENT_LENGTH characters each, the
+  // least recently used out first (Map order is recency: a hit moves its entry last), so a stream of
+  // new texts cannot make every device's few documents be parsed again.
   const checked = new Map<string, CheckedDocument>();
   return (text) => {
     const known = checked.get(text);
-    if (known) return known;
+    if (known) {
+      checked.delete(text);
+      checked.set(text, known);
+      return known;
+    }
     const result = check(text);
     if (text.length <= MAX_CACHED_DOCUMENT_LENGTH) {
-      if (checked.size >= MAX_CACHED_DOCUMENTS) checked.clear();
+      if (checked.size >= MAX_CACHED_DOCUMENTS) checked.delete(checked.keys().next().value as string);
       checked.set(text, result);
     }
     return result;

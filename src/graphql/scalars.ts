@@ -16,6 +16,9 @@ function parseDateTime(value: unknown): Date {
 
 export const DateTime = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
+  // This scalar replaces the one schema.graphql declares, description included: keep the two texts the
+  // same (test/graphql/schema-descriptions.test.ts compares them), or Apollo Sandbox shows none.
+  description: 'An ISO 8601 date-time with a time zone, e.g. 2026-11-22T10:00:00Z. Always sent in UTC.',
   serialize(value) {
     if (value instanceof Date) return value.toISOString();
     throw new TypeError('DateTime fields must resolve to a Date.');

@@ -1,5 +1,8 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, type GraphQLRequestListener } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import { formatError } from '../errors.js';
@@ -8,22 +11,30 @@ import { documentParseOptions } from '../graphql/document-checker.js';
 import { operationLimitsRule } from '../graphql/operation-limits.js';
 import { errorFields, type Logger } from '../logger.js';
 import { GRAPH_CREATE_NOTIFICATION } from './graph-notification.js';
+import type { KnownDocuments } from './known-documents.js';
 import { retryLaterAnswers } from './retry-later.js';
 import { subscriptionsRefusedOverHttp } from './subscriptions-refused.js';
 
 /**
  * Apollo Server as the gateway runs it over HTTP: the operation limits (the Graph route's own fixed
  * operation exempt), errors through the one formatter with each request's own log, 429 for a refused
- * rate, introspection and Apollo Sandbox in development only. Started; stop it with `stop()`.
+ * rate, introspection and Apollo Sandbox in development only. Documents it accepts are remembered in
+ * `knownDocuments` (which also serves as its persisted-query cache). Started; stop it with `stop()`.
  */
 export async function createApolloServer(
   schema: GraphQLSchema,
   services: Services,
+  knownDocuments: KnownDocuments,
 ): Promise<ApolloServer<GatewayContext>> {
   const { config, logger, metrics } = services;
   const production = config.mode === 'production';
   // Which request's logger an error belongs to, for Apollo's formatError (which is given no context).
   const requestLoggers = new WeakMap<object, Logger>();
+  const rememberRequestLoggers: GraphQLRequestListener<GatewayContext> = {
+    async didEncounterErrors({ errors, contextValue }) {
+      for (const error of errors) requestLoggers.set(error, contextValue.logger);
+    },
+  };
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: !production,
@@ -33,6 +44,7 @@ export async function createApolloServer(
     // NODE_ENV other than test) Apollo stops on the signal and re-sends it, killing the process before
     // sockets get 1001 and the store is closed.
     stopOnTerminationSignals: false,
+    persistedQueries: { cache: knownDocuments.persistedQueryCache },
     parseOptions: documentParseOptions(config.limits.maxQueryTokens),
     validationRules: [
       operationLimitsRule({
@@ -52,17 +64,14 @@ export async function createApolloServer(
       return answer;
     },
     plugins: [
-      {
-        async requestDidStart() {
-          return {
-            async didEncounterErrors({ errors, contextValue }) {
-              for (const error of errors) requestLoggers.set(error, contextValue.logger);
-            },
-          };
-        },
-      },
+      // One set of hooks for every request (they keep nothing per request but the WeakMap's entries).
+      { requestDidStart: async () => rememberRequestLoggers },
       retryLaterAnswers,
       subscriptionsRefusedOverHttp,
+      knownDocuments.plugin,
+      // No cache hints anywhere in the schema, and every answer is per caller: the default cache-control
+      // plugin only cost a hook per field.
+      ApolloServerPluginCacheControlDisabled(),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

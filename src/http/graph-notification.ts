@@ -3,7 +3,8 @@ import type { Platform, Priority } from '../domain/types.js';
 // Microsoft Graph's `notification` resource (beta, retired in 2022) and our CreateNotificationInput have
 // the same camelCase fields; only some spellings differ. This module translates spellings and nothing
 // else: every rule about values (lengths, ranges, required fields, types) stays in the GraphQL schema and
-// in toNotificationContent, which the Graph route runs through the same createNotification mutation.
+// in toNotificationContent, which the Graph route runs through the same createNotification mutation. The
+// one exception, in graph-rest.ts: Graph required targetHostName, which GraphQL lets an app leave out.
 
 /** The createNotification mutation the Graph route runs, selecting what Graph answered with. */
 export const GRAPH_CREATE_NOTIFICATION = `mutation GraphRestCreateNotification($input: CreateNotificationInput!) {

@@ -15,6 +15,7 @@ import {
   toCreateNotificationInput,
   toGraphNotification,
 } from './graph-notification.js';
+import type { KnownDocuments } from './known-documents.js';
 import {
   BadEncodingError,
   type BodyEncoding,
@@ -34,6 +35,8 @@ const BODY_ENCODINGS: Readonly<Record<string, BodyEncoding>> = {
 
 export interface GraphRestOptions {
   readonly apollo: ApolloServer<GatewayContext>;
+  /** Documents Apollo already accepted: sent to it by hash (see known-documents.ts). */
+  readonly knownDocuments: KnownDocuments;
   readonly services: Services;
   readonly authenticate: (authorization: unknown) => Promise<Principal>;
   readonly maxBodyBytes: number;
@@ -121,19 +124,28 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     if (nestedDeeperThan(body as Json, MAX_BODY_NESTING)) {
       return refuse(response, 'BAD_REQUEST', `The body is nested deeper than ${MAX_BODY_NESTING} levels.`);
     }
-    if ('deviceSubscriptionId' in body) {
+    // Graph named the user by X-UNS-ID only; GraphQL's own ways to name them are not part of this route.
+    if ('deviceSubscriptionId' in body || 'userId' in body) {
       return refuse(response, 'BAD_REQUEST', 'Name the device subscription with the X-UNS-ID header.');
+    }
+    // GraphQL lets an app token leave targetHostName out; Graph required it, and this route keeps Graph's shape.
+    const { targetHostName } = body as JsonObject;
+    if (targetHostName === undefined || targetHostName === null) {
+      return sendGraphError(response, {
+        message: 'targetHostName is required.',
+        extensions: { code: ErrorCode.BadUserInput, field: 'targetHostName' },
+      });
     }
 
     const result = await apollo.executeOperation<{
       createNotification: { notification: CreatedNotification };
     }>(
-      {
+      options.knownDocuments.asPersisted({
         query: GRAPH_CREATE_NOTIFICATION,
         variables: {
           input: toCreateNotificationInput(body as JsonObject, unsid),
         },
-      },
+      }),
       { contextValue: { principal, services, logger: requestLogger(request, services.logger) } },
     );
     if (result.body.kind !== 'single') throw new Error('createNotification answered incrementally.');

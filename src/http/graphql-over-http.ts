@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { ErrorCode, GatewayError, isServiceUnavailable } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { errorFields, type Logger } from '../logger.js';
+import type { KnownDocuments } from './known-documents.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
@@ -12,6 +13,8 @@ import { retryAfterHeader } from './retry-later.js';
 
 export interface GraphQLOverHttpOptions {
   readonly apollo: ApolloServer<GatewayContext>;
+  /** Documents Apollo already accepted: sent to it by hash (see known-documents.ts). */
+  readonly knownDocuments: KnownDocuments;
   readonly services: Services;
   readonly authenticate: (authorization: unknown) => Promise<Principal>;
   readonly maxBodyBytes: number;
@@ -67,23 +70,26 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
         throw error;
       }
       const contentType = request.headers['content-type'] ?? '';
-      if (/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
+      if (JSON_TYPE.test(contentType)) {
         try {
           body = JSON.parse(text);
         } catch {
           return refuse(response, 400, 'The request body is not valid JSON.', 'BAD_REQUEST');
         }
+        // A document Apollo already accepted goes by its hash (see known-documents.ts).
+        if (isRecord(body)) body = options.knownDocuments.asPersisted(body);
       } else {
         body = text; // Apollo refuses it with a clear message (and CSRF prevention relies on that)
       }
     }
     const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(request.headers)) {
+    const incoming = request.headers;
+    for (const key in incoming) {
+      const value = incoming[key];
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const url = new URL(request.url ?? '/', 'http://localhost');
     const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: searchOf(request.url), body },
       context: () => context(request, logger),
     });
     for (const [key, value] of result.headers) response.setHeader(key, value);
@@ -98,3 +104,18 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
 }
 
 const errorBody = (message: string, code: string) => ({ errors: [{ message, extensions: { code } }] });
+
+const JSON_TYPE = /^application\/(graphql-response\+)?json\b/i;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The query string with its `?` (`""` when none), as `new URL(url).search` gives it, without parsing a
+ * URL per request when there is no query string (every POST). A fragment is not part of it.
+ */
+function searchOf(url: string | undefined): string {
+  const mark = url?.indexOf('?') ?? -1;
+  if (mark < 0) return '';
+  return new URL(url as string, 'http://localhost').search;
+}

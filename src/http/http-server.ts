@@ -30,7 +30,7 @@ export interface HttpServerOptions {
  */
 export function createHttpServer(options: HttpServerOptions): Server {
   return createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url);
     // Every line about this request carries its id and client address (and one access line is written
     // when it ends).
     const log = logRequest(request, response, path, options.logger, options.clientAddress(request));
@@ -48,4 +48,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
       .then(() => route(request, response))
       .catch((error: unknown) => answerRouteFailure(error, response, log));
   });
+}
+
+// A path made only of these, without `//` (which URL reads as a host), needs no URL parsing: `new URL`
+// would return it unchanged (no dot segments, percent-encoding, backslashes or other characters it rewrites).
+const PLAIN_PATH = /^\/[A-Za-z0-9_~/-]*$/;
+
+/** The request's path, as `new URL(url).pathname` gives it, without parsing a URL for a plain one. */
+function pathOf(url = '/'): string {
+  const mark = url.indexOf('?');
+  const path = mark < 0 ? url : url.slice(0, mark);
+  return PLAIN_PATH.test(path) && !path.includes('//') ? path : new URL(url, 'http://localhost').pathname;
 }

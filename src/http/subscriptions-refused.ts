@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -9,15 +9,16 @@ import type { GatewayContext } from '../graphql/context.js';
  * internal error, logged with a stack, for what is the client's mistake).
  */
 export const subscriptionsRefusedOverHttp: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ operation }) {
-        if (operation?.operation !== 'subscription') return;
-        throw new GraphQLError(
-          'Subscriptions are served over WebSocket (graphql-transport-ws, on this same URL), not over HTTP.',
-          { extensions: { code: ErrorCode.BadRequest, http: { status: 400 } } },
-        );
-      },
-    };
+  // No state: every request shares the same hooks.
+  requestDidStart: async () => refuseSubscriptions,
+};
+
+const refuseSubscriptions: GraphQLRequestListener<GatewayContext> = {
+  async didResolveOperation({ operation }) {
+    if (operation?.operation !== 'subscription') return;
+    throw new GraphQLError(
+      'Subscriptions are served over WebSocket (graphql-transport-ws, on this same URL), not over HTTP.',
+      { extensions: { code: ErrorCode.BadRequest, http: { status: 400 } } },
+    );
   },
 };

@@ -55,7 +55,8 @@ function serve(
 }
 
 /**
- * The web inbox (GET /inbox): a small page that follows a user's feed with the client library. Each file
+ * The web inbox (GET /inbox): a small page that follows a user's feed with the client library, and its
+ * service worker, which shows Web Push notifications while the page is closed. Each file
  * is read (the script bundled, when running from the sources) on its first request and kept in memory.
  */
 export function createInboxRoutes(): Record<string, Route> {
@@ -64,7 +65,14 @@ export function createInboxRoutes(): Record<string, Route> {
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-frame-options': 'DENY',
     }),
-    'GET /inbox/inbox.js': serve('text/javascript; charset=utf-8', loadPageScript),
+    'GET /inbox/inbox.js': serve('text/javascript; charset=utf-8', () => loadPageScript('inbox.js')),
+    // The service worker: its scope is the page's path, /inbox, which is not under the script's folder
+    // (/inbox/): the header allows it. It fetches nothing and runs no other script.
+    'GET /inbox/service-worker.js': serve(
+      'text/javascript; charset=utf-8',
+      () => loadPageScript('service-worker.js'),
+      { 'service-worker-allowed': '/inbox', 'content-security-policy': "default-src 'none'" },
+    ),
     'GET /inbox/inbox.css': serve('text/css; charset=utf-8', () => readFile(page('inbox.css'), 'utf8')),
   };
 }

@@ -16,18 +16,26 @@ export const PAGE_BUNDLE_OPTIONS = {
   logLevel: 'silent',
 } as const;
 
+/** The bundled scripts: the page's, and its service worker's (a script of its own, from its own folder). */
+export const PAGE_SCRIPTS = {
+  'inbox.js': 'page/main.ts',
+  'service-worker.js': 'service-worker/service-worker.ts',
+} as const;
+export type PageScript = keyof typeof PAGE_SCRIPTS;
+
 /**
- * The page's script. The build bundles it into page/inbox.js beside the built gateway (scripts/build.js),
- * so production needs no bundler. Run from the sources (Vitest, tsx) there is no such file: it is bundled
- * now, with esbuild, a development dependency.
+ * One of the page's scripts. The build bundles them into page/ beside the built gateway
+ * (scripts/build.js), so production needs no bundler. Run from the sources (Vitest, tsx) there are no
+ * such files: they are bundled now, with esbuild, a development dependency.
  * @throws Error when the script cannot be read or bundled.
  */
-export async function loadPageScript(): Promise<string> {
-  const built = pageFile('inbox.js');
+export async function loadPageScript(name: PageScript): Promise<string> {
+  const built = pageFile(name);
   if (existsSync(built)) return readFile(built, 'utf8');
   const { build } = await import('esbuild');
-  const result = await build({ ...PAGE_BUNDLE_OPTIONS, entryPoints: [pageFile('main.ts')], write: false });
+  const entry = fileURLToPath(new URL(`./${PAGE_SCRIPTS[name]}`, import.meta.url));
+  const result = await build({ ...PAGE_BUNDLE_OPTIONS, entryPoints: [entry], write: false });
   const output = result.outputFiles[0];
-  if (!output) throw new Error('esbuild produced no output for the inbox page.');
+  if (!output) throw new Error(`esbuild produced no output for the inbox's ${name}.`);
   return output.text;
 }

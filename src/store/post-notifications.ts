@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mayUseDevice } from '../domain/device-access.js';
 import { fallbackDueAt } from '../domain/fallback.js';
-import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
+import type { Change, ChangeKind, DeviceSubscription, FeedOwner } from '../domain/types.js';
 import { Prisma } from './generated/sqlite/client.js';
 import type { NotificationRow, Provider, Transaction } from './prisma-client.js';
 import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
@@ -132,11 +132,18 @@ function columnsOf(request: PostRequest, offset: number) {
   };
 }
 
-/** Each request's feed: given, or the one behind its UNSID if usable by its app at its time; else null. */
+/**
+ * Each request's feed: given; its owner's (created if need be); or the one behind its UNSID if usable by
+ * its app at its time, else null.
+ */
 async function resolveFeeds(
   tx: Transaction,
   requests: readonly PostRequest[],
 ): Promise<Array<string | null>> {
+  const feedOf = await ensureFeeds(
+    tx,
+    requests.flatMap((r) => ('owner' in r.target ? [r.target.owner] : [])),
+  );
   const unsids = [
     ...new Set(
       requests.flatMap((r) => ('deviceSubscriptionId' in r.target ? [r.target.deviceSubscriptionId] : [])),
@@ -152,9 +159,48 @@ async function resolveFeeds(
         );
   return requests.map(({ target, now }) => {
     if ('feedId' in target) return target.feedId;
+    if ('owner' in target) return feedOf.get(ownerKey(target.owner)) ?? null;
     const device = devices.get(target.deviceSubscriptionId);
     return mayUseDevice(device, { kind: 'app', appId: target.appId }, now) ? device.feedId : null;
   });
+}
+
+const ownerKey = (owner: FeedOwner) => JSON.stringify([owner.appId, owner.issuer, owner.subject]);
+
+/**
+ * The feed of each owner, by owner key, created for those who have none yet (a post to a user by id
+ * before their first device). One read when every feed exists, as it mostly does. Otherwise ONE insert of
+ * the missing ones that skips any that exists by then: a first device subscription (device-store.ts) or
+ * another process's post may be creating the same feed at the same time, and the feed's unique key
+ * settles it without an error on either side (on PostgreSQL the insert waits for the other transaction,
+ * then skips; each statement of a READ COMMITTED transaction sees what committed before it). Rows go in
+ * key order, so two batches creating the same feeds wait for each other in one order, never in a cycle.
+ */
+async function ensureFeeds(tx: Transaction, owners: readonly FeedOwner[]): Promise<Map<string, string>> {
+  const feedOf = new Map<string, string>();
+  if (owners.length === 0) return feedOf;
+  const unique = [...new Map(owners.map((owner) => [ownerKey(owner), owner])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, owner]) => owner);
+  const find = async (wanted: readonly FeedOwner[]) => {
+    const feeds = await tx.feed.findMany({
+      where: { OR: wanted.map(({ appId, issuer, subject }) => ({ appId, issuer, subject })) },
+      select: { id: true, appId: true, issuer: true, subject: true },
+    });
+    for (const feed of feeds) feedOf.set(ownerKey(feed), feed.id);
+  };
+  await find(unique);
+  const missing = unique.filter((owner) => !feedOf.has(ownerKey(owner)));
+  if (missing.length === 0) return feedOf;
+  const rows = missing.map(
+    (owner) =>
+      Prisma.sql`(${randomUUID()}, ${owner.appId}, ${owner.issuer}, ${owner.subject}, ${randomUUID()})`,
+  );
+  await tx.$executeRaw`
+    INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${Prisma.join(rows)}
+    ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`;
+  await find(missing);
+  return feedOf;
 }
 
 /**

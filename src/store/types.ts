@@ -18,12 +18,16 @@ import type {
   ReadState,
 } from '../domain/types.js';
 
-/** What an app posts: validated, with defaults applied. */
-/** Where a post goes: the user behind one of their UNSIDs, for the app posting; or a known feed. */
+/**
+ * Where a post goes: the user behind one of their UNSIDs, for the app posting; a known feed; or a user's
+ * feed in an app by its owner, created if that user has none yet (posting to a user by id).
+ */
 export type PostTarget =
   | { readonly deviceSubscriptionId: string; readonly appId: string }
-  | { readonly feedId: string };
+  | { readonly feedId: string }
+  | { readonly owner: FeedOwner };
 
+/** What an app posts (validated, with defaults applied), and to whom. */
 export interface PostRequest {
   readonly target: PostTarget;
   readonly content: NotificationContent;
@@ -177,7 +181,8 @@ export interface Store {
   /**
    * Creates or replaces (same `appNotificationId` in the feed) a notification and logs the change,
    * atomically. Concurrent posts are committed together (group commit). Null when the target UNSID does
-   * not exist, is another app's, or has expired at `now`.
+   * not exist, is another app's, or has expired at `now`. A target `owner` without a feed gets one, in the
+   * same transaction (race-free with a concurrent first device subscription: both find one feed).
    */
   postNotification(request: PostRequest): Promise<Change | null>;
   listNotifications(feedId: string, query: NotificationQuery): Promise<NotificationPage>;

@@ -74,7 +74,10 @@ describe('external issuer mode (Entra ID-shaped tokens from a JWKS URL)', () => 
   it("delivers what the app posts with the issuer's app token to a device subscribed with its user token", async () => {
     const alice = await user('alice-oid');
     const unsid = await createDevice(t.url, alice, 'WEB');
-    const feed = openFeed(t.wsUrl, alice, { subscriptionId: unsid, after: await feedCursor(t.url, alice) });
+    const feed = openFeed(t.wsUrl, alice, {
+      deviceSubscriptionId: unsid,
+      after: await feedCursor(t.url, alice),
+    });
     const posted = await postNotification(t.url, await appToken(), notificationInput(unsid, HOST));
     expect(dataOf(posted).createNotification.outcome).toBe('CREATED');
     const change = await feed.next();

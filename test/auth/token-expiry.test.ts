@@ -50,7 +50,7 @@ describe('a token that runs out while its socket is open', () => {
     // 3 s past `exp`, inside the tolerance: HTTP accepts the token, and a socket opened with it stays.
     s.pastExp(3);
     expect(await s.httpCodes()).toEqual([]);
-    const feed = openFeed(s.t.wsUrl, s.token, { subscriptionId: s.unsid, after: cursor });
+    const feed = openFeed(s.t.wsUrl, s.token, { deviceSubscriptionId: s.unsid, after: cursor });
     await s.post('before');
     const before = await feed.next();
     expect(before.notification?.appNotificationId).toBe('before');
@@ -62,7 +62,7 @@ describe('a token that runs out while its socket is open', () => {
 
     // Posted while the device has no socket; a fresh token resumes from the cursor.
     await s.post('while-away');
-    const resumed = openFeed(s.t.wsUrl, s.longToken, { subscriptionId: s.unsid, after: before.cursor });
+    const resumed = openFeed(s.t.wsUrl, s.longToken, { deviceSubscriptionId: s.unsid, after: before.cursor });
     expect((await resumed.next()).notification?.appNotificationId).toBe('while-away');
   });
 
@@ -91,7 +91,7 @@ describe('a token past its exp but within the clock tolerance, on the real clock
     const expired = await t.userToken('alice', app.app, -3); // `exp` 3 s ago
     expect(errorCodes(await graphql(t.url, FEED, { first: 1 }, expired))).toEqual([]);
     const feed = openFeed(t.wsUrl, expired, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(t.url, expired),
     });
     await postNotification(

@@ -51,7 +51,7 @@ describe('the CLI paths of the README', () => {
     const appToken = ((await tokenResponse.json()) as { access_token: string }).access_token;
     const unsid = await createDevice(server.url, userToken, 'WEB');
     const feed = openFeed(server.url.replace(/^http/, 'ws'), userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(server.url, userToken),
     });
     const posted = await postNotification(server.url, appToken, notificationInput(unsid, 'cli.example.com'));
@@ -174,7 +174,7 @@ describe('the CLI paths of the README', () => {
       [['apps', 'rotate-secret'], /The old secret stops working/],
       [['token'], /tidings token user/],
       [['token', 'user'], /tidings token user/],
-      [['send'], /tidings send --app <client id> --unsid <UNSID>/],
+      [['send'], /tidings send --app <client id> \(--unsid <UNSID> \| --user <user id>\)/],
       [['keys'], /tidings keys rotate/],
       [['keys', 'list'], /signing-key\.previous\.json/],
       [['keys', 'stage'], /signing-key\.next\.json/],

@@ -83,7 +83,7 @@ describe('the gateway package, installed from its tarball with production depend
 
     const unsid = await createDevice(server.url, userToken, 'WEB');
     const feed = openFeed(server.wsUrl, userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(server.url, userToken),
     });
     const sent = await tidings(

@@ -33,7 +33,7 @@ describe('tidings send', () => {
 
   it('reaches a live device at once, and replaces a notification posted again with the same --id', async () => {
     const feed = openFeed(server.wsUrl, userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(server.url, userToken),
     });
     const sent = await send([
@@ -70,6 +70,40 @@ describe('tidings send', () => {
     await feed.close();
   });
 
+  it('posts to a user by id with --user: the notification waits for their first device', async () => {
+    const sent = await tidings(
+      [
+        'send',
+        '--app',
+        clientId,
+        '--user',
+        'newcomer',
+        '--title',
+        'Welcome',
+        '--id',
+        'welcome-1',
+        '--url',
+        origin,
+      ],
+      dataDir,
+    );
+    expect(sent.stderr).toBe('');
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^CREATED notification \S+ \(id welcome-1\)\.$/m);
+    // The user signs in later (a token for that id) and registers a device: the feed already holds it.
+    const newcomer = (await tidings(['token', 'user', 'newcomer', '--app', clientId], dataDir)).stdout.trim();
+    await createDevice(server.url, newcomer, 'WEB');
+    const feed = await graphql<{ notifications: { edges: Array<{ node: { appNotificationId: string } }> } }>(
+      server.url,
+      FEED,
+      {},
+      newcomer,
+    );
+    expect(dataOf(feed).notifications.edges.map((edge) => edge.node.appNotificationId)).toEqual([
+      'welcome-1',
+    ]);
+  });
+
   it('prints the outcome as JSON with --json', async () => {
     const args = ['--title', 'JSON', '--id', 'json-1', '--url', origin, '--json', '--data-dir', dataDir];
     const sent = await tidingsInProcess(['send', '--app', clientId, '--unsid', unsid, ...args]);
@@ -102,6 +136,7 @@ describe('tidings send', () => {
     const cases = [
       [['--title', 'T', ...url], /send needs --app/, ['send', '--unsid', 'u']],
       [['--title', 'T', ...url], /send needs --unsid/, ['send', '--app', 'x']],
+      [['--user', 'alice', '--title', 'T', ...url], /send takes --unsid or --user, not both/, null],
       [[...url], /send needs --title/, null],
       [
         ['--title', 'T', '--priority', 'urgent', ...url],

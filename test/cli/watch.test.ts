@@ -124,7 +124,7 @@ describe('tidings watch', () => {
       await watch.untilStderr(/Connection lost \(close code 4403\)/);
       await graphql(
         s.t.url,
-        'mutation ($id: ID!) { updateNotificationState(input: { id: $id, readState: READ }) { notification { id } } }',
+        'mutation ($id: ID!) { updateNotificationState(input: { notification: { id: $id }, readState: READ }) { notification { id } } }',
         { id: shipped },
         s.userToken,
       );
@@ -152,7 +152,7 @@ describe('tidings watch', () => {
     await watch.untilLine((line) => line.includes('live'), 'the first change');
     await graphql(
       s.t.url,
-      'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }',
+      'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }',
       { id: unsid },
       s.userToken,
     );

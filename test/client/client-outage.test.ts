@@ -43,7 +43,7 @@ describe('the client library through a store outage', () => {
     let waits = 0;
     const client = startClientApp({
       url: t.url,
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       token: ({ refresh }) => (refresh ? userToken : shortToken),
       retryWait: async () => {
         waits++;

@@ -128,11 +128,11 @@ describe('the client package, installed from its tarball', () => {
       `import { createMemoryCursorStore, createTidingsClient, visualContentFor } from '@tidings/client';
 import WebSocket from 'ws';
 
-const [url, token, subscriptionId] = process.argv.slice(2);
+const [url, token, deviceSubscriptionId] = process.argv.slice(2);
 const print = (line) => process.stdout.write(JSON.stringify(line) + '\\n');
 createTidingsClient({
   url,
-  subscriptionId,
+  deviceSubscriptionId,
   token: () => token,
   cursorStore: createMemoryCursorStore(),
   webSocketImpl: WebSocket,
@@ -181,7 +181,7 @@ export async function follow(url: string, token: string): Promise<string[]> {
   const shown = new Map<string, Notification>();
   const client = createTidingsClient({
     ...access,
-    subscriptionId: device.id,
+    deviceSubscriptionId: device.id,
     cursorStore: createMemoryCursorStore(),
     onUpdate(update: FeedUpdate) {
       if (update.type === 'snapshot') for (const n of update.notifications) shown.set(n.id, n);
@@ -240,10 +240,10 @@ export async function follow(url: string, token: string): Promise<string[]> {
 
 window.titles = [];
 window.statuses = [];
-window.followFeed = (url, token, subscriptionId) => {
+window.followFeed = (url, token, deviceSubscriptionId) => {
   window.client = createTidingsClient({
     url,
-    subscriptionId,
+    deviceSubscriptionId,
     token: () => token,
     cursorStore: createMemoryCursorStore(),
     onUpdate(update) {

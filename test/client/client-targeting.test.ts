@@ -80,7 +80,7 @@ describe('the client library shows a device only what is meant for it', () => {
     await createDevice(t.url, token, 'ANDROID', 'phone');
     const cursors = createMemoryCursorStore();
     const start = () =>
-      startClientApp({ url: t.url, subscriptionId: web, token: () => token, cursorStore: cursors });
+      startClientApp({ url: t.url, deviceSubscriptionId: web, token: () => token, cursorStore: cursors });
     const client = start();
     await client.untilStatus('live');
     return {
@@ -95,7 +95,7 @@ describe('the client library shows a device only what is meant for it', () => {
       },
       /** Marks it read or unread as another device of the user would. */
       async setReadState(id: string, readState: 'READ' | 'UNREAD') {
-        dataOf(await updateState(t.url, token, { id, readState }));
+        dataOf(await updateState(t.url, token, { notification: { id }, readState }));
       },
       async remove(id: string) {
         dataOf(await graphql(t.url, DELETE_NOTIFICATION, { notification: { id } }, token));
@@ -211,7 +211,7 @@ describe('the client library at a wrong URL', () => {
     const user = await t.userToken('alice', (await t.registerApp('wrong-url.example.com')).app);
     const unsid = await createDevice(t.url, user, 'WEB', 'laptop');
     for (const url of [t.url.replace(/\/graphql$/, '/nope'), await htmlSite(404), await htmlSite(200)]) {
-      const client = startClientApp({ url, subscriptionId: unsid, token: () => user });
+      const client = startClientApp({ url, deviceSubscriptionId: unsid, token: () => user });
       expect(await codeOf(client)).toBe('INVALID_ENDPOINT');
       expect(client.statuses.map((status) => status.state)).toEqual(['failed']);
     }
@@ -222,7 +222,7 @@ describe('the client library at a wrong URL', () => {
     const url = await htmlSite(502);
     const client = startClientApp({
       url,
-      subscriptionId: 'any',
+      deviceSubscriptionId: 'any',
       token: () => 'token',
       retryWait: async () => {
         asked++;

@@ -58,7 +58,7 @@ describe('the client library', () => {
     const cursorWhileHandling: Array<string | null> = [];
     const first = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       cursorStore: cursors,
       async onUpdate(update) {
@@ -95,7 +95,7 @@ describe('the client library', () => {
     await s.post('missed-2');
     const second = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       cursorStore: cursors,
     });
@@ -111,7 +111,7 @@ describe('the client library', () => {
     const reconnect = createGate();
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       retryWait: () => reconnect.opened,
     });
@@ -141,7 +141,7 @@ describe('the client library', () => {
     const reconnect = createGate();
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       cursorStore: createMemoryCursorStore(await feedCursor(s.t.url, s.userToken)),
       token: ({ refresh }) => {
         asked.push(refresh);
@@ -171,8 +171,12 @@ describe('the client library', () => {
     const dismissed = await s.post('to-dismiss', { groupName: 'chat' });
     const deleted = await s.post('to-delete');
     await s.post('other-unread');
-    const laptopApp = startClientApp({ url: s.t.url, subscriptionId: s.unsid, token: () => s.userToken });
-    const phoneApp = startClientApp({ url: s.t.url, subscriptionId: phone, token: () => s.userToken });
+    const laptopApp = startClientApp({
+      url: s.t.url,
+      deviceSubscriptionId: s.unsid,
+      token: () => s.userToken,
+    });
+    const phoneApp = startClientApp({ url: s.t.url, deviceSubscriptionId: phone, token: () => s.userToken });
     await laptopApp.untilStatus('live');
     await phoneApp.untilStatus('live');
     const laptop = laptopApp.client;
@@ -200,7 +204,7 @@ describe('the client library', () => {
         notificationDelivery: {
           devices: Array<{ deviceSubscriptionId: string; acknowledgedDateTime: string | null }>;
         };
-      }>(s.t.url, NOTIFICATION_DELIVERY, { id: read }, s.appToken),
+      }>(s.t.url, NOTIFICATION_DELIVERY, { notification: { id: read } }, s.appToken),
     ).notificationDelivery.devices;
     expect(
       delivery.find((device) => device.deviceSubscriptionId === s.unsid)?.acknowledgedDateTime,
@@ -226,7 +230,7 @@ describe('the client library', () => {
     const cursors = createMemoryCursorStore(goneEpoch);
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       cursorStore: cursors,
     });
@@ -246,7 +250,7 @@ describe('the client library', () => {
     await s.post('for-phones', { targetPolicy: { platformTypes: ['ANDROID', 'IOS'] } });
     await s.post('for-the-web', { targetPolicy: { platformTypes: ['WEB'] } });
     await s.post('for-all');
-    const app = startClientApp({ url: s.t.url, subscriptionId: s.unsid, token: () => s.userToken });
+    const app = startClientApp({ url: s.t.url, deviceSubscriptionId: s.unsid, token: () => s.userToken });
     await app.until(() => app.updates.length === 1, 'the snapshot');
     expect(snapshotIds(app.updates[0])).toEqual(['for-all', 'for-the-web']);
   });
@@ -265,7 +269,7 @@ describe('the client library', () => {
     const renewals: string[] = [];
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: device,
+      deviceSubscriptionId: device,
       token: () => s.userToken,
       renewBeforeMs: 4000, // so it renews about a second after it starts, while the feed is live
       onDeviceRenewed: (renewed) => renewals.push(renewed.expirationDateTime),
@@ -282,12 +286,12 @@ describe('the client library', () => {
 
   it('ends when its device subscription is deleted, and fails with NOT_FOUND on an unknown one', async () => {
     const s = await setup();
-    const app = startClientApp({ url: s.t.url, subscriptionId: s.unsid, token: () => s.userToken });
+    const app = startClientApp({ url: s.t.url, deviceSubscriptionId: s.unsid, token: () => s.userToken });
     await app.untilStatus('live');
     dataOf(
       await graphql(
         s.t.url,
-        'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }',
+        'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }',
         { id: s.unsid },
         s.userToken,
       ),
@@ -296,7 +300,7 @@ describe('the client library', () => {
 
     const unknown = startClientApp({
       url: s.t.url,
-      subscriptionId: 'no-such-unsid',
+      deviceSubscriptionId: 'no-such-unsid',
       token: () => s.userToken,
     });
     const failed = await unknown.untilStatus('failed');
@@ -309,7 +313,7 @@ describe('the client library', () => {
     const before = cursors.cursor;
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       cursorStore: cursors,
       onUpdate: () => {
@@ -329,7 +333,7 @@ describe('the client library', () => {
     let waits = 0;
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       // A wait that never ends by itself: close() must not wait for it.
       retryWait: () => {
@@ -349,7 +353,7 @@ describe('the client library', () => {
     const renewals: string[] = [];
     const app = startClientApp({
       url: s.t.url,
-      subscriptionId: s.unsid,
+      deviceSubscriptionId: s.unsid,
       token: () => s.userToken,
       renewBeforeMs: 31 * 24 * 3600 * 1000, // the gateway renews for 30 days: always "due"
       onDeviceRenewed: (renewed) => renewals.push(renewed.expirationDateTime),

@@ -54,11 +54,11 @@ const page = {
     }
   },
   /** Follows the device's feed live; `updates` and `statuses` record what the client hands the app. */
-  follow(url: string, token: string, subscriptionId: string): void {
+  follow(url: string, token: string, deviceSubscriptionId: string): void {
     client = createTidingsClient({
       url,
       token: () => token,
-      subscriptionId,
+      deviceSubscriptionId,
       cursorStore: createMemoryCursorStore(),
       onUpdate: (update) => {
         updates.push(update);

@@ -133,7 +133,7 @@ describe('a web app on another origin', () => {
     const stored = await graphql<{ notification: { readState: string } }>(
       t.url,
       NOTIFICATION,
-      { id: posted },
+      { notification: { id: posted } },
       token,
     );
     expect(dataOf(stored).notification.readState).toBe('READ');

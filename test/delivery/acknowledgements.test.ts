@@ -72,7 +72,7 @@ describe('acknowledgements and per-device delivery', () => {
         notification: { id: string; appNotificationId: string };
         devices: DeviceDeliveryView[];
       };
-    }>(t.url, NOTIFICATION_DELIVERY, ref, token);
+    }>(t.url, NOTIFICATION_DELIVERY, { notification: ref }, token);
     const { notification, devices } = dataOf(response).notificationDelivery;
     const byName: Record<string, DeviceDeliveryView> = {};
     for (const device of devices) {
@@ -126,7 +126,7 @@ describe('acknowledgements and per-device delivery', () => {
       await graphql<{ acknowledgeNotifications: { deviceSubscriptionId: string; cursor: string } }>(
         t.url,
         ACKNOWLEDGE,
-        { subscriptionId: alice.unsid('browser'), upTo: created.browser.cursor },
+        { deviceSubscriptionId: alice.unsid('browser'), upTo: created.browser.cursor },
         alice.token,
       ),
     );
@@ -136,7 +136,12 @@ describe('acknowledgements and per-device delivery', () => {
     });
     const loaded = await feedCursor(t.url, alice.token);
     dataOf(
-      await graphql(t.url, ACKNOWLEDGE, { subscriptionId: alice.unsid('laptop'), upTo: loaded }, alice.token),
+      await graphql(
+        t.url,
+        ACKNOWLEDGE,
+        { deviceSubscriptionId: alice.unsid('laptop'), upTo: loaded },
+        alice.token,
+      ),
     );
 
     const expected = {
@@ -161,7 +166,7 @@ describe('acknowledgements and per-device delivery', () => {
       await graphql(
         t.url,
         ACKNOWLEDGE,
-        { subscriptionId: alice.unsid('browser'), upTo: await feedCursor(t.url, alice.token) },
+        { deviceSubscriptionId: alice.unsid('browser'), upTo: await feedCursor(t.url, alice.token) },
         alice.token,
       ),
     );
@@ -211,8 +216,8 @@ describe('acknowledgements and per-device delivery', () => {
     const before = await store.deliveryOf(notification, clock.now);
     const head = await store.feedHead(alice.feedId);
     const { epoch } = cursorPosition(await feedCursor(t.url, alice.token));
-    const ack = (subscriptionId: string, upTo: string, token = alice.token) =>
-      graphql(t.url, ACKNOWLEDGE, { subscriptionId, upTo }, token);
+    const ack = (deviceSubscriptionId: string, upTo: string, token = alice.token) =>
+      graphql(t.url, ACKNOWLEDGE, { deviceSubscriptionId, upTo }, token);
     const valid = craftCursor(epoch, head.offset);
 
     // Beyond the head: the device cannot have received what does not exist.
@@ -240,7 +245,7 @@ describe('acknowledgements and per-device delivery', () => {
 
   it("notificationDelivery is the app's own: NOT_FOUND for another app's, FORBIDDEN for a user", async () => {
     const ask = (variables: Record<string, unknown>, token: string) =>
-      graphql(t.url, NOTIFICATION_DELIVERY, variables, token);
+      graphql(t.url, NOTIFICATION_DELIVERY, { notification: variables }, token);
     const foreign = await ask({ id: notificationId }, tokens.appY);
     const unknown = await ask({ id: randomUUID() }, tokens.appY);
     expect(errorCodes(foreign)).toEqual(['NOT_FOUND']);

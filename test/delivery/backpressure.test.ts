@@ -21,7 +21,7 @@ describe('backpressure', () => {
     const healthyDevice = await createDevice(t.url, userToken, 'WEB');
     const slowDevice = await createDevice(t.url, userToken, 'ANDROID');
     const cursor = await feedCursor(t.url, userToken);
-    const healthy = openFeed(t.wsUrl, userToken, { subscriptionId: healthyDevice, after: cursor });
+    const healthy = openFeed(t.wsUrl, userToken, { deviceSubscriptionId: healthyDevice, after: cursor });
 
     // The slow device: a raw graphql-ws socket that stops reading once subscribed.
     const slow = new WebSocket(t.wsUrl, 'graphql-transport-ws');
@@ -46,7 +46,7 @@ describe('backpressure', () => {
                 type: 'subscribe',
                 payload: {
                   query:
-                    'subscription ($s: ID!, $a: String) { notificationChanges(subscriptionId: $s, after: $a) { cursor notification { appNotificationId payload { rawContent } } } }',
+                    'subscription ($s: ID!, $a: String) { notificationChanges(deviceSubscriptionId: $s, after: $a) { cursor notification { appNotificationId payload { rawContent } } } }',
                   variables: { s: slowDevice, a: cursor },
                 },
               }),
@@ -110,7 +110,7 @@ describe('backpressure', () => {
 
     // It resumes from its last cursor and misses nothing.
     const resumed = openFeed(t.wsUrl, userToken, {
-      subscriptionId: slowDevice,
+      deviceSubscriptionId: slowDevice,
       after: got.at(-1)?.cursor ?? cursor,
     });
     const rest = await resumed.until((change) => change.notification?.appNotificationId === 'end', 30_000);

@@ -70,7 +70,7 @@ async function bulkFixture() {
   }
   const cursor = await feedCursor(t.url, token);
   const feeds = devices.map((device) =>
-    openFeed(t.wsUrl, token, { subscriptionId: device.id, after: cursor }, FULL_CHANGE_SELECTION),
+    openFeed(t.wsUrl, token, { deviceSubscriptionId: device.id, after: cursor }, FULL_CHANGE_SELECTION),
   );
   // Both feeds are live (past their replay, listening) once they have the last one.
   const appToken = await app.token();
@@ -156,14 +156,14 @@ describe('bulk changes reach live devices they do not disconnect', () => {
   }, async () => {
     const f = await bulkFixture();
     const deleted = dataOf(
-      await graphql<{ deleteNotificationGroup: { ids: string[] } }>(
+      await graphql<{ deleteNotificationGroup: { notificationIds: string[] } }>(
         f.t.url,
         DELETE_GROUP,
         { groupName: 'digest' },
         f.token,
       ),
     );
-    expect(new Set(deleted.deleteNotificationGroup.ids).size).toBe(BULK);
+    expect(new Set(deleted.deleteNotificationGroup.notificationIds).size).toBe(BULK);
     await expectEveryDeviceGot(f, 'DELETED', (change) => expect(change.notification?.status).toBe('DELETED'));
   });
 

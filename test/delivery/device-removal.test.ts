@@ -4,7 +4,8 @@ import { startGateway } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 
-const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
+const DELETE_DEVICE =
+  'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }';
 
 describe('deleting a device subscription', () => {
   it('ends its live feed at once (a lost phone stops receiving), and only its own', async () => {
@@ -15,8 +16,8 @@ describe('deleting a device subscription', () => {
     const laptop = await createDevice(t.url, user, 'WEB');
     const phone = await createDevice(t.url, user, 'ANDROID');
     const cursor = await feedCursor(t.url, user);
-    const laptopFeed = openFeed(t.wsUrl, user, { subscriptionId: laptop, after: cursor });
-    const phoneFeed = openFeed(t.wsUrl, user, { subscriptionId: phone, after: cursor });
+    const laptopFeed = openFeed(t.wsUrl, user, { deviceSubscriptionId: laptop, after: cursor });
+    const phoneFeed = openFeed(t.wsUrl, user, { deviceSubscriptionId: phone, after: cursor });
     await postNotification(
       t.url,
       appToken,
@@ -27,7 +28,7 @@ describe('deleting a device subscription', () => {
 
     // From the laptop, the user removes the lost phone.
     expect(dataOf(await graphql(t.url, DELETE_DEVICE, { id: phone }, user))).toEqual({
-      deleteDeviceSubscription: { id: phone },
+      deleteDeviceSubscription: { deviceSubscriptionId: phone },
     });
     await phoneFeed.completed;
     await postNotification(
@@ -39,7 +40,7 @@ describe('deleting a device subscription', () => {
     expect(phoneFeed.received.map((change) => change.notification?.appNotificationId)).toEqual(['first']);
 
     // The phone cannot subscribe again, and the app can no longer target it.
-    const again = openFeed(t.wsUrl, user, { subscriptionId: phone, after: cursor });
+    const again = openFeed(t.wsUrl, user, { deviceSubscriptionId: phone, after: cursor });
     expect((await again.failed).map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     const posted = await postNotification(t.url, appToken, notificationInput(phone, 'lost.example.com'));
     expect(errorCodes(posted)).toEqual(['NOT_FOUND']);

@@ -69,9 +69,9 @@ describe('expiry', () => {
       expect(change.notification).toMatchObject({ id: expiring, status: 'DELETED' });
     }
     expect(await listedIds(t.url, user.token)).toEqual([lasting]);
-    expect(errorCodes(await graphql(t.url, NOTIFICATION, { id: expiring }, user.token))).toEqual([
-      'NOT_FOUND',
-    ]);
+    expect(
+      errorCodes(await graphql(t.url, NOTIFICATION, { notification: { id: expiring } }, user.token)),
+    ).toEqual(['NOT_FOUND']);
     expect((await t.gateway.services.store.findNotificationById(expiring))?.status).toBe('DELETED');
 
     // Once is enough: a second sweep finds nothing, and no device hears anything more.
@@ -231,7 +231,7 @@ describe('endpoint fallback', () => {
       await graphql(
         t.url,
         ACKNOWLEDGE,
-        { subscriptionId: user.unsid('phone'), upTo: created.phone.cursor },
+        { deviceSubscriptionId: user.unsid('phone'), upTo: created.phone.cursor },
         user.token,
       ),
     );
@@ -250,7 +250,7 @@ describe('endpoint fallback', () => {
       await graphql(
         t.url,
         ACKNOWLEDGE,
-        { subscriptionId: user.unsid('browser'), upTo: created.browser.cursor },
+        { deviceSubscriptionId: user.unsid('browser'), upTo: created.browser.cursor },
         user.token,
       ),
     );

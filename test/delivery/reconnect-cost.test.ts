@@ -33,7 +33,7 @@ describe('a device that reconnects after missing changes', () => {
     }
 
     const before = await storeCalls(t.origin);
-    const feed = openFeed(t.wsUrl, user, { subscriptionId: unsid, after: cursor });
+    const feed = openFeed(t.wsUrl, user, { deviceSubscriptionId: unsid, after: cursor });
     await feed.until((change) => change.notification?.id === ids.at(-1));
     expect(feed.received.map((change) => change.notification?.id)).toEqual(ids);
     const after = await storeCalls(t.origin);

@@ -55,7 +55,7 @@ describe('resume from a cursor', () => {
   it('gives a device that was away exactly the 100 changes it missed, in order, and nothing else', async () => {
     const f = await fixture(await startGateway());
     const first = openFeed(f.t.wsUrl, f.userToken, {
-      subscriptionId: f.unsid,
+      deviceSubscriptionId: f.unsid,
       after: await feedCursor(f.t.url, f.userToken),
     });
     await f.post('before');
@@ -64,7 +64,7 @@ describe('resume from a cursor', () => {
 
     const missed = Array.from({ length: 100 }, (_, i) => `missed-${i}`);
     for (const id of missed) await f.post(id);
-    const resumed = openFeed(f.t.wsUrl, f.userToken, { subscriptionId: f.unsid, after: seen.cursor });
+    const resumed = openFeed(f.t.wsUrl, f.userToken, { deviceSubscriptionId: f.unsid, after: seen.cursor });
     const replayed: ReceivedChange[] = [];
     for (let i = 0; i < 100; i++) replayed.push(await resumed.next());
     expect(ids(replayed)).toEqual(missed);
@@ -78,7 +78,7 @@ describe('resume from a cursor', () => {
     const f = await fixture(await startGateway());
     const cursor = await feedCursor(f.t.url, f.userToken);
     for (let i = 0; i < 300; i++) await f.post(`away-${i}`);
-    const resumed = openFeed(f.t.wsUrl, f.userToken, { subscriptionId: f.unsid, after: cursor });
+    const resumed = openFeed(f.t.wsUrl, f.userToken, { deviceSubscriptionId: f.unsid, after: cursor });
     // Four concurrent writers while the replay runs.
     const during = Promise.all(
       [0, 1, 2, 3].map(async (writer) => {
@@ -115,7 +115,10 @@ describe('resume from a cursor', () => {
       return seed / 2 ** 31;
     };
     while (received.length < total) {
-      const feed: FeedClient = openFeed(f.t.wsUrl, f.userToken, { subscriptionId: f.unsid, after: cursor });
+      const feed: FeedClient = openFeed(f.t.wsUrl, f.userToken, {
+        deviceSubscriptionId: f.unsid,
+        after: cursor,
+      });
       const take = 1 + Math.floor(random() * 150);
       for (let i = 0; i < take && received.length < total; i++) {
         const change = await feed.next(15_000);
@@ -149,7 +152,7 @@ describe('gap repair', () => {
     };
     const f = await fixture(await startGateway({ fanout: lossy }));
     const feed = openFeed(f.t.wsUrl, f.userToken, {
-      subscriptionId: f.unsid,
+      deviceSubscriptionId: f.unsid,
       after: await feedCursor(f.t.url, f.userToken),
     });
     await f.post('kept-0');

@@ -65,7 +65,7 @@ describe('state shared across devices', () => {
     const iphoneCursor = feeds.iphone.received.at(-1)?.cursor as string;
     await feeds.iphone.close();
 
-    const marked = dataOf(await updateState(t.url, user.token, { id, readState: 'READ' }));
+    const marked = dataOf(await updateState(t.url, user.token, { notification: { id }, readState: 'READ' }));
     expect(marked.updateNotificationState.notification).toMatchObject({ id, readState: 'READ' });
 
     for (const feed of [feeds.desktop, feeds.phone]) {
@@ -88,7 +88,7 @@ describe('state shared across devices', () => {
     const id = await user.post(appToken);
     expect((await phone.next()).kind).toBe('CREATED');
 
-    dataOf(await updateState(t.url, user.token, { id, userActionState: 'DISMISSED' }));
+    dataOf(await updateState(t.url, user.token, { notification: { id }, userActionState: 'DISMISSED' }));
     const dismissed = await phone.next();
     expect(dismissed.kind).toBe('STATE_CHANGED');
     expect(dismissed.notification).toMatchObject({ id, userActionState: 'DISMISSED', snoozedUntil: null });
@@ -97,7 +97,7 @@ describe('state shared across devices', () => {
     until.setMilliseconds(0);
     const snoozed = dataOf(
       await updateState(t.url, user.token, {
-        id,
+        notification: { id },
         userActionState: 'SNOOZED',
         snoozedUntil: until.toISOString(),
       }),
@@ -123,11 +123,11 @@ describe('state shared across devices', () => {
     expect((await phone.next()).notification?.id).toBe(other);
     const before = await stored(user, other);
     const refused = [
-      { id: other, userActionState: 'SNOOZED', snoozedUntil: fromNow(-HOUR) },
-      { id: other, userActionState: 'SNOOZED' },
-      { id: other, snoozedUntil: fromNow(HOUR) },
-      { id: other, userActionState: 'DISMISSED', snoozedUntil: fromNow(HOUR) },
-      { id: other, readState: 'READ', snoozedUntil: fromNow(HOUR) },
+      { notification: { id: other }, userActionState: 'SNOOZED', snoozedUntil: fromNow(-HOUR) },
+      { notification: { id: other }, userActionState: 'SNOOZED' },
+      { notification: { id: other }, snoozedUntil: fromNow(HOUR) },
+      { notification: { id: other }, userActionState: 'DISMISSED', snoozedUntil: fromNow(HOUR) },
+      { notification: { id: other }, readState: 'READ', snoozedUntil: fromNow(HOUR) },
     ];
     for (const input of refused) {
       expect(errorCodes(await updateState(t.url, user.token, input)), JSON.stringify(input)).toEqual([
@@ -137,11 +137,13 @@ describe('state shared across devices', () => {
     expect(await stored(user, other)).toEqual(before);
 
     // A no-op: the state it asks for is the state it has.
-    const unchanged = dataOf(await updateState(t.url, user.token, { id: other, readState: 'UNREAD' }));
+    const unchanged = dataOf(
+      await updateState(t.url, user.token, { notification: { id: other }, readState: 'UNREAD' }),
+    );
     expect(unchanged.updateNotificationState.notification).toMatchObject({ id: other, readState: 'UNREAD' });
     const again = dataOf(
       await updateState(t.url, user.token, {
-        id,
+        notification: { id },
         userActionState: 'SNOOZED',
         snoozedUntil: until.toISOString(),
       }),
@@ -158,7 +160,7 @@ describe('state shared across devices', () => {
     const user = await newUser();
     const desktop = await user.open('desktop');
     const ids = [await user.post(appToken), await user.post(appToken), await user.post(appToken)];
-    dataOf(await updateState(t.url, user.token, { id: ids[0], readState: 'READ' }));
+    dataOf(await updateState(t.url, user.token, { notification: { id: ids[0] }, readState: 'READ' }));
     await desktop.until((c) => c.kind === 'STATE_CHANGED');
 
     const marked = dataOf(
@@ -197,7 +199,13 @@ describe('state shared across devices', () => {
     ).createNotification;
     expect(first.outcome).toBe('CREATED');
     const id = first.notification.id as string;
-    dataOf(await updateState(t.url, user.token, { id, readState: 'READ', userActionState: 'DISMISSED' }));
+    dataOf(
+      await updateState(t.url, user.token, {
+        notification: { id },
+        readState: 'READ',
+        userActionState: 'DISMISSED',
+      }),
+    );
     await phone.until((c) => c.kind === 'STATE_CHANGED');
 
     const second = dataOf(
@@ -253,22 +261,26 @@ describe('state shared across devices', () => {
     ];
     for (const [id, token, ref] of deletes) {
       const deleted = dataOf(
-        await graphql<{ deleteNotification: { id: string } }>(
+        await graphql<{ deleteNotification: { notificationId: string } }>(
           t.url,
           DELETE_NOTIFICATION,
           { notification: ref },
           token,
         ),
       );
-      expect(deleted.deleteNotification.id).toBe(id);
+      expect(deleted.deleteNotification.notificationId).toBe(id);
       for (const feed of feeds) {
         const change = await feed.next();
         expect(change.kind).toBe('DELETED');
         expect(change.notification).toMatchObject({ id, status: 'DELETED' });
       }
       expect((await stored(user, id)).notification?.status).toBe('DELETED');
-      expect(errorCodes(await graphql(t.url, NOTIFICATION, { id }, user.token))).toEqual(['NOT_FOUND']);
-      expect(errorCodes(await graphql(t.url, NOTIFICATION, { id }, appToken))).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await graphql(t.url, NOTIFICATION, { notification: { id } }, user.token))).toEqual([
+        'NOT_FOUND',
+      ]);
+      expect(errorCodes(await graphql(t.url, NOTIFICATION, { notification: { id } }, appToken))).toEqual([
+        'NOT_FOUND',
+      ]);
       // Deleting it again: it is not there any more, whoever asks and however.
       const head = (await stored(user, id)).head;
       for (const [again, againToken] of [
@@ -318,14 +330,14 @@ describe('state shared across devices', () => {
 
     // By the user.
     const byUser = dataOf(
-      await graphql<{ deleteNotificationGroup: { ids: string[] } }>(
+      await graphql<{ deleteNotificationGroup: { notificationIds: string[] } }>(
         t.url,
         DELETE_GROUP,
         { groupName: 'sports' },
         user.token,
       ),
     );
-    expect([...byUser.deleteNotificationGroup.ids].sort()).toEqual([...sports].sort());
+    expect([...byUser.deleteNotificationGroup.notificationIds].sort()).toEqual([...sports].sort());
     const sportsChanges = [await phone.next(), await phone.next()];
     expect(sportsChanges.map((c) => c.kind)).toEqual(['DELETED', 'DELETED']);
     expect(sportsChanges.map((c) => c.notification?.id).sort()).toEqual([...sports].sort());
@@ -333,14 +345,14 @@ describe('state shared across devices', () => {
 
     // By the app, naming the user with a UNSID.
     const byApp = dataOf(
-      await graphql<{ deleteNotificationGroup: { ids: string[] } }>(
+      await graphql<{ deleteNotificationGroup: { notificationIds: string[] } }>(
         t.url,
         DELETE_GROUP,
         { groupName: 'news', deviceSubscriptionId: user.unsid('iphone') },
         appToken,
       ),
     );
-    expect([...byApp.deleteNotificationGroup.ids].sort()).toEqual([...news].sort());
+    expect([...byApp.deleteNotificationGroup.notificationIds].sort()).toEqual([...news].sort());
     const newsChanges = [await phone.next(), await phone.next()];
     expect(newsChanges.map((c) => c.kind)).toEqual(['DELETED', 'DELETED']);
     expect(newsChanges.map((c) => c.notification?.id).sort()).toEqual([...news].sort());
@@ -350,14 +362,14 @@ describe('state shared across devices', () => {
     // A group with nothing active left: no ids, nothing logged, nothing sent.
     const head = (await stored(user, ungrouped)).head;
     const empty = dataOf(
-      await graphql<{ deleteNotificationGroup: { ids: string[] } }>(
+      await graphql<{ deleteNotificationGroup: { notificationIds: string[] } }>(
         t.url,
         DELETE_GROUP,
         { groupName: 'sports' },
         user.token,
       ),
     );
-    expect(empty.deleteNotificationGroup.ids).toEqual([]);
+    expect(empty.deleteNotificationGroup.notificationIds).toEqual([]);
     expect((await stored(user, ungrouped)).head).toEqual(head);
     const last = await sentinel(user);
     expect((await phone.next()).notification?.id).toBe(last);
@@ -371,7 +383,7 @@ describe('state shared across devices', () => {
       priority: 'LOW',
       payload: { visualContent: { title: 'Kick-off', body: '0-0' } },
     });
-    dataOf(await updateState(t.url, user.token, { id, readState: 'READ' }));
+    dataOf(await updateState(t.url, user.token, { notification: { id }, readState: 'READ' }));
     await phone.until((c) => c.kind === 'STATE_CHANGED');
 
     const expiration = new Date(Date.now() + 2 * DAY);

@@ -27,7 +27,7 @@ describe('live delivery by target policy', () => {
     for (const [name, unsid] of Object.entries(devices)) {
       const isBob = name.startsWith('bob');
       feeds[name] = openFeed(t.wsUrl, isBob ? bob : alice, {
-        subscriptionId: unsid,
+        deviceSubscriptionId: unsid,
         after: isBob ? bobCursor : aliceCursor,
       });
     }
@@ -103,7 +103,7 @@ describe('live delivery by target policy', () => {
 
   it('starts at the head without a cursor and delivers what is posted afterwards', async () => {
     const alice = await t.userToken('alice', app.app);
-    const feed = openFeed(t.wsUrl, alice, { subscriptionId: devices['alice-IOS'] as string });
+    const feed = openFeed(t.wsUrl, alice, { deviceSubscriptionId: devices['alice-IOS'] as string });
     // No acknowledgement tells when the server has subscribed, so post until the first one arrives
     // (a bounded poll), then check that everything after it arrives in order.
     let first: string | undefined;
@@ -142,7 +142,7 @@ describe('re-targeting and later changes', () => {
     const appToken = await app.token();
     const user = await t.userToken('carol', app.app);
     const web = await createDevice(t.url, user, 'WEB');
-    const feed = openFeed(t.wsUrl, user, { subscriptionId: web, after: await feedCursor(t.url, user) });
+    const feed = openFeed(t.wsUrl, user, { deviceSubscriptionId: web, after: await feedCursor(t.url, user) });
     const post = (targetPolicy: Record<string, unknown>) =>
       postNotification(
         t.url,

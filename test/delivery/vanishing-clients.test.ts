@@ -44,7 +44,7 @@ describe('clients that vanish in the middle of a delivery', () => {
     const appToken = await app.token();
     const after = await feedCursor(t.url, alice);
     const openAll = () =>
-      Array.from({ length: SOCKETS }, () => openFeed(t.wsUrl, alice, { subscriptionId: unsid, after }));
+      Array.from({ length: SOCKETS }, () => openFeed(t.wsUrl, alice, { deviceSubscriptionId: unsid, after }));
 
     const feeds = openAll();
     await eventually(async () => expect(listeners()).toBe(SOCKETS));

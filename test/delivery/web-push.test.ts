@@ -25,7 +25,7 @@ const CREATE_WEB_DEVICE = `mutation ($input: CreateDeviceSubscriptionInput!) {
 }`;
 const DEVICES = 'query { deviceSubscriptions { edges { node { id webPush } } } }';
 const DELIVERY = `query ($id: ID) {
-  notificationDelivery(id: $id) { devices { deviceSubscriptionId deliveredDateTime pushedDateTime } }
+  notificationDelivery(notification: { id: $id }) { devices { deviceSubscriptionId deliveredDateTime pushedDateTime } }
 }`;
 const WEB_PUSH = 'query { webPush { applicationServerKey } }';
 const SET = `mutation ($input: SetDevicePushSubscriptionInput!) {
@@ -192,7 +192,7 @@ describe('Web Push', () => {
     s.pastDelay();
     expect(await s.t.gateway.pushOnce()).toMatchObject({ pushed: 3 });
     expect(service.received.every((push) => push.payload.close === undefined)).toBe(true);
-    dataOf(await updateState(s.t.url, s.userToken, { id: read, readState: 'READ' }));
+    dataOf(await updateState(s.t.url, s.userToken, { notification: { id: read }, readState: 'READ' }));
     dataOf(await graphql(s.t.url, DELETE_NOTIFICATION, { notification: { id: deleted } }, s.userToken));
     await s.post(device);
     s.pastDelay();
@@ -223,7 +223,12 @@ describe('Web Push', () => {
     const asleep = service.browser();
     await s.webDevice(asleep);
     const after = await feedCursor(s.t.url, s.userToken);
-    const feed = openFeed(s.t.wsUrl, s.userToken, { subscriptionId: live, after }, FULL_CHANGE_SELECTION);
+    const feed = openFeed(
+      s.t.wsUrl,
+      s.userToken,
+      { deviceSubscriptionId: live, after },
+      FULL_CHANGE_SELECTION,
+    );
     const id = await s.post(live);
     await untilNotification(feed, id);
     // What live feeds sent is recorded every TIDINGS_DELIVERY_FLUSH_MS; the delay is longer than that.

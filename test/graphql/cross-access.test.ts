@@ -42,8 +42,10 @@ const X_ONLY = 'x-only';
 const UNKNOWN_UNSID = randomBytes(18).toString('base64url');
 const UNKNOWN_ID = randomUUID();
 
-const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(id: $id) { id expirationDateTime } }';
-const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
+const RENEW =
+  'mutation ($id: ID!) { renewDeviceSubscription(input: { deviceSubscriptionId: $id }) { id expirationDateTime } }';
+const DELETE_DEVICE =
+  'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }';
 const DEVICES = '{ deviceSubscriptions { edges { node { id } } } }';
 
 type Actor = 'alice' | 'bob' | 'aliceInY' | 'appX' | 'appY';
@@ -92,7 +94,9 @@ interface Attempt {
 const update = (notification: Record<string, unknown>) => ({
   input: { notification, payload: { visualContent: { title: 'Hijacked' } }, priority: 'HIGH' },
 });
-const readAndDismiss = (id: string) => ({ input: { id, readState: 'READ', userActionState: 'DISMISSED' } });
+const readAndDismiss = (id: string) => ({
+  input: { notification: { id }, readState: 'READ', userActionState: 'DISMISSED' },
+});
 const post = (unsid: string, host: string) => ({
   input: notificationInput(unsid, host, { appNotificationId: SHARED_KEY, groupName: 'news' }),
 });
@@ -435,110 +439,118 @@ const attempts: Attempt[] = [
     name: "notification: bob reads alice's notification",
     token: 'bob',
     query: NOTIFICATION,
-    variables: (f) => ({ id: f.alice.shared }),
+    variables: (f) => ({ notification: { id: f.alice.shared } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   {
     name: "notification: alice in app Y reads app X's notification",
     token: 'aliceInY',
     query: NOTIFICATION,
-    variables: (f) => ({ id: f.alice.shared }),
+    variables: (f) => ({ notification: { id: f.alice.shared } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   {
     name: "notification: alice in app X reads app Y's notification",
     token: 'alice',
     query: NOTIFICATION,
-    variables: (f) => ({ id: f.alice.sharedInY }),
+    variables: (f) => ({ notification: { id: f.alice.sharedInY } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   {
     name: "notification: app Y reads app X's notification",
     token: 'appY',
     query: NOTIFICATION,
-    variables: (f) => ({ id: f.alice.shared }),
+    variables: (f) => ({ notification: { id: f.alice.shared } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   {
     name: "notification: app X reads app Y's notification",
     token: 'appX',
     query: NOTIFICATION,
-    variables: (f) => ({ id: f.alice.sharedInY }),
+    variables: (f) => ({ notification: { id: f.alice.sharedInY } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   // notificationDelivery: by id; by a foreign UNSID + key; by the caller's own UNSID + a key of another feed
   {
     name: "notificationDelivery: app Y asks by app X's notification id",
     token: 'appY',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ id: f.alice.shared }),
+    variables: (f) => ({ notification: { id: f.alice.shared } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   {
     name: "notificationDelivery: app Y asks by alice's app X UNSID + key",
     token: 'appY',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ deviceSubscriptionId: f.alice.web, appNotificationId: SHARED_KEY }),
+    variables: (f) => ({
+      notification: { deviceSubscriptionId: f.alice.web, appNotificationId: SHARED_KEY },
+    }),
     code: 'NOT_FOUND',
-    unknown: () => ({ deviceSubscriptionId: UNKNOWN_UNSID, appNotificationId: SHARED_KEY }),
+    unknown: () => ({ notification: { deviceSubscriptionId: UNKNOWN_UNSID, appNotificationId: SHARED_KEY } }),
   },
   {
     name: "notificationDelivery: app Y asks by its own UNSID of alice + app X's key",
     token: 'appY',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ deviceSubscriptionId: f.alice.webInY, appNotificationId: X_ONLY }),
+    variables: (f) => ({ notification: { deviceSubscriptionId: f.alice.webInY, appNotificationId: X_ONLY } }),
     code: 'NOT_FOUND',
-    unknown: (f) => ({ deviceSubscriptionId: f.alice.webInY, appNotificationId: 'no-such-key' }),
+    unknown: (f) => ({
+      notification: { deviceSubscriptionId: f.alice.webInY, appNotificationId: 'no-such-key' },
+    }),
   },
   {
     name: "notificationDelivery: app X asks by app Y's notification id",
     token: 'appX',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ id: f.alice.sharedInY }),
+    variables: (f) => ({ notification: { id: f.alice.sharedInY } }),
     code: 'NOT_FOUND',
-    unknown: () => ({ id: UNKNOWN_ID }),
+    unknown: () => ({ notification: { id: UNKNOWN_ID } }),
   },
   {
     name: "notificationDelivery: app X asks by alice's app Y UNSID + key",
     token: 'appX',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ deviceSubscriptionId: f.alice.webInY, appNotificationId: SHARED_KEY }),
+    variables: (f) => ({
+      notification: { deviceSubscriptionId: f.alice.webInY, appNotificationId: SHARED_KEY },
+    }),
     code: 'NOT_FOUND',
-    unknown: () => ({ deviceSubscriptionId: UNKNOWN_UNSID, appNotificationId: SHARED_KEY }),
+    unknown: () => ({ notification: { deviceSubscriptionId: UNKNOWN_UNSID, appNotificationId: SHARED_KEY } }),
   },
   {
     name: "notificationDelivery: app X asks by bob's UNSID + alice's key",
     token: 'appX',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ deviceSubscriptionId: f.bob.web, appNotificationId: X_ONLY }),
+    variables: (f) => ({ notification: { deviceSubscriptionId: f.bob.web, appNotificationId: X_ONLY } }),
     code: 'NOT_FOUND',
-    unknown: (f) => ({ deviceSubscriptionId: f.bob.web, appNotificationId: 'no-such-key' }),
+    unknown: (f) => ({ notification: { deviceSubscriptionId: f.bob.web, appNotificationId: 'no-such-key' } }),
   },
   {
     name: 'notificationDelivery: alice asks by her notification id',
     token: 'alice',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ id: f.alice.shared }),
+    variables: (f) => ({ notification: { id: f.alice.shared } }),
     code: 'FORBIDDEN',
   },
   {
     name: "notificationDelivery: bob asks by alice's UNSID + key",
     token: 'bob',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ deviceSubscriptionId: f.alice.web, appNotificationId: SHARED_KEY }),
+    variables: (f) => ({
+      notification: { deviceSubscriptionId: f.alice.web, appNotificationId: SHARED_KEY },
+    }),
     code: 'FORBIDDEN',
   },
   {
     name: "notificationDelivery: alice in app Y asks by app X's notification id",
     token: 'aliceInY',
     query: NOTIFICATION_DELIVERY,
-    variables: (f) => ({ id: f.alice.shared }),
+    variables: (f) => ({ notification: { id: f.alice.shared } }),
     code: 'FORBIDDEN',
   },
   // acknowledgeNotifications
@@ -546,43 +558,43 @@ const attempts: Attempt[] = [
     name: "acknowledgeNotifications: bob acknowledges alice's UNSID with his own cursor",
     token: 'bob',
     query: ACKNOWLEDGE,
-    variables: (f) => ({ subscriptionId: f.alice.web, upTo: f.bob.cursor }),
+    variables: (f) => ({ deviceSubscriptionId: f.alice.web, upTo: f.bob.cursor }),
     code: 'NOT_FOUND',
-    unknown: (f) => ({ subscriptionId: UNKNOWN_UNSID, upTo: f.bob.cursor }),
+    unknown: (f) => ({ deviceSubscriptionId: UNKNOWN_UNSID, upTo: f.bob.cursor }),
   },
   {
     name: "acknowledgeNotifications: bob acknowledges alice's UNSID with alice's cursor",
     token: 'bob',
     query: ACKNOWLEDGE,
-    variables: (f) => ({ subscriptionId: f.alice.web, upTo: f.alice.cursor }),
+    variables: (f) => ({ deviceSubscriptionId: f.alice.web, upTo: f.alice.cursor }),
     code: 'NOT_FOUND',
-    unknown: (f) => ({ subscriptionId: UNKNOWN_UNSID, upTo: f.alice.cursor }),
+    unknown: (f) => ({ deviceSubscriptionId: UNKNOWN_UNSID, upTo: f.alice.cursor }),
   },
   {
     name: 'acknowledgeNotifications: alice in app Y acknowledges her app X UNSID',
     token: 'aliceInY',
     query: ACKNOWLEDGE,
-    variables: (f) => ({ subscriptionId: f.alice.web, upTo: f.alice.cursor }),
+    variables: (f) => ({ deviceSubscriptionId: f.alice.web, upTo: f.alice.cursor }),
     code: 'NOT_FOUND',
-    unknown: (f) => ({ subscriptionId: UNKNOWN_UNSID, upTo: f.alice.cursor }),
+    unknown: (f) => ({ deviceSubscriptionId: UNKNOWN_UNSID, upTo: f.alice.cursor }),
   },
   {
     name: 'acknowledgeNotifications: alice in app X acknowledges her app Y UNSID',
     token: 'alice',
     query: ACKNOWLEDGE,
-    variables: (f) => ({ subscriptionId: f.alice.webInY, upTo: f.alice.cursorInY }),
+    variables: (f) => ({ deviceSubscriptionId: f.alice.webInY, upTo: f.alice.cursorInY }),
     code: 'NOT_FOUND',
-    unknown: (f) => ({ subscriptionId: UNKNOWN_UNSID, upTo: f.alice.cursorInY }),
+    unknown: (f) => ({ deviceSubscriptionId: UNKNOWN_UNSID, upTo: f.alice.cursorInY }),
   },
   {
     name: "acknowledgeNotifications: bob acknowledges his own UNSID with alice's cursor",
     token: 'bob',
     query: ACKNOWLEDGE,
-    variables: (f) => ({ subscriptionId: f.bob.web, upTo: f.alice.cursor }),
+    variables: (f) => ({ deviceSubscriptionId: f.bob.web, upTo: f.alice.cursor }),
     code: 'BAD_USER_INPUT',
     // The same offset under an epoch no feed has.
     unknown: (f) => ({
-      subscriptionId: f.bob.web,
+      deviceSubscriptionId: f.bob.web,
       upTo: craftCursor(randomUUID(), cursorPosition(f.alice.cursor).offset),
     }),
   },
@@ -590,7 +602,7 @@ const attempts: Attempt[] = [
     name: "acknowledgeNotifications: app X acknowledges alice's UNSID",
     token: 'appX',
     query: ACKNOWLEDGE,
-    variables: (f) => ({ subscriptionId: f.alice.web, upTo: f.alice.cursor }),
+    variables: (f) => ({ deviceSubscriptionId: f.alice.web, upTo: f.alice.cursor }),
     code: 'FORBIDDEN',
   },
 ];
@@ -628,7 +640,7 @@ const ignoredArguments: Array<{ name: string; token: Actor; query: string; varia
 interface FeedAttempt {
   readonly name: string;
   readonly token: Actor;
-  readonly subscriptionId: (f: Fixture) => string;
+  readonly deviceSubscriptionId: (f: Fixture) => string;
   readonly from?: (f: Fixture) => string;
   readonly code: 'NOT_FOUND' | 'FORBIDDEN';
 }
@@ -637,39 +649,39 @@ const feedAttempts: FeedAttempt[] = [
   {
     name: "bob subscribes to alice's UNSID",
     token: 'bob',
-    subscriptionId: (f) => f.alice.web,
+    deviceSubscriptionId: (f) => f.alice.web,
     code: 'NOT_FOUND',
   },
   {
     name: "bob subscribes to alice's UNSID from alice's cursor",
     token: 'bob',
-    subscriptionId: (f) => f.alice.web,
+    deviceSubscriptionId: (f) => f.alice.web,
     from: (f) => f.alice.cursor,
     code: 'NOT_FOUND',
   },
   {
     name: 'alice in app Y subscribes to her app X UNSID from its cursor',
     token: 'aliceInY',
-    subscriptionId: (f) => f.alice.web,
+    deviceSubscriptionId: (f) => f.alice.web,
     from: (f) => f.alice.cursor,
     code: 'NOT_FOUND',
   },
   {
     name: 'alice in app X subscribes to her app Y UNSID',
     token: 'alice',
-    subscriptionId: (f) => f.alice.webInY,
+    deviceSubscriptionId: (f) => f.alice.webInY,
     code: 'NOT_FOUND',
   },
   {
     name: "app X subscribes to alice's UNSID",
     token: 'appX',
-    subscriptionId: (f) => f.alice.web,
+    deviceSubscriptionId: (f) => f.alice.web,
     code: 'FORBIDDEN',
   },
   {
     name: "app Y subscribes to alice's app Y UNSID",
     token: 'appY',
-    subscriptionId: (f) => f.alice.webInY,
+    deviceSubscriptionId: (f) => f.alice.webInY,
     from: (f) => f.alice.cursorInY,
     code: 'FORBIDDEN',
   },
@@ -709,14 +721,18 @@ describe('cross-user and cross-app access to every operation', () => {
     });
     const read = await postTo(tokens.appX, web, X_HOST, { appNotificationId: X_ONLY, groupName: X_ONLY });
     dataOf(
-      await updateState(t.url, tokens.alice, { id: read, readState: 'READ', userActionState: 'ACTIVATED' }),
+      await updateState(t.url, tokens.alice, {
+        notification: { id: read },
+        readState: 'READ',
+        userActionState: 'ACTIVATED',
+      }),
     );
     // Her web device acknowledged the feed so far; a refused acknowledgement must not move that.
     dataOf(
       await graphql(
         t.url,
         ACKNOWLEDGE,
-        { subscriptionId: web, upTo: await feedCursor(t.url, tokens.alice) },
+        { deviceSubscriptionId: web, upTo: await feedCursor(t.url, tokens.alice) },
         tokens.alice,
       ),
     );
@@ -832,10 +848,10 @@ describe('cross-user and cross-app access to every operation', () => {
   });
 
   describe('over WebSocket: notificationChanges', () => {
-    it.each(titled(feedAttempts))('%s', async (_, { token, subscriptionId, from, code }) => {
+    it.each(titled(feedAttempts))('%s', async (_, { token, deviceSubscriptionId, from, code }) => {
       const before = await aliceState();
       const feed = openFeed(t.wsUrl, f.tokens[token], {
-        subscriptionId: subscriptionId(f),
+        deviceSubscriptionId: deviceSubscriptionId(f),
         after: from?.(f) ?? null,
       });
       const errors = await feed.failed;
@@ -843,7 +859,7 @@ describe('cross-user and cross-app access to every operation', () => {
       expect(feed.received).toEqual([]);
       if (code === 'NOT_FOUND') {
         const control = openFeed(t.wsUrl, f.tokens[token], {
-          subscriptionId: UNKNOWN_UNSID,
+          deviceSubscriptionId: UNKNOWN_UNSID,
           after: from?.(f) ?? null,
         });
         expect(errors).toEqual(await control.failed);
@@ -883,28 +899,28 @@ describe('cross-user and cross-app access to every operation', () => {
     it("bob's deleteNotificationGroup deletes his group, not alice's of the same name", async () => {
       const before = await aliceState();
       const deleted = dataOf(
-        await graphql<{ deleteNotificationGroup: { ids: string[] } }>(
+        await graphql<{ deleteNotificationGroup: { notificationIds: string[] } }>(
           t.url,
           DELETE_GROUP,
           { groupName: 'news' },
           f.tokens.bob,
         ),
       );
-      expect(deleted.deleteNotificationGroup.ids).toEqual([f.bob.news]);
+      expect(deleted.deleteNotificationGroup.notificationIds).toEqual([f.bob.news]);
       expect(await aliceState()).toEqual(before);
     });
 
     it("alice's deleteNotificationGroup in app Y deletes only app Y's group", async () => {
       const before = await aliceState();
       const deleted = dataOf(
-        await graphql<{ deleteNotificationGroup: { ids: string[] } }>(
+        await graphql<{ deleteNotificationGroup: { notificationIds: string[] } }>(
           t.url,
           DELETE_GROUP,
           { groupName: 'digest' },
           f.tokens.aliceInY,
         ),
       );
-      expect(deleted.deleteNotificationGroup.ids).toEqual([f.alice.digestInY]);
+      expect(deleted.deleteNotificationGroup.notificationIds).toEqual([f.alice.digestInY]);
       expect((await aliceState()).x).toEqual(before.x);
     });
 

@@ -42,7 +42,7 @@ describe('createNotification with a delegated user token', () => {
 
   it("posts to the token's own user without a UNSID, and every device of that user receives it", async () => {
     const feed = openFeed(t.wsUrl, alice, {
-      subscriptionId: aliceDevice,
+      deviceSubscriptionId: aliceDevice,
       after: await feedCursor(t.url, alice),
     });
     const [, bobBefore] = await heads(aliceDevice, bobDevice);
@@ -56,6 +56,24 @@ describe('createNotification with a delegated user token', () => {
     expect((await feed.next()).notification?.id).toBe(notification.id);
     const [, bobAfter] = await heads(aliceDevice, bobDevice);
     expect(bobAfter).toBe(bobBefore);
+  });
+
+  it("takes a missing targetHostName as the token's app, and refuses another app's", async () => {
+    const posted = await postNotification(
+      t.url,
+      aliceDelegated,
+      notificationInput(aliceDevice, HOST, { deviceSubscriptionId: null, targetHostName: undefined }),
+    );
+    expect(dataOf(posted).createNotification.notification.targetHostName).toBe(HOST);
+    const before = await heads(aliceDevice);
+    const foreign = await postNotification(
+      t.url,
+      aliceDelegated,
+      notificationInput(aliceDevice, 'y.example.com', { deviceSubscriptionId: null }),
+    );
+    expect(errorCodes(foreign)).toEqual(['BAD_USER_INPUT']);
+    expect(foreign.errors?.[0]?.extensions?.field).toBe('targetHostName');
+    expect(await heads(aliceDevice)).toEqual(before);
   });
 
   it('accepts a UNSID of that same user', async () => {

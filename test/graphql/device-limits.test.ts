@@ -60,7 +60,7 @@ describe('device subscriptions per user are capped', () => {
     dataOf(
       await graphql(
         t.url,
-        'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }',
+        'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }',
         { id: kept[0] },
         alice,
       ),
@@ -211,7 +211,12 @@ describe('device lists work at the cap and beyond', () => {
     const delivery = dataOf(
       await graphql<{
         notificationDelivery: { devices: Array<{ deviceSubscriptionId: string; targeted: boolean }> };
-      }>(t.url, NOTIFICATION_DELIVERY, { id: posted.createNotification.notification.id }, appToken),
+      }>(
+        t.url,
+        NOTIFICATION_DELIVERY,
+        { notification: { id: posted.createNotification.notification.id } },
+        appToken,
+      ),
     ).notificationDelivery.devices;
     expect(delivery).toHaveLength(1100);
     expect(delivery.filter((device) => device.targeted)).toHaveLength(550);

@@ -30,7 +30,7 @@ const schemaAliased = (count: number) =>
 /** Selection sets nested `depth` deep: 2,000 is 6 KB, and overflowed the parser's stack. */
 const nested = (depth: number) => `{${'a{'.repeat(depth)}b${'}'.repeat(depth + 1)}`;
 const SUBSCRIPTION =
-  'subscription ($s: ID!, $a: String) { notificationChanges(subscriptionId: $s, after: $a) { cursor notification { appNotificationId } } }';
+  'subscription ($s: ID!, $a: String) { notificationChanges(deviceSubscriptionId: $s, after: $a) { cursor notification { appNotificationId } } }';
 
 const HOST = 'hostile.example.com';
 
@@ -164,7 +164,7 @@ describe('hostile documents, at the default limits', () => {
 
   it('answers a WebSocket subscribe that does not parse with a coded error for that operation; the socket stays', async () => {
     const raw = await liveSocket(s);
-    const typo = 'subscription { notificationChanges(subscriptionId: "x") { cursor }';
+    const typo = 'subscription { notificationChanges(deviceSubscriptionId: "x") { cursor }';
     const answer = await answerTo(raw, 'typo', typo);
     expect(answer).toMatchObject({ id: 'typo', type: 'error' });
     expect(codesOf(answer)).toEqual(['GRAPHQL_PARSE_FAILED']);

@@ -4,9 +4,10 @@ import { startGateway, type TestApp, type TestGateway } from '../support/gateway
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import { createDevice, FEED, notificationInput, postNotification } from '../support/operations.js';
 
-const NOTIFICATION = 'query ($id: ID!) { notification(id: $id) { id } }';
-const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(id: $id) { id } }';
-const DELETE_DEVICE = 'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }';
+const NOTIFICATION = 'query ($id: ID!) { notification(notification: { id: $id }) { id } }';
+const RENEW = 'mutation ($id: ID!) { renewDeviceSubscription(input: { deviceSubscriptionId: $id }) { id } }';
+const DELETE_DEVICE =
+  'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }';
 const DEVICES = '{ deviceSubscriptions { edges { node { id } } } }';
 const FEED_OF_DEVICE =
   'query ($deviceSubscriptionId: ID) { notifications(deviceSubscriptionId: $deviceSubscriptionId) { edges { node { id } } } }';
@@ -127,7 +128,7 @@ describe('isolation between users and between apps', () => {
       ),
     );
     expect(bobsDevices.deviceSubscriptions.edges.map((edge) => edge.node.id)).not.toContain(aliceDevice);
-    const feed = openFeed(t.wsUrl, tokens.bob, { subscriptionId: aliceDevice });
+    const feed = openFeed(t.wsUrl, tokens.bob, { deviceSubscriptionId: aliceDevice });
     const errors = await feed.failed;
     expect(errors.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
     expect(await aliceState()).toEqual(before);
@@ -154,6 +155,35 @@ describe('isolation between users and between apps', () => {
       'NOT_FOUND',
     ]);
     expect(errorCodes(await graphql(t.url, FEED, {}, tokens.appX))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('notification takes a NotificationRef: an app names its own by UNSID + key, a user by id only', async () => {
+    const BY_REF = 'query ($ref: NotificationRef!) { notification(notification: $ref) { id } }';
+    const posted = await postNotification(
+      t.url,
+      tokens.appX,
+      notificationInput(aliceDevice, 'x.example.com', { appNotificationId: 'by-key' }),
+    );
+    const id = dataOf(posted).createNotification.notification.id;
+    const byKey = { deviceSubscriptionId: aliceDevice, appNotificationId: 'by-key' };
+    const found = await graphql<{ notification: { id: string } }>(t.url, BY_REF, { ref: byKey }, tokens.appX);
+    expect(dataOf(found).notification.id).toBe(id);
+    expect(errorCodes(await graphql(t.url, BY_REF, { ref: byKey }, tokens.alice))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(errorCodes(await graphql(t.url, BY_REF, { ref: { id, ...byKey } }, tokens.appX))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      errorCodes(
+        await graphql(
+          t.url,
+          BY_REF,
+          { ref: { ...byKey, deviceSubscriptionId: aliceDeviceInY } },
+          tokens.appX,
+        ),
+      ),
+    ).toEqual(['NOT_FOUND']);
   });
 
   it('app tokens cannot use user operations, and user tokens cannot post', async () => {

@@ -37,7 +37,7 @@ describe('operation shape limits, on by default', () => {
     const feed = openFeed(
       t.wsUrl,
       user,
-      { subscriptionId: unsid },
+      { deviceSubscriptionId: unsid },
       `kind ${aliased(21).replaceAll(': id', ': cursor')}`,
     );
     expect((await feed.failed).map((error) => error.extensions?.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
@@ -92,7 +92,7 @@ describe('operation shape limits, on by default', () => {
     const overWs = openFeed(
       prod.wsUrl,
       prodUser,
-      { subscriptionId: unsid },
+      { deviceSubscriptionId: unsid },
       'kind __schema { queryType { name } }',
     );
     expect((await overWs.failed).map((error) => error.extensions?.code)).toContain(
@@ -109,7 +109,7 @@ describe('operation shape limits, on by default', () => {
       const app = await t.registerApp(`${mode}.example.com`);
       const user = await t.userToken('alice', app.app);
       const unsid = await createDevice(t.url, user, 'WEB');
-      const overWs = openFeed(t.wsUrl, user, { subscriptionId: unsid }, 'kind notificaton { id }');
+      const overWs = openFeed(t.wsUrl, user, { deviceSubscriptionId: unsid }, 'kind notificaton { id }');
       return [
         ...((await graphql(t.url, misspelled, {}, user)).errors ?? []),
         ...((await graphql(t.url, badEnum, { p: 'WEBB' }, user)).errors ?? []),

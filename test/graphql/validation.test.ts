@@ -165,6 +165,17 @@ describe('createNotification input validation', () => {
     expect(notification.fallbackPolicy.endpointFallback.fallbackDelayInSeconds).toBe(600);
   });
 
+  it.each([
+    ['left out', { targetHostName: undefined }],
+    ['null', { targetHostName: null }],
+  ])("takes targetHostName %s as the app token's own host name", async (_name, overrides) => {
+    const input = notificationInput(unsid, app.app.targetHostName, overrides);
+    expect(input.targetHostName ?? null).toBeNull();
+    const response = await postNotification(t.url, appToken, input);
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.createNotification.notification.targetHostName).toBe('validate.example.com');
+  });
+
   it('refuses a bad page size or page cursor', async () => {
     const user = await t.userToken('alice', app.app);
     expect(errorCodes(await graphql(t.url, FEED, { first: 0 }, user))).toEqual(['BAD_USER_INPUT']);

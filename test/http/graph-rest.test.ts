@@ -137,8 +137,8 @@ describe("Graph's documented example request", () => {
     const windows = await createDevice(t.url, user, 'WINDOWS');
     const web = await createDevice(t.url, user, 'WEB');
     const after = await feedCursor(t.url, user);
-    const windowsFeed = openFeed(t.wsUrl, user, { subscriptionId: windows, after });
-    const webFeed = openFeed(t.wsUrl, user, { subscriptionId: web, after });
+    const windowsFeed = openFeed(t.wsUrl, user, { deviceSubscriptionId: windows, after });
+    const webFeed = openFeed(t.wsUrl, user, { deviceSubscriptionId: web, after });
 
     // As in the docs: /beta, trailing slash; the UNSID of any of the user's devices names the user.
     const created = await send(t.origin, {
@@ -209,7 +209,10 @@ describe('POST /v1.0/me/notifications', () => {
     alice = await t.userToken('alice', app.app);
     aliceIos = await createDevice(t.url, alice, 'IOS');
     otherAppsUnsid = await createDevice(t.url, await t.userToken('alice', otherApp.app), 'IOS');
-    iosFeed = openFeed(t.wsUrl, alice, { subscriptionId: aliceIos, after: await feedCursor(t.url, alice) });
+    iosFeed = openFeed(t.wsUrl, alice, {
+      deviceSubscriptionId: aliceIos,
+      after: await feedCursor(t.url, alice),
+    });
   });
 
   it.each([
@@ -453,6 +456,23 @@ describe('POST /v1.0/me/notifications', () => {
       field: 'targetHostName',
     },
     {
+      // GraphQL lets an app token leave it out; Graph required it, and so does this route.
+      name: 'no targetHostName',
+      request: () => valid({ body: graphBody(HOST, { targetHostName: undefined }) }),
+      status: 400,
+      graphCode: 'invalidRequest',
+      code: 'BAD_USER_INPUT',
+      field: 'targetHostName',
+    },
+    {
+      name: 'a null targetHostName',
+      request: () => valid({ body: graphBody(HOST, { targetHostName: null }) }),
+      status: 400,
+      graphCode: 'invalidRequest',
+      code: 'BAD_USER_INPUT',
+      field: 'targetHostName',
+    },
+    {
       name: 'no payload',
       request: () => valid({ body: graphBody(HOST, { payload: {} }) }),
       status: 400,
@@ -498,6 +518,14 @@ describe('POST /v1.0/me/notifications', () => {
       status: 400,
       graphCode: 'invalidRequest',
       code: 'BAD_USER_INPUT',
+    },
+    {
+      // Graph named the user by X-UNS-ID only; GraphQL's userId is not part of the route's shape.
+      name: 'a user id in the body (GraphQL has one, Graph did not)',
+      request: () => valid({ body: graphBody(HOST, { userId: 'alice' }) }),
+      status: 400,
+      graphCode: 'invalidRequest',
+      code: 'BAD_REQUEST',
     },
     {
       name: 'a UNSID in the body instead of X-UNS-ID',

@@ -18,7 +18,10 @@ describe('GET /metrics', () => {
     const app = await t.registerApp('metrics.example.com');
     const user = await t.userToken('alice', app.app);
     const unsid = await createDevice(t.url, user, 'WEB');
-    const feed = openFeed(t.wsUrl, user, { subscriptionId: unsid, after: await feedCursor(t.url, user) });
+    const feed = openFeed(t.wsUrl, user, {
+      deviceSubscriptionId: unsid,
+      after: await feedCursor(t.url, user),
+    });
     const scrape = async () => {
       const response = await fetch(`${t.origin}/metrics`);
       expect(response.status).toBe(200);
@@ -58,7 +61,10 @@ describe('GET /metrics', () => {
 
     // A first notification may come from the store or live (the feed may still be starting); once it
     // is in, the feed is live, and the counts start from there.
-    const live = openFeed(t.wsUrl, user, { subscriptionId: unsid, after: await feedCursor(t.url, user) });
+    const live = openFeed(t.wsUrl, user, {
+      deviceSubscriptionId: unsid,
+      after: await feedCursor(t.url, user),
+    });
     await post('warm-up');
     expect((await live.next()).notification?.appNotificationId).toBe('warm-up');
     // A frame is counted once written, which the client may see a moment before the server notes it.
@@ -84,7 +90,7 @@ describe('GET /metrics', () => {
     await expect.poll(async () => sample(await scrape(), 'tidings_open_sockets')).toBe(0);
     await post('c');
     await post('d');
-    const back = openFeed(t.wsUrl, user, { subscriptionId: unsid, after: received[2]?.cursor ?? null });
+    const back = openFeed(t.wsUrl, user, { deviceSubscriptionId: unsid, after: received[2]?.cursor ?? null });
     expect([
       (await back.next()).notification?.appNotificationId,
       (await back.next()).notification?.appNotificationId,
@@ -97,7 +103,7 @@ describe('GET /metrics', () => {
 
     // A cursor of another epoch: RESYNC.
     const stale = openFeed(t.wsUrl, user, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: encodeCursor({ epoch: randomUUID(), offset: 1 }),
     });
     expect((await stale.next()).kind).toBe('RESYNC');
@@ -113,7 +119,7 @@ describe('GET /metrics', () => {
     expect(errorCodes(await graphql(t.url, '{ deviceSubscriptions { edges { node { id } } } }'))).toEqual([
       'UNAUTHENTICATED',
     ]);
-    const unknown = openFeed(t.wsUrl, user, { subscriptionId: 'no-such-device' });
+    const unknown = openFeed(t.wsUrl, user, { deviceSubscriptionId: 'no-such-device' });
     expect((await unknown.failed).map((error) => error.extensions?.code)).toEqual(['NOT_FOUND']);
     after = await scrape();
     expect(moved(after, 'tidings_graphql_errors_total{transport="http",code="BAD_USER_INPUT"}')).toBe(1);

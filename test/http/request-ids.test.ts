@@ -132,7 +132,7 @@ describe('request ids and access logs', () => {
               id: '1',
               type: 'subscribe',
               payload: {
-                query: 'subscription ($id: ID!) { notificationChanges(subscriptionId: $id) { kind } }',
+                query: 'subscription ($id: ID!) { notificationChanges(deviceSubscriptionId: $id) { kind } }',
                 variables: { id: unsid },
               },
             }),

@@ -65,7 +65,7 @@ describe('behind nginx (TLS, WebSocket upgrade, X-Forwarded-For)', () => {
     const feed = openFeed(
       nginx.wsUrl,
       user,
-      { subscriptionId: unsid, after: feedCursor },
+      { deviceSubscriptionId: unsid, after: feedCursor },
       CHANGE_SELECTION,
       client.WebSocket,
     );
@@ -99,7 +99,7 @@ describe('behind nginx (TLS, WebSocket upgrade, X-Forwarded-For)', () => {
     const resumed = openFeed(
       nginx.wsUrl,
       user,
-      { subscriptionId: unsid, after: live.cursor },
+      { deviceSubscriptionId: unsid, after: live.cursor },
       CHANGE_SELECTION,
       client.WebSocket,
     );

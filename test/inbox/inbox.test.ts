@@ -100,7 +100,7 @@ describe('the web inbox', () => {
     const phoneOnly = await post('For the phone', 'Not for the web.', {
       targetPolicy: { platformTypes: ['ANDROID'] },
     });
-    dataOf(await updateState(t.url, token, { id: phoneOnly, readState: 'READ' }));
+    dataOf(await updateState(t.url, token, { notification: { id: phoneOnly }, readState: 'READ' }));
     // A call for the phone, unanswered: it falls back to the web, with its fallback's content.
     const call = await post('unused', 'unused', {
       targetPolicy: { platformTypes: ['ANDROID'] },

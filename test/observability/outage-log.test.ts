@@ -68,7 +68,7 @@ describe('an outage of something outside the process is logged once as it starts
     const appToken = await app.token();
     const userToken = await t.userToken('alice', app.app);
     const unsid = await createDevice(t.url, userToken, 'WEB');
-    const feed = openFeed(t.wsUrl, userToken, { subscriptionId: unsid });
+    const feed = openFeed(t.wsUrl, userToken, { deviceSubscriptionId: unsid });
     await expect
       .poll(async () => {
         await postNotification(

@@ -56,7 +56,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     const appToken = await setup.appTokenFrom(b.url);
     const unsid = await createDevice(a.url, setup.userToken, 'WEB');
     const onA = openFeed(a.wsUrl, setup.userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(a.url, setup.userToken),
     });
     for (const id of ['one', 'two', 'three']) {
@@ -71,7 +71,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     // Deleting the device through B ends its live feed on A.
     const deleted = await graphql(
       b.url,
-      'mutation ($id: ID!) { deleteDeviceSubscription(id: $id) { id } }',
+      'mutation ($id: ID!) { deleteDeviceSubscription(input: { deviceSubscriptionId: $id }) { deviceSubscriptionId } }',
       { id: unsid },
       setup.userToken,
     );
@@ -99,7 +99,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
       ),
     );
     const onA = openFeed(a.wsUrl, setup.userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(a.url, setup.userToken),
     });
     // Live on A once it has a notification posted through B.
@@ -132,7 +132,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     const appToken = await setup.appTokenFrom(victim.url);
     const unsid = await createDevice(victim.url, setup.userToken, 'ANDROID');
     const start = await feedCursor(victim.url, setup.userToken);
-    const device = openFeed(victim.wsUrl, setup.userToken, { subscriptionId: unsid, after: start });
+    const device = openFeed(victim.wsUrl, setup.userToken, { deviceSubscriptionId: unsid, after: start });
     const acknowledged: string[] = [];
     let failed = 0;
     let killed = false;
@@ -158,7 +158,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     // The device got some live; it reconnects to the survivor from its last cursor.
     const seen = device.received.map((change) => change.notification?.id as string);
     const last = device.received.at(-1)?.cursor ?? start;
-    const resumed = openFeed(survivor.wsUrl, setup.userToken, { subscriptionId: unsid, after: last });
+    const resumed = openFeed(survivor.wsUrl, setup.userToken, { deviceSubscriptionId: unsid, after: last });
     const head = await feedCursor(survivor.url, setup.userToken);
     const rest: string[] = [];
     if (head !== last) {
@@ -186,7 +186,7 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
     const bobsDevice = await createDevice(a.url, setup.otherUserToken, 'WEB');
     const bobsCursor = await feedCursor(a.url, setup.otherUserToken);
     const onA = openFeed(a.wsUrl, setup.userToken, {
-      subscriptionId: unsid,
+      deviceSubscriptionId: unsid,
       after: await feedCursor(a.url, setup.userToken),
     });
     await postNotification(b.url, appToken, notificationInput(unsid, HOST, { appNotificationId: 'before' }));
@@ -210,7 +210,10 @@ describe('several gateway processes on one PostgreSQL and one Redis', () => {
       appToken,
       notificationInput(bobsDevice, HOST, { appNotificationId: 'bob-1' }),
     );
-    const bobOnA = openFeed(a.wsUrl, setup.otherUserToken, { subscriptionId: bobsDevice, after: bobsCursor });
+    const bobOnA = openFeed(a.wsUrl, setup.otherUserToken, {
+      deviceSubscriptionId: bobsDevice,
+      after: bobsCursor,
+    });
     expect((await bobOnA.next(5000)).notification?.appNotificationId).toBe('bob-1');
     const notReady = await fetch(b.url.replace(/\/graphql$/, '/readyz'));
     expect(notReady.status).toBe(503);
@@ -307,7 +310,7 @@ describe('processes sharing one feed', () => {
     const setup = await installation();
     const gateway = await setup.startProcess();
     const unsid = await createDevice(gateway.url, setup.userToken, 'WEB');
-    const feed = openFeed(gateway.wsUrl, setup.userToken, { subscriptionId: unsid });
+    const feed = openFeed(gateway.wsUrl, setup.userToken, { deviceSubscriptionId: unsid });
     await eventually(async () => expect(gateway.output()).toContain('listening'), 5000);
     const appToken = await setup.appTokenFrom(gateway.url);
     // Make sure the socket is subscribed before the stop.

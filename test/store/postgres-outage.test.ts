@@ -28,8 +28,8 @@ const BOUNDS = {
 };
 
 /** How a subscription start ends: the code it was refused with, or 'live' once it read the store. */
-async function subscriptionStart(wsUrl: string, token: string, subscriptionId: string, after: string) {
-  const feed = openFeed(wsUrl, token, { subscriptionId, after });
+async function subscriptionStart(wsUrl: string, token: string, deviceSubscriptionId: string, after: string) {
+  const feed = openFeed(wsUrl, token, { deviceSubscriptionId, after });
   try {
     return await Promise.race([
       feed.next(10_000).then(

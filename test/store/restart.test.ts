@@ -42,7 +42,7 @@ describe('restart on the same data directory', () => {
     expect(feed.notifications.feedCursor).toBe(cursorBefore);
 
     // The app's token from before the restart still works, and a device resumes from its old cursor.
-    const live = openFeed(second.wsUrl, userToken, { subscriptionId: unsid, after: cursorBefore });
+    const live = openFeed(second.wsUrl, userToken, { deviceSubscriptionId: unsid, after: cursorBefore });
     await postNotification(
       second.url,
       appToken,

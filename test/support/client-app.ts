@@ -37,8 +37,8 @@ export interface ClientApp {
  * WebSocket), recording what the library hands it. Closed when the test file ends.
  */
 export function startClientApp(
-  options: Pick<TidingsClientOptions, 'url' | 'subscriptionId' | 'token'> &
-    Partial<Omit<TidingsClientOptions, 'url' | 'subscriptionId' | 'token'>>,
+  options: Pick<TidingsClientOptions, 'url' | 'deviceSubscriptionId' | 'token'> &
+    Partial<Omit<TidingsClientOptions, 'url' | 'deviceSubscriptionId' | 'token'>>,
 ): ClientApp {
   const updates: FeedUpdate[] = [];
   const statuses: ClientStatus[] = [];

@@ -39,7 +39,7 @@ export interface FeedClient {
 export function openFeed(
   wsUrl: string,
   token: string,
-  variables: { subscriptionId: string; after?: string | null },
+  variables: { deviceSubscriptionId: string; after?: string | null },
   selection = CHANGE_SELECTION,
   webSocketImpl: typeof WebSocket = WebSocket,
 ): FeedClient {
@@ -77,7 +77,7 @@ export function openFeed(
   });
   client.subscribe<{ notificationChanges: ReceivedChange }>(
     {
-      query: `subscription ($subscriptionId: ID!, $after: String) { notificationChanges(subscriptionId: $subscriptionId, after: $after) { ${selection} } }`,
+      query: `subscription ($deviceSubscriptionId: ID!, $after: String) { notificationChanges(deviceSubscriptionId: $deviceSubscriptionId, after: $after) { ${selection} } }`,
       variables,
     },
     {

@@ -28,26 +28,32 @@ export const UPDATE_NOTIFICATION = `mutation ($input: UpdateNotificationInput!) 
 }`;
 
 export const DELETE_NOTIFICATION = `mutation ($notification: NotificationRef!) {
-  deleteNotification(notification: $notification) { id }
+  deleteNotification(input: { notification: $notification }) { notificationId }
 }`;
 
 export const DELETE_GROUP = `mutation ($groupName: String!, $deviceSubscriptionId: ID) {
-  deleteNotificationGroup(groupName: $groupName, deviceSubscriptionId: $deviceSubscriptionId) { ids }
+  deleteNotificationGroup(input: { groupName: $groupName, deviceSubscriptionId: $deviceSubscriptionId }) {
+    notificationIds
+  }
 }`;
 
-export const NOTIFICATION = `query ($id: ID!) { notification(id: $id) { ${NOTIFICATION_FIELDS} } }`;
+export const NOTIFICATION = `query ($notification: NotificationRef!) {
+  notification(notification: $notification) { ${NOTIFICATION_FIELDS} }
+}`;
 
 /** The ids a feed lists: the user's own (user token), or the user's behind a UNSID (app token). */
 export const LISTED_IDS = `query ($deviceSubscriptionId: ID) {
   notifications(first: 100, deviceSubscriptionId: $deviceSubscriptionId) { edges { node { id } } }
 }`;
 
-export const ACKNOWLEDGE = `mutation ($subscriptionId: ID!, $upTo: String!) {
-  acknowledgeNotifications(subscriptionId: $subscriptionId, upTo: $upTo) { deviceSubscriptionId cursor }
+export const ACKNOWLEDGE = `mutation ($deviceSubscriptionId: ID!, $upTo: String!) {
+  acknowledgeNotifications(input: { deviceSubscriptionId: $deviceSubscriptionId, upTo: $upTo }) {
+    deviceSubscriptionId cursor
+  }
 }`;
 
-export const NOTIFICATION_DELIVERY = `query ($id: ID, $deviceSubscriptionId: ID, $appNotificationId: String) {
-  notificationDelivery(id: $id, deviceSubscriptionId: $deviceSubscriptionId, appNotificationId: $appNotificationId) {
+export const NOTIFICATION_DELIVERY = `query ($notification: NotificationRef!) {
+  notificationDelivery(notification: $notification) {
     notification { id appNotificationId }
     devices { deviceSubscriptionId platform deviceLabel targeted deliveredDateTime acknowledgedDateTime }
   }
@@ -143,7 +149,12 @@ export async function createUser(
     unsid,
     async open(name, after) {
       const cursor = after === undefined ? await feedCursor(t.url, token) : after;
-      return openFeed(t.wsUrl, token, { subscriptionId: unsid(name), after: cursor }, FULL_CHANGE_SELECTION);
+      return openFeed(
+        t.wsUrl,
+        token,
+        { deviceSubscriptionId: unsid(name), after: cursor },
+        FULL_CHANGE_SELECTION,
+      );
     },
     async post(appToken, overrides = {}) {
       const posted = await postNotification(

@@ -43,7 +43,7 @@ describe('connection limits, on by default', () => {
           id,
           type: 'subscribe',
           payload: {
-            query: 'subscription ($s: ID!) { notificationChanges(subscriptionId: $s) { cursor } }',
+            query: 'subscription ($s: ID!) { notificationChanges(deviceSubscriptionId: $s) { cursor } }',
             variables: { s: unsid },
           },
         }),
@@ -57,7 +57,7 @@ describe('connection limits, on by default', () => {
     expect(errors).toEqual([{ id: '3', codes: ['LIMIT_EXCEEDED'] }]);
     expect(socket.readyState).toBe(WebSocket.OPEN);
     // Another connection has its own budget.
-    const other = openFeed(t.wsUrl, user, { subscriptionId: unsid });
+    const other = openFeed(t.wsUrl, user, { deviceSubscriptionId: unsid });
     await other.close();
   });
 });

@@ -94,7 +94,10 @@ describe('idle sockets', () => {
 
     // The gateway still serves: a live feed gets its notification, and one user's 20 connection slots
     // (TIDINGS_MAX_CONNECTIONS_PER_USER's default) are all free, the 21st refused.
-    const feed = openFeed(t.wsUrl, alice, { subscriptionId: device, after: await feedCursor(t.url, alice) });
+    const feed = openFeed(t.wsUrl, alice, {
+      deviceSubscriptionId: device,
+      after: await feedCursor(t.url, alice),
+    });
     const posted = dataOf(
       await postNotification(t.url, appToken, notificationInput(device, 'idle.example.com')),
     );

@@ -24,7 +24,7 @@ const INIT_TIMEOUT_MS = 1000;
 const MAX_PAYLOAD = 100 * 1024; // TIDINGS_MAX_BODY_BYTES's default, also the WebSocket message limit
 
 const SUBSCRIPTION =
-  'subscription ($s: ID!, $a: String) { notificationChanges(subscriptionId: $s, after: $a) { cursor } }';
+  'subscription ($s: ID!, $a: String) { notificationChanges(deviceSubscriptionId: $s, after: $a) { cursor } }';
 
 let t: TestGateway;
 let appToken: string;
@@ -74,7 +74,7 @@ async function initialised(token = mallory): Promise<RawSocket> {
 async function stillServes(): Promise<void> {
   expect((await fetch(`${t.origin}/healthz`)).status).toBe(200);
   const after = await feedCursor(t.url, alice);
-  const feed = openFeed(t.wsUrl, alice, { subscriptionId: aliceDevice, after });
+  const feed = openFeed(t.wsUrl, alice, { deviceSubscriptionId: aliceDevice, after });
   const posted = dataOf(await postNotification(t.url, appToken, notificationInput(aliceDevice, host)));
   const id = posted.createNotification.notification.id;
   await feed.until((change) => change.notification?.id === id);
@@ -372,7 +372,7 @@ function pingOfLength(length: number): string {
 /** A well-behaved live feed open through an abuse case; afterwards it must receive a new notification. */
 async function bystanderFeed(): Promise<{ receivesNext(): Promise<void> }> {
   const feed = openFeed(t.wsUrl, alice, {
-    subscriptionId: aliceDevice,
+    deviceSubscriptionId: aliceDevice,
     after: await feedCursor(t.url, alice),
   });
   return {

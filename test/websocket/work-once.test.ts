@@ -25,7 +25,9 @@ describe('work once per notification, not once per device', () => {
       const unsids: string[] = [];
       for (let i = 0; i < devices; i++) unsids.push(await createDevice(t.url, token, 'WEB'));
       const cursor = await feedCursor(t.url, token);
-      const feeds = unsids.map((unsid) => openFeed(t.wsUrl, token, { subscriptionId: unsid, after: cursor }));
+      const feeds = unsids.map((unsid) =>
+        openFeed(t.wsUrl, token, { deviceSubscriptionId: unsid, after: cursor }),
+      );
       // Every feed is live once it has received a first notification.
       await postNotification(
         t.url,
@@ -150,7 +152,7 @@ describe('work once per notification, not once per device', () => {
           type: 'subscribe',
           payload: {
             query:
-              'subscription ($id: ID!, $after: String) { notificationChanges(subscriptionId: $id, after: $after) { kind cursor notification { appNotificationId } } }',
+              'subscription ($id: ID!, $after: String) { notificationChanges(deviceSubscriptionId: $id, after: $after) { kind cursor notification { appNotificationId } } }',
             variables: { id: unsid, after },
           },
         }),

@@ -8,9 +8,9 @@ import { resolveNotificationRef } from './notification-ref.js';
 
 export const deliveryResolvers: Resolvers = {
   Query: {
-    async notificationDelivery(_, ref, context) {
+    async notificationDelivery(_, args, context) {
       requireApp(context);
-      const notification = await resolveNotificationRef(context, ref);
+      const notification = await resolveNotificationRef(context, args.notification);
       const devices = await context.services.store.deliveryOf(notification, context.services.now());
       return {
         notification,
@@ -33,10 +33,10 @@ export const deliveryResolvers: Resolvers = {
      *   epoch or beyond the feed's head (the device cannot have received what does not exist);
      *   FORBIDDEN for an app token; RATE_LIMITED past the user's rate.
      */
-    async acknowledgeNotifications(_, args, context) {
+    async acknowledgeNotifications(_, { input }, context) {
       requireUserMutation(context);
-      const position = decodeCursor(args.upTo, 'upTo');
-      const device = await ownDeviceSubscription(context, args.subscriptionId);
+      const position = decodeCursor(input.upTo, 'upTo');
+      const device = await ownDeviceSubscription(context, input.deviceSubscriptionId);
       const { store, now } = context.services;
       const head = await store.feedHead(device.feedId);
       if (position.epoch !== head.epoch || position.offset > head.offset) {

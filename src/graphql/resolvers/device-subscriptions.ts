@@ -103,19 +103,19 @@ export const deviceSubscriptionResolvers: Resolvers = {
         maxDevices: context.services.config.limits.maxDevicesPerUser,
       });
     },
-    async renewDeviceSubscription(_, args, context) {
+    async renewDeviceSubscription(_, { input }, context) {
       requireUserMutation(context);
-      const subscription = await ownDeviceSubscription(context, args.id);
+      const subscription = await ownDeviceSubscription(context, input.deviceSubscriptionId);
       return context.services.store.renewDeviceSubscription(
         subscription.id,
-        expiration(args.expirationDateTime, context.services.now()),
+        expiration(input.expirationDateTime, context.services.now()),
       );
     },
-    async deleteDeviceSubscription(_, args, context) {
+    async deleteDeviceSubscription(_, { input }, context) {
       requireUserMutation(context);
-      const subscription = await ownDeviceSubscription(context, args.id);
+      const subscription = await ownDeviceSubscription(context, input.deviceSubscriptionId);
       await context.services.feeds.deleteDeviceSubscription(subscription);
-      return { id: subscription.id };
+      return { deviceSubscriptionId: subscription.id };
     },
   },
 };

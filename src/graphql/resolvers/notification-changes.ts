@@ -15,7 +15,7 @@ export const notificationChangeResolvers: Resolvers = {
        */
       async subscribe(_, args, context) {
         const after = args.after ? decodeCursor(args.after, 'after') : null;
-        const device = await ownDeviceSubscription(context, args.subscriptionId);
+        const device = await ownDeviceSubscription(context, args.deviceSubscriptionId);
         const { store, fanout, deliveries } = context.services;
         return openFeedStream({
           store,

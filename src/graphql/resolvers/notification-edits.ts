@@ -97,9 +97,9 @@ export const notificationEditResolvers: Resolvers = {
       if (!change) throw notFound('Notification'); // deleted meanwhile
       return { notification: change.notification };
     },
-    async deleteNotification(_, args, context) {
+    async deleteNotification(_, { input }, context) {
       chargeMutation(context);
-      const target = await resolveNotificationRef(context, args.notification);
+      const target = await resolveNotificationRef(context, input.notification);
       const changes = await context.services.feeds.editNotifications(
         target.feedId,
         { ids: [target.id], status: 'ACTIVE' },
@@ -107,23 +107,23 @@ export const notificationEditResolvers: Resolvers = {
         context.services.now(),
       );
       if (changes.length === 0) throw notFound('Notification');
-      return { id: target.id };
+      return { notificationId: target.id };
     },
-    async deleteNotificationGroup(_, args, context) {
+    async deleteNotificationGroup(_, { input }, context) {
       chargeMutation(context);
-      const feedId = await callerFeedId(context, args.deviceSubscriptionId);
-      if (feedId === null) return { ids: [] };
-      const ids = await context.services.feeds.editAllInChunks(
+      const feedId = await callerFeedId(context, input.deviceSubscriptionId);
+      if (feedId === null) return { notificationIds: [] };
+      const notificationIds = await context.services.feeds.editAllInChunks(
         feedId,
-        { groupName: args.groupName, status: 'ACTIVE' },
+        { groupName: input.groupName, status: 'ACTIVE' },
         DELETE,
         context.services.now(),
       );
-      return { ids };
+      return { notificationIds };
     },
     async updateNotificationState(_, { input }, context) {
       requireUserMutation(context);
-      const target = await resolveNotificationRef(context, { id: input.id });
+      const target = await resolveNotificationRef(context, input.notification);
       const at = context.services.now();
       stateUpdate(input, target, at); // refuse bad input before opening a transaction
       const [change] = await context.services.feeds.editNotifications(

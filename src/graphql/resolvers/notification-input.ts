@@ -21,7 +21,8 @@ export const NOTIFICATION_LIMITS = {
 } as const;
 
 /**
- * Validates an app's notification as Graph did and applies the defaults.
+ * Validates an app's notification as Graph did (except that `targetHostName` may be left out) and applies
+ * the defaults.
  * @throws GatewayError BAD_USER_INPUT with `extensions.field` naming the first bad field.
  */
 export function toNotificationContent(
@@ -34,7 +35,8 @@ export function toNotificationContent(
     'appNotificationId',
     NOTIFICATION_LIMITS.appNotificationIdLength,
   );
-  if (input.targetHostName.toLowerCase() !== appHostName.toLowerCase()) {
+  // Absent: the token already names the app. Given: it must be that app's, as Graph required.
+  if (input.targetHostName != null && input.targetHostName.toLowerCase() !== appHostName.toLowerCase()) {
     throw badInput('targetHostName', "targetHostName must be your app's registered host name.");
   }
   const visualContent = input.payload.visualContent

@@ -9,7 +9,7 @@ import {
   requireDelegatedMutation,
   usableDevice,
 } from '../context.js';
-import type { Resolvers, UpsertOutcome } from '../generated/resolvers-types.js';
+import type { CreateNotificationInput, Resolvers, UpsertOutcome } from '../generated/resolvers-types.js';
 import { toNotificationContent } from './notification-input.js';
 import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
@@ -48,13 +48,13 @@ export const notificationResolvers: Resolvers = {
         feedCursor: encodeCursor(page.head),
       };
     },
-    notification: (_, args, context) => resolveNotificationRef(context, { id: args.id }),
+    notification: (_, args, context) => resolveNotificationRef(context, args.notification),
   },
   Mutation: {
     async createNotification(_, { input }, context) {
       const { store, feeds } = context.services;
       const now = context.services.now();
-      const { appId, target } = await postingTarget(context, input.deviceSubscriptionId);
+      const { appId, target } = await postingTarget(context, input);
       const app = await store.findApp(appId);
       if (!app) throw new GatewayError(ErrorCode.Forbidden, 'This app is no longer registered.');
       const content = toNotificationContent(input, app.targetHostName, now);
@@ -77,35 +77,69 @@ function upsertOutcome(kind: ChangeKind): UpsertOutcome {
   throw new Error(`A post was logged as ${kind}.`);
 }
 
+/** OpenID Connect's cap on `sub` (Core 1.0, 2: at most 255 ASCII characters). */
+export const USER_ID_MAX_LENGTH = 255;
+
 /**
- * Whose feed a post goes to. An app token names the user with one of their UNSIDs in this app (the
- * store checks it in the same transaction as the write); a delegated user token (on-behalf-of) posts to
- * that token's own user only, so a UNSID, if given, must be theirs.
- * @throws GatewayError NOT_FOUND for another user's UNSID, an expired one, or a user with no feed in
- *   this app yet, exactly as for an unknown UNSID; BAD_USER_INPUT for an app naming no UNSID;
- *   FORBIDDEN / RATE_LIMITED (see requireAppMutation, requireDelegatedMutation).
+ * Whose feed a post goes to, named by one of the user's UNSIDs or by their user id: one way, never both.
+ *
+ * An app token names the user with one of their UNSIDs in this app (the store checks it in the same
+ * transaction as the write), or with their user id: the user that app's user tokens name, as the issuer
+ * the app is registered with vouches for them (the app token's issuer: the authenticator checked it is
+ * the app's). The feed is then that user's in this app, created if they have none yet, exactly the feed
+ * their devices use (principal.ts feedOwnerOf), and never another app's.
+ *
+ * A delegated user token (on-behalf-of) posts to that token's own user only, so a UNSID or user id, if
+ * given, must be theirs; it reaches a feed that exists (the user signed in to the app).
+ * @throws GatewayError BAD_USER_INPUT for both or (app token) neither of deviceSubscriptionId and userId,
+ *   or a malformed user id; NOT_FOUND for another user's UNSID or user id (delegated), an expired UNSID,
+ *   or (delegated) a user with no feed in this app yet, exactly as for an unknown UNSID; FORBIDDEN /
+ *   RATE_LIMITED (see requireAppMutation, requireDelegatedMutation).
  */
 async function postingTarget(
   context: GatewayContext,
-  deviceSubscriptionId: string | null | undefined,
+  input: Pick<CreateNotificationInput, 'deviceSubscriptionId' | 'userId'>,
 ): Promise<{ appId: string; target: PostTarget }> {
   const { store } = context.services;
-  if (context.principal.kind === 'user') {
-    const user = requireDelegatedMutation(context);
-    if (deviceSubscriptionId) {
-      const device = await usableDevice(context, deviceSubscriptionId);
-      return { appId: user.appId, target: { feedId: device.feedId } };
-    }
-    const feedId = await store.findFeedId(feedOwnerOf(user));
-    if (feedId === null) throw notFound('Device subscription');
-    return { appId: user.appId, target: { feedId } };
+  // An empty UNSID counts as none, as it always has.
+  const unsid = input.deviceSubscriptionId || null;
+  const userId = input.userId ?? null;
+  // The token is checked (and charged) first: a caller that may not post learns nothing about its input.
+  const caller =
+    context.principal.kind === 'user' ? requireDelegatedMutation(context) : requireAppMutation(context);
+  if (unsid !== null && userId !== null) {
+    throw badInput('userId', 'Name the user with deviceSubscriptionId or with userId, not both.');
   }
-  const { appId } = requireAppMutation(context);
-  if (!deviceSubscriptionId) {
+  if (userId !== null) checkUserId(userId);
+  if (caller.kind === 'user') {
+    if (unsid !== null) {
+      const device = await usableDevice(context, unsid);
+      return { appId: caller.appId, target: { feedId: device.feedId } };
+    }
+    // Another user is answered as their UNSID would be: whether they exist leaks nothing.
+    if (userId !== null && userId !== caller.subject) throw notFound('Device subscription');
+    const feedId = await store.findFeedId(feedOwnerOf(caller));
+    if (feedId === null) throw notFound('Device subscription');
+    return { appId: caller.appId, target: { feedId } };
+  }
+  const { appId, issuer } = caller;
+  if (userId !== null) return { appId, target: { owner: { appId, issuer, subject: userId } } };
+  if (unsid === null) {
     throw badInput(
       'deviceSubscriptionId',
-      'An app token names the user with deviceSubscriptionId (a UNSID).',
+      'An app token names the user with deviceSubscriptionId (a UNSID) or with userId.',
     );
   }
-  return { appId, target: { deviceSubscriptionId, appId } };
+  return { appId, target: { deviceSubscriptionId: unsid, appId } };
+}
+
+/**
+ * A user id as tokens carry it: compared exactly (no trimming or case folding, as token subjects are).
+ * @throws GatewayError BAD_USER_INPUT when it is empty, blank or too long.
+ */
+function checkUserId(userId: string): void {
+  if (userId.trim() === '') throw badInput('userId', 'userId must not be empty.');
+  if ([...userId].length > USER_ID_MAX_LENGTH) {
+    throw badInput('userId', `userId must be at most ${USER_ID_MAX_LENGTH} characters.`);
+  }
 }

@@ -89,7 +89,7 @@ function openOne(command: DeviceOpenCommand, position: number): Promise<void> {
       const message = JSON.parse(data.toString()) as { type: string };
       if (message.type !== 'connection_ack') return reject(new Error(`expected connection_ack: ${data}`));
       subscribed = true;
-      const variables = { subscriptionId: spec.subscriptionId, after };
+      const variables = { deviceSubscriptionId: spec.deviceSubscriptionId, after };
       ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: command.query, variables } }));
       devices[index] = device;
       resolve();

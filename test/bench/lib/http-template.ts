@@ -1,7 +1,7 @@
 // An HTTP POST described as data, so that a load generator in another process can send it many times:
 // the body is a template whose placeholders are filled per request.
 
-/** Where the target of one request goes (a device's subscriptionId: Tidings' UNSID, or a user id). */
+/** Where the target of one request goes (a device's deviceSubscriptionId: Tidings' UNSID, or a user id). */
 export const TARGET = '__TARGET__';
 /** Where the request's own key goes (e.g. a unique appNotificationId). */
 export const KEY = '__KEY__';

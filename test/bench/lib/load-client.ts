@@ -56,7 +56,7 @@ function openOne(wsUrl: string, query: string, spec: SocketSpec, position: numbe
       const message = JSON.parse(data.toString()) as { type: string };
       if (message.type !== 'connection_ack') return reject(new Error(`expected connection_ack: ${data}`));
       subscribed = true;
-      const variables = { subscriptionId: spec.subscriptionId, after: null };
+      const variables = { deviceSubscriptionId: spec.deviceSubscriptionId, after: null };
       ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables } }));
       sockets[position] = socket;
       resolve();

@@ -1,8 +1,8 @@
 // The IPC between the bench runner (load-pool.ts) and each load client process (load-client.ts).
 
-/** One socket to open: it subscribes with this subscriptionId, after connection_init with these params. */
+/** One socket to open: it subscribes with this deviceSubscriptionId, after connection_init with these params. */
 export interface SocketSpec {
-  readonly subscriptionId: string;
+  readonly deviceSubscriptionId: string;
   readonly connectionParams: Readonly<Record<string, unknown>>;
 }
 

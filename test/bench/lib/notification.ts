@@ -1,8 +1,8 @@
 // What every system delivers, so that all of them send frames of the same shape and about the same size.
 
 /** The one subscription document every GraphQL system is sent (the raw ws server ignores it). */
-export const NOTIFICATION_CHANGES = `subscription Changes($subscriptionId: ID!, $after: String) {
-  notificationChanges(subscriptionId: $subscriptionId, after: $after) {
+export const NOTIFICATION_CHANGES = `subscription Changes($deviceSubscriptionId: ID!, $after: String) {
+  notificationChanges(deviceSubscriptionId: $deviceSubscriptionId, after: $after) {
     kind
     cursor
     notification {

@@ -72,7 +72,7 @@ export async function connectWithCursors(
   const deadline = Date.now() + 120_000;
   for (let attempt = 0; ; attempt++) {
     const cursors = await pool.cursors();
-    const missing = specs.filter((_, i) => !cursors[i]).map((spec) => spec.subscriptionId);
+    const missing = specs.filter((_, i) => !cursors[i]).map((spec) => spec.deviceSubscriptionId);
     if (missing.length === 0) break;
     if (Date.now() > deadline) throw new Error(`${missing.length} devices never received a change`);
     await pool.orFailure(
@@ -108,7 +108,7 @@ export async function replayRound(
   await pool.closeSockets();
   await waitForIdle(running, 30_000);
   const making = performance.now();
-  const unsids = specs.map((spec) => spec.subscriptionId);
+  const unsids = specs.map((spec) => spec.deviceSubscriptionId);
   if (options.backlog === 'seed') {
     if (!devices.database) throw new Error('no database to write the backlog to');
     await appendBacklog(devices.database, unsids, changesPerDevice, options.keyPrefix);

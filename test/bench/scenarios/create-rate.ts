@@ -41,7 +41,7 @@ async function kindsOf(system: SystemUnderTest, running: RunningSystem, withTriv
     kinds.push({
       id: 'create',
       template: running.triggerRequest,
-      targets: specs.map((s) => s.subscriptionId),
+      targets: specs.map((s) => s.deviceSubscriptionId),
     });
     if (withTrivial) kinds.push({ id: 'trivial', template: running.trivialRequest, targets: [] });
   } else if (running.trivialRequest) {

@@ -153,7 +153,7 @@ async function phase(
   const template = running.triggerRequest;
   if (!template) throw new Error('no trigger request');
   const createUsers = Array.from({ length: context.quick ? 20 : 100 }, (_, i) => `growth-create-${i}`);
-  const createTargets = (await running.devices(createUsers, 1)).map((spec) => spec.subscriptionId);
+  const createTargets = (await running.devices(createUsers, 1)).map((spec) => spec.deviceSubscriptionId);
   const specs = await running.devices(
     Array.from({ length: sizes.devices }, (_, i) => `growth-replay-${i}`),
     1,

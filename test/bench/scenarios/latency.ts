@@ -70,7 +70,7 @@ export const latency: Scenario = {
         const ghost = await running.devices(['latency-ghost'], 1);
         const result = await load.closed({
           template: running.triggerRequest as NonNullable<RunningSystem['triggerRequest']>,
-          targets: ghost.map((spec) => spec.subscriptionId),
+          targets: ghost.map((spec) => spec.deviceSubscriptionId),
           keyPrefix: 'latency-probe-',
           connections: CREATE_CONNECTIONS,
           durationMs: context.quick ? 1000 : 3000,
@@ -149,7 +149,7 @@ async function measureLatency(
     posted = await pool.orFailure(
       load.open({
         template,
-        targets: specs.map((spec) => spec.subscriptionId),
+        targets: specs.map((spec) => spec.deviceSubscriptionId),
         keyPrefix,
         rate,
         count,

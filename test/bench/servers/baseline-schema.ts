@@ -22,7 +22,7 @@ export const BASELINE_TYPE_DEFS = /* GraphQL */ `
   type NotificationChange { kind: ChangeKind! cursor: String! notification: Notification }
   type Query { ping: String! }
   type Mutation { publish(userId: ID!, appNotificationId: String!, title: String!, body: String): Boolean! }
-  type Subscription { notificationChanges(subscriptionId: ID!, after: String): NotificationChange! }
+  type Subscription { notificationChanges(deviceSubscriptionId: ID!, after: String): NotificationChange! }
 `;
 
 /** Resolvers over any pub/sub whose topics are user ids. */
@@ -40,7 +40,8 @@ export function baselineResolvers(pubsub: {
     },
     Subscription: {
       notificationChanges: {
-        subscribe: (_: unknown, args: { subscriptionId: string }) => pubsub.subscribe(args.subscriptionId),
+        subscribe: (_: unknown, args: { deviceSubscriptionId: string }) =>
+          pubsub.subscribe(args.deviceSubscriptionId),
         resolve: (change: Change) => change,
       },
     },

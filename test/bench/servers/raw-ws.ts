@@ -43,14 +43,14 @@ wss.on('connection', (socket) => {
     const message = JSON.parse(String(data)) as {
       type: string;
       id?: string;
-      payload?: { variables?: { subscriptionId?: string } };
+      payload?: { variables?: { deviceSubscriptionId?: string } };
     };
     switch (message.type) {
       case 'connection_init':
         socket.send('{"type":"connection_ack"}');
         break;
       case 'subscribe': {
-        user = String(message.payload?.variables?.subscriptionId);
+        user = String(message.payload?.variables?.deviceSubscriptionId);
         const sockets = topics.get(user) ?? new Map<WebSocket, string>();
         topics.set(user, sockets);
         sockets.set(socket, String(message.id));

@@ -8,7 +8,7 @@ import type { SystemDefinition, SystemId } from './system.js';
 
 /**
  * A comparison server of test/bench/servers: no store and no auth, so a device is just the user's
- * topic (subscriptionId = user id) and a trigger is POST /publish.
+ * topic (deviceSubscriptionId = user id) and a trigger is POST /publish.
  */
 export function baselineSystem(id: SystemId, label: string, serverFile: string): SystemDefinition {
   const entry = fileURLToPath(new URL(`../servers/${serverFile}`, import.meta.url));
@@ -43,7 +43,7 @@ export function baselineSystem(id: SystemId, label: string, serverFile: string):
               return users.flatMap((user) =>
                 Array.from(
                   { length: perUser },
-                  (): SocketSpec => ({ subscriptionId: user, connectionParams: {} }),
+                  (): SocketSpec => ({ deviceSubscriptionId: user, connectionParams: {} }),
                 ),
               );
             },

@@ -31,6 +31,11 @@ export interface SystemDefinition {
 export interface StartOptions {
   /** Settings for this start only (Tidings' TIDINGS_* variables); the comparison servers ignore them. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Tidings: another build's `dist/main.js` to run instead of this checkout's (e.g. main's, copied beside
+   * dist/ so it finds the same node_modules), to measure before and after side by side.
+   */
+  readonly entry?: string;
 }
 
 /** Where a Tidings installation keeps its store, for scenarios that write to it directly (seeding). */
@@ -64,7 +69,7 @@ export interface RunningSystem
   trigger(user: string): Promise<void>;
   /**
    * What `trigger` sends, as data, for load generators that post on their own (lib/http-load.ts): the
-   * body's TARGET is a device's `subscriptionId` from `devices` (it targets that device's user), its KEY
+   * body's TARGET is a device's `deviceSubscriptionId` from `devices` (it targets that device's user), its KEY
    * the notification's appNotificationId.
    */
   readonly triggerRequest?: HttpRequestTemplate;

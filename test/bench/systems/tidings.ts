@@ -111,7 +111,7 @@ async function installTidings(
     async start(options = {}) {
       const server = await startServerProcess({
         name: store === 'sqlite' ? 'tidings-sqlite' : 'tidings-postgres',
-        entry: MAIN,
+        entry: options.entry ?? MAIN,
         args: ['serve', '--port', '0', '--data-dir', dataDir],
         env: { ...env, ...options.env },
         cpus: environment.cpus,
@@ -165,7 +165,7 @@ async function installTidings(
             const user = users.get(id) as { token: string; unsids: string[] };
             return user.unsids.slice(0, perUser).map(
               (unsid): SocketSpec => ({
-                subscriptionId: unsid,
+                deviceSubscriptionId: unsid,
                 connectionParams: { authorization: `Bearer ${user.token}` },
               }),
             );
