@@ -167,6 +167,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       delayMs: config.webPush.delayMs,
       intervalMs: config.webPush.intervalMs,
       logger,
+      onOutcome: (outcome) => metrics.webPushEnded(outcome),
     });
   const schema = createSchema();
 

@@ -298,14 +298,9 @@ function webPushConfig(
   if (allowInsecureLocalhost && mode === 'production') {
     problems.push(`${SETTINGS.webPushAllowInsecureLocalhost.name} is for tests: not in production.`);
   }
-  const delayMs = get(SETTINGS.webPushDelay);
-  // A live delivery is known to other processes once its mark is written: a shorter delay would push
-  // changes that live devices already have.
-  if (enabled && delayMs <= get(SETTINGS.deliveryFlush)) {
-    problems.push(
-      `${SETTINGS.webPushDelay.name} must be longer than ${SETTINGS.deliveryFlush.name}, which records live deliveries.`,
-    );
-  }
+  // A live delivery is known to other processes once its mark is written (every
+  // TIDINGS_DELIVERY_FLUSH_MS): a shorter delay would push changes that live devices already have.
+  const delayMs = Math.max(get(SETTINGS.webPushDelay), get(SETTINGS.deliveryFlush) + 1000);
   subject ??= 'mailto:tidings@localhost';
   return Object.freeze({
     enabled,

@@ -355,7 +355,7 @@ export const SETTINGS = {
     'TIDINGS_WEB_PUSH_DELAY',
     duration('ms', 0, 3_600_000),
     5000,
-    'how long a change may wait to reach a device live before it is pushed instead; longer than `TIDINGS_DELIVERY_FLUSH_MS`, which records live deliveries',
+    'how long a change may wait to reach a device live before it is pushed instead; at least `TIDINGS_DELIVERY_FLUSH_MS` + 1 s (live deliveries are recorded that often)',
   ),
   webPushInterval: setting(
     'TIDINGS_WEB_PUSH_INTERVAL_MS',

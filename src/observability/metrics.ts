@@ -1,6 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client';
 import type { Change } from '../domain/types.js';
-import type { Store } from '../store/types.js';
+import type { PushOutcome, Store } from '../store/types.js';
 
 export type Transport = 'http' | 'ws';
 
@@ -27,6 +27,8 @@ export interface Metrics {
   gaugeOf(name: string, help: string, read: () => number): void;
   /** Counts a GraphQL error answered to a client, by its `extensions.code`. */
   errorAnswered(transport: Transport, code: unknown): void;
+  /** Counts a Web Push that ended: PUSHED, GONE, FAILED or SKIPPED. */
+  webPushEnded(outcome: PushOutcome): void;
   readonly feeds: FeedMetrics;
 }
 
@@ -56,6 +58,12 @@ export function createMetrics(): Metrics {
     name: 'tidings_graphql_errors_total',
     help: 'GraphQL errors answered to clients, by extensions.code and transport (http, ws).',
     labelNames: ['transport', 'code'] as const,
+    registers,
+  });
+  const pushes = new Counter({
+    name: 'tidings_web_pushes_total',
+    help: 'Web Pushes that ended, by outcome: PUSHED (201), GONE (404/410), FAILED (given up), SKIPPED.',
+    labelNames: ['outcome'] as const,
     registers,
   });
   const tally = { frames: 0, resyncs: 0, storeReads: 0, changesRead: 0 };
@@ -90,6 +98,7 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    webPushEnded: (outcome) => pushes.labels(outcome).inc(),
     countStoreCalls(store) {
       const counted = {} as Record<string, unknown>;
       for (const [name, method] of Object.entries(store) as Array<

@@ -61,7 +61,7 @@ async function closeListsOf(
 /** Web Push: devices' push subscriptions, the claims and outcomes of pushes, and shared key material. */
 export function createPushStore(
   db: Database,
-): Pick<Store, 'setDevicePushSubscription' | 'sharedKey' | 'claimDuePushes' | 'recordPushOutcome'> {
+): Pick<Store, 'setDevicePushSubscription' | 'sharedKey' | 'claimDuePushes' | 'recordPushOutcomes'> {
   const { write, reader } = db;
   return {
     setDevicePushSubscription: (id, subscription, now) =>
@@ -163,17 +163,27 @@ export function createPushStore(
         ];
       });
     },
-    recordPushOutcome: (push, outcome, at) =>
+    recordPushOutcomes: (outcomes, at) =>
       write(async (tx) => {
-        await tx.push.updateMany({
-          where: { deviceSubscriptionId: push.deviceSubscriptionId, offset: push.change.offset },
-          data: { status: outcome, ...(outcome === 'PUSHED' ? { pushedAt: at } : {}) },
-        });
-        if (outcome === 'GONE') {
-          await tx.deviceSubscription.updateMany({
-            where: { id: push.deviceSubscriptionId, pushEndpoint: push.subscription.endpoint },
-            data: pushColumns(null, at),
+        for (const outcome of ['PUSHED', 'GONE', 'FAILED', 'SKIPPED'] as const) {
+          const pushes = outcomes.filter((entry) => entry.outcome === outcome).map((entry) => entry.push);
+          if (pushes.length === 0) continue;
+          await tx.push.updateMany({
+            where: {
+              OR: pushes.map((push) => ({
+                deviceSubscriptionId: push.deviceSubscriptionId,
+                offset: push.change.offset,
+              })),
+            },
+            data: { status: outcome, ...(outcome === 'PUSHED' ? { pushedAt: at } : {}) },
           });
+          if (outcome !== 'GONE') continue;
+          for (const push of pushes) {
+            await tx.deviceSubscription.updateMany({
+              where: { id: push.deviceSubscriptionId, pushEndpoint: push.subscription.endpoint },
+              data: pushColumns(null, at),
+            });
+          }
         }
       }),
   };

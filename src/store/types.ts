@@ -168,10 +168,13 @@ export interface Store {
    */
   claimDuePushes(query: DuePushQuery): Promise<ClaimedPush[]>;
   /**
-   * Records how a claimed push ended. GONE also drops the device's push subscription, if it is still the
-   * endpoint pushed to (the browser may have stored a new one meanwhile).
+   * Records how claimed pushes ended, in one transaction. GONE also drops the device's push subscription,
+   * if it is still the endpoint pushed to (the browser may have stored a new one meanwhile).
    */
-  recordPushOutcome(push: ClaimedPush, outcome: PushOutcome, at: Date): Promise<void>;
+  recordPushOutcomes(
+    outcomes: ReadonlyArray<{ readonly push: ClaimedPush; readonly outcome: PushOutcome }>,
+    at: Date,
+  ): Promise<void>;
 
   /** The id of a user's feed in an app, or null before their first device subscription. */
   findFeedId(owner: FeedOwner): Promise<string | null>;

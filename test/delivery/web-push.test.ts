@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_PUSHES_IN_FLIGHT } from '../../src/delivery/web-push/push-dispatcher.js';
 import { SOCKETS_PER_ORIGIN } from '../../src/delivery/web-push/push-sender.js';
 import type { Logger } from '../../src/logger.js';
 import { openFeed } from '../support/feed-client.js';
@@ -151,6 +152,8 @@ describe('Web Push', () => {
       pushedDateTime: s.clock.now.toISOString(),
     });
     expect(byDevice.get(phone)).toMatchObject({ pushedDateTime: null });
+    const metrics = await (await fetch(`${s.t.origin}/metrics`)).text();
+    expect(metrics).toContain('tidings_web_pushes_total{outcome="PUSHED"} 1');
   });
 
   it('a replacement is pushed again under the same Topic; raw content wakes the app to sync; a long text is cut', async () => {
@@ -197,6 +200,19 @@ describe('Web Push', () => {
     const close = service.received.at(-1)?.payload.close;
     expect(new Set(close)).toEqual(new Set([`tidings:${read}`, `tidings:${deleted}`]));
     expect(close).not.toContain(`tidings:${unread}`);
+  });
+
+  it('the timer pushes by itself, a burst larger than one round included', async () => {
+    const service = await startPushService();
+    const s = await setUp({ env: { TIDINGS_WEB_PUSH_INTERVAL_MS: '50' } });
+    const count = MAX_PUSHES_IN_FLIGHT + 6;
+    const devices: string[] = [];
+    for (let i = 0; i < count; i++) devices.push(await s.webDevice(service.browser()));
+    await s.post(devices[0] as string);
+    s.pastDelay();
+    await service.untilReceived(count);
+    expect(new Set(service.received.map((push) => push.browser)).size).toBe(count);
+    expect(service.problems).toEqual([]);
   });
 
   it('a device that got the change live gets no push; another device of the user does', async () => {

@@ -36,13 +36,15 @@ export interface PushDispatcher {
 }
 
 export interface PushDispatcherOptions {
-  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcome'>;
+  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcomes'>;
   readonly sender: PushSender;
   readonly now: () => Date;
   readonly delayMs: number;
   /** Time between looks; 0: no timer. */
   readonly intervalMs: number;
   readonly logger: Logger;
+  /** Told how each push ended (metrics). */
+  readonly onOutcome?: (outcome: PushOutcome) => void;
 }
 
 export function createPushDispatcher(options: PushDispatcherOptions): PushDispatcher {
@@ -100,13 +102,30 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     }
   }
 
+  // Outcomes are written together: each write takes every outcome that ended while the one before it
+  // ran (group commit), so a burst of pushes costs a few transactions, not one each.
+  let pendingOutcomes: Array<{ push: ClaimedPush; outcome: PushOutcome }> = [];
+  let writing: Promise<void> = Promise.resolve();
+  function record(push: ClaimedPush, outcome: PushOutcome): Promise<void> {
+    pendingOutcomes.push({ push, outcome });
+    const written = writing.then(async () => {
+      if (pendingOutcomes.length === 0) return;
+      const batch = pendingOutcomes;
+      pendingOutcomes = [];
+      await store.recordPushOutcomes(batch, options.now());
+    });
+    writing = written.catch(() => {});
+    return written;
+  }
+
   /** Delivers a push and records how it ended. */
   async function settle(push: ClaimedPush): Promise<PushOutcome> {
     const outcome = isPushedTo(push.change, push.platform) ? await deliver(push) : 'SKIPPED';
+    options.onOutcome?.(outcome);
     // Stopped mid-way: left CLAIMED, so that no process sends it again (a push is best effort).
     if (stopping.signal.aborted) return outcome;
     try {
-      await store.recordPushOutcome(push, outcome, options.now());
+      await record(push, outcome);
     } catch (error) {
       if (!isServiceUnavailable(error)) logger.error('web push outcome not recorded', errorFields(error));
     }
@@ -140,12 +159,31 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     return round;
   };
 
+  /**
+   * Claims rounds back to back while each fills every free slot (a burst: thousands of devices due at
+   * once), waiting for a slot to free between them; stops at a round that finds less than it could take.
+   */
+  async function pump(): Promise<void> {
+    for (;;) {
+      const free = MAX_PUSHES_IN_FLIGHT - inFlight.size;
+      const started = await claimOnce();
+      if (started.length === 0 || started.length < free || stopping.signal.aborted) return;
+      // Sends settle on their own; with none left in flight, claim again at once.
+      if (inFlight.size > 0) await Promise.race(inFlight);
+    }
+  }
+
+  let pumping: Promise<void> | undefined;
   const timer =
     options.intervalMs > 0
       ? setInterval(() => {
-          claimOnce().catch((error: unknown) => {
-            if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
-          });
+          pumping ??= pump()
+            .catch((error: unknown) => {
+              if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
+            })
+            .finally(() => {
+              pumping = undefined;
+            });
         }, options.intervalMs)
       : undefined;
   timer?.unref();
@@ -166,6 +204,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
       if (timer) clearInterval(timer);
       stopping.abort();
       await claiming;
+      await pumping;
       await Promise.allSettled([...inFlight]);
       sender.close();
     },
