@@ -4,7 +4,8 @@ import { fallbackDueAt } from '../domain/fallback.js';
 import type { Change, ChangeKind, DeviceSubscription } from '../domain/types.js';
 import { Prisma } from './generated/sqlite/client.js';
 import type { NotificationRow, Provider, Transaction } from './prisma-client.js';
-import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
+import { CHANGE_COLUMNS, insertRows, NOTIFICATION_COLUMNS } from './raw-insert.js';
+import { contentColumns, FRESH_STATE, toNotification } from './records.js';
 import type { PostRequest } from './types.js';
 
 /** One accepted post, placed in its feed's log. */
@@ -45,10 +46,15 @@ export async function writePosts(
     return feedId ? [{ feedId, appNotificationId: request.content.appNotificationId }] : [];
   });
   if (wanted.length === 0) return requests.map(() => null);
-  const existing = await tx.notification.findMany({
-    where: { OR: wanted },
-    select: { id: true, feedId: true, appNotificationId: true },
-  });
+  // Fixed SQL, not the model API: Prisma compiles a model query's plan anew for every shape of batch.
+  const existing = await tx.$queryRaw<Array<{ id: string; feedId: string; appNotificationId: string }>>`
+    SELECT "id", "feedId", "appNotificationId" FROM "Notification"
+    WHERE ${Prisma.join(
+      wanted.map(
+        (key) => Prisma.sql`("feedId" = ${key.feedId} AND "appNotificationId" = ${key.appNotificationId})`,
+      ),
+      ' OR ',
+    )}`;
   const idOf = new Map(existing.map((row) => [keyOf(row.feedId, row.appNotificationId), row.id]));
 
   const placed: Array<Placed | null> = [];
@@ -83,9 +89,8 @@ export async function writePosts(
   }
 
   const rows = new Map<Placed, NotificationRow>();
-  // createMany, not createManyAndReturn: the rows are exactly what was written, and reading them back
-  // cost a fifth of a batch.
-  if (creates.length > 0) await tx.notification.createMany({ data: creates });
+  // Not read back: the rows are exactly what was written (reading them back cost a fifth of a batch).
+  if (creates.length > 0) await tx.$executeRaw(insertRows('Notification', NOTIFICATION_COLUMNS, creates));
   const createdById = new Map(creates.map((row) => [row.id, row]));
   for (const entry of placed) {
     if (entry?.kind === 'CREATED') rows.set(entry, createdById.get(entry.id) as NotificationRow);
@@ -96,15 +101,19 @@ export async function writePosts(
   }
   const logged = placed.filter((entry): entry is Placed => entry !== null);
   if (logged.length > 0) {
-    await tx.change.createMany({
-      data: logged.map((entry) => ({
-        feedId: entry.feedId,
-        offset: entry.offset,
-        kind: entry.kind,
-        notificationId: entry.id,
-        createdAt: entry.request.now,
-      })),
-    });
+    await tx.$executeRaw(
+      insertRows(
+        'Change',
+        CHANGE_COLUMNS,
+        logged.map((entry) => ({
+          feedId: entry.feedId,
+          offset: entry.offset,
+          kind: entry.kind,
+          notificationId: entry.id,
+          createdAt: entry.request.now,
+        })),
+      ),
+    );
   }
   return placed.map((entry) => {
     if (!entry) return null;
@@ -132,6 +141,16 @@ function columnsOf(request: PostRequest, offset: number) {
   };
 }
 
+/** What deciding whether a post may use a UNSID reads of it. */
+interface DeviceOwner {
+  readonly id: string;
+  readonly feedId: string;
+  readonly expirationDateTime: Date;
+  readonly appId: string;
+  readonly issuer: string;
+  readonly subject: string;
+}
+
 /** Each request's feed: given, or the one behind its UNSID if usable by its app at its time; else null. */
 async function resolveFeeds(
   tx: Transaction,
@@ -142,18 +161,31 @@ async function resolveFeeds(
       requests.flatMap((r) => ('deviceSubscriptionId' in r.target ? [r.target.deviceSubscriptionId] : [])),
     ),
   ];
-  const devices: ReadonlyMap<string, DeviceSubscription> =
-    unsids.length === 0
-      ? new Map()
-      : new Map(
-          (
-            await tx.deviceSubscription.findMany({ where: { id: { in: unsids } }, include: { feed: true } })
-          ).map((row) => [row.id, toDeviceSubscription(row)]),
-        );
+  const devices = new Map<string, DeviceOwner>();
+  if (unsids.length > 0) {
+    const rows = await tx.$queryRaw<
+      Array<Omit<DeviceOwner, 'expirationDateTime'> & { expirationDateTime: Date | string }>
+    >`
+      SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
+      FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
+      WHERE "DeviceSubscription"."id" IN (${Prisma.join(unsids)})`;
+    // A raw query's dates come back as Date or as ISO text, by provider.
+    for (const row of rows)
+      devices.set(row.id, { ...row, expirationDateTime: new Date(row.expirationDateTime) });
+  }
   return requests.map(({ target, now }) => {
     if ('feedId' in target) return target.feedId;
-    const device = devices.get(target.deviceSubscriptionId);
-    return mayUseDevice(device, { kind: 'app', appId: target.appId }, now) ? device.feedId : null;
+    const row = devices.get(target.deviceSubscriptionId);
+    // The one rule for a UNSID named in a request (only the fields it reads are given).
+    const device = row && {
+      id: row.id,
+      feedId: row.feedId,
+      expirationDateTime: row.expirationDateTime,
+      owner: { appId: row.appId, issuer: row.issuer, subject: row.subject },
+    };
+    return mayUseDevice(device as DeviceSubscription | undefined, { kind: 'app', appId: target.appId }, now)
+      ? (row?.feedId ?? null)
+      : null;
   });
 }
 

@@ -90,6 +90,46 @@ describe('posting notifications with group commit', () => {
     }
   });
 
+  it('stores every column of a created notification as the post answered it, and finds it by its key', async () => {
+    const rich = {
+      ...content('rich-key', 'Rich'),
+      rawContent: '{"n":1}',
+      priority: 'HIGH',
+      groupName: 'group-a',
+      displayTimeToLive: 60,
+      platformTypes: ['WEB', 'ANDROID'],
+      fallbackPolicy: {
+        platformTypes: ['ANDROID'],
+        fallbackDelayInSeconds: 30,
+        visualContent: { title: 'Fallback', body: null },
+      },
+    } as const;
+    const now = new Date();
+    const [created, plain] = (await Promise.all([
+      store.postNotification({
+        target: { deviceSubscriptionId: unsids[4] as string, appId },
+        content: rich,
+        now,
+      }),
+      post(4, 'plain-key'),
+    ])) as Change[];
+    expect(created?.kind).toBe('CREATED');
+    expect(created?.notification).toMatchObject({
+      appNotificationId: 'rich-key',
+      groupName: 'group-a',
+      displayTimeToLive: 60,
+      platformTypes: ['WEB', 'ANDROID'],
+      fallbackPolicy: rich.fallbackPolicy,
+      createdDateTime: now,
+      expirationDateTime: rich.expirationDateTime,
+    });
+    for (const change of [created, plain] as Change[]) {
+      const { feedId, appNotificationId } = change.notification;
+      expect(await store.findNotificationByAppId(feedId, appNotificationId)).toEqual(change.notification);
+      expect((await store.readChanges(feedId, change.offset - 1, 1))[0]).toEqual(change);
+    }
+  });
+
   it('answers null for an unknown, foreign or expired UNSID without failing the posts beside it', async () => {
     const expired = await store.createDeviceSubscription({
       id: `expired-${Math.random().toString(36).slice(2)}`,

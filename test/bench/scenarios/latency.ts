@@ -3,7 +3,7 @@ import { HttpLoad, type OpenLoopResult } from '../lib/http-load.js';
 import { type Cost, serverCost, waitForIdle } from '../lib/measure.js';
 import { connectWithCursors, type ReplayDevices } from '../lib/replay.js';
 import { summarize } from '../lib/stats.js';
-import type { RunningSystem } from '../systems/system.js';
+import { isTidingsId, type RunningSystem } from '../systems/system.js';
 import { CREATE_CONNECTIONS, sustainedCreateRates } from './create-rate.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
@@ -22,8 +22,7 @@ const ISSUE_RATE = 1000;
 /** The rate is at most this share of the slowest Tidings' sustained create rate. */
 const HEADROOM = 0.5;
 
-const isTidings = (system: SystemUnderTest) =>
-  system.definition.id === 'tidings-sqlite' || system.definition.id === 'tidings-postgres';
+const isTidings = (system: SystemUnderTest) => isTidingsId(system.definition.id);
 
 /** A round number rate below `limit`: 1, 2 or 5 × a power of ten. */
 function roundRate(limit: number): number {
