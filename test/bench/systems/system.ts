@@ -12,7 +12,10 @@ export type SystemId =
   | 'tidings-postgres'
   // Another build of Tidings measured beside this one (TIDINGS_BENCH_BEFORE): before vs after a change.
   | 'tidings-sqlite-before'
-  | 'tidings-postgres-before';
+  | 'tidings-postgres-before'
+  // Not servers: the write path's floor, the store's SQL on the bare driver (scenarios/write-floor.ts).
+  | 'bare-driver-sqlite'
+  | 'bare-driver-postgres';
 
 /** Whether a system is Tidings (this build or the one measured beside it). */
 export const isTidingsId = (id: SystemId): boolean => id.startsWith('tidings-');
