@@ -1,6 +1,7 @@
 import type { Change, ChangeKind } from '../domain/types.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { toNotification } from './records.js';
+import type { PostRequest } from './types.js';
 
 /**
  * A Prisma client of our models. Both providers' generated clients have this shape (their models are
@@ -20,10 +21,24 @@ export interface Database {
   write<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   readonly reader: Client;
   readonly provider: Provider;
+  /** Writes a batch of posts in one transaction of its own, when not through `write` (sqlite-post-writer.ts). */
+  readonly writePosts?: PostBatchWriter;
 }
 
-export function databaseOf(writer: Client, reader: Client, provider: Provider): Database {
-  return { write: (work) => writer.$transaction(work), reader, provider };
+export type PostBatchWriter = (requests: readonly PostRequest[]) => Promise<Array<Change | null>>;
+
+export function databaseOf(
+  writer: Client,
+  reader: Client,
+  provider: Provider,
+  writePosts?: PostBatchWriter,
+): Database {
+  return {
+    write: (work) => writer.$transaction(work),
+    reader,
+    provider,
+    ...(writePosts ? { writePosts } : {}),
+  };
 }
 
 /** A change of the log, with its notification row as it is now. */

@@ -7,7 +7,7 @@ import type { NotificationRow } from './prisma-client.js';
 // and a bad one is refused as the model API refused it (one bad post fails only itself, group-commit.ts).
 
 type ColumnType = 'text' | 'int' | 'date';
-interface Column {
+export interface Column {
   readonly type: ColumnType;
   readonly nullable: boolean;
 }
@@ -82,18 +82,27 @@ export function insertRows<Columns extends Record<string, Column>>(
   columns: Columns,
   rows: ReadonlyArray<{ readonly [K in keyof Columns]: unknown }>,
 ): Prisma.Sql {
-  const names = Object.keys(columns);
-  const values = rows.map(
-    (row) =>
-      Prisma.sql`(${Prisma.join(
-        names.map((name) => {
-          const value = row[name];
-          if (!fits(value, columns[name] as Column)) {
-            throw new TypeError(`${table}.${name} cannot hold ${typeof value} ${String(value).slice(0, 40)}`);
-          }
-          return value;
-        }),
-      )})`,
-  );
-  return Prisma.sql`INSERT INTO ${Prisma.raw(quoted(table))} (${Prisma.raw(names.map(quoted).join(', '))}) VALUES ${Prisma.join(values)}`;
+  const values = rows.map((row) => Prisma.sql`(${Prisma.join(rowValues(table, columns, row))})`);
+  return Prisma.sql`INSERT INTO ${Prisma.raw(quoted(table))} (${Prisma.raw(columnList(columns))}) VALUES ${Prisma.join(values)}`;
 }
+
+/**
+ * A row's values in the order of `columns`, each checked against its column's type.
+ * @throws TypeError naming the first value that does not fit its column.
+ */
+export function rowValues<Columns extends Record<string, Column>>(
+  table: string,
+  columns: Columns,
+  row: { readonly [K in keyof Columns]: unknown },
+): unknown[] {
+  return Object.keys(columns).map((name) => {
+    const value = row[name];
+    if (!fits(value, columns[name] as Column)) {
+      throw new TypeError(`${table}.${name} cannot hold ${typeof value} ${String(value).slice(0, 40)}`);
+    }
+    return value;
+  });
+}
+
+/** `"a", "b", …`: the column list of an INSERT into a table of `columns`. */
+export const columnList = (columns: Record<string, Column>) => Object.keys(columns).map(quoted).join(', ');

@@ -130,6 +130,30 @@ describe('posting notifications with group commit', () => {
     }
   });
 
+  // On SQLite posts are written on the connection Prisma's other writes use (sqlite-post-writer.ts): the
+  // two must take turns, never run inside each other's transaction.
+  it('interleaves posts with other writes to the same feed: every change logged once, offsets dense', async () => {
+    const first = (await post(5, 'mixed-0')) as Change;
+    const { feedId } = first;
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 1; i <= 20; i += 1) {
+      writes.push(post(5, `mixed-${i}`));
+      writes.push(
+        store.editNotifications(
+          feedId,
+          { ids: [first.notification.id] },
+          () => ({ kind: 'STATE_CHANGED', set: { readState: i % 2 ? 'READ' : 'UNREAD' } }),
+          new Date(),
+        ),
+      );
+    }
+    await Promise.all(writes);
+    const logged = await store.readChanges(feedId, first.offset, 100);
+    expect(logged.map((change) => change.offset)).toEqual(logged.map((_, i) => first.offset + 1 + i));
+    expect(logged.filter((change) => change.kind === 'CREATED')).toHaveLength(20);
+    expect(logged.filter((change) => change.kind === 'STATE_CHANGED')).toHaveLength(20);
+  });
+
   it('answers null for an unknown, foreign or expired UNSID without failing the posts beside it', async () => {
     const expired = await store.createDeviceSubscription({
       id: `expired-${Math.random().toString(36).slice(2)}`,
