@@ -11,6 +11,7 @@ export function createDeliveryStore(db: Database): Pick<Store, 'recordDeliveryMa
   const { write, reader } = db;
   return {
     recordDeliveryMarks: (marks, kind) =>
+      db.direct?.recordDeliveryMarks(marks, kind) ??
       write(async (tx) => {
         // A device may have been deleted since it received: its marks have nowhere to go. Fixed SQL, not
         // the model API, whose createMany Prisma compiles anew for every flush (tens of ms on the loop).

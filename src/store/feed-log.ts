@@ -138,7 +138,7 @@ export function createFeedLog(
 > {
   const { write, reader, provider } = db;
   const postInGroups = createGroupCommit(
-    db.writePosts ??
+    db.direct?.writePosts ??
       ((requests: readonly PostRequest[]) =>
         write((tx) => writePosts(prismaPostStatements(tx, provider), requests))),
     {

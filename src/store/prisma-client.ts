@@ -1,7 +1,7 @@
 import type { Change, ChangeKind } from '../domain/types.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { toNotification } from './records.js';
-import type { PostRequest } from './types.js';
+import type { PostRequest, Store } from './types.js';
 
 /**
  * A Prisma client of our models. Both providers' generated clients have this shape (their models are
@@ -21,23 +21,29 @@ export interface Database {
   write<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   readonly reader: Client;
   readonly provider: Provider;
-  /** Writes a batch of posts in one transaction of its own, when not through `write` (sqlite-post-writer.ts). */
-  readonly writePosts?: PostBatchWriter;
+  /**
+   * Writes that run in transactions of their own instead of through `write`, where a provider has them
+   * (SQLite: sqlite-post-writer.ts).
+   */
+  readonly direct?: DirectWrites;
 }
 
-export type PostBatchWriter = (requests: readonly PostRequest[]) => Promise<Array<Change | null>>;
+export interface DirectWrites {
+  writePosts(requests: readonly PostRequest[]): Promise<Array<Change | null>>;
+  recordDeliveryMarks: Store['recordDeliveryMarks'];
+}
 
 export function databaseOf(
   writer: Client,
   reader: Client,
   provider: Provider,
-  writePosts?: PostBatchWriter,
+  direct?: DirectWrites,
 ): Database {
   return {
     write: (work) => writer.$transaction(work),
     reader,
     provider,
-    ...(writePosts ? { writePosts } : {}),
+    ...(direct ? { direct } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { createDeliveryStore } from './delivery-store.js';
 import { createDeviceStore } from './device-store.js';
 import { createFeedLog } from './feed-log.js';
 import { createMaintenanceStore } from './maintenance-store.js';
-import { type Client, databaseOf, type PostBatchWriter, type Provider } from './prisma-client.js';
+import { type Client, type DirectWrites, databaseOf, type Provider } from './prisma-client.js';
 import type { Store } from './types.js';
 
 /**
@@ -16,9 +16,9 @@ export function createPrismaStore(
   writer: Client,
   reader: Client,
   provider: Provider,
-  writePosts?: PostBatchWriter,
+  direct?: DirectWrites,
 ): Store {
-  const db = databaseOf(writer, reader, provider, writePosts);
+  const db = databaseOf(writer, reader, provider, direct);
   return {
     ...createAppStore(db),
     ...createDeviceStore(db),

@@ -7,7 +7,7 @@ import { PrismaClient } from './generated/sqlite/client.js';
 import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPrismaStore } from './prisma-store.js';
-import { createSqlitePostWriter, type SqliteAdapterConnection } from './sqlite-post-writer.js';
+import { createSqliteDirectWrites, type SqliteAdapterConnection } from './sqlite-post-writer.js';
 import type { Store } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -43,7 +43,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   }
   const { onQuery } = options;
   let writerConnection: SqliteAdapterConnection | undefined;
-  // `opened` is given the adapter's connection once Prisma opens it: the posts' write path runs on it.
+  // `opened` is given the adapter's connection once Prisma opens it: posts and delivery marks are written on it.
   const connect = async (opened?: (connection: SqliteAdapterConnection) => void) => {
     const adapter = new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
     if (opened) {
@@ -67,7 +67,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
   const reader = await connect();
   if (!writerConnection) throw new Error("Prisma did not open the writer's SQLite connection.");
-  return createPrismaStore(writer, reader, 'sqlite', createSqlitePostWriter(writerConnection, onQuery));
+  return createPrismaStore(writer, reader, 'sqlite', createSqliteDirectWrites(writerConnection, onQuery));
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.
