@@ -12,9 +12,25 @@ import type { Store } from './types.js';
  */
 export function createMaintenanceStore(
   db: Database,
-): Pick<Store, 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
+): Pick<Store, 'sweepIsDue' | 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
   const { write, reader } = db;
   return {
+    async sweepIsDue(now, cutoff) {
+      // Each search of a pass below, as an existence test (same conditions).
+      const [row] = await reader.$queryRaw<Array<{ due: number | bigint }>>`
+        SELECT CASE WHEN
+          EXISTS (SELECT 1 FROM "Notification" WHERE "status" = 'ACTIVE' AND "expirationDateTime" <= ${now})
+          OR EXISTS (SELECT 1 FROM "Notification" WHERE "fallbackDueAt" <= ${now})
+          OR EXISTS (SELECT 1 FROM "Change" WHERE "createdAt" < ${cutoff})
+          OR EXISTS (SELECT 1 FROM "DeliveryMark" WHERE "at" < ${cutoff})
+          OR EXISTS (SELECT 1 FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff})
+          OR EXISTS (
+            SELECT 1 FROM "Notification"
+            WHERE "status" = 'DELETED' AND "expirationDateTime" <= ${now} AND "lastModifiedDateTime" < ${cutoff}
+              AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id"))
+        THEN 1 ELSE 0 END AS "due"`;
+      return Number(row?.due) === 1;
+    },
     findExpiredNotifications: (now, limit) =>
       reader.$queryRaw<Array<{ id: string; feedId: string }>>`
         SELECT "id", "feedId" FROM "Notification"
