@@ -1,5 +1,9 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { isServiceUnavailable } from '../errors.js';
 import type { Store } from '../store/types.js';
+
+/** Delivery marks written per transaction (a device's mark is one row). */
+export const MARKS_PER_WRITE = 100;
 
 export interface DeliveryRecorder {
   /** Notes that a device was sent every change in (from, to]. In memory only: no store query here. */
@@ -31,11 +35,14 @@ export function createDeliveryRecorder(
       const batch = pending;
       pending = new Map();
       const at = options.now();
+      const marks = [...batch.values()].map((mark) => ({ ...mark, at }));
       try {
-        await store.recordDeliveryMarks(
-          [...batch.values()].map((mark) => ({ ...mark, at })),
-          'DELIVERED',
-        );
+        // A bounded transaction at a time, the event loop served between them: a flush after a burst
+        // to many devices must not hold the loop (or SQLite's one writer) for its whole length.
+        for (let start = 0; start < marks.length; start += MARKS_PER_WRITE) {
+          if (start > 0) await nextTurn();
+          await store.recordDeliveryMarks(marks.slice(start, start + MARKS_PER_WRITE), 'DELIVERED');
+        }
       } catch (error) {
         if (!isServiceUnavailable(error)) options.onError(error);
       }

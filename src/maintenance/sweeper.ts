@@ -19,7 +19,7 @@ export interface Sweeper {
 export interface SweeperOptions {
   /** Expiry and fallbacks change feeds: through the feed writer, so devices hear of them. */
   readonly feeds: Pick<FeedWriter, 'editNotifications' | 'runDueFallbacks'>;
-  readonly store: Pick<Store, 'findExpiredNotifications' | 'purge'>;
+  readonly store: Pick<Store, 'sweepIsDue' | 'findExpiredNotifications' | 'purge'>;
   readonly now: () => Date;
   /** How long log entries, delivery marks and tombstones are kept; cursors older than that resync. */
   readonly retentionMs: number;
@@ -77,9 +77,11 @@ export function createSweeper(options: SweeperOptions): Sweeper {
 
   async function pass(): Promise<SweepReport> {
     const now = options.now();
+    const cutoff = new Date(now.getTime() - options.retentionMs);
+    // Most passes find nothing: one query says so, instead of every search below.
+    if (!(await store.sweepIsDue(now, cutoff))) return { expired: 0, fallbacks: 0, purged: 0 };
     const expired = await drain(() => expire(now));
     const fallbacks = await drain(async () => (await feeds.runDueFallbacks(now, batchSize)).length);
-    const cutoff = new Date(now.getTime() - options.retentionMs);
     const purged = await drain(() => store.purge(now, cutoff, batchSize));
     return { expired, fallbacks, purged };
   }

@@ -1,6 +1,8 @@
 import { isTargeted } from '../domain/targeting.js';
 import type { Platform } from '../domain/types.js';
+import { Prisma } from './generated/sqlite/client.js';
 import type { Database } from './prisma-client.js';
+import { DELIVERY_MARK_COLUMNS, insertRows } from './raw-insert.js';
 import { toDeviceSubscription } from './records.js';
 import type { DeliveryMarkKind, Store } from './types.js';
 
@@ -9,19 +11,26 @@ export function createDeliveryStore(db: Database): Pick<Store, 'recordDeliveryMa
   const { write, reader } = db;
   return {
     recordDeliveryMarks: (marks, kind) =>
+      db.direct?.recordDeliveryMarks(marks, kind) ??
       write(async (tx) => {
-        // A device may have been deleted since it received: its marks have nowhere to go.
+        // A device may have been deleted since it received: its marks have nowhere to go. Fixed SQL, not
+        // the model API, whose createMany Prisma compiles anew for every flush (tens of ms on the loop).
+        const ids = [...new Set(marks.map((mark) => mark.deviceSubscriptionId))];
         const live = new Set(
           (
-            await tx.deviceSubscription.findMany({
-              where: { id: { in: marks.map((mark) => mark.deviceSubscriptionId) } },
-              select: { id: true },
-            })
+            await tx.$queryRaw<Array<{ id: string }>>`
+              SELECT "id" FROM "DeviceSubscription" WHERE "id" IN (${Prisma.join(ids)})`
           ).map((row) => row.id),
         );
         const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
         if (kept.length === 0) return;
-        await tx.deliveryMark.createMany({ data: kept.map((mark) => ({ ...mark, kind })) });
+        await tx.$executeRaw(
+          insertRows(
+            'DeliveryMark',
+            DELIVERY_MARK_COLUMNS,
+            kept.map((mark) => ({ ...mark, kind })),
+          ),
+        );
         if (kind === 'ACKNOWLEDGED') {
           for (const mark of kept) {
             await tx.deviceSubscription.updateMany({

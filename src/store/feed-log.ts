@@ -1,7 +1,7 @@
 import type { Change, ChangeKind, Notification } from '../domain/types.js';
 import { notFound } from '../errors.js';
 import { createGroupCommit } from './group-commit.js';
-import { writePosts } from './post-notifications.js';
+import { prismaPostStatements, writePosts } from './post-notifications.js';
 import { changeOf, type Database, type NotificationRow, type Transaction } from './prisma-client.js';
 import { editColumns, toNotification } from './records.js';
 import type { NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
@@ -138,7 +138,9 @@ export function createFeedLog(
 > {
   const { write, reader, provider } = db;
   const postInGroups = createGroupCommit(
-    (requests: readonly PostRequest[]) => write((tx) => writePosts(tx, requests, provider)),
+    db.direct?.writePosts ??
+      ((requests: readonly PostRequest[]) =>
+        write((tx) => writePosts(prismaPostStatements(tx, provider), requests))),
     {
       maxBatch: MAX_POSTS_PER_COMMIT,
       // SQLite has one writer anyway. On PostgreSQL a batch may wait on a feed another process holds:

@@ -5,24 +5,39 @@ import { byFeed, changeOf, type Database } from './prisma-client.js';
 import { toNotification } from './records.js';
 import type { Store } from './types.js';
 
-/** What the sweeper does: expiry, due endpoint fallbacks, and purging what retention no longer keeps. */
+/**
+ * What the sweeper does: expiry, due endpoint fallbacks, and purging what retention no longer keeps.
+ * Its searches, which run every few seconds on an idle gateway too and mostly find nothing, are fixed
+ * SQL: through the model API Prisma compiled each of them anew on every pass.
+ */
 export function createMaintenanceStore(
   db: Database,
-): Pick<Store, 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
+): Pick<Store, 'sweepIsDue' | 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
   const { write, reader } = db;
   return {
+    async sweepIsDue(now, cutoff) {
+      // Each search of a pass below, as an existence test (same conditions).
+      const [row] = await reader.$queryRaw<Array<{ due: number | bigint }>>`
+        SELECT CASE WHEN
+          EXISTS (SELECT 1 FROM "Notification" WHERE "status" = 'ACTIVE' AND "expirationDateTime" <= ${now})
+          OR EXISTS (SELECT 1 FROM "Notification" WHERE "fallbackDueAt" <= ${now})
+          OR EXISTS (SELECT 1 FROM "Change" WHERE "createdAt" < ${cutoff})
+          OR EXISTS (SELECT 1 FROM "DeliveryMark" WHERE "at" < ${cutoff})
+          OR EXISTS (SELECT 1 FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff})
+          OR EXISTS (
+            SELECT 1 FROM "Notification"
+            WHERE "status" = 'DELETED' AND "expirationDateTime" <= ${now} AND "lastModifiedDateTime" < ${cutoff}
+              AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id"))
+        THEN 1 ELSE 0 END AS "due"`;
+      return Number(row?.due) === 1;
+    },
     findExpiredNotifications: (now, limit) =>
-      reader.notification.findMany({
-        where: { status: 'ACTIVE', expirationDateTime: { lte: now } },
-        select: { id: true, feedId: true },
-        take: limit,
-      }),
+      reader.$queryRaw<Array<{ id: string; feedId: string }>>`
+        SELECT "id", "feedId" FROM "Notification"
+        WHERE "status" = 'ACTIVE' AND "expirationDateTime" <= ${now} LIMIT ${limit}`,
     async runDueFallbacks(now, limit) {
-      const due = await reader.notification.findMany({
-        where: { fallbackDueAt: { lte: now } },
-        select: { id: true },
-        take: limit,
-      });
+      const due = await reader.$queryRaw<Array<{ id: string }>>`
+        SELECT "id" FROM "Notification" WHERE "fallbackDueAt" <= ${now} LIMIT ${limit}`;
       const changes: Change[] = [];
       for (const { id } of due) {
         const change = await write(async (tx): Promise<Change | null> => {
@@ -60,12 +75,9 @@ export function createMaintenanceStore(
     },
     async purge(now, cutoff, limit) {
       let purged = 0;
-      const oldChanges = await reader.change.findMany({
-        where: { createdAt: { lt: cutoff } },
-        select: { feedId: true, offset: true },
-        orderBy: { createdAt: 'asc' },
-        take: limit,
-      });
+      const oldChanges = await reader.$queryRaw<Array<{ feedId: string; offset: number }>>`
+        SELECT "feedId", "offset" FROM "Change" WHERE "createdAt" < ${cutoff}
+        ORDER BY "createdAt" LIMIT ${limit}`;
       for (const [feedId, rows] of byFeed(oldChanges)) {
         // A feed's log is in time order, so everything up to its newest old entry is old too.
         const through = Math.max(...rows.map((row) => row.offset));
@@ -78,29 +90,18 @@ export function createMaintenanceStore(
           return count;
         });
       }
-      const oldMarks = await reader.deliveryMark.findMany({
-        where: { at: { lt: cutoff } },
-        select: { id: true },
-        take: limit,
-      });
+      const oldMarks = await reader.$queryRaw<Array<{ id: number }>>`
+        SELECT "id" FROM "DeliveryMark" WHERE "at" < ${cutoff} LIMIT ${limit}`;
       // Tombstones go once expired, quiet since the cutoff, and with no log entry left to replay.
-      const tombstones = await reader.notification.findMany({
-        where: {
-          status: 'DELETED',
-          expirationDateTime: { lte: now },
-          lastModifiedDateTime: { lt: cutoff },
-          changes: { none: {} },
-        },
-        select: { id: true },
-        take: limit,
-      });
+      const tombstones = await reader.$queryRaw<Array<{ id: string }>>`
+        SELECT "id" FROM "Notification"
+        WHERE "status" = 'DELETED' AND "expirationDateTime" <= ${now} AND "lastModifiedDateTime" < ${cutoff}
+          AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id")
+        LIMIT ${limit}`;
       // Device subscriptions expired before the cutoff: NOT_FOUND to every operation since they expired,
       // kept as long as their delivery marks would be. (Their marks go with them.)
-      const oldDevices = await reader.deviceSubscription.findMany({
-        where: { expirationDateTime: { lt: cutoff } },
-        select: { id: true },
-        take: limit,
-      });
+      const oldDevices = await reader.$queryRaw<Array<{ id: string }>>`
+        SELECT "id" FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff} LIMIT ${limit}`;
       purged += await write(async (tx) => {
         const devices = await tx.deviceSubscription.deleteMany({
           where: { id: { in: oldDevices.map((d) => d.id) }, expirationDateTime: { lt: cutoff } },

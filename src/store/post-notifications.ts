@@ -3,8 +3,10 @@ import { mayUseDevice } from '../domain/device-access.js';
 import { fallbackDueAt } from '../domain/fallback.js';
 import type { Change, ChangeKind, DeviceSubscription, FeedOwner } from '../domain/types.js';
 import { Prisma } from './generated/sqlite/client.js';
+import type { ChangeRow, DeviceOwner, PostStatements, ReplaceColumns } from './post-statements.js';
 import type { NotificationRow, Provider, Transaction } from './prisma-client.js';
-import { contentColumns, FRESH_STATE, toDeviceSubscription, toNotification } from './records.js';
+import { CHANGE_COLUMNS, insertRows, NOTIFICATION_COLUMNS } from './raw-insert.js';
+import { contentColumns, FRESH_STATE, toNotification } from './records.js';
 import type { PostRequest } from './types.js';
 
 /** One accepted post, placed in its feed's log. */
@@ -20,9 +22,9 @@ interface Placed {
 const keyOf = (feedId: string, appNotificationId: string) => `${feedId}\u0000${appNotificationId}`;
 
 /**
- * Writes a batch of posts in the caller's transaction, with a fixed number of statements for the batch
- * (one per distinct feed for the offsets, the rest shared) instead of several per post: Prisma's cost is
- * per statement, so this is what lets concurrent posts scale (see group-commit.ts).
+ * Writes a batch of posts in one transaction, through `statements` (the transaction's), with a fixed
+ * number of statements for the batch instead of several per post: the cost is per statement, so this
+ * is what lets concurrent posts scale (see group-commit.ts).
  *
  * Each post creates or replaces (same feed + `appNotificationId`) its notification and logs the change;
  * posts are applied in order, so two posts of one key in a batch are a create and then a replace.
@@ -30,31 +32,33 @@ const keyOf = (feedId: string, appNotificationId: string) => `${feedId}\u0000${a
  * has expired at the request's `now`.
  */
 export async function writePosts(
-  tx: Transaction,
+  statements: PostStatements,
   requests: readonly PostRequest[],
-  provider: Provider,
 ): Promise<Array<Change | null>> {
-  const feedIds = await resolveFeeds(tx, requests);
+  const feedIds = await resolveFeeds(statements, requests);
   const counts = new Map<string, number>();
   for (const feedId of feedIds) if (feedId) counts.set(feedId, (counts.get(feedId) ?? 0) + 1);
 
-  const next = await advanceFeeds(tx, counts, provider);
+  const next = new Map<string, { epoch: string; appId: string; offset: number }>();
+  if (counts.size > 0) {
+    for (const row of await statements.advanceFeeds(counts)) {
+      const count = counts.get(row.id) ?? 0;
+      next.set(row.id, { epoch: row.epoch, appId: row.appId, offset: Number(row.lastOffset) - count + 1 });
+    }
+  }
 
   const wanted = requests.flatMap((request, i) => {
     const feedId = feedIds[i];
     return feedId ? [{ feedId, appNotificationId: request.content.appNotificationId }] : [];
   });
   if (wanted.length === 0) return requests.map(() => null);
-  const existing = await tx.notification.findMany({
-    where: { OR: wanted },
-    select: { id: true, feedId: true, appNotificationId: true },
-  });
+  const existing = await statements.existingKeys(wanted);
   const idOf = new Map(existing.map((row) => [keyOf(row.feedId, row.appNotificationId), row.id]));
 
   const placed: Array<Placed | null> = [];
   // Typed as whole rows, so the compiler proves every column is written (the rows are not read back).
   const creates: NotificationRow[] = [];
-  const replaces: Array<{ placed: Placed; data: ReturnType<typeof columnsOf> }> = [];
+  const replaces: Array<{ placed: Placed; data: ReplaceColumns }> = [];
   for (const [i, request] of requests.entries()) {
     const feedId = feedIds[i];
     const feed = feedId ? next.get(feedId) : undefined;
@@ -83,28 +87,29 @@ export async function writePosts(
   }
 
   const rows = new Map<Placed, NotificationRow>();
-  // createMany, not createManyAndReturn: the rows are exactly what was written, and reading them back
-  // cost a fifth of a batch.
-  if (creates.length > 0) await tx.notification.createMany({ data: creates });
+  // Not read back: the rows are exactly what was written (reading them back cost a fifth of a batch).
+  if (creates.length > 0) await statements.insertNotifications(creates);
   const createdById = new Map(creates.map((row) => [row.id, row]));
   for (const entry of placed) {
     if (entry?.kind === 'CREATED') rows.set(entry, createdById.get(entry.id) as NotificationRow);
   }
   // After the creates: a replace in this batch may replace a notification the batch created.
   for (const { placed: entry, data } of replaces) {
-    rows.set(entry, await tx.notification.update({ where: { id: entry.id }, data }));
+    rows.set(entry, await statements.replaceNotification(entry.id, data));
   }
   const logged = placed.filter((entry): entry is Placed => entry !== null);
   if (logged.length > 0) {
-    await tx.change.createMany({
-      data: logged.map((entry) => ({
-        feedId: entry.feedId,
-        offset: entry.offset,
-        kind: entry.kind,
-        notificationId: entry.id,
-        createdAt: entry.request.now,
-      })),
-    });
+    await statements.insertChanges(
+      logged.map(
+        (entry): ChangeRow => ({
+          feedId: entry.feedId,
+          offset: entry.offset,
+          kind: entry.kind,
+          notificationId: entry.id,
+          createdAt: entry.request.now,
+        }),
+      ),
+    );
   }
   return placed.map((entry) => {
     if (!entry) return null;
@@ -121,7 +126,7 @@ export async function writePosts(
 }
 
 /** The content and fresh state a post writes; its position is the offset of its change. */
-function columnsOf(request: PostRequest, offset: number) {
+function columnsOf(request: PostRequest, offset: number): ReplaceColumns {
   return {
     ...contentColumns(request.content),
     ...FRESH_STATE,
@@ -137,11 +142,11 @@ function columnsOf(request: PostRequest, offset: number) {
  * its app at its time, else null.
  */
 async function resolveFeeds(
-  tx: Transaction,
+  statements: PostStatements,
   requests: readonly PostRequest[],
 ): Promise<Array<string | null>> {
   const feedOf = await ensureFeeds(
-    tx,
+    statements,
     requests.flatMap((r) => ('owner' in r.target ? [r.target.owner] : [])),
   );
   const unsids = [
@@ -149,19 +154,22 @@ async function resolveFeeds(
       requests.flatMap((r) => ('deviceSubscriptionId' in r.target ? [r.target.deviceSubscriptionId] : [])),
     ),
   ];
-  const devices: ReadonlyMap<string, DeviceSubscription> =
-    unsids.length === 0
-      ? new Map()
-      : new Map(
-          (
-            await tx.deviceSubscription.findMany({ where: { id: { in: unsids } }, include: { feed: true } })
-          ).map((row) => [row.id, toDeviceSubscription(row)]),
-        );
+  const devices = new Map<string, DeviceOwner>();
+  if (unsids.length > 0) for (const row of await statements.devices(unsids)) devices.set(row.id, row);
   return requests.map(({ target, now }) => {
     if ('feedId' in target) return target.feedId;
     if ('owner' in target) return feedOf.get(ownerKey(target.owner)) ?? null;
-    const device = devices.get(target.deviceSubscriptionId);
-    return mayUseDevice(device, { kind: 'app', appId: target.appId }, now) ? device.feedId : null;
+    const row = devices.get(target.deviceSubscriptionId);
+    // The one rule for a UNSID named in a request (only the fields it reads are given).
+    const device = row && {
+      id: row.id,
+      feedId: row.feedId,
+      expirationDateTime: row.expirationDateTime,
+      owner: { appId: row.appId, issuer: row.issuer, subject: row.subject },
+    };
+    return mayUseDevice(device as DeviceSubscription | undefined, { kind: 'app', appId: target.appId }, now)
+      ? (row?.feedId ?? null)
+      : null;
   });
 }
 
@@ -176,65 +184,90 @@ const ownerKey = (owner: FeedOwner) => JSON.stringify([owner.appId, owner.issuer
  * then skips; each statement of a READ COMMITTED transaction sees what committed before it). Rows go in
  * key order, so two batches creating the same feeds wait for each other in one order, never in a cycle.
  */
-async function ensureFeeds(tx: Transaction, owners: readonly FeedOwner[]): Promise<Map<string, string>> {
+async function ensureFeeds(
+  statements: PostStatements,
+  owners: readonly FeedOwner[],
+): Promise<Map<string, string>> {
   const feedOf = new Map<string, string>();
   if (owners.length === 0) return feedOf;
   const unique = [...new Map(owners.map((owner) => [ownerKey(owner), owner])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, owner]) => owner);
   const find = async (wanted: readonly FeedOwner[]) => {
-    const feeds = await tx.feed.findMany({
-      where: { OR: wanted.map(({ appId, issuer, subject }) => ({ appId, issuer, subject })) },
-      select: { id: true, appId: true, issuer: true, subject: true },
-    });
-    for (const feed of feeds) feedOf.set(ownerKey(feed), feed.id);
+    for (const feed of await statements.feeds(wanted)) feedOf.set(ownerKey(feed), feed.id);
   };
   await find(unique);
   const missing = unique.filter((owner) => !feedOf.has(ownerKey(owner)));
   if (missing.length === 0) return feedOf;
-  const rows = missing.map(
-    (owner) =>
-      Prisma.sql`(${randomUUID()}, ${owner.appId}, ${owner.issuer}, ${owner.subject}, ${randomUUID()})`,
+  await statements.insertFeedsIfMissing(
+    missing.map((owner) => ({ ...owner, id: randomUUID(), epoch: randomUUID() })),
   );
-  await tx.$executeRaw`
-    INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${Prisma.join(rows)}
-    ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`;
   await find(missing);
   return feedOf;
 }
 
-/**
- * Locks every feed of the batch and advances each one's offset by its number of posts, in ONE statement
- * (Prisma's cost is per statement, and a batch may touch a feed per post). On PostgreSQL the rows are
- * locked in id order first: an UPDATE alone locks them in whatever order its scan meets them, and two
- * processes' batches then deadlock. SQLite has one writer at a time.
- * Answers each feed's epoch, app and first new offset.
- */
-async function advanceFeeds(
-  tx: Transaction,
-  counts: ReadonlyMap<string, number>,
-  provider: Provider,
-): Promise<Map<string, { epoch: string; appId: string; offset: number }>> {
-  const next = new Map<string, { epoch: string; appId: string; offset: number }>();
-  if (counts.size === 0) return next;
-  const ids = Prisma.join([...counts.keys()]);
-  const increments = [...counts].map(([id, count]) => Prisma.sql`WHEN ${id} THEN CAST(${count} AS INTEGER)`);
-  const advanced = Prisma.sql`"lastOffset" + CASE "Feed"."id" ${Prisma.join(increments, ' ')} END`;
-  const rows = await tx.$queryRaw<
-    Array<{ id: string; lastOffset: number | bigint; epoch: string; appId: string }>
-  >(
-    provider === 'postgres'
-      ? Prisma.sql`
-        WITH "locked" AS (SELECT "id" FROM "Feed" WHERE "id" IN (${ids}) ORDER BY "id" FOR UPDATE)
-        UPDATE "Feed" SET "lastOffset" = ${advanced} FROM "locked" WHERE "Feed"."id" = "locked"."id"
-        RETURNING "Feed"."id", "Feed"."lastOffset", "Feed"."epoch", "Feed"."appId"`
-      : Prisma.sql`
-        UPDATE "Feed" SET "lastOffset" = ${advanced} WHERE "id" IN (${ids})
-        RETURNING "id", "lastOffset", "epoch", "appId"`,
-  );
-  for (const row of rows) {
-    const count = counts.get(row.id) ?? 0;
-    next.set(row.id, { epoch: row.epoch, appId: row.appId, offset: Number(row.lastOffset) - count + 1 });
-  }
-  return next;
+/** The statements of a batch through Prisma's raw queries, in its interactive transaction `tx`. */
+export function prismaPostStatements(tx: Transaction, provider: Provider): PostStatements {
+  return {
+    async devices(unsids) {
+      const rows = await tx.$queryRaw<
+        Array<Omit<DeviceOwner, 'expirationDateTime'> & { expirationDateTime: Date | string }>
+      >`
+        SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
+        FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
+        WHERE "DeviceSubscription"."id" IN (${Prisma.join(unsids)})`;
+      // A raw query's dates come back as Date or as ISO text, by provider.
+      return rows.map((row) => ({ ...row, expirationDateTime: new Date(row.expirationDateTime) }));
+    },
+    advanceFeeds(counts) {
+      const ids = Prisma.join([...counts.keys()]);
+      const increments = [...counts].map(
+        ([id, count]) => Prisma.sql`WHEN ${id} THEN CAST(${count} AS INTEGER)`,
+      );
+      const advanced = Prisma.sql`"lastOffset" + CASE "Feed"."id" ${Prisma.join(increments, ' ')} END`;
+      return tx.$queryRaw(
+        provider === 'postgres'
+          ? Prisma.sql`
+            WITH "locked" AS (SELECT "id" FROM "Feed" WHERE "id" IN (${ids}) ORDER BY "id" FOR UPDATE)
+            UPDATE "Feed" SET "lastOffset" = ${advanced} FROM "locked" WHERE "Feed"."id" = "locked"."id"
+            RETURNING "Feed"."id", "Feed"."lastOffset", "Feed"."epoch", "Feed"."appId"`
+          : Prisma.sql`
+            UPDATE "Feed" SET "lastOffset" = ${advanced} WHERE "id" IN (${ids})
+            RETURNING "id", "lastOffset", "epoch", "appId"`,
+      );
+    },
+    feeds: (owners) => tx.$queryRaw`
+      SELECT "id", "appId", "issuer", "subject" FROM "Feed"
+      WHERE ${Prisma.join(
+        owners.map(
+          (owner) =>
+            Prisma.sql`("appId" = ${owner.appId} AND "issuer" = ${owner.issuer} AND "subject" = ${owner.subject})`,
+        ),
+        ' OR ',
+      )}`,
+    async insertFeedsIfMissing(rows) {
+      const values = rows.map(
+        (row) => Prisma.sql`(${row.id}, ${row.appId}, ${row.issuer}, ${row.subject}, ${row.epoch})`,
+      );
+      await tx.$executeRaw`
+        INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${Prisma.join(values)}
+        ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`;
+    },
+    existingKeys: (keys) => tx.$queryRaw`
+      SELECT "id", "feedId", "appNotificationId" FROM "Notification"
+      WHERE ${Prisma.join(
+        keys.map(
+          (key) => Prisma.sql`("feedId" = ${key.feedId} AND "appNotificationId" = ${key.appNotificationId})`,
+        ),
+        ' OR ',
+      )}`,
+    async insertNotifications(rows) {
+      await tx.$executeRaw(insertRows('Notification', NOTIFICATION_COLUMNS, rows));
+    },
+    // Rare (a replace), and it needs the whole row back: the model API.
+    replaceNotification: (id, data) => tx.notification.update({ where: { id }, data }),
+    async insertChanges(rows) {
+      await tx.$executeRaw(insertRows('Change', CHANGE_COLUMNS, rows));
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { Change, ChangeKind } from '../domain/types.js';
 import type { PrismaClient } from './generated/sqlite/client.js';
 import { toNotification } from './records.js';
+import type { PostRequest, Store } from './types.js';
 
 /**
  * A Prisma client of our models. Both providers' generated clients have this shape (their models are
@@ -20,10 +21,30 @@ export interface Database {
   write<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   readonly reader: Client;
   readonly provider: Provider;
+  /**
+   * Writes that run in transactions of their own instead of through `write`, where a provider has them
+   * (SQLite: sqlite-post-writer.ts).
+   */
+  readonly direct?: DirectWrites;
 }
 
-export function databaseOf(writer: Client, reader: Client, provider: Provider): Database {
-  return { write: (work) => writer.$transaction(work), reader, provider };
+export interface DirectWrites {
+  writePosts(requests: readonly PostRequest[]): Promise<Array<Change | null>>;
+  recordDeliveryMarks: Store['recordDeliveryMarks'];
+}
+
+export function databaseOf(
+  writer: Client,
+  reader: Client,
+  provider: Provider,
+  direct?: DirectWrites,
+): Database {
+  return {
+    write: (work) => writer.$transaction(work),
+    reader,
+    provider,
+    ...(direct ? { direct } : {}),
+  };
 }
 
 /** A change of the log, with its notification row as it is now. */

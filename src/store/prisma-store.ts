@@ -3,7 +3,7 @@ import { createDeliveryStore } from './delivery-store.js';
 import { createDeviceStore } from './device-store.js';
 import { createFeedLog } from './feed-log.js';
 import { createMaintenanceStore } from './maintenance-store.js';
-import { type Client, databaseOf, type Provider } from './prisma-client.js';
+import { type Client, type DirectWrites, databaseOf, type Provider } from './prisma-client.js';
 import { createPushStore } from './push-store.js';
 import type { Store } from './types.js';
 
@@ -13,8 +13,13 @@ import type { Store } from './types.js';
  * interactive transactions on `writer`; reads go to `reader` (which may be the same client where the
  * database isolates them, as PostgreSQL does; SQLite needs a second connection, see sqlite-store.ts).
  */
-export function createPrismaStore(writer: Client, reader: Client, provider: Provider): Store {
-  const db = databaseOf(writer, reader, provider);
+export function createPrismaStore(
+  writer: Client,
+  reader: Client,
+  provider: Provider,
+  direct?: DirectWrites,
+): Store {
+  const db = databaseOf(writer, reader, provider, direct);
   return {
     ...createAppStore(db),
     ...createDeviceStore(db),

@@ -7,6 +7,7 @@ import { PrismaClient } from './generated/sqlite/client.js';
 import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPrismaStore } from './prisma-store.js';
+import { createSqliteDirectWrites, type SqliteAdapterConnection } from './sqlite-post-writer.js';
 import type { Store } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -41,8 +42,18 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     db.close();
   }
   const { onQuery } = options;
-  const connect = async () => {
+  let writerConnection: SqliteAdapterConnection | undefined;
+  // `opened` is given the adapter's connection once Prisma opens it: posts and delivery marks are written on it.
+  const connect = async (opened?: (connection: SqliteAdapterConnection) => void) => {
     const adapter = new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
+    if (opened) {
+      const open = adapter.connect.bind(adapter);
+      adapter.connect = async () => {
+        const connection = await open();
+        opened(connection as unknown as SqliteAdapterConnection);
+        return connection;
+      };
+    }
     const client = onQuery
       ? new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] })
       : new PrismaClient({ adapter });
@@ -51,9 +62,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     await client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
     return client;
   };
-  const writer = await connect();
+  const writer = await connect((connection) => {
+    writerConnection = connection;
+  });
   const reader = await connect();
-  return createPrismaStore(writer, reader, 'sqlite');
+  if (!writerConnection) throw new Error("Prisma did not open the writer's SQLite connection.");
+  return createPrismaStore(writer, reader, 'sqlite', createSqliteDirectWrites(writerConnection, onQuery));
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.

@@ -216,6 +216,11 @@ export interface Store {
   /** Each live device of the notification's feed, with when it received and acknowledged it. */
   deliveryOf(notification: Notification, now: Date): Promise<DeviceDelivery[]>;
 
+  /**
+   * Whether a sweep at `now` with this retention `cutoff` has anything to do (expire, send a fallback,
+   * purge): one query, so an idle gateway's pass costs one statement instead of every search.
+   */
+  sweepIsDue(now: Date, cutoff: Date): Promise<boolean>;
   /** ACTIVE notifications past their expiry at `now` (for the sweeper to expire); at most `limit`. */
   findExpiredNotifications(
     now: Date,

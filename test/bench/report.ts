@@ -2,10 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { type Summary, summarize } from './lib/stats.js';
 import type { BenchReport, Figure } from './scenarios/scenario.js';
 import { REFERENCE_SYSTEM, SYSTEMS } from './systems/index.js';
-import type { SystemId } from './systems/system.js';
-
-/** Tidings' rows are the ones a target applies to. */
-const UNDER_TARGET: ReadonlySet<SystemId> = new Set(['tidings-sqlite', 'tidings-postgres']);
+import { isTidingsId, type SystemId } from './systems/system.js';
 
 export interface FigureResult extends Figure {
   readonly summary: Summary;
@@ -27,7 +24,8 @@ export function evaluate(report: BenchReport): FigureResult[] {
     const ratio = base !== undefined && base > 0 && summary.median > 0 ? summary.median / base : null;
     const meets = (value: number, target: number) =>
       figure.higherIsBetter ? value >= target : value <= target;
-    const targetMet = !UNDER_TARGET.has(figure.system)
+    // Tidings' rows are the ones a target applies to.
+    const targetMet = !isTidingsId(figure.system)
       ? null
       : figure.targetRatio !== undefined && ratio !== null
         ? meets(ratio, figure.targetRatio)

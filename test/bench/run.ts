@@ -44,7 +44,7 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
   process.exit(2);
 }
 const quick = values.quick ?? false;
-const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite'];
+const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite-before', 'tidings-sqlite'];
 if (quick) idleWait.capMs = 3000;
 const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
 // Every run is bounded: past this, everything is stopped and what was measured is still written.

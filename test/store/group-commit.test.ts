@@ -90,6 +90,70 @@ describe('posting notifications with group commit', () => {
     }
   });
 
+  it('stores every column of a created notification as the post answered it, and finds it by its key', async () => {
+    const rich = {
+      ...content('rich-key', 'Rich'),
+      rawContent: '{"n":1}',
+      priority: 'HIGH',
+      groupName: 'group-a',
+      displayTimeToLive: 60,
+      platformTypes: ['WEB', 'ANDROID'],
+      fallbackPolicy: {
+        platformTypes: ['ANDROID'],
+        fallbackDelayInSeconds: 30,
+        visualContent: { title: 'Fallback', body: null },
+      },
+    } as const;
+    const now = new Date();
+    const [created, plain] = (await Promise.all([
+      store.postNotification({
+        target: { deviceSubscriptionId: unsids[4] as string, appId },
+        content: rich,
+        now,
+      }),
+      post(4, 'plain-key'),
+    ])) as Change[];
+    expect(created?.kind).toBe('CREATED');
+    expect(created?.notification).toMatchObject({
+      appNotificationId: 'rich-key',
+      groupName: 'group-a',
+      displayTimeToLive: 60,
+      platformTypes: ['WEB', 'ANDROID'],
+      fallbackPolicy: rich.fallbackPolicy,
+      createdDateTime: now,
+      expirationDateTime: rich.expirationDateTime,
+    });
+    for (const change of [created, plain] as Change[]) {
+      const { feedId, appNotificationId } = change.notification;
+      expect(await store.findNotificationByAppId(feedId, appNotificationId)).toEqual(change.notification);
+      expect((await store.readChanges(feedId, change.offset - 1, 1))[0]).toEqual(change);
+    }
+  });
+
+  // On SQLite posts are written on the connection Prisma's other writes use (sqlite-post-writer.ts): the
+  // two must take turns, never run inside each other's transaction.
+  it('interleaves posts with other writes to the same feed: every change logged once, offsets dense', async () => {
+    const first = (await post(5, 'mixed-0')) as Change;
+    const { feedId } = first;
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 1; i <= 20; i += 1) {
+      writes.push(post(5, `mixed-${i}`));
+      writes.push(
+        store.editNotifications(
+          feedId,
+          { ids: [first.notification.id] },
+          () => ({ kind: 'STATE_CHANGED', set: { readState: i % 2 ? 'READ' : 'UNREAD' } }),
+          new Date(),
+        ),
+      );
+    }
+    await Promise.all(writes);
+    const logged = await store.readChanges(feedId, first.offset, 100);
+    expect(logged.map((change) => change.offset)).toEqual(logged.map((_, i) => first.offset + 1 + i));
+    expect(logged.filter((change) => change.kind === 'CREATED')).toHaveLength(20);
+    expect(logged.filter((change) => change.kind === 'STATE_CHANGED')).toHaveLength(20);
+  });
+
   it('answers null for an unknown, foreign or expired UNSID without failing the posts beside it', async () => {
     const expired = await store.createDeviceSubscription({
       id: `expired-${Math.random().toString(36).slice(2)}`,

@@ -2,7 +2,7 @@ import { type ClosedLoopResult, HttpLoad } from '../lib/http-load.js';
 import type { HttpRequestTemplate } from '../lib/http-template.js';
 import { type Cost, serverCost, waitForIdle } from '../lib/measure.js';
 import { median } from '../lib/stats.js';
-import type { RunningSystem, SystemId } from '../systems/system.js';
+import { isTidingsId, type RunningSystem, type SystemId } from '../systems/system.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
 
@@ -35,7 +35,7 @@ interface Kind {
 /** What is measured on a system: Tidings posts notifications; the GraphQL baselines answer { ping }. */
 async function kindsOf(system: SystemUnderTest, running: RunningSystem, withTrivial: boolean) {
   const kinds: Kind[] = [];
-  const tidings = system.definition.id === 'tidings-sqlite' || system.definition.id === 'tidings-postgres';
+  const tidings = isTidingsId(system.definition.id);
   if (tidings && running.trivialRequest && running.triggerRequest) {
     const specs = await running.devices(USERS, 1);
     kinds.push({

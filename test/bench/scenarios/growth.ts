@@ -13,7 +13,12 @@ import {
 } from '../lib/replay.js';
 import { countNotifications, type SeedResult, seed, seededUnsid } from '../lib/seed.js';
 import { median } from '../lib/stats.js';
-import type { DatabaseLocation, Installation, RunningSystem } from '../systems/system.js';
+import {
+  type DatabaseLocation,
+  type Installation,
+  isTidingsId,
+  type RunningSystem,
+} from '../systems/system.js';
 import { CREATE_CONNECTIONS } from './create-rate.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, type SystemUnderTest, stopRunning } from './systems-under-test.js';
@@ -66,9 +71,7 @@ export const growth: Scenario = {
     const systems: SystemUnderTest[] = [];
     const load = HttpLoad.start('growth');
     try {
-      const definitions = context.systems.filter(
-        (definition) => definition.id === 'tidings-sqlite' || definition.id === 'tidings-postgres',
-      );
+      const definitions = context.systems.filter((definition) => isTidingsId(definition.id));
       await Promise.all(
         definitions.map(async (definition) => {
           try {

@@ -3,7 +3,7 @@ import { HttpLoad, type OpenLoopResult } from '../lib/http-load.js';
 import { type Cost, serverCost, waitForIdle } from '../lib/measure.js';
 import { connectWithCursors, type ReplayDevices } from '../lib/replay.js';
 import { summarize } from '../lib/stats.js';
-import type { RunningSystem } from '../systems/system.js';
+import { isTidingsId, type RunningSystem } from '../systems/system.js';
 import { CREATE_CONNECTIONS, sustainedCreateRates } from './create-rate.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
@@ -19,11 +19,12 @@ import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './sys
 // loop at 32 connections (from the create-rate scenario of the same run, or measured here first).
 
 const ISSUE_RATE = 1000;
+/** How long the measurement at ISSUE_RATE lasts, when the main rate is below it. */
+const BURST_SECONDS = 3;
 /** The rate is at most this share of the slowest Tidings' sustained create rate. */
 const HEADROOM = 0.5;
 
-const isTidings = (system: SystemUnderTest) =>
-  system.definition.id === 'tidings-sqlite' || system.definition.id === 'tidings-postgres';
+const isTidings = (system: SystemUnderTest) => isTidingsId(system.definition.id);
 
 /** A round number rate below `limit`: 1, 2 or 5 × a power of ten. */
 function roundRate(limit: number): number {
@@ -96,6 +97,7 @@ export const latency: Scenario = {
         warmUpRounds: 1,
         sustainedCreateRates: Object.fromEntries(sustained),
         rateRule: `min(${ISSUE_RATE}, ${HEADROOM} × the slowest Tidings' sustained create rate), rounded down`,
+        peak: rate < ISSUE_RATE ? { rate: ISSUE_RATE, seconds: context.quick ? 0.5 : BURST_SECONDS } : null,
         maxConnections: 64,
         latencyFrom: 'when each post was due (open loop) to its receipt by the device (monotonic clock)',
       };
@@ -108,6 +110,14 @@ export const latency: Scenario = {
         const result = await measureLatency(session, rate, n, `latency-${round}-`);
         await waitForIdle(session.running, 30_000);
         if (round > 0) record(context, system, round, rate, result);
+        // The issue's rate as well, whatever Tidings sustains: a shorter burst, as an app's peak would be.
+        // Past saturation the open loop queues, and the figure shows by how much.
+        if (round > 0 && rate < ISSUE_RATE) {
+          const burst = Math.round(ISSUE_RATE * (context.quick ? 0.5 : BURST_SECONDS));
+          const peak = await measureLatency(session, ISSUE_RATE, burst, `latency-${round}-peak-`);
+          await waitForIdle(session.running, 30_000);
+          record(context, system, round, ISSUE_RATE, peak, `-at-${ISSUE_RATE}`);
+        }
       };
       log('warm-up round');
       await forEachSystem(context, 'latency', systems, (system) => measure(system, 0));
@@ -191,6 +201,8 @@ function record(
   round: number,
   rate: number,
   result: LatencyResult,
+  /** Set apart the figures of a measurement at another rate than the scenario's own. */
+  idSuffix = '',
 ): void {
   const id = system.definition.id;
   const p50 = percentile(result.latenciesMs, 0.5);
@@ -215,14 +227,14 @@ function record(
   };
   const what = `create → receive latency at ${rate}/s offered (open loop, 1 device per user; Tidings: createNotification, others: POST /publish)`;
   context.report.add(
-    { id: 'latency/p50', label: `${what}, p50`, unit: 'ms' },
+    { id: `latency/p50${idSuffix}`, label: `${what}, p50`, unit: 'ms' },
     id,
     p50,
     details,
     result.sendRate,
   );
   context.report.add(
-    { id: 'latency/p99', label: `${what}, p99`, unit: 'ms' },
+    { id: `latency/p99${idSuffix}`, label: `${what}, p99`, unit: 'ms' },
     id,
     p99,
     details,

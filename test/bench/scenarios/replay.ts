@@ -8,6 +8,7 @@ import {
   type ReplayResult,
   replayRound,
 } from '../lib/replay.js';
+import { isTidingsId } from '../systems/system.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
 
@@ -20,8 +21,7 @@ import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './sys
 // marks left out; delivery-mark flushes and sweeps are off for this scenario). Tidings only: the other
 // systems have no replay, so the figures are absolute.
 
-const isTidings = (system: SystemUnderTest) =>
-  system.definition.id === 'tidings-sqlite' || system.definition.id === 'tidings-postgres';
+const isTidings = (system: SystemUnderTest) => isTidingsId(system.definition.id);
 
 export const replay: Scenario = {
   id: 'replay',

@@ -1,6 +1,6 @@
 import { baselineSystem } from './baseline-system.js';
 import type { SystemDefinition } from './system.js';
-import { tidingsSystem } from './tidings.js';
+import { BEFORE_ROOT, tidingsSystem } from './tidings.js';
 
 /** Every system, in the order each round measures them; the first is the reference of the ratios. */
 export const SYSTEMS: readonly SystemDefinition[] = [
@@ -11,7 +11,10 @@ export const SYSTEMS: readonly SystemDefinition[] = [
     'apollo-naive.ts',
   ),
   baselineSystem('yoga', 'GraphQL Yoga 5 + graphql-ws useServer, Yoga pub/sub', 'yoga.ts'),
+  // Each build of Tidings right after the other, so each round measures them back to back.
+  ...(BEFORE_ROOT === undefined ? [] : [tidingsSystem('sqlite', BEFORE_ROOT)]),
   tidingsSystem('sqlite'),
+  ...(BEFORE_ROOT === undefined ? [] : [tidingsSystem('postgres', BEFORE_ROOT)]),
   tidingsSystem('postgres'),
 ];
 

@@ -4,7 +4,21 @@ import type { SocketSpec } from '../lib/load-messages.js';
 import type { ServerProcess } from '../lib/server-process.js';
 
 /** The systems compared, in the order they are measured in each round; raw-ws is the reference. */
-export type SystemId = 'raw-ws' | 'apollo-naive' | 'yoga' | 'tidings-sqlite' | 'tidings-postgres';
+export type SystemId =
+  | 'raw-ws'
+  | 'apollo-naive'
+  | 'yoga'
+  | 'tidings-sqlite'
+  | 'tidings-postgres'
+  // Another build of Tidings measured beside this one (TIDINGS_BENCH_BEFORE): before vs after a change.
+  | 'tidings-sqlite-before'
+  | 'tidings-postgres-before'
+  // Not servers: the write path's floor, the store's SQL on the bare driver (scenarios/write-floor.ts).
+  | 'bare-driver-sqlite'
+  | 'bare-driver-postgres';
+
+/** Whether a system is Tidings (this build or the one measured beside it). */
+export const isTidingsId = (id: SystemId): boolean => id.startsWith('tidings-');
 
 /** Where the bench's own services are, and how processes are pinned. */
 export interface BenchEnvironment {

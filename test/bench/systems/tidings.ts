@@ -21,6 +21,11 @@ import type { BenchEnvironment, DatabaseLocation, Installation, SystemDefinition
 
 /** The build, as `npm start` and production run it (`npm run bench` builds first). */
 const MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
+/**
+ * Another built checkout of Tidings (its root: `dist/`, `prisma/`, and `node_modules` found from there)
+ * measured beside this one as `tidings-*-before`, so a change is measured before and after in one run.
+ */
+export const BEFORE_ROOT = process.env.TIDINGS_BENCH_BEFORE;
 const HOST_NAME = 'bench.example.com';
 /** User tokens and app tokens outlive any run. */
 const TOKEN_TTL_SECONDS = 86_400;
@@ -50,18 +55,22 @@ const STORE_VARIABLES = [
  * default) or on PostgreSQL + Redis. Its limits are raised so the bench's load is never refused: the
  * 1,000 sockets of one user, the app's mutation rate, the changes waiting per feed.
  */
-export function tidingsSystem(store: 'sqlite' | 'postgres'): SystemDefinition {
+export function tidingsSystem(store: 'sqlite' | 'postgres', before?: string): SystemDefinition {
+  const label =
+    store === 'sqlite' ? 'Tidings, SQLite (FULL sync) + in-memory fan-out' : 'Tidings, PostgreSQL + Redis';
+  const id = store === 'sqlite' ? 'tidings-sqlite' : 'tidings-postgres';
+  const main = before === undefined ? MAIN : join(before, 'dist', 'main.js');
   return {
-    id: store === 'sqlite' ? 'tidings-sqlite' : 'tidings-postgres',
-    label:
-      store === 'sqlite' ? 'Tidings, SQLite (FULL sync) + in-memory fan-out' : 'Tidings, PostgreSQL + Redis',
-    install: (environment) => installTidings(store, environment),
+    id: before === undefined ? id : `${id}-before`,
+    label: before === undefined ? label : `${label}, the build at ${before}`,
+    install: (environment) => installTidings(store, environment, main),
   };
 }
 
 async function installTidings(
   store: 'sqlite' | 'postgres',
   environment: BenchEnvironment,
+  main: string,
 ): Promise<Installation> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidings-bench-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
@@ -111,7 +120,7 @@ async function installTidings(
     async start(options = {}) {
       const server = await startServerProcess({
         name: store === 'sqlite' ? 'tidings-sqlite' : 'tidings-postgres',
-        entry: options.entry ?? MAIN,
+        entry: options.entry ?? main,
         args: ['serve', '--port', '0', '--data-dir', dataDir],
         env: { ...env, ...options.env },
         cpus: environment.cpus,

@@ -1,0 +1,108 @@
+import { Prisma } from './generated/sqlite/client.js';
+import type { NotificationRow } from './prisma-client.js';
+
+// Rows written through fixed SQL ($executeRaw) instead of the model API's createMany, which Prisma
+// compiles anew (in WebAssembly) for every batch. Raw SQL skips the model API's checks too, and SQLite
+// would store a number in a text column: so every value is checked here against its column's type first,
+// and a bad one is refused as the model API refused it (one bad post fails only itself, group-commit.ts).
+
+type ColumnType = 'text' | 'int' | 'date';
+export interface Column {
+  readonly type: ColumnType;
+  readonly nullable: boolean;
+}
+const column = (type: ColumnType, nullable = false): Column => ({ type, nullable });
+
+/** Every column of Notification, in the order written (a missing or unknown one does not compile). */
+export const NOTIFICATION_COLUMNS = {
+  id: column('text'),
+  feedId: column('text'),
+  appId: column('text'),
+  appNotificationId: column('text'),
+  targetHostName: column('text'),
+  feedPosition: column('int'),
+  priority: column('text'),
+  groupName: column('text', true),
+  visualTitle: column('text', true),
+  visualBody: column('text', true),
+  rawContent: column('text', true),
+  platformTypes: column('text'),
+  displayTimeToLive: column('int', true),
+  expirationDateTime: column('date'),
+  fallbackPolicy: column('text', true),
+  readState: column('text'),
+  userActionState: column('text'),
+  snoozedUntil: column('date', true),
+  status: column('text'),
+  createdDateTime: column('date'),
+  lastModifiedDateTime: column('date'),
+  fallbackDueAt: column('date', true),
+  fallbackSentAt: column('date', true),
+} as const satisfies Record<keyof NotificationRow, Column>;
+
+/** Every column of Change the write path fills. */
+export const CHANGE_COLUMNS = {
+  feedId: column('text'),
+  offset: column('int'),
+  kind: column('text'),
+  notificationId: column('text'),
+  createdAt: column('date'),
+} as const satisfies Record<string, Column>;
+
+/** Every column of DeliveryMark but its generated id. */
+export const DELIVERY_MARK_COLUMNS = {
+  deviceSubscriptionId: column('text'),
+  kind: column('text'),
+  fromOffset: column('int'),
+  offset: column('int'),
+  at: column('date'),
+} as const satisfies Record<string, Column>;
+
+function fits(value: unknown, { type, nullable }: Column): boolean {
+  if (value === null) return nullable;
+  switch (type) {
+    case 'text':
+      return typeof value === 'string';
+    case 'int':
+      return Number.isSafeInteger(value);
+    case 'date':
+      return value instanceof Date && !Number.isNaN(value.getTime());
+  }
+}
+
+const quoted = (name: string) => `"${name}"`;
+
+/**
+ * One INSERT of every row into `table` (its columns as `columns` declares them, in that order), after
+ * checking every value's type.
+ * @throws TypeError naming the first value that does not fit its column; nothing is written then.
+ */
+export function insertRows<Columns extends Record<string, Column>>(
+  table: string,
+  columns: Columns,
+  rows: ReadonlyArray<{ readonly [K in keyof Columns]: unknown }>,
+): Prisma.Sql {
+  const values = rows.map((row) => Prisma.sql`(${Prisma.join(rowValues(table, columns, row))})`);
+  return Prisma.sql`INSERT INTO ${Prisma.raw(quoted(table))} (${Prisma.raw(columnList(columns))}) VALUES ${Prisma.join(values)}`;
+}
+
+/**
+ * A row's values in the order of `columns`, each checked against its column's type.
+ * @throws TypeError naming the first value that does not fit its column.
+ */
+export function rowValues<Columns extends Record<string, Column>>(
+  table: string,
+  columns: Columns,
+  row: { readonly [K in keyof Columns]: unknown },
+): unknown[] {
+  return Object.keys(columns).map((name) => {
+    const value = row[name];
+    if (!fits(value, columns[name] as Column)) {
+      throw new TypeError(`${table}.${name} cannot hold ${typeof value} ${String(value).slice(0, 40)}`);
+    }
+    return value;
+  });
+}
+
+/** `"a", "b", …`: the column list of an INSERT into a table of `columns`. */
+export const columnList = (columns: Record<string, Column>) => Object.keys(columns).map(quoted).join(', ');

@@ -1,0 +1,212 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Change } from '../domain/types.js';
+import { writePosts } from './post-notifications.js';
+import type { PostStatements } from './post-statements.js';
+import type { NotificationRow } from './prisma-client.js';
+import {
+  CHANGE_COLUMNS,
+  type Column,
+  columnList,
+  DELIVERY_MARK_COLUMNS,
+  NOTIFICATION_COLUMNS,
+  rowValues,
+} from './raw-insert.js';
+import type { PostRequest, Store } from './types.js';
+
+// The one write path that leaves Prisma: a batch of posts on SQLite, the hot path of every gateway.
+// Through Prisma (even its raw queries) a post cost 3.5x the same SQL on the driver (bench
+// write-floor): its request pipeline, parameter rendering and re-preparing every statement. Here the
+// statements run on the driver adapter's own connection, prepared once per shape, inside the adapter's
+// own transaction lock, so they never interleave with a Prisma transaction on that connection. What is
+// written is decided by post-notifications.ts, as for PostgreSQL; the contract tests cover both.
+
+/** Prisma's better-sqlite3 adapter, as it holds its connection: the database and its transaction lock. */
+export interface SqliteAdapterConnection {
+  readonly client: BetterSqlite3.Database;
+  /** Takes the adapter's transaction lock and runs BEGIN; commit() and rollback() only release it. */
+  startTransaction(): Promise<{ commit(): Promise<void>; rollback(): Promise<void> }>;
+}
+
+/** Dates as Prisma's SQLite adapter writes them (ISO 8601 with "+00:00"), so both read them alike. */
+const sqliteDate = (date: Date) => date.toISOString().replace('Z', '+00:00');
+const toSqlite = (value: unknown) => (value instanceof Date ? sqliteDate(value) : value);
+const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
+const rowsOf = (width: number, count: number) =>
+  Array.from({ length: count }, () => `(${placeholders(width)})`).join(', ');
+
+const NOTIFICATION_NAMES = Object.keys(NOTIFICATION_COLUMNS) as Array<keyof NotificationRow>;
+const REPLACED_NAMES = NOTIFICATION_NAMES.filter(
+  (name) => !['id', 'feedId', 'appId', 'createdDateTime'].includes(name),
+);
+const REPLACE_SQL = `UPDATE "Notification" SET ${REPLACED_NAMES.map((name) => `"${name}" = ?`).join(', ')}
+  WHERE "id" = ? RETURNING *`;
+
+/** A notification row as this connection returns it, as the model API would. */
+function notificationRowOf(raw: Record<string, unknown>): NotificationRow {
+  const row: Record<string, unknown> = {};
+  for (const name of NOTIFICATION_NAMES) {
+    const value = raw[name];
+    const { type } = NOTIFICATION_COLUMNS[name] as Column;
+    // The adapter's connection reads integers as BigInt (defaultSafeIntegers), dates as text.
+    row[name] =
+      value === null
+        ? null
+        : type === 'date'
+          ? new Date(value as string)
+          : type === 'int'
+            ? Number(value)
+            : value;
+  }
+  return row as NotificationRow;
+}
+
+/** The writes that run on the adapter's connection. */
+export interface SqliteDirectWrites {
+  writePosts(requests: readonly PostRequest[]): Promise<Array<Change | null>>;
+  recordDeliveryMarks: Store['recordDeliveryMarks'];
+}
+
+/**
+ * Writes on `connection`, each call in one transaction, committed before it resolves: batches of posts
+ * (see writePosts) and delivery marks. `onQuery` is told every statement, as Prisma's query log would be.
+ */
+export function createSqliteDirectWrites(
+  connection: SqliteAdapterConnection,
+  onQuery?: (sql: string) => void,
+): SqliteDirectWrites {
+  const { client } = connection;
+  // By text: one statement per shape (batch sizes up to the group commit's maximum).
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  const statement = (sql: string) => {
+    onQuery?.(sql);
+    let found = prepared.get(sql);
+    if (!found) {
+      found = client.prepare(sql);
+      prepared.set(sql, found);
+    }
+    return found;
+  };
+  async function inTransaction<T>(work: () => Promise<T>): Promise<T> {
+    const transaction = await connection.startTransaction();
+    onQuery?.('BEGIN');
+    try {
+      const result = await work();
+      statement('COMMIT').run();
+      await transaction.commit();
+      return result;
+    } catch (error) {
+      if (client.inTransaction) statement('ROLLBACK').run();
+      await transaction.rollback();
+      throw error;
+    }
+  }
+
+  const statements: PostStatements = {
+    async devices(unsids) {
+      const rows = statement(
+        `SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
+        FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
+        WHERE "DeviceSubscription"."id" IN (${placeholders(unsids.length)})`,
+      ).all(...unsids) as Array<{
+        id: string;
+        feedId: string;
+        expirationDateTime: string;
+        appId: string;
+        issuer: string;
+        subject: string;
+      }>;
+      return rows.map((row) => ({ ...row, expirationDateTime: new Date(row.expirationDateTime) }));
+    },
+    async feeds(owners) {
+      const where = owners.map(() => '("appId" = ? AND "issuer" = ? AND "subject" = ?)').join(' OR ');
+      return statement(`SELECT "id", "appId", "issuer", "subject" FROM "Feed" WHERE ${where}`).all(
+        ...owners.flatMap((owner) => [owner.appId, owner.issuer, owner.subject]),
+      ) as Array<{ id: string; appId: string; issuer: string; subject: string }>;
+    },
+    async insertFeedsIfMissing(rows) {
+      statement(
+        `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${rowsOf(5, rows.length)}
+        ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`,
+      ).run(...rows.flatMap((row) => [row.id, row.appId, row.issuer, row.subject, row.epoch]));
+    },
+    async advanceFeeds(counts) {
+      const cases = [...counts.keys()].map(() => 'WHEN ? THEN ?').join(' ');
+      return statement(
+        `UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "id" ${cases} END
+        WHERE "id" IN (${placeholders(counts.size)}) RETURNING "id", "lastOffset", "epoch", "appId"`,
+      ).all(...[...counts].flat(), ...counts.keys()) as Array<{
+        id: string;
+        lastOffset: number;
+        epoch: string;
+        appId: string;
+      }>;
+    },
+    async existingKeys(keys) {
+      const where = keys.map(() => '("feedId" = ? AND "appNotificationId" = ?)').join(' OR ');
+      return statement(`SELECT "id", "feedId", "appNotificationId" FROM "Notification" WHERE ${where}`).all(
+        ...keys.flatMap((key) => [key.feedId, key.appNotificationId]),
+      ) as Array<{ id: string; feedId: string; appNotificationId: string }>;
+    },
+    async insertNotifications(rows) {
+      const values = rows.flatMap((row) =>
+        rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toSqlite),
+      );
+      statement(
+        `INSERT INTO "Notification" (${columnList(NOTIFICATION_COLUMNS)}) VALUES ${rowsOf(NOTIFICATION_NAMES.length, rows.length)}`,
+      ).run(...values);
+    },
+    async replaceNotification(id, data) {
+      const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
+        id,
+        feedId: '',
+        appId: '',
+        createdDateTime: new Date(0),
+        ...data,
+      });
+      const byName = new Map(NOTIFICATION_NAMES.map((name, i) => [name, values[i]]));
+      const raw = statement(REPLACE_SQL).get(...REPLACED_NAMES.map((name) => toSqlite(byName.get(name))), id);
+      if (!raw) throw new Error(`Notification ${id} vanished inside its feed's transaction.`);
+      return notificationRowOf(raw as Record<string, unknown>);
+    },
+    async insertChanges(rows) {
+      const width = Object.keys(CHANGE_COLUMNS).length;
+      statement(
+        `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(width, rows.length)}`,
+      ).run(...rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toSqlite)));
+    },
+  };
+
+  return {
+    writePosts: (requests) => inTransaction(() => writePosts(statements, requests)),
+    // What delivery-store.ts does through Prisma: a flush of a hundred marks there held the loop for
+    // milliseconds of CPU, here for a fraction of one.
+    recordDeliveryMarks: (marks, kind) =>
+      inTransaction(async () => {
+        const ids = [...new Set(marks.map((mark) => mark.deviceSubscriptionId))];
+        // A device may have been deleted since it received: its marks have nowhere to go.
+        const live = new Set(
+          (
+            statement(
+              `SELECT "id" FROM "DeviceSubscription" WHERE "id" IN (${placeholders(ids.length)})`,
+            ).all(...ids) as Array<{ id: string }>
+          ).map((row) => row.id),
+        );
+        const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
+        if (kept.length === 0) return;
+        const width = Object.keys(DELIVERY_MARK_COLUMNS).length;
+        statement(
+          `INSERT INTO "DeliveryMark" (${columnList(DELIVERY_MARK_COLUMNS)}) VALUES ${rowsOf(width, kept.length)}`,
+        ).run(
+          ...kept.flatMap((mark) =>
+            rowValues('DeliveryMark', DELIVERY_MARK_COLUMNS, { ...mark, kind }).map(toSqlite),
+          ),
+        );
+        if (kind === 'ACKNOWLEDGED') {
+          const raise = statement(
+            'UPDATE "DeviceSubscription" SET "ackedOffset" = ? WHERE "id" = ? AND "ackedOffset" < ?',
+          );
+          for (const mark of kept) raise.run(mark.offset, mark.deviceSubscriptionId, mark.offset);
+        }
+      }),
+  };
+}
