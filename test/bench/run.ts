@@ -27,13 +27,15 @@ const { values } = parseArgs({
 });
 if (values.help) {
   process.stdout.write(
-    `npm run bench -- [--quick] [--only=${SCENARIOS.map((s) => s.id).join(',')}] [--rounds=N]\n` +
+    `npm run bench -- [--quick] [--only=${[...SCENARIOS.map((s) => s.id), 'web-push'].join(',')}] [--rounds=N]\n` +
       'See test/bench/README.md.\n',
   );
   process.exit(0);
 }
 const only = values.only?.split(',').map((name) => name.trim());
-const unknown = only?.filter((name) => !SCENARIOS.some((s) => s.id === name)) ?? [];
+/** Run after the table's scenarios, as a script of its own: see runWebPushFigures. */
+const WEB_PUSH = 'web-push';
+const unknown = only?.filter((name) => name !== WEB_PUSH && !SCENARIOS.some((s) => s.id === name)) ?? [];
 if (unknown.length) {
   process.stderr.write(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id)}\n`);
   process.exit(2);
@@ -121,8 +123,28 @@ try {
       log(`scenario ${scenario.id} failed: ${(error as Error).message}`);
     }
   }
+  if (!only || only.includes(WEB_PUSH)) runWebPushFigures();
 } finally {
   if (!timedOut) await finish(report.failures.length > 0 ? 1 : exitCode);
+}
+
+/**
+ * Web Push's figures (pushes per second to a push-service stand-in, CPU per push, and posts per second
+ * with Web Push off and on): test/bench/web-push.ts, printed as it runs, after the table's scenarios. It
+ * measures one gateway in its own process, not the systems side by side, so it is not a table row.
+ */
+function runWebPushFigures(): void {
+  log('web-push: pushes per second, CPU per push, posts/s with Web Push off and on');
+  const args = quick ? ['--rounds=1', '--devices=300'] : [`--rounds=${rounds ?? 3}`];
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', resolve(import.meta.dirname, 'web-push.ts'), ...args],
+    { stdio: 'inherit', timeout: 20 * 60_000 },
+  );
+  if (result.status !== 0) {
+    report.failures.push({ scenario: WEB_PUSH, message: `exit ${result.status ?? result.signal}` });
+    log('web-push failed');
+  }
 }
 
 /** Stops everything, prints the table and writes the JSON: once, whoever asks first (end, time limit, signal). */

@@ -1,8 +1,8 @@
-// npm run bench:web-push [-- --devices=N --rounds=R]
+// npm run bench:web-push [-- --devices=N --rounds=R]; npm run bench runs it after its table too.
 // Web Push figures, on SQLite: pushes per second to a local push-service stand-in (a child process that
 // answers 201), the gateway's CPU per push (VAPID header cached, aes128gcm encryption, HTTP, store
 // claims and outcomes), and the HTTP createNotification rate with Web Push off and on, interleaved in
-// rounds, to show that posting does not pay for it. Not part of `npm run bench`'s table (yet): it runs
+// rounds, to show that posting does not pay for it. Not a row of `npm run bench`'s table: it runs
 // the gateway in this process, where `process.cpuUsage()` is the gateway's own CPU plus this script's
 // small loop.
 import { spawn } from 'node:child_process';
