@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { CloseCode, handleProtocols, MessageType, parseMessage } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { FeedCloseCode } from '../delivery/close-codes.js';
-import { errorFields, type Logger } from '../logger.js';
+import { errorFields, type Logger, lazyChild } from '../logger.js';
 import type { ClientAddressOf } from '../observability/client-address.js';
 import { requestIdOf } from '../observability/request-id.js';
 import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
@@ -87,13 +87,12 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     if (error.syscall !== 'listen') options.logger.error('unexpected error', errorFields(error));
   });
   wss.on('connection', (socket, request) => {
-    const logger = options.logger.child({
-      connectionId: requestIdOf(request),
-      clientAddress: options.clientAddress(request),
-    });
+    const bindings = { connectionId: requestIdOf(request), clientAddress: options.clientAddress(request) };
+    // The connection's own logger is made only if something logs past the first line (most never do).
+    const logger = lazyChild(options.logger, bindings);
     // A socket is a long request: a line when it opens (who) and when it closes (how, after how long).
     const opened = performance.now();
-    logger.info('websocket opened');
+    options.logger.info('websocket opened', bindings);
     socket.on('error', (error: Error & { code?: string }) =>
       logger.info('websocket closed for a protocol violation', {
         reason: error.message,
@@ -136,7 +135,8 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     };
     const closed = server.opened(live, logger);
     socket.once('close', (code, reason) => {
-      logger.info('websocket closed', {
+      options.logger.info('websocket closed', {
+        ...bindings,
         code,
         durationMs: Math.round(performance.now() - opened),
       });
