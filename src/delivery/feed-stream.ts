@@ -41,6 +41,27 @@ export interface FeedStreamOptions {
   readonly metrics?: FeedMetrics;
 }
 
+/**
+ * A consumer that sends a feed's events itself (the WebSocket transport, with a frame made once for
+ * every device of the feed): given an event, it either sends it and returns the send's promise (resolved
+ * once the socket took the frame), or returns null and sends nothing (the event then goes through the
+ * iterator as usual). It must not throw.
+ */
+export type DirectSink = (event: Extract<FeedEvent, { type: 'change' }>) => Promise<void> | null;
+
+/** What {@link openFeedStream} returns: the feed as an iterator, and its fast path for live changes. */
+export interface FeedStream extends AsyncIterableIterator<FeedEvent, void> {
+  /**
+   * Lets the feed hand a live change straight to `sink` when nothing else is pending for this device
+   * (caught up, nothing queued, no replay or repair under way, the previous direct send done): then a
+   * change costs no queue, promise or generator step of its own. Anything else (a gap, a bulk change,
+   * a resync, a slow socket) goes through the iterator, with every guarantee it gives.
+   */
+  deliverDirectly(sink: DirectSink): void;
+  /** Ends the feed at once, even while it waits for the next change. */
+  return(value?: undefined): Promise<IteratorResult<FeedEvent, void>>;
+}
+
 /** A wake-up as a feed queues it: every fan-out signal but DEVICE_REMOVED, which it handles at once. */
 type Wakeup = Exclude<FeedSignal, { kind: 'DEVICE_REMOVED' }>;
 
@@ -56,7 +77,7 @@ const TO_THE_END = Number.MAX_SAFE_INTEGER;
  *
  * `return()` ends it at once, even while it waits for the next change.
  */
-export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterator<FeedEvent, void> {
+export function openFeedStream(options: FeedStreamOptions): FeedStream {
   const { store, fanout, feedId, platform } = options;
   // Wake-ups not yet handled: live changes (one entry per transaction), or "read the store".
   const live = createAsyncQueue<Wakeup>();
@@ -78,6 +99,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       if (signal.deviceSubscriptionId === options.deviceSubscriptionId) stop();
       return;
     }
+    if (signal.kind === 'CHANGES' && sentDirectly(signal)) return;
+    // From here until the feed waits again with nothing queued, live changes take the iterator's path.
+    parked = false;
     live.push(signal.kind === 'CHANGES' ? holdOrDefer(signal) : signal);
     // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
     if (live.size > options.maxPending) {
@@ -96,11 +120,59 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
   const visible = (change: Change) => reachesPlatform(change, platform);
   // Where the unbroken stretch of changes this feed has sent begins (moves on a resync).
   let coveredFrom = 0;
+  // The last offset this device was sent or skipped (its position in the feed), and the newest offset
+  // known to exist: the head at the start, then every live change heard.
+  let position = 0;
+  let known = 0;
+
+  // The fast path (deliverDirectly). `parked`: the feed waits for a wake-up with nothing queued, so it
+  // is caught up to `position` and the consumer has taken everything before. `sending`: a direct send
+  // has not completed yet (so at most one frame per device is in flight beside the iterator's path).
+  let sink: DirectSink | undefined;
+  let parked = false;
+  let sending = false;
+  /** Sends a one-change transaction that follows `position` straight to the sink; false if it did not. */
+  function sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
+    if (!sink || !parked || sending || stopped || live.size > 0 || signal.changes.length !== 1) return false;
+    const change = signal.changes[0] as Change;
+    if (change.offset !== position + 1) return false; // a gap to repair, or already read: the slow path
+    if (!visible(change)) {
+      position = change.offset;
+      known = Math.max(known, change.offset);
+      return true;
+    }
+    const event = { type: 'change', change } as const;
+    let sent: Promise<void> | null;
+    try {
+      sent = sink(event);
+    } catch {
+      sent = null; // not expected (a sink does not throw); the iterator's path reports what goes wrong
+    }
+    if (sent === null) return false;
+    position = change.offset;
+    known = Math.max(known, change.offset);
+    sending = true;
+    const from = coveredFrom;
+    sent.then(
+      () => {
+        sending = false;
+        if (stopped) return;
+        options.metrics?.liveChangeSent(change);
+        options.metrics?.sent(event);
+        options.onDelivered?.(from, change.offset);
+      },
+      // The socket failed under the send: it is closing, and its close ends this feed.
+      () => {
+        sending = false;
+      },
+    );
+    return true;
+  }
 
   async function* run(): AsyncGenerator<FeedEvent, void> {
     await fanout.whenListening(feedId);
     const head = options.head ?? (await store.feedHead(feedId));
-    let position = head.offset;
+    position = head.offset;
     const after = options.after;
     if (after !== null) {
       if (after.epoch === head.epoch && after.offset <= head.offset && after.offset >= head.purgedThrough) {
@@ -110,8 +182,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       }
     }
     coveredFrom = position;
-    // The newest offset known to exist: the head at the start, then every live change heard.
-    let known = head.offset;
+    known = head.offset;
     /**
      * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
      * that does not start right after `position` means the log was purged under the read (the sweeper
@@ -143,7 +214,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     }
     yield* readFromStore(TO_THE_END);
     for (;;) {
+      parked = live.size === 0;
       const wakeup = await live.pull();
+      parked = false;
       if (wakeup === undefined) return;
       if (wakeup.kind === 'CATCH_UP') {
         yield* readFromStore(TO_THE_END);
@@ -183,6 +256,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
   // Close the queue before asking the generator to return: a generator waiting in `live.pull()` only
   // sees the request once that wait ends.
   return {
+    deliverDirectly(consumer) {
+      sink = consumer;
+    },
     next: () => stream.next(),
     return: (value) => {
       stop();

@@ -10,7 +10,10 @@ import {
   visit,
 } from 'graphql';
 
+import type { FeedStream } from '../delivery/feed-stream.js';
 import type { GatewayContext } from '../graphql/context.js';
+
+type DirectFeed = Pick<FeedStream, 'deliverDirectly'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -62,6 +65,19 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     if (!isAsyncIterable(source)) return source; // errors before the stream started
     const selection = selectionKey(args);
     const connection = (args.contextValue as GatewayContext | undefined)?.connection;
+    // A live feed that can send its live changes itself is given the way to: the same shared frame,
+    // without a step of the iterators below per device (see FeedStream.deliverDirectly).
+    if (connection && selection !== null && isDirectFeed(source)) {
+      source.deliverDirectly((event) => {
+        const owner = sharingKey(event);
+        if (owner === null) return null;
+        const entry = sharedResult(owner, selection, args, event);
+        const result = entry.result;
+        if (isPromise(result) || result.errors) return null; // the iterator's path waits and formats
+        entry.json ??= JSON.stringify(result);
+        return connection.sendNext(entry.json);
+      });
+    }
     /** The event's result for graphql-ws to send, or undefined once it has been sent here. */
     return filterMapAsyncIterator(source, async (event): Promise<ExecutionResult | undefined> => {
       const owner = sharingKey(event);
@@ -144,6 +160,14 @@ function variablesOutsideRootArguments(
   return new Set(
     [...counts].filter(([name, count]) => count > (rootUses.get(name) ?? 0)).map(([name]) => name),
   );
+}
+
+function isDirectFeed(value: AsyncIterable<unknown>): value is AsyncIterable<unknown> & DirectFeed {
+  return typeof (value as Partial<DirectFeed>).deliverDirectly === 'function';
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Partial<Promise<T>>)?.then === 'function';
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

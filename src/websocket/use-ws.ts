@@ -17,6 +17,11 @@ export interface UseWsOptions {
   readonly maxPayloadBytes: number;
   /** How often every socket is pinged; one that has not answered the previous ping is cut. */
   readonly keepAliveMs: number;
+  /**
+   * permessage-deflate for clients that offer it. Off by default: each compressing socket holds zlib
+   * state (tens of KiB) and costs CPU per frame, where notification frames are small.
+   */
+  readonly compression: boolean;
   /** Whether a page of this origin may open a socket (the upgrade's `Origin`; see origin-check.ts). */
   readonly allowsOrigin: (origin: string) => boolean;
   /** The client's address, on every line about its socket (behind trusted proxies, from `X-Forwarded-For`). */
@@ -59,6 +64,8 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     server: options.httpServer,
     path: options.path,
     maxPayload: options.maxPayloadBytes,
+    // Said explicitly, not left to the library's default.
+    perMessageDeflate: options.compression,
     handleProtocols,
     verifyClient: createOriginCheck(options.allowsOrigin, options.logger),
   });
