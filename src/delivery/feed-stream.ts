@@ -68,6 +68,8 @@ type Wakeup = Exclude<FeedSignal, { kind: 'DEVICE_REMOVED' }>;
 // Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
 const PAGE_SIZE = 200;
 const TO_THE_END = Number.MAX_SAFE_INTEGER;
+// Live changes sent directly (deliverDirectly) to one device and not yet taken by its socket, at most.
+const DIRECT_IN_FLIGHT = 64;
 
 /**
  * A device's feed: the changes after `after` from the store, then live changes from the fan-out,
@@ -126,46 +128,55 @@ export function openFeedStream(options: FeedStreamOptions): FeedStream {
   let known = 0;
 
   // The fast path (deliverDirectly). `parked`: the feed waits for a wake-up with nothing queued, so it
-  // is caught up to `position` and the consumer has taken everything before. `sending`: a direct send
-  // has not completed yet (so at most one frame per device is in flight beside the iterator's path).
+  // is caught up to `position` and the consumer has taken everything before. `inFlight`: direct sends
+  // not completed yet; past DIRECT_IN_FLIGHT (a socket that does not drain) changes take the iterator's
+  // path, whose queue bound (maxPending) ends the feed of a device that stopped reading.
   let sink: DirectSink | undefined;
   let parked = false;
-  let sending = false;
-  /** Sends a one-change transaction that follows `position` straight to the sink; false if it did not. */
+  let inFlight = 0;
+  const directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
+  /** Sends a transaction that follows `position` straight to the sink; false if it sent none of it. */
   function sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
-    if (!sink || !parked || sending || stopped || live.size > 0 || signal.changes.length !== 1) return false;
-    const change = signal.changes[0] as Change;
-    if (change.offset !== position + 1) return false; // a gap to repair, or already read: the slow path
-    if (!visible(change)) {
+    const { changes } = signal;
+    const first = changes[0];
+    if (!sink || !parked || stopped || live.size > 0 || first === undefined) return false;
+    // A gap to repair, or changes already read, or too many to send at once: the iterator's path.
+    if (first.offset !== position + 1 || inFlight + changes.length > directInFlight) return false;
+    for (const [index, change] of changes.entries()) {
+      if (visible(change)) {
+        const event = { type: 'change', change } as const;
+        let sent: Promise<void> | null;
+        try {
+          sent = sink(event);
+        } catch {
+          sent = null; // not expected (a sink does not throw); the iterator's path reports what goes wrong
+        }
+        if (sent === null) {
+          // The rest of the transaction goes through the iterator, after what was sent here.
+          if (index === 0) return false;
+          parked = false;
+          live.push(holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
+          return true;
+        }
+        inFlight++;
+        const from = coveredFrom;
+        sent.then(
+          () => {
+            inFlight--;
+            if (stopped) return;
+            options.metrics?.liveChangeSent(change);
+            options.metrics?.sent(event);
+            options.onDelivered?.(from, change.offset);
+          },
+          // The socket failed under the send: it is closing, and its close ends this feed.
+          () => {
+            inFlight--;
+          },
+        );
+      }
       position = change.offset;
       known = Math.max(known, change.offset);
-      return true;
     }
-    const event = { type: 'change', change } as const;
-    let sent: Promise<void> | null;
-    try {
-      sent = sink(event);
-    } catch {
-      sent = null; // not expected (a sink does not throw); the iterator's path reports what goes wrong
-    }
-    if (sent === null) return false;
-    position = change.offset;
-    known = Math.max(known, change.offset);
-    sending = true;
-    const from = coveredFrom;
-    sent.then(
-      () => {
-        sending = false;
-        if (stopped) return;
-        options.metrics?.liveChangeSent(change);
-        options.metrics?.sent(event);
-        options.onDelivered?.(from, change.offset);
-      },
-      // The socket failed under the send: it is closing, and its close ends this feed.
-      () => {
-        sending = false;
-      },
-    );
     return true;
   }
 
