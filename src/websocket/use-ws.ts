@@ -51,6 +51,26 @@ function isServerOnlyMessage(data: string): boolean {
   }
 }
 
+/** Hands a text message to graphql-ws; what it throws closes the socket with the code it deserves. */
+async function handleText(
+  text: string,
+  handle: (data: string) => Promise<void>,
+  socket: WebSocket,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await handle(text);
+  } catch (error) {
+    // graphql-ws throws on a well-formed message it does not handle: a server-only type.
+    if (isServerOnlyMessage(text)) {
+      socket.close(CloseCode.BadRequest, 'Invalid message received');
+      return;
+    }
+    logger.error('unexpected error', errorFields(error));
+    socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+}
+
 /**
  * The `ws` library's binding of the GraphQL over WebSocket server, on the HTTP server's port and GraphQL
  * path: graphql-ws's own `use/ws`, with what it lacks for clients that break the protocol. A binary
@@ -121,23 +141,14 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
         else socket.once('close', listener);
       },
       onMessage: (handle) =>
-        socket.on('message', async (data, isBinary) => {
+        socket.on('message', (data, isBinary) => {
           if (isBinary) {
             socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
             return;
           }
-          const text = String(data);
-          try {
-            await handle(text);
-          } catch (error) {
-            // graphql-ws throws on a well-formed message it does not handle: a server-only type.
-            if (isServerOnlyMessage(text)) {
-              socket.close(CloseCode.BadRequest, 'Invalid message received');
-              return;
-            }
-            logger.error('unexpected error', errorFields(error));
-            socket.close(CloseCode.InternalServerError, 'Internal server error');
-          }
+          // Handled by a function that sees only the text: a subscribe message's handling lasts as long
+          // as its subscription, and would keep the frame's buffer alive with it.
+          void handleText(String(data), handle, socket, logger);
         }),
     };
     const closed = server.opened(live, logger);
