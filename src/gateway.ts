@@ -248,6 +248,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       logger,
       maxPayloadBytes: config.limits.maxBodyBytes,
       keepAliveMs: config.limits.keepAliveMs,
+      compression: config.limits.webSocketCompression,
       allowsOrigin,
       clientAddress,
     },

@@ -91,6 +91,8 @@ export interface Config {
     readonly connectionInitTimeoutMs: number;
     /** Every socket is pinged this often; one that has not answered the previous ping is cut. */
     readonly keepAliveMs: number;
+    /** Whether WebSocket frames are compressed (permessage-deflate) for clients that offer it. */
+    readonly webSocketCompression: boolean;
     /** Lexical tokens in one document: bounds the parser's work and its recursion (see settings.ts). */
     readonly maxQueryTokens: number;
     /** Operation shape limits (see src/graphql/operation-limits.ts). */
@@ -250,6 +252,7 @@ export function loadConfig(
       maxSubscriptionsPerConnection: get(SETTINGS.maxSubscriptionsPerConnection),
       connectionInitTimeoutMs: get(SETTINGS.connectionInitTimeout),
       keepAliveMs: get(SETTINGS.keepAlive),
+      webSocketCompression: get(SETTINGS.webSocketCompression) === 'permessage-deflate',
       maxQueryTokens: get(SETTINGS.maxQueryTokens),
       maxQueryDepth: get(SETTINGS.maxQueryDepth),
       maxAliases: get(SETTINGS.maxAliases),

@@ -276,6 +276,12 @@ export const SETTINGS = {
     12_000,
     'every socket is pinged this often; one that did not answer the previous ping is cut',
   ),
+  webSocketCompression: setting(
+    'TIDINGS_WS_COMPRESSION',
+    oneOf(['off', 'permessage-deflate'] as const),
+    'off',
+    '`permessage-deflate` compresses WebSocket frames for clients that offer it: smaller frames, but a zlib context per socket (tens of KiB each) and CPU per frame',
+  ),
   maxQueryTokens: setting(
     'TIDINGS_MAX_QUERY_TOKENS',
     integer(200, 1500),

@@ -41,12 +41,35 @@ export interface FeedStreamOptions {
   readonly metrics?: FeedMetrics;
 }
 
+/**
+ * A consumer that sends a feed's events itself (the WebSocket transport, with a frame made once for
+ * every device of the feed): given an event, it either sends it and returns the send's promise (resolved
+ * once the socket took the frame), or returns null and sends nothing (the event then goes through the
+ * iterator as usual). It must not throw.
+ */
+export type DirectSink = (event: Extract<FeedEvent, { type: 'change' }>) => Promise<void> | null;
+
+/** What {@link openFeedStream} returns: the feed as an iterator, and its fast path for live changes. */
+export interface FeedStream extends AsyncIterableIterator<FeedEvent, void> {
+  /**
+   * Lets the feed hand a live change straight to `sink` when nothing else is pending for this device
+   * (caught up, nothing queued, no replay or repair under way, the previous direct send done): then a
+   * change costs no queue, promise or generator step of its own. Anything else (a gap, a bulk change,
+   * a resync, a slow socket) goes through the iterator, with every guarantee it gives.
+   */
+  deliverDirectly(sink: DirectSink): void;
+  /** Ends the feed at once, even while it waits for the next change. */
+  return(value?: undefined): Promise<IteratorResult<FeedEvent, void>>;
+}
+
 /** A wake-up as a feed queues it: every fan-out signal but DEVICE_REMOVED, which it handles at once. */
 type Wakeup = Exclude<FeedSignal, { kind: 'DEVICE_REMOVED' }>;
 
 // Replay and gap repair read the log in pages of this size, so a long absence does not load at once.
 const PAGE_SIZE = 200;
 const TO_THE_END = Number.MAX_SAFE_INTEGER;
+// Live changes sent directly (deliverDirectly) to one device and not yet taken by its socket, at most.
+const DIRECT_IN_FLIGHT = 64;
 
 /**
  * A device's feed: the changes after `after` from the store, then live changes from the fan-out,
@@ -56,7 +79,7 @@ const TO_THE_END = Number.MAX_SAFE_INTEGER;
  *
  * `return()` ends it at once, even while it waits for the next change.
  */
-export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterator<FeedEvent, void> {
+export function openFeedStream(options: FeedStreamOptions): FeedStream {
   const { store, fanout, feedId, platform } = options;
   // Wake-ups not yet handled: live changes (one entry per transaction), or "read the store".
   const live = createAsyncQueue<Wakeup>();
@@ -78,6 +101,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       if (signal.deviceSubscriptionId === options.deviceSubscriptionId) stop();
       return;
     }
+    if (signal.kind === 'CHANGES' && sentDirectly(signal)) return;
+    // From here until the feed waits again with nothing queued, live changes take the iterator's path.
+    parked = false;
     live.push(signal.kind === 'CHANGES' ? holdOrDefer(signal) : signal);
     // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
     if (live.size > options.maxPending) {
@@ -96,11 +122,68 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
   const visible = (change: Change) => reachesPlatform(change, platform);
   // Where the unbroken stretch of changes this feed has sent begins (moves on a resync).
   let coveredFrom = 0;
+  // The last offset this device was sent or skipped (its position in the feed), and the newest offset
+  // known to exist: the head at the start, then every live change heard.
+  let position = 0;
+  let known = 0;
+
+  // The fast path (deliverDirectly). `parked`: the feed waits for a wake-up with nothing queued, so it
+  // is caught up to `position` and the consumer has taken everything before. `inFlight`: direct sends
+  // not completed yet; past DIRECT_IN_FLIGHT (a socket that does not drain) changes take the iterator's
+  // path, whose queue bound (maxPending) ends the feed of a device that stopped reading.
+  let sink: DirectSink | undefined;
+  let parked = false;
+  let inFlight = 0;
+  const directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
+  /** Sends a transaction that follows `position` straight to the sink; false if it sent none of it. */
+  function sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
+    const { changes } = signal;
+    const first = changes[0];
+    if (!sink || !parked || stopped || live.size > 0 || first === undefined) return false;
+    // A gap to repair, or changes already read, or too many to send at once: the iterator's path.
+    if (first.offset !== position + 1 || inFlight + changes.length > directInFlight) return false;
+    for (const [index, change] of changes.entries()) {
+      if (visible(change)) {
+        const event = { type: 'change', change } as const;
+        let sent: Promise<void> | null;
+        try {
+          sent = sink(event);
+        } catch {
+          sent = null; // not expected (a sink does not throw); the iterator's path reports what goes wrong
+        }
+        if (sent === null) {
+          // The rest of the transaction goes through the iterator, after what was sent here.
+          if (index === 0) return false;
+          parked = false;
+          live.push(holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
+          return true;
+        }
+        inFlight++;
+        const from = coveredFrom;
+        sent.then(
+          () => {
+            inFlight--;
+            if (stopped) return;
+            options.metrics?.liveChangeSent(change);
+            options.metrics?.sent(event);
+            options.onDelivered?.(from, change.offset);
+          },
+          // The socket failed under the send: it is closing, and its close ends this feed.
+          () => {
+            inFlight--;
+          },
+        );
+      }
+      position = change.offset;
+      known = Math.max(known, change.offset);
+    }
+    return true;
+  }
 
   async function* run(): AsyncGenerator<FeedEvent, void> {
     await fanout.whenListening(feedId);
     const head = options.head ?? (await store.feedHead(feedId));
-    let position = head.offset;
+    position = head.offset;
     const after = options.after;
     if (after !== null) {
       if (after.epoch === head.epoch && after.offset <= head.offset && after.offset >= head.purgedThrough) {
@@ -110,8 +193,7 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
       }
     }
     coveredFrom = position;
-    // The newest offset known to exist: the head at the start, then every live change heard.
-    let known = head.offset;
+    known = head.offset;
     /**
      * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
      * that does not start right after `position` means the log was purged under the read (the sweeper
@@ -143,7 +225,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
     }
     yield* readFromStore(TO_THE_END);
     for (;;) {
+      parked = live.size === 0;
       const wakeup = await live.pull();
+      parked = false;
       if (wakeup === undefined) return;
       if (wakeup.kind === 'CATCH_UP') {
         yield* readFromStore(TO_THE_END);
@@ -183,6 +267,9 @@ export function openFeedStream(options: FeedStreamOptions): AsyncIterableIterato
   // Close the queue before asking the generator to return: a generator waiting in `live.pull()` only
   // sees the request once that wait ends.
   return {
+    deliverDirectly(consumer) {
+      sink = consumer;
+    },
     next: () => stream.next(),
     return: (value) => {
       stop();

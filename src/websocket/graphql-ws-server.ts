@@ -1,4 +1,5 @@
 import {
+  type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
   NoSchemaIntrospectionCustomRule,
@@ -97,6 +98,16 @@ const principalKey = (principal: Principal) =>
     ? `app ${principal.appId}`
     : `user ${principal.appId} ${principal.issuer} ${principal.subject}`;
 
+/**
+ * Replaces a subscribe message's query with the (equal) text of the document every socket shares, and
+ * its variables with a copy whose strings do not keep the message's text alive.
+ */
+function retainOnlyWhatIsShared(payload: { query: string; variables?: unknown }, document: DocumentNode) {
+  const text = document.loc?.source.body;
+  if (text !== undefined) payload.query = text;
+  if (payload.variables != null) payload.variables = JSON.parse(JSON.stringify(payload.variables));
+}
+
 const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>
   typeof event === 'object' && event !== null && (event as FeedEvent).type === 'change';
 
@@ -135,8 +146,12 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     async onConnect(ctx) {
       const { socket } = ctx.extra;
       let principal: Principal;
+      const authorization = ctx.connectionParams?.authorization;
+      // graphql-ws keeps the connection_init payload for the socket's life: the token (about 0.6 KiB per
+      // socket, and a secret) is not needed past this point.
+      (ctx as { connectionParams?: unknown }).connectionParams = undefined;
       try {
-        principal = await options.authenticate(ctx.connectionParams?.authorization);
+        principal = await options.authenticate(authorization);
       } catch (error) {
         if (error instanceof GatewayError && error.code === ErrorCode.ServiceUnavailable) {
           socket.close(FeedCloseCode.TryAgainLater, 'Token issuer unreachable; retry later');
@@ -179,6 +194,10 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       try {
         const checked = checkDocument(payload.query);
         if (checked.errors) return checked.errors;
+        // graphql-ws keeps this message for the operation's life, and the strings JSON.parse made of it
+        // (the query, the variables) can be slices that keep its whole text alive: swap in the text of
+        // the shared document and variables of their own (both are read again only by the hooks here).
+        retainOnlyWhatIsShared(payload, checked.document);
         return {
           schema: options.schema,
           document: checked.document,

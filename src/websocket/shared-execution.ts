@@ -10,7 +10,10 @@ import {
   visit,
 } from 'graphql';
 
+import type { FeedStream } from '../delivery/feed-stream.js';
 import type { GatewayContext } from '../graphql/context.js';
+
+type DirectFeed = Pick<FeedStream, 'deliverDirectly'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -62,6 +65,19 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     if (!isAsyncIterable(source)) return source; // errors before the stream started
     const selection = selectionKey(args);
     const connection = (args.contextValue as GatewayContext | undefined)?.connection;
+    // A live feed that can send its live changes itself is given the way to: the same shared frame,
+    // without a step of the iterators below per device (see FeedStream.deliverDirectly).
+    if (connection && selection !== null && isDirectFeed(source)) {
+      source.deliverDirectly((event) => {
+        const owner = sharingKey(event);
+        if (owner === null) return null;
+        const entry = sharedResult(owner, selection, args, event);
+        const result = entry.result;
+        if (isPromise(result) || result.errors) return null; // the iterator's path waits and formats
+        entry.json ??= JSON.stringify(result);
+        return connection.sendNext(entry.json);
+      });
+    }
     /** The event's result for graphql-ws to send, or undefined once it has been sent here. */
     return filterMapAsyncIterator(source, async (event): Promise<ExecutionResult | undefined> => {
       const owner = sharingKey(event);
@@ -76,21 +92,53 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
   };
 }
 
+/** What a selection's key is made of, worked out once per document and operation name. */
+interface SelectionShape {
+  /** The document's text and operation name: the whole key when no variable counts. */
+  readonly base: string;
+  /** Variables used only as arguments of the root field: they choose events, not results. */
+  readonly rootOnly: ReadonlySet<string>;
+}
+
+// Per document (documents are shared by every socket that sent the same text: document-checker.ts), per
+// operation name: its shape, or null if it cannot be shared. So the key of a subscriber whose variables
+// all choose events is one string for all of them, not a copy of the document's text per subscription.
+const shapes = new WeakMap<DocumentNode, Map<string | null, SelectionShape | null>>();
+
 /** The key of a subscriber's selection, or null if it cannot be shared safely. */
 function selectionKey(args: ExecutionArgs): string | null {
-  const operation = getOperationAST(args.document, args.operationName);
-  const source = args.document.loc?.source.body;
+  const operationName = args.operationName ?? null;
+  let byName = shapes.get(args.document);
+  if (!byName) {
+    byName = new Map();
+    shapes.set(args.document, byName);
+  }
+  let shape = byName.get(operationName);
+  if (shape === undefined) {
+    shape = selectionShape(args.document, operationName);
+    byName.set(operationName, shape);
+  }
+  if (shape === null) return null;
+  const variables = Object.entries(args.variableValues ?? {})
+    .filter(([name]) => !shape.rootOnly.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return variables.length === 0 ? shape.base : `${shape.base}${JSON.stringify(variables)}`;
+}
+
+function selectionShape(document: DocumentNode, operationName: string | null): SelectionShape | null {
+  const operation = getOperationAST(document, operationName);
+  const source = document.loc?.source.body;
   if (!operation || source === undefined) return null;
   const rootArgumentVariables = new Set<string>();
   for (const selection of operation.selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) return null; // fragments at the root: do not guess
     for (const argument of selection.arguments ?? []) collectVariables(argument.value, rootArgumentVariables);
   }
-  const usedElsewhere = variablesOutsideRootArguments(args.document, rootArgumentVariables);
-  const variables = Object.entries(args.variableValues ?? {})
-    .filter(([name]) => !rootArgumentVariables.has(name) || usedElsewhere.has(name))
-    .sort(([a], [b]) => (a < b ? -1 : 1));
-  return JSON.stringify([source, args.operationName ?? null, variables]);
+  const usedElsewhere = variablesOutsideRootArguments(document, rootArgumentVariables);
+  return {
+    base: JSON.stringify([source, operationName]),
+    rootOnly: new Set([...rootArgumentVariables].filter((name) => !usedElsewhere.has(name))),
+  };
 }
 
 function collectVariables(value: ValueNode, into: Set<string>): void {
@@ -112,6 +160,14 @@ function variablesOutsideRootArguments(
   return new Set(
     [...counts].filter(([name, count]) => count > (rootUses.get(name) ?? 0)).map(([name]) => name),
   );
+}
+
+function isDirectFeed(value: AsyncIterable<unknown>): value is AsyncIterable<unknown> & DirectFeed {
+  return typeof (value as Partial<DirectFeed>).deliverDirectly === 'function';
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Partial<Promise<T>>)?.then === 'function';
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { CloseCode, handleProtocols, MessageType, parseMessage } from 'graphql-ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { FeedCloseCode } from '../delivery/close-codes.js';
-import { errorFields, type Logger } from '../logger.js';
+import { errorFields, type Logger, lazyChild } from '../logger.js';
 import type { ClientAddressOf } from '../observability/client-address.js';
 import { requestIdOf } from '../observability/request-id.js';
 import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
@@ -17,6 +17,11 @@ export interface UseWsOptions {
   readonly maxPayloadBytes: number;
   /** How often every socket is pinged; one that has not answered the previous ping is cut. */
   readonly keepAliveMs: number;
+  /**
+   * permessage-deflate for clients that offer it. Off by default: each compressing socket holds zlib
+   * state (tens of KiB) and costs CPU per frame, where notification frames are small.
+   */
+  readonly compression: boolean;
   /** Whether a page of this origin may open a socket (the upgrade's `Origin`; see origin-check.ts). */
   readonly allowsOrigin: (origin: string) => boolean;
   /** The client's address, on every line about its socket (behind trusted proxies, from `X-Forwarded-For`). */
@@ -46,6 +51,26 @@ function isServerOnlyMessage(data: string): boolean {
   }
 }
 
+/** Hands a text message to graphql-ws; what it throws closes the socket with the code it deserves. */
+async function handleText(
+  text: string,
+  handle: (data: string) => Promise<void>,
+  socket: WebSocket,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await handle(text);
+  } catch (error) {
+    // graphql-ws throws on a well-formed message it does not handle: a server-only type.
+    if (isServerOnlyMessage(text)) {
+      socket.close(CloseCode.BadRequest, 'Invalid message received');
+      return;
+    }
+    logger.error('unexpected error', errorFields(error));
+    socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+}
+
 /**
  * The `ws` library's binding of the GraphQL over WebSocket server, on the HTTP server's port and GraphQL
  * path: graphql-ws's own `use/ws`, with what it lacks for clients that break the protocol. A binary
@@ -59,6 +84,8 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     server: options.httpServer,
     path: options.path,
     maxPayload: options.maxPayloadBytes,
+    // Said explicitly, not left to the library's default.
+    perMessageDeflate: options.compression,
     handleProtocols,
     verifyClient: createOriginCheck(options.allowsOrigin, options.logger),
   });
@@ -87,13 +114,12 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     if (error.syscall !== 'listen') options.logger.error('unexpected error', errorFields(error));
   });
   wss.on('connection', (socket, request) => {
-    const logger = options.logger.child({
-      connectionId: requestIdOf(request),
-      clientAddress: options.clientAddress(request),
-    });
+    const bindings = { connectionId: requestIdOf(request), clientAddress: options.clientAddress(request) };
+    // The connection's own logger is made only if something logs past the first line (most never do).
+    const logger = lazyChild(options.logger, bindings);
     // A socket is a long request: a line when it opens (who) and when it closes (how, after how long).
     const opened = performance.now();
-    logger.info('websocket opened');
+    options.logger.info('websocket opened', bindings);
     socket.on('error', (error: Error & { code?: string }) =>
       logger.info('websocket closed for a protocol violation', {
         reason: error.message,
@@ -115,28 +141,20 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
         else socket.once('close', listener);
       },
       onMessage: (handle) =>
-        socket.on('message', async (data, isBinary) => {
+        socket.on('message', (data, isBinary) => {
           if (isBinary) {
             socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
             return;
           }
-          const text = String(data);
-          try {
-            await handle(text);
-          } catch (error) {
-            // graphql-ws throws on a well-formed message it does not handle: a server-only type.
-            if (isServerOnlyMessage(text)) {
-              socket.close(CloseCode.BadRequest, 'Invalid message received');
-              return;
-            }
-            logger.error('unexpected error', errorFields(error));
-            socket.close(CloseCode.InternalServerError, 'Internal server error');
-          }
+          // Handled by a function that sees only the text: a subscribe message's handling lasts as long
+          // as its subscription, and would keep the frame's buffer alive with it.
+          void handleText(String(data), handle, socket, logger);
         }),
     };
     const closed = server.opened(live, logger);
     socket.once('close', (code, reason) => {
-      logger.info('websocket closed', {
+      options.logger.info('websocket closed', {
+        ...bindings,
         code,
         durationMs: Math.round(performance.now() - opened),
       });

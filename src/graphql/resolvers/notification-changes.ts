@@ -17,20 +17,24 @@ export const notificationChangeResolvers: Resolvers = {
         const after = args.after ? decodeCursor(args.after, 'after') : null;
         const device = await ownDeviceSubscription(context, args.deviceSubscriptionId);
         const { store, fanout, deliveries } = context.services;
+        // The callbacks outlive this call (as long as the feed): they keep only what they use, not the
+        // device subscription's record or the whole context.
+        const deviceSubscriptionId = device.id;
+        const { logger, connection } = context;
         return openFeedStream({
           store,
           fanout,
           feedId: device.feedId,
-          deviceSubscriptionId: device.id,
+          deviceSubscriptionId,
           platform: device.platform,
           after,
           head: device.feedHead,
-          onDelivered: (from, to) => deliveries.delivered(device.id, from, to),
+          onDelivered: (from, to) => deliveries.delivered(deviceSubscriptionId, from, to),
           maxPending: context.services.config.limits.maxPendingChanges,
           metrics: context.services.metrics.feeds,
           onOverflow: () => {
-            context.logger.info('closed a slow live feed', { deviceSubscriptionId: device.id });
-            context.connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor');
+            logger.info('closed a slow live feed', { deviceSubscriptionId });
+            connection?.close(FeedCloseCode.SlowConsumer, 'Too far behind: resume from your cursor');
           },
         });
       },

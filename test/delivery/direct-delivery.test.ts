@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCursor } from '../../src/delivery/cursor.js';
+import { type FeedEvent, openFeedStream } from '../../src/delivery/feed-stream.js';
+import { createMemoryFanout } from '../../src/fanout/memory-fanout.js';
+import { startGateway } from '../support/gateway.js';
+import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
+
+// A caught-up live feed hands a live change straight to its consumer (the WebSocket transport's shared
+// frame), without a step of its iterator; anything it cannot send that way goes through the iterator, in
+// order, with nothing lost or repeated. The feed here reads the gateway's real store and hears its real
+// fan-out; only the consumer is the test's.
+
+const HOST = 'direct.example.com';
+const idOf = (step: IteratorResult<FeedEvent, void>) =>
+  step.done
+    ? 'done'
+    : step.value.type === 'change'
+      ? step.value.change.notification.appNotificationId
+      : 'resync';
+
+describe('direct delivery of live changes', () => {
+  it('sends a caught-up device its live changes directly, and the rest through the iterator, in order', async () => {
+    const fanout = createMemoryFanout(() => {});
+    const t = await startGateway({ fanout });
+    const app = await t.registerApp(HOST);
+    const appToken = await app.token();
+    const userToken = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, userToken, 'WEB');
+    const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
+    const post = (appNotificationId: string) =>
+      postNotification(t.url, appToken, notificationInput(unsid, HOST, { appNotificationId }));
+
+    const after = decodeCursor(await feedCursor(t.url, userToken), 'after');
+    await post('replayed');
+    const delivered: Array<[number, number]> = [];
+    const stream = openFeedStream({
+      store: t.gateway.services.store,
+      fanout,
+      feedId,
+      deviceSubscriptionId: unsid,
+      platform: 'WEB',
+      after,
+      maxPending: 100,
+      onOverflow: () => {},
+      onDelivered: (from, to) => delivered.push([from, to]),
+    });
+    const direct: string[] = [];
+    // Takes every change but those named "slow-…", as a consumer that cannot send some events itself.
+    let sends = Promise.resolve();
+    stream.deliverDirectly((event) => {
+      const id = event.change.notification.appNotificationId;
+      if (id.startsWith('slow-')) return null;
+      direct.push(id);
+      sends = sends.then(() => {});
+      return sends;
+    });
+    try {
+      // The replay goes through the iterator.
+      expect(idOf(await stream.next())).toBe('replayed');
+      // Asked for the next event, the feed waits, caught up: live changes go to the consumer directly.
+      let settled = false;
+      const waiting = stream.next().then((step) => {
+        settled = true;
+        return step;
+      });
+      await post('live-1');
+      await post('live-2');
+      await expect.poll(() => direct).toEqual(['live-1', 'live-2']);
+      await expect.poll(() => delivered.length).toBe(3);
+      expect(settled).toBe(false);
+      // One the consumer does not take comes through the iterator, and the feed goes on after it.
+      await post('slow-1');
+      expect(idOf(await waiting)).toBe('slow-1');
+      const next = stream.next();
+      await post('live-3');
+      await expect.poll(() => direct).toEqual(['live-1', 'live-2', 'live-3']);
+      // Every offset was told delivered once, as one unbroken stretch from where the feed started.
+      await expect.poll(() => delivered.length).toBe(5);
+      const offsets = delivered.map(([, to]) => to);
+      expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+      expect(new Set(offsets).size).toBe(5);
+      expect(new Set(delivered.map(([from]) => from))).toEqual(new Set([after.offset]));
+      expect(offsets.at(-1)).toBe(after.offset + 5);
+      await stream.return();
+      expect((await next).done).toBe(true);
+    } finally {
+      await stream.return();
+    }
+  });
+});
