@@ -162,6 +162,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         subject: config.webPush.subject,
         timeoutMs: config.webPush.timeoutMs,
         now,
+        allowInsecureLocalhost: config.webPush.allowInsecureLocalhost,
       }),
       now,
       delayMs: config.webPush.delayMs,

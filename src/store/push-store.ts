@@ -61,7 +61,10 @@ async function closeListsOf(
 /** Web Push: devices' push subscriptions, the claims and outcomes of pushes, and shared key material. */
 export function createPushStore(
   db: Database,
-): Pick<Store, 'setDevicePushSubscription' | 'sharedKey' | 'claimDuePushes' | 'recordPushOutcomes'> {
+): Pick<
+  Store,
+  'setDevicePushSubscription' | 'sharedKey' | 'claimDuePushes' | 'recordPushOutcomes' | 'releasePushClaims'
+> {
   const { write, reader } = db;
   return {
     setDevicePushSubscription: (id, subscription, now) =>
@@ -163,6 +166,18 @@ export function createPushStore(
         ];
       });
     },
+    releasePushClaims: (pushes) =>
+      write(async (tx) => {
+        await tx.push.deleteMany({
+          where: {
+            status: 'CLAIMED',
+            OR: pushes.map((push) => ({
+              deviceSubscriptionId: push.deviceSubscriptionId,
+              offset: push.change.offset,
+            })),
+          },
+        });
+      }),
     recordPushOutcomes: (outcomes, at) =>
       write(async (tx) => {
         for (const outcome of ['PUSHED', 'GONE', 'FAILED', 'SKIPPED'] as const) {

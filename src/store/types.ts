@@ -175,6 +175,8 @@ export interface Store {
     outcomes: ReadonlyArray<{ readonly push: ClaimedPush; readonly outcome: PushOutcome }>,
     at: Date,
   ): Promise<void>;
+  /** Deletes the claims of pushes still CLAIMED (stopped before an answer), so they are due again. */
+  releasePushClaims(pushes: readonly ClaimedPush[]): Promise<void>;
 
   /** The id of a user's feed in an app, or null before their first device subscription. */
   findFeedId(owner: FeedOwner): Promise<string | null>;

@@ -186,6 +186,38 @@ describe('registering a push subscription', () => {
     expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
   });
 
+  it('refuses an endpoint on an address that is not public: the gateway never posts into its own network', async () => {
+    const device = await createDevice(t.url, alice, 'WEB');
+    for (const endpoint of [
+      'https://10.0.0.5/push/abc',
+      'https://169.254.169.254/latest/meta-data',
+      'https://192.168.1.1:8443/push/abc',
+      'https://127.0.0.1:8443/push/abc',
+      'https://[::1]/push/abc',
+      'https://[fd00::1]/push/abc',
+      'https://[::ffff:10.0.0.1]/push/abc',
+      'https://0.0.0.0/push/abc',
+    ]) {
+      const refused = await graphql(
+        t.url,
+        SET,
+        { input: { deviceSubscriptionId: device, pushSubscription: browserSubscription(endpoint) } },
+        alice,
+      );
+      expect(errorCodes(refused), endpoint).toEqual(['BAD_USER_INPUT']);
+    }
+    // A public address, or a name (checked when it is resolved, at each push), is taken.
+    for (const endpoint of ['https://203.0.113.7/push/abc', 'https://fcm.googleapis.com/fcm/send/abc']) {
+      const set = await graphql(
+        t.url,
+        SET,
+        { input: { deviceSubscriptionId: device, pushSubscription: browserSubscription(endpoint) } },
+        alice,
+      );
+      expect(dataOf(set).setDevicePushSubscription.webPush, endpoint).toBe(true);
+    }
+  });
+
   it('two processes on one store share one VAPID key; with Web Push off, webPush is null', async () => {
     const second = await startGateway({ dataDir: t.dataDir });
     const key = async (g: TestGateway) =>

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { MAX_PUSHES_IN_FLIGHT } from '../../src/delivery/web-push/push-dispatcher.js';
 import { SOCKETS_PER_ORIGIN } from '../../src/delivery/web-push/push-sender.js';
 import type { Logger } from '../../src/logger.js';
@@ -290,6 +291,39 @@ describe('Web Push', () => {
     // Closing the gateway aborts them: nothing stays open.
     await s.t.close();
     expect(await round).toMatchObject({ claimed: SOCKETS_PER_ORIGIN + 4, pushed: 0 });
+    // None had an answer, so none is lost: the next gateway on the store sends them all (now answered 201).
+    const next = await setUp({ dataDir: s.t.dataDir, clock: s.clock });
+    expect(await next.t.gateway.pushOnce()).toMatchObject({
+      claimed: SOCKETS_PER_ORIGIN + 4,
+      pushed: SOCKETS_PER_ORIGIN + 4,
+    });
+    expect(service.problems).toEqual([]);
+  });
+
+  it('connects only to public addresses: a name that resolves to loopback is refused, without a connection', async () => {
+    const connections: Socket[] = [];
+    const listener = createServer((socket) => {
+      connections.push(socket);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+    const { port } = listener.address() as AddressInfo;
+    const service = await startPushService();
+    const s = await setUp({ env: { TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST: 'off' } });
+    const browser = service.browser();
+    const internal = { ...browser.subscription, endpoint: `https://localhost:${port}/push/${browser.id}` };
+    const created = await graphql(
+      s.t.url,
+      CREATE_WEB_DEVICE,
+      { input: { platform: 'WEB', deviceLabel: 'browser', pushSubscription: internal } },
+      s.userToken,
+    );
+    const device = dataOf(created).createDeviceSubscription.id as string;
+    await s.post(device);
+    s.pastDelay();
+    expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 1, pushed: 0, failed: 1 });
+    expect(connections).toHaveLength(0);
   });
 
   // Several processes share a store on PostgreSQL (README "Several processes"); SQLite has one writer.

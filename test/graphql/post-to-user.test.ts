@@ -190,6 +190,10 @@ describe('createNotification to a user by id', () => {
     ['an empty user id', () => ({ deviceSubscriptionId: undefined, userId: '' })],
     ['a blank user id', () => ({ deviceSubscriptionId: undefined, userId: '   ' })],
     ['a user id over 255 characters', () => ({ deviceSubscriptionId: undefined, userId: 'u'.repeat(256) })],
+    [
+      'a user id with a control character (NUL)',
+      () => ({ deviceSubscriptionId: undefined, userId: 'al\u0000ice' }),
+    ],
   ])('refuses %s with BAD_USER_INPUT and stores nothing', async (_name, target) => {
     const user = `gina-${randomUUID()}`;
     const stranger = `henry-${randomUUID()}`;

@@ -31,12 +31,15 @@ export interface PushRoundReport {
 export interface PushDispatcher {
   /** One look for due pushes; resolves once every push it claimed has ended (tests, the benchmark). */
   pushOnce(): Promise<PushRoundReport>;
-  /** Stops the timer, aborts the pushes in flight (they stay claimed: not sent twice) and waits for them. */
+  /**
+   * Stops the timer, aborts the pushes in flight and waits for them. Those that had no answer yet are
+   * released (their claims deleted), so another process, or this one's next start, sends them.
+   */
   close(): Promise<void>;
 }
 
 export interface PushDispatcherOptions {
-  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcomes'>;
+  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcomes' | 'releasePushClaims'>;
   readonly sender: PushSender;
   readonly now: () => Date;
   readonly delayMs: number;
@@ -50,7 +53,7 @@ export interface PushDispatcherOptions {
 export function createPushDispatcher(options: PushDispatcherOptions): PushDispatcher {
   const { store, sender, logger } = options;
   const stopping = new AbortController();
-  const inFlight = new Set<Promise<PushOutcome>>();
+  const inFlight = new Set<Promise<PushOutcome | 'STOPPED'>>();
   let claiming: Promise<unknown> = Promise.resolve();
 
   /** Waits `ms`, or less if the dispatcher stops. */
@@ -68,8 +71,11 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
       stopping.signal.addEventListener('abort', onAbort, { once: true });
     });
 
-  /** Sends one claimed push until it ends: accepted, gone, refused, or out of attempts. */
-  async function deliver(push: ClaimedPush): Promise<PushOutcome> {
+  /**
+   * Sends one claimed push until it ends: accepted, gone, refused, or out of attempts; STOPPED when the
+   * dispatcher stopped before a push service answered it.
+   */
+  async function deliver(push: ClaimedPush): Promise<PushOutcome | 'STOPPED'> {
     const origin = originOf(push.subscription.endpoint);
     for (let attempt = 1; ; attempt++) {
       const now = options.now();
@@ -79,7 +85,9 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
         pushMessageOf(push.change, now, push.close),
         stopping.signal,
       );
-      if (stopping.signal.aborted) return 'FAILED';
+      // An answer counts even when it comes as the dispatcher stops; no answer (the request was
+      // aborted, or failed as it stopped) leaves the push to be sent again.
+      if (stopping.signal.aborted && answer.kind === 'retry') return 'STOPPED';
       switch (answer.kind) {
         case 'accepted':
           return 'PUSHED';
@@ -96,7 +104,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
             return 'FAILED';
           }
           await wait(waitMs);
-          if (stopping.signal.aborted) return 'FAILED';
+          if (stopping.signal.aborted) return 'STOPPED';
         }
       }
     }
@@ -118,12 +126,17 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     return written;
   }
 
+  /** Pushes stopped before any answer: their claims are released when the dispatcher closes. */
+  const stopped: ClaimedPush[] = [];
+
   /** Delivers a push and records how it ended. */
-  async function settle(push: ClaimedPush): Promise<PushOutcome> {
+  async function settle(push: ClaimedPush): Promise<PushOutcome | 'STOPPED'> {
     const outcome = isPushedTo(push.change, push.platform) ? await deliver(push) : 'SKIPPED';
+    if (outcome === 'STOPPED') {
+      stopped.push(push);
+      return outcome;
+    }
     options.onOutcome?.(outcome);
-    // Stopped mid-way: left CLAIMED, so that no process sends it again (a push is best effort).
-    if (stopping.signal.aborted) return outcome;
     try {
       await record(push, outcome);
     } catch (error) {
@@ -133,7 +146,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
   }
 
   /** Claims what is due (as many as free slots allow) and starts sending it; resolves with the sends. */
-  async function claimRound(): Promise<Array<Promise<PushOutcome>>> {
+  async function claimRound(): Promise<Array<Promise<PushOutcome | 'STOPPED'>>> {
     const free = MAX_PUSHES_IN_FLIGHT - inFlight.size;
     if (free <= 0 || stopping.signal.aborted) return [];
     const now = options.now();
@@ -206,7 +219,17 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
       await claiming;
       await pumping;
       await Promise.allSettled([...inFlight]);
+      await writing;
       sender.close();
+      if (stopped.length === 0) return;
+      // A push the push service may have accepted just as its answer was cut off is sent again: a
+      // duplicate replaces the first on the device (same Topic, same tag), where a lost one is lost.
+      try {
+        await store.releasePushClaims(stopped.splice(0));
+      } catch (error) {
+        if (!isServiceUnavailable(error)) logger.error('web push claims not released', errorFields(error));
+        else logger.warn('web push claims not released: the store is unavailable', { count: stopped.length });
+      }
     },
   };
 }

@@ -4,6 +4,12 @@ import webPush from 'web-push';
 import type { VapidKeys } from '../../auth/vapid-keys.js';
 import type { PushSubscription } from '../../domain/types.js';
 import type { PushMessage } from './push-message.js';
+import {
+  ipLiteralOf,
+  isReachablePushAddress,
+  pushServiceLookup,
+  REFUSED_ADDRESS,
+} from './push-service-address.js';
 
 // Sending one push: web-push builds the request (RFC 8291 aes128gcm encryption, RFC 8292 VAPID header)
 // and we send it with Node's own http(s) client. web-push's sendNotification cannot do either thing we
@@ -45,13 +51,21 @@ export interface PushSenderOptions {
   /** One request's deadline, from asking for a socket to the end of the answer. */
   readonly timeoutMs: number;
   readonly now: () => Date;
+  /** Loopback push services allowed (TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST); other non-public never. */
+  readonly allowInsecureLocalhost: boolean;
 }
 
 /** The origin of an endpoint, the most of it ever logged (the path is the secret part). */
 export const originOf = (endpoint: string): string => new URL(endpoint).origin;
 
 export function createPushSender(options: PushSenderOptions): PushSender {
-  const agentOptions = { keepAlive: true, maxSockets: SOCKETS_PER_ORIGIN, maxFreeSockets: 2 };
+  // Names are resolved through pushServiceLookup: only public addresses are connected to.
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: SOCKETS_PER_ORIGIN,
+    maxFreeSockets: 2,
+    lookup: pushServiceLookup(options.allowInsecureLocalhost),
+  };
   const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
   const vapidHeaders = new Map<string, { authorization: string; renewAt: number }>();
 
@@ -80,6 +94,11 @@ export function createPushSender(options: PushSenderOptions): PushSender {
   return {
     async send(subscription, message, signal) {
       const url = new URL(subscription.endpoint);
+      // An IP literal is connected to without a lookup: checked here (registration checks it too).
+      const literal = ipLiteralOf(url);
+      if (literal && !isReachablePushAddress(literal, options.allowInsecureLocalhost)) {
+        return { kind: 'rejected', status: 0 };
+      }
       let details: webPush.RequestDetails;
       try {
         details = webPush.generateRequestDetails(
@@ -123,11 +142,17 @@ export function createPushSender(options: PushSenderOptions): PushSender {
           },
         );
         request.on('error', (error) =>
-          resolve({
-            kind: 'retry',
-            afterMs: null,
-            reason: deadline.aborted ? 'timeout' : ((error as NodeJS.ErrnoException).code ?? error.name),
-          }),
+          resolve(
+            (error as NodeJS.ErrnoException).code === REFUSED_ADDRESS
+              ? { kind: 'rejected', status: 0 }
+              : {
+                  kind: 'retry',
+                  afterMs: null,
+                  reason: deadline.aborted
+                    ? 'timeout'
+                    : ((error as NodeJS.ErrnoException).code ?? error.name),
+                },
+          ),
         );
         request.end(details.body ?? undefined);
       });

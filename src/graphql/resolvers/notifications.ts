@@ -135,10 +135,15 @@ async function postingTarget(
 
 /**
  * A user id as tokens carry it: compared exactly (no trimming or case folding, as token subjects are).
- * @throws GatewayError BAD_USER_INPUT when it is empty, blank or too long.
+ * @throws GatewayError BAD_USER_INPUT when it is empty, blank, too long or holds a control character.
  */
 function checkUserId(userId: string): void {
   if (userId.trim() === '') throw badInput('userId', 'userId must not be empty.');
+  // No token carries one, and PostgreSQL refuses NUL in text: refused here, not as an internal error.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(userId)) {
+    throw badInput('userId', 'userId must not contain control characters.');
+  }
   if ([...userId].length > USER_ID_MAX_LENGTH) {
     throw badInput('userId', `userId must be at most ${USER_ID_MAX_LENGTH} characters.`);
   }

@@ -1,4 +1,5 @@
 import { ECDH } from 'node:crypto';
+import { ipLiteralOf, isReachablePushAddress } from '../../delivery/web-push/push-service-address.js';
 import type { PushSubscription } from '../../domain/types.js';
 import { badInput } from '../../errors.js';
 import type { PushSubscriptionInput } from '../generated/resolvers-types.js';
@@ -46,6 +47,13 @@ export function pushSubscriptionOf(
     options.allowInsecureLocalhost && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol !== 'https:' && !insecureAllowed) {
     throw badInput(`${field}.endpoint`, 'pushSubscription.endpoint must be an https: URL.');
+  }
+  const literal = ipLiteralOf(url);
+  if (literal && !isReachablePushAddress(literal, options.allowInsecureLocalhost)) {
+    throw badInput(
+      `${field}.endpoint`,
+      'pushSubscription.endpoint must be a push service on a public address.',
+    );
   }
   if (url.username !== '' || url.password !== '') {
     throw badInput(`${field}.endpoint`, 'pushSubscription.endpoint must not carry credentials.');
