@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { errorFields } from '../logger.js';
-import { createOutageLog } from '../observability/outage-log.js';
+import { createOutageLog } from '../outage-log.js';
 import { changesByFeed, type Fanout, type FeedListener, type FeedSignal } from './fanout.js';
 import { createMemoryFanout } from './memory-fanout.js';
 

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { createOutageLog } from '../observability/outage-log.js';
+import { createOutageLog } from '../outage-log.js';
 import type { Store } from './types.js';
 import { reportingUnavailability } from './unavailable.js';
 

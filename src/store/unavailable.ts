@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError } from '../errors.js';
-import type { OutageLog } from '../observability/outage-log.js';
+import type { OutageLog } from '../outage-log.js';
 import type { Store } from './types.js';
 
 // Prisma's codes for "the database cannot be reached right now" (P1001 unreachable, P1002 timed out,

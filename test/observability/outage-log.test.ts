@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createOutageLog } from '../../src/observability/outage-log.js';
+import { createOutageLog } from '../../src/outage-log.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, testRedisUrl } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';

@@ -5,7 +5,7 @@ import { badInput, ErrorCode, GatewayError } from '../../errors.js';
 import type { DevicePageKey } from '../../store/types.js';
 import { type GatewayContext, requireUser, requireUserMutation, usableDevice } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
-import { checkedPushSubscription } from './web-push.js';
+import { checkedPushSubscription } from './push-subscription-input.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 export const DEVICE_SUBSCRIPTION_LIMITS = {

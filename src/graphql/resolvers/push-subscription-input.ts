@@ -1,7 +1,8 @@
 import { ECDH } from 'node:crypto';
 import { ipLiteralOf, isReachablePushAddress } from '../../delivery/web-push/push-service-address.js';
-import type { PushSubscription } from '../../domain/types.js';
+import type { Platform, PushSubscription } from '../../domain/types.js';
 import { badInput } from '../../errors.js';
+import type { GatewayContext } from '../context.js';
 import type { PushSubscriptionInput } from '../generated/resolvers-types.js';
 
 /** Longest endpoint accepted: push services' URLs are a few hundred characters. */
@@ -71,4 +72,22 @@ export function pushSubscriptionOf(
   }
   // Kept as base64url without padding, as web-push and RFC 8291 examples spell them.
   return { endpoint, p256dh: p256dh.toString('base64url'), auth: auth.toString('base64url') };
+}
+
+/**
+ * A push subscription for a device of `platform`, checked (see pushSubscriptionOf).
+ * @throws GatewayError BAD_USER_INPUT for a device that is not WEB (browsers are the only Web Push
+ *   clients), or a bad endpoint or keys.
+ */
+export function checkedPushSubscription(
+  context: GatewayContext,
+  platform: Platform,
+  input: PushSubscriptionInput,
+): PushSubscription {
+  if (platform !== 'WEB') {
+    throw badInput('pushSubscription', 'Only WEB device subscriptions take a pushSubscription.');
+  }
+  return pushSubscriptionOf(input, {
+    allowInsecureLocalhost: context.services.config.webPush.allowInsecureLocalhost,
+  });
 }

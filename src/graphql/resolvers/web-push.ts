@@ -1,27 +1,7 @@
-import type { Platform, PushSubscription } from '../../domain/types.js';
-import { badInput } from '../../errors.js';
-import { type GatewayContext, requireUserMutation } from '../context.js';
-import type { PushSubscriptionInput, Resolvers } from '../generated/resolvers-types.js';
+import { requireUserMutation } from '../context.js';
+import type { Resolvers } from '../generated/resolvers-types.js';
 import { ownDeviceSubscription } from './device-subscriptions.js';
-import { pushSubscriptionOf } from './push-subscription-input.js';
-
-/**
- * A push subscription for a device of `platform`, checked (see pushSubscriptionOf).
- * @throws GatewayError BAD_USER_INPUT for a device that is not WEB (browsers are the only Web Push
- *   clients), or a bad endpoint or keys.
- */
-export function checkedPushSubscription(
-  context: GatewayContext,
-  platform: Platform,
-  input: PushSubscriptionInput,
-): PushSubscription {
-  if (platform !== 'WEB') {
-    throw badInput('pushSubscription', 'Only WEB device subscriptions take a pushSubscription.');
-  }
-  return pushSubscriptionOf(input, {
-    allowInsecureLocalhost: context.services.config.webPush.allowInsecureLocalhost,
-  });
-}
+import { checkedPushSubscription } from './push-subscription-input.js';
 
 export const webPushResolvers: Resolvers = {
   Query: {
