@@ -1,9 +1,31 @@
 // Preloaded (node --import) into every server under test, Tidings included, so that each one reports its
 // own CPU time at µs resolution (process.cpuUsage: every thread, unlike a 10 ms /proc tick) and can be
-// asked to collect garbage before its memory is read. It touches nothing else of the server.
-import type { ProbeReply, ProbeRequest } from './probe-messages.js';
+// asked to collect garbage before its memory is read, and its event-loop delay over an interval (the
+// soak). It touches nothing else of the server.
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LoopDelay, ProbeReply, ProbeRequest } from './probe-messages.js';
 
 const collect = (globalThis as { gc?: () => void }).gc;
+const NS_PER_MS = 1e6;
+let delays: IntervalHistogram | undefined;
+
+/** The delay since the last call, then reset; the first call starts the monitor (it is a timer). */
+function loopDelay(): LoopDelay {
+  if (!delays) {
+    delays = monitorEventLoopDelay({ resolution: 10 });
+    delays.enable();
+    return { p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 };
+  }
+  const samples = delays.count;
+  const reading = {
+    p50Ms: samples > 0 ? delays.percentile(50) / NS_PER_MS : 0,
+    p99Ms: samples > 0 ? delays.percentile(99) / NS_PER_MS : 0,
+    maxMs: samples > 0 ? delays.max / NS_PER_MS : 0,
+    samples,
+  };
+  delays.reset();
+  return reading;
+}
 
 if (process.send) {
   process.on('message', (message: ProbeRequest) => {
@@ -20,6 +42,7 @@ if (process.send) {
       cpuMicros: cpu.user + cpu.system,
       heapUsedBytes: process.memoryUsage().heapUsed,
       collected: message.gc && collect !== undefined,
+      ...(message.loopDelay ? { loopDelay: loopDelay() } : {}),
     };
     process.send?.(reply);
   });
