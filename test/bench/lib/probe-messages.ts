@@ -10,7 +10,10 @@ export interface ProbeRequest {
   readonly loopDelay?: boolean;
 }
 
-/** Event-loop delay over an interval (perf_hooks.monitorEventLoopDelay, 10 ms resolution), ms. */
+/**
+ * Event-loop delay over an interval, ms: how late the probe's 10 ms timer fired
+ * (perf_hooks.monitorEventLoopDelay, its resolution taken off).
+ */
 export interface LoopDelay {
   readonly p50Ms: number;
   readonly p99Ms: number;

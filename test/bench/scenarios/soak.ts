@@ -154,7 +154,11 @@ async function soakOne(
   const end = await settledMemory(running);
   await pool.closeSockets();
 
-  const growthMiB = (end.rssBytes - start.rssBytes) / 2 ** 20;
+  // Growth under the same load, first interval to last: the settled reading before the first post still
+  // holds what opening the sockets freed and the process had not returned yet, so it reads high.
+  const first = samples[0] ?? last;
+  const growthMiB = (last.rssBytes - first.rssBytes) / 2 ** 20;
+  const slopeMiBPerMinute = rssSlope(samples) * 60;
   const intervals = samples.map((s) => s.loopDelay).filter((d): d is LoopDelay => (d?.samples ?? 0) > 0);
   const worstP99 = Math.max(0, ...intervals.map((d) => d.p99Ms));
   const worstMax = Math.max(0, ...intervals.map((d) => d.maxMs));
@@ -167,6 +171,9 @@ async function soakOne(
     deliveredFrames: last.delivered,
     postsLate: posting.late(),
     postingSeconds: posting.seconds(),
+    rssFirstInterval: first.rssBytes,
+    rssLastInterval: last.rssBytes,
+    slopeMiBPerMinute,
     rssStart: start.rssBytes,
     rssEnd: end.rssBytes,
     heapUsedStart: start.heapUsedBytes,
@@ -174,7 +181,8 @@ async function soakOne(
     samples,
   };
   log(
-    `${id}: RSS ${mb(start.rssBytes)} → ${mb(end.rssBytes)} MB settled (${growthMiB.toFixed(1)} MiB), ` +
+    `${id}: RSS ${mb(first.rssBytes)} → ${mb(last.rssBytes)} MB under load (${growthMiB.toFixed(1)} MiB, ` +
+      `${slopeMiBPerMinute.toFixed(2)} MiB/min fitted), settled ${mb(start.rssBytes)} → ${mb(end.rssBytes)} MB, ` +
       `loop delay p99 per interval ${intervals.map((d) => d.p99Ms.toFixed(1)).join(' ')} ms ` +
       `(worst max ${worstMax.toFixed(1)} ms), frames ${last.delivered}/${count}`,
   );
@@ -186,7 +194,13 @@ async function soakOne(
       value,
       details,
     );
-  add('rss-growth', 'server RSS growth, settled end − start', 'MiB', growthMiB);
+  add('rss-growth', 'server RSS growth under load, last interval − first', 'MiB', growthMiB);
+  add(
+    'rss-slope',
+    'server RSS trend under load (least squares over the intervals)',
+    'MiB/min',
+    slopeMiBPerMinute,
+  );
   add('rss-end', 'server RSS at the end, settled', 'MiB', end.rssBytes / 2 ** 20);
   add('loop-delay-p99', 'event-loop delay, worst interval p99', 'ms', worstP99);
   add('loop-delay-max', 'event-loop delay, max', 'ms', worstMax);
@@ -235,6 +249,21 @@ function postSteadily(
     late: () => late,
     seconds: () => (finishedAt - start) / 1000,
   };
+}
+
+/** The least-squares slope of RSS over time, bytes/s → MiB/s (0 with fewer than two samples). */
+function rssSlope(samples: readonly Sample[]): number {
+  if (samples.length < 2) return 0;
+  const n = samples.length;
+  const meanT = samples.reduce((sum, s) => sum + s.atS, 0) / n;
+  const meanR = samples.reduce((sum, s) => sum + s.rssBytes, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const s of samples) {
+    covariance += (s.atS - meanT) * (s.rssBytes - meanR);
+    variance += (s.atS - meanT) ** 2;
+  }
+  return variance > 0 ? covariance / variance / 2 ** 20 : 0;
 }
 
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
