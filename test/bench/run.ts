@@ -48,7 +48,7 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
 const quick = values.quick ?? false;
 const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite-before', 'tidings-sqlite'];
 if (quick) idleWait.capMs = 3000;
-const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.id));
+const scenarios = SCENARIOS.filter((s) => (only ? only.includes(s.id) : !s.optIn));
 // Every run is bounded: past this, everything is stopped and what was measured is still written.
 const timeLimitMs = Number(process.env.TIDINGS_BENCH_TIME_LIMIT_S ?? (quick ? 600 : 3600)) * 1000;
 

@@ -3,6 +3,23 @@ export interface ProbeRequest {
   readonly type: 'probe';
   readonly id: number;
   readonly gc: boolean;
+  /**
+   * Event-loop delay since the last such request, and reset: the monitor starts on the first one (so a
+   * server never asked runs no monitor, e.g. while its idle CPU is measured).
+   */
+  readonly loopDelay?: boolean;
+}
+
+/**
+ * Event-loop delay over an interval, ms: how late the probe's 10 ms timer fired
+ * (perf_hooks.monitorEventLoopDelay, its resolution taken off).
+ */
+export interface LoopDelay {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Delays sampled (0 on the first request, which only starts the monitor). */
+  readonly samples: number;
 }
 
 export interface ProbeReply {
@@ -13,4 +30,6 @@ export interface ProbeReply {
   readonly heapUsedBytes: number;
   /** Whether a collection was asked for and could run (the server was started with --expose-gc). */
   readonly collected: boolean;
+  /** When asked for: the event-loop delay since the previous request. */
+  readonly loopDelay?: LoopDelay;
 }

@@ -1,9 +1,36 @@
 // Preloaded (node --import) into every server under test, Tidings included, so that each one reports its
 // own CPU time at µs resolution (process.cpuUsage: every thread, unlike a 10 ms /proc tick) and can be
-// asked to collect garbage before its memory is read. It touches nothing else of the server.
-import type { ProbeReply, ProbeRequest } from './probe-messages.js';
+// asked to collect garbage before its memory is read, and its event-loop delay over an interval (the
+// soak). It touches nothing else of the server.
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LoopDelay, ProbeReply, ProbeRequest } from './probe-messages.js';
 
 const collect = (globalThis as { gc?: () => void }).gc;
+const RESOLUTION_MS = 10;
+let delays: IntervalHistogram | undefined;
+
+/**
+ * The delay since the last call, then reset; the first call starts the monitor (it is a timer). The
+ * histogram holds the time between the monitor's timer firings (an idle loop reads 10.0–10.2 ms at a
+ * 10 ms resolution; a 50 ms block, ≈ 53 ms), so the resolution is taken off: what is left is the delay.
+ */
+function loopDelay(): LoopDelay {
+  if (!delays) {
+    delays = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    delays.enable();
+    return { p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 };
+  }
+  const samples = delays.count;
+  const delayMs = (ns: number) => (samples > 0 ? Math.max(0, ns / 1e6 - RESOLUTION_MS) : 0);
+  const reading = {
+    p50Ms: delayMs(delays.percentile(50)),
+    p99Ms: delayMs(delays.percentile(99)),
+    maxMs: delayMs(delays.max),
+    samples,
+  };
+  delays.reset();
+  return reading;
+}
 
 if (process.send) {
   process.on('message', (message: ProbeRequest) => {
@@ -20,6 +47,7 @@ if (process.send) {
       cpuMicros: cpu.user + cpu.system,
       heapUsedBytes: process.memoryUsage().heapUsed,
       collected: message.gc && collect !== undefined,
+      ...(message.loopDelay ? { loopDelay: loopDelay() } : {}),
     };
     process.send?.(reply);
   });

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CpuPlan, onServerCpu } from './cpu-pinning.js';
-import type { ProbeReply, ProbeRequest } from './probe-messages.js';
+import type { LoopDelay, ProbeReply, ProbeRequest } from './probe-messages.js';
 import { procCpuMicros, procRssBytes } from './proc.js';
 import { stopProcess, track } from './processes.js';
 import { withTimeout } from './time.js';
@@ -18,6 +18,8 @@ export interface ProbeReading {
   /** VmRSS from /proc/<pid>/status. */
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** With `loopDelay`: the event-loop delay since the previous such reading (the first starts it). */
+  readonly loopDelay?: LoopDelay;
 }
 
 export interface ServerProcess {
@@ -27,8 +29,11 @@ export interface ServerProcess {
   readonly wsUrl: string;
   /** e.g. http://127.0.0.1:1234 */
   readonly origin: string;
-  /** Reads the server's figures; `gc` collects garbage in it first (it runs with --expose-gc). */
-  probe(options?: { gc?: boolean }): Promise<ProbeReading>;
+  /**
+   * Reads the server's figures; `gc` collects garbage in it first (it runs with --expose-gc);
+   * `loopDelay` adds its event-loop delay since the previous such reading.
+   */
+  probe(options?: { gc?: boolean; loopDelay?: boolean }): Promise<ProbeReading>;
   /** The last of what it printed, for error messages. */
   output(): string;
   stop(): Promise<void>;
@@ -106,13 +111,13 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     url,
     wsUrl: url.replace(/^http/, 'ws'),
     origin: url.replace(/\/graphql$/, ''),
-    async probe({ gc = false } = {}) {
+    async probe({ gc = false, loopDelay = false } = {}) {
       const id = nextId++;
       const reply = await withTimeout(
         new Promise<ProbeReply>((resolve, reject) => {
           if (!child.connected) return reject(new Error(`${options.name} has stopped`));
           pending.set(id, resolve);
-          const request: ProbeRequest = { type: 'probe', id, gc };
+          const request: ProbeRequest = { type: 'probe', id, gc, loopDelay };
           child.send(request);
         }),
         30_000,
@@ -124,6 +129,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         procCpuMicros: procCpuMicros(pid),
         rssBytes: procRssBytes(pid),
         heapUsedBytes: reply.heapUsedBytes,
+        ...(reply.loopDelay ? { loopDelay: reply.loopDelay } : {}),
       };
     },
     output: () => output,

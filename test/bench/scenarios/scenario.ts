@@ -83,5 +83,7 @@ export interface Scenario {
   /** The name --only= takes. */
   readonly id: string;
   readonly title: string;
+  /** Left out of a run unless --only names it (it would make the full run much longer). */
+  readonly optIn?: boolean;
   run(context: ScenarioContext): Promise<void>;
 }
