@@ -9,6 +9,9 @@ import { requestIdOf } from '../observability/request-id.js';
 import type { GraphqlWsServer, LiveSocket } from './graphql-ws-server.js';
 import { createOriginCheck } from './origin-check.js';
 
+/** Ticks one keep-alive round is spread over. */
+const KEEP_ALIVE_SLICES = 20;
+
 export interface UseWsOptions {
   readonly httpServer: HttpServer;
   readonly path: string;
@@ -90,23 +93,40 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
     verifyClient: createOriginCheck(options.allowsOrigin, options.logger),
   });
   // Keep-alive: one timer for every socket (a timer and closures per socket cost memory on idle
-  // devices). Each round pings every open socket and cuts the ones that did not answer the last ping,
-  // so a peer that vanished without closing is gone within two rounds.
-  const awaitingPong = new Set<WebSocket>();
+  // devices). A round pings every open socket and cuts the ones that did not answer their last ping, so a
+  // peer that vanished without closing is gone within two rounds. A round is spread over
+  // KEEP_ALIVE_SLICES ticks: pinging 10,000 sockets at once held the event loop for 135–330 ms every round
+  // (bench soak), and every frame waited behind it.
+  const awaitingPong = new Map<WebSocket, number>();
   function answeredPing(this: WebSocket) {
     awaitingPong.delete(this);
   }
-  const keepAlive = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (socket.readyState !== socket.OPEN) continue;
-      if (awaitingPong.has(socket)) {
-        socket.terminate();
-        continue;
+  let round: WebSocket[] = [];
+  let nextInRound = 0;
+  const keepAlive = setInterval(
+    () => {
+      if (nextInRound >= round.length) {
+        round = [...wss.clients];
+        nextInRound = 0;
       }
-      awaitingPong.add(socket);
-      socket.ping();
-    }
-  }, options.keepAliveMs);
+      const end = Math.min(round.length, nextInRound + Math.ceil(round.length / KEEP_ALIVE_SLICES));
+      const now = performance.now();
+      for (; nextInRound < end; nextInRound++) {
+        const socket = round[nextInRound] as WebSocket;
+        if (socket.readyState !== socket.OPEN) continue;
+        const pingedAt = awaitingPong.get(socket);
+        if (pingedAt !== undefined) {
+          // Its turn may come early when sockets before it closed: it gets half a round to answer.
+          if (now - pingedAt >= options.keepAliveMs / 2) socket.terminate();
+          continue;
+        }
+        awaitingPong.set(socket, now);
+        socket.ping();
+      }
+      if (nextInRound >= round.length) round = [];
+    },
+    Math.max(1, Math.floor(options.keepAliveMs / KEEP_ALIVE_SLICES)),
+  );
   keepAlive.unref();
 
   // `ws` passes on the HTTP server's errors too: a failed listen is its caller's to report (gateway.ts).
