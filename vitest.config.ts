@@ -45,6 +45,9 @@ export default defineConfig({
     setupFiles: ['test/support/cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for a condition: up to 10 s, not Vitest's 1 s, which a loaded machine (a browser's
+    // service worker woken through the DevTools protocol, files in parallel on 2 cores) can miss.
+    expect: { poll: { timeout: 10_000 } },
     // Each file starts its own gateways on port 0 with its own data directory (and on PostgreSQL its
     // own schema and Redis prefix), so files run in parallel.
     pool: 'forks',
