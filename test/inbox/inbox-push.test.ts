@@ -279,6 +279,11 @@ describe('the web inbox with desktop notifications', () => {
     const other = await context.newPage();
     await other.goto(`${t.origin}/healthz`);
     await page.close();
+    // Its socket must be gone from the gateway before the post: a live feed still open (the close frame
+    // not yet handled on a loaded machine) would deliver it live, and rightly no push would follow.
+    await expect
+      .poll(async () => /^tidings_open_sockets 0$/m.test(await (await fetch(`${t.origin}/metrics`)).text()))
+      .toBe(true);
     const otherCdp = await context.newCDPSession(other);
     await deliverPush(otherCdp, t, registration, pushFor(posted, 'Missed call', 'Bob called you.'));
     await expect.poll(async () => (await shownIn(other)).length).toBe(1);
@@ -366,6 +371,11 @@ describe('the web inbox with desktop notifications', () => {
     const other = await context.newPage();
     await other.goto(`${t.origin}/healthz`);
     await page.close();
+    // Its socket must be gone from the gateway before the post: a live feed still open (the close frame
+    // not yet handled on a loaded machine) would deliver it live, and rightly no push would follow.
+    await expect
+      .poll(async () => /^tidings_open_sockets 0$/m.test(await (await fetch(`${t.origin}/metrics`)).text()))
+      .toBe(true);
     const otherCdp = await context.newCDPSession(other);
 
     const posted = await post('Your order shipped', 'Order 42 is on its way.');
