@@ -184,6 +184,15 @@ async function clickShown(worker: Worker): Promise<void> {
 const openedBy = (worker: Worker): Promise<string[]> =>
   worker.evaluate(() => (globalThis as unknown as { opened: string[] }).opened);
 
+/**
+ * Waits until the gateway has no WebSocket open (the closed inbox's close frame handled): a live feed still
+ * open would take what is posted next live, and rightly no push would follow.
+ */
+async function untilNoSocketOpen(t: { readonly origin: string }): Promise<void> {
+  await expect
+    .poll(async () => /^tidings_open_sockets 0$/m.test(await (await fetch(`${t.origin}/metrics`)).text()))
+    .toBe(true);
+}
 describe('the web inbox with desktop notifications', () => {
   it('serves its service worker with the scope header and a script content type', async () => {
     const t = await startGateway();
@@ -279,11 +288,7 @@ describe('the web inbox with desktop notifications', () => {
     const other = await context.newPage();
     await other.goto(`${t.origin}/healthz`);
     await page.close();
-    // Its socket must be gone from the gateway before the post: a live feed still open (the close frame
-    // not yet handled on a loaded machine) would deliver it live, and rightly no push would follow.
-    await expect
-      .poll(async () => /^tidings_open_sockets 0$/m.test(await (await fetch(`${t.origin}/metrics`)).text()))
-      .toBe(true);
+    await untilNoSocketOpen(t);
     const otherCdp = await context.newCDPSession(other);
     await deliverPush(otherCdp, t, registration, pushFor(posted, 'Missed call', 'Bob called you.'));
     await expect.poll(async () => (await shownIn(other)).length).toBe(1);
@@ -371,11 +376,7 @@ describe('the web inbox with desktop notifications', () => {
     const other = await context.newPage();
     await other.goto(`${t.origin}/healthz`);
     await page.close();
-    // Its socket must be gone from the gateway before the post: a live feed still open (the close frame
-    // not yet handled on a loaded machine) would deliver it live, and rightly no push would follow.
-    await expect
-      .poll(async () => /^tidings_open_sockets 0$/m.test(await (await fetch(`${t.origin}/metrics`)).text()))
-      .toBe(true);
+    await untilNoSocketOpen(t);
     const otherCdp = await context.newCDPSession(other);
 
     const posted = await post('Your order shipped', 'Order 42 is on its way.');
