@@ -137,16 +137,15 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
       });
     }
 
-    const result = await apollo.executeOperation<{
-      createNotification: { notification: CreatedNotification };
-    }>(
-      options.knownDocuments.asPersisted({
+    const result = await options.knownDocuments.withPersisted(
+      {
         query: GRAPH_CREATE_NOTIFICATION,
-        variables: {
-          input: toCreateNotificationInput(body as JsonObject, unsid),
-        },
-      }),
-      { contextValue: { principal, services, logger: requestLogger(request, services.logger) } },
+        variables: { input: toCreateNotificationInput(body as JsonObject, unsid) },
+      },
+      (operation) =>
+        apollo.executeOperation<{ createNotification: { notification: CreatedNotification } }>(operation, {
+          contextValue: { principal, services, logger: requestLogger(request, services.logger) },
+        }),
     );
     if (result.body.kind !== 'single') throw new Error('createNotification answered incrementally.');
     const { data, errors } = result.body.singleResult;

@@ -76,8 +76,6 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
         } catch {
           return refuse(response, 400, 'The request body is not valid JSON.', 'BAD_REQUEST');
         }
-        // A document Apollo already accepted goes by its hash (see known-documents.ts).
-        if (isRecord(body)) body = options.knownDocuments.asPersisted(body);
       } else {
         body = text; // Apollo refuses it with a clear message (and CSRF prevention relies on that)
       }
@@ -88,10 +86,15 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
       const value = incoming[key];
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: searchOf(request.url), body },
-      context: () => context(request, logger),
-    });
+    const execute = (body: unknown) =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: searchOf(request.url), body },
+        context: () => context(request, logger),
+      });
+    // A document Apollo already accepted goes by its hash (see known-documents.ts).
+    const result = isRecord(body)
+      ? await options.knownDocuments.withPersisted(body, execute)
+      : await execute(body);
     for (const [key, value] of result.headers) response.setHeader(key, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

@@ -28,13 +28,16 @@ interface OperationRequest {
  * documents need no registration round trip.
  *
  * Bounded: at most MAX_KNOWN_DOCUMENTS texts of at most MAX_KNOWN_DOCUMENT_LENGTH characters (longer
- * ones simply take Apollo's usual path). A rewritten request's document could be evicted before Apollo
- * looks its hash up only if as many new documents were accepted while that one request authenticated;
- * Apollo would then answer it PERSISTED_QUERY_NOT_FOUND, the APQ answer clients resend the text for.
+ * ones simply take Apollo's usual path), plus the documents of requests under way: a request rewritten to
+ * a hash keeps its document findable by that hash until it is answered, so the client that sent the text
+ * never gets PERSISTED_QUERY_NOT_FOUND, however many new documents evict it meanwhile.
  */
 export interface KnownDocuments {
-  /** The request, naming its document by hash instead of text when the text is known; else itself. */
-  asPersisted<T extends OperationRequest>(request: T): T;
+  /**
+   * Runs `execute` with the request naming its document by hash instead of text when the text is known
+   * (else with the request itself), and keeps that document findable by its hash until `execute` settles.
+   */
+  withPersisted<T extends OperationRequest, R>(request: T, execute: (request: T) => Promise<R>): Promise<R>;
   /** For Apollo's `persistedQueries.cache`. */
   readonly persistedQueryCache: NonNullable<PersistedQueryOptions['cache']>;
   /** The Apollo plugin that remembers each accepted document. */
@@ -54,6 +57,9 @@ export function createKnownDocuments(): KnownDocuments {
   // Both maps hold the same entries; Map order is the recency order (a hit moves its entry last).
   const byText = new Map<string, Known>();
   const byHash = new Map<string, Known>();
+  // The documents of rewritten requests not answered yet, by hash, with how many such requests there are:
+  // Apollo looks the hash up after the request authenticates, and the LRU may have evicted it by then.
+  const underWay = new Map<string, { readonly known: Known; requests: number }>();
 
   const remember = (text: string, sha256Hash: string) => {
     if (text.length > MAX_KNOWN_DOCUMENT_LENGTH || byText.has(text)) return;
@@ -82,30 +88,42 @@ export function createKnownDocuments(): KnownDocuments {
     },
   };
 
+  /** The known document a request's text names, when Apollo may be sent its hash instead. */
+  const knownDocumentOf = (request: OperationRequest): Known | undefined => {
+    const { query, extensions } = request;
+    if (typeof query !== 'string') return undefined;
+    // Extensions Apollo would refuse, or a persisted query the client names itself: Apollo decides.
+    if (extensions !== undefined && !isPlainRecord(extensions)) return undefined;
+    if (extensions && 'persistedQuery' in extensions) return undefined;
+    return byText.get(query);
+  };
+
   return {
-    asPersisted(request) {
-      const { query, extensions } = request;
-      if (typeof query !== 'string') return request;
-      // Extensions Apollo would refuse, or a persisted query the client names itself: Apollo decides.
-      if (extensions !== undefined && !isPlainRecord(extensions)) return request;
-      if (extensions && 'persistedQuery' in extensions) return request;
-      const known = byText.get(query);
-      if (!known) return request;
+    async withPersisted(request, execute) {
+      const known = knownDocumentOf(request);
+      if (!known) return execute(request);
       touch(known);
-      return {
-        ...request,
-        query: undefined,
-        extensions: { ...extensions, persistedQuery: known.persistedQuery },
-      };
+      const hash = known.persistedQuery.sha256Hash;
+      const pinned = underWay.get(hash) ?? { known, requests: 0 };
+      pinned.requests++;
+      underWay.set(hash, pinned);
+      try {
+        return await execute({
+          ...request,
+          query: undefined,
+          extensions: { ...(request.extensions as object | undefined), persistedQuery: known.persistedQuery },
+        });
+      } finally {
+        if (--pinned.requests === 0) underWay.delete(hash);
+      }
     },
     persistedQueryCache: {
       async get(key) {
-        const known = key.startsWith(APQ_KEY_PREFIX)
-          ? byHash.get(key.slice(APQ_KEY_PREFIX.length))
-          : undefined;
-        if (!known) return undefined;
-        touch(known);
-        return known.text;
+        if (!key.startsWith(APQ_KEY_PREFIX)) return undefined;
+        const hash = key.slice(APQ_KEY_PREFIX.length);
+        const known = byHash.get(hash);
+        if (known) touch(known);
+        return (known ?? underWay.get(hash)?.known)?.text;
       },
       // Apollo registers a client's APQ only once its document has been validated, with the hash checked.
       async set(key, text) {

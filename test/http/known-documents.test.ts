@@ -111,6 +111,14 @@ describe('known documents over HTTP', () => {
   });
 });
 
+/** The request `withPersisted` hands to its `execute`. */
+async function rewritten<T extends { query?: unknown; extensions?: unknown }>(
+  known: ReturnType<typeof createKnownDocuments>,
+  request: T,
+): Promise<T> {
+  return known.withPersisted(request, async (handed) => handed);
+}
+
 describe('createKnownDocuments', () => {
   it('keeps the most recently used documents, a bounded number of them', async () => {
     const known = createKnownDocuments();
@@ -118,7 +126,7 @@ describe('createKnownDocuments', () => {
     const remember = (i: number) => known.persistedQueryCache.set(`apq:${sha256(text(i))}`, text(i));
     for (let i = 0; i < MAX_KNOWN_DOCUMENTS; i++) await remember(i);
     // Used again, the first one is now the most recent; the second is the oldest.
-    expect(known.asPersisted({ query: text(0) })).toEqual({
+    expect(await rewritten(known, { query: text(0) })).toEqual({
       query: undefined,
       extensions: { persistedQuery: { version: 1, sha256Hash: sha256(text(0)) } },
     });
@@ -126,7 +134,36 @@ describe('createKnownDocuments', () => {
     expect(await known.persistedQueryCache.get(`apq:${sha256(text(0))}`)).toBe(text(0));
     expect(await known.persistedQueryCache.get(`apq:${sha256(text(1))}`)).toBeUndefined();
     const unknownRequest = { query: text(1), variables: {} };
-    expect(known.asPersisted(unknownRequest)).toBe(unknownRequest);
+    expect(await rewritten(known, unknownRequest)).toBe(unknownRequest);
+  });
+
+  it("keeps a rewritten request's document findable by hash until it is answered, however much is evicted", async () => {
+    const known = createKnownDocuments();
+    const text = (i: number) => `{ b${i}: __typename }`;
+    const key = (i: number) => `apq:${sha256(text(i))}`;
+    await known.persistedQueryCache.set(key(0), text(0));
+    let release = () => {};
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Two requests of the same document under way while MAX_KNOWN_DOCUMENTS newer ones evict it.
+    const seen: Array<string | undefined> = [];
+    const request = (wait: Promise<void>) =>
+      known.withPersisted({ query: text(0) }, async (handed) => {
+        expect(handed.query).toBeUndefined();
+        await wait;
+        seen.push(await known.persistedQueryCache.get(key(0)));
+      });
+    const first = request(answered);
+    const second = request(Promise.resolve());
+    await second;
+    for (let i = 1; i <= MAX_KNOWN_DOCUMENTS; i++) await known.persistedQueryCache.set(key(i), text(i));
+    expect(await rewritten(known, { query: text(0) })).toEqual({ query: text(0) }); // evicted from the LRU
+    release();
+    await first;
+    expect(seen).toEqual([text(0), text(0)]);
+    // Answered: nothing holds it any more.
+    expect(await known.persistedQueryCache.get(key(0))).toBeUndefined();
   });
 
   it('leaves alone what Apollo must judge: no text, odd extensions, a persisted query the client names', async () => {
@@ -139,10 +176,10 @@ describe('createKnownDocuments', () => {
       { query, extensions: [] },
       { query, extensions: { persistedQuery: { version: 1, sha256Hash: 'f'.repeat(64) } } },
     ]) {
-      expect(known.asPersisted(request)).toBe(request);
+      expect(await rewritten(known, request)).toBe(request);
     }
     // Other extensions are kept.
-    expect(known.asPersisted({ query, extensions: { trace: true } })).toEqual({
+    expect(await rewritten(known, { query, extensions: { trace: true } })).toEqual({
       query: undefined,
       extensions: { trace: true, persistedQuery: { version: 1, sha256Hash: sha256(query) } },
     });
