@@ -7,7 +7,11 @@ import type { Config } from './config/config.js';
 import { SETTINGS } from './config/settings.js';
 import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createFeedWriter } from './delivery/feed-writer.js';
-import { createPushDispatcher, type PushRoundReport } from './delivery/web-push/push-dispatcher.js';
+import {
+  createPushDispatcher,
+  type PushRoundReport,
+  pushClaimLeaseMs,
+} from './delivery/web-push/push-dispatcher.js';
 import { createPushSender } from './delivery/web-push/push-sender.js';
 import type { Fanout } from './fanout/fanout.js';
 import { createMemoryFanout } from './fanout/memory-fanout.js';
@@ -166,6 +170,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       }),
       now,
       delayMs: config.webPush.delayMs,
+      claimLeaseMs: pushClaimLeaseMs(config.webPush.timeoutMs),
       intervalMs: config.webPush.intervalMs,
       logger,
       onOutcome: (outcome) => metrics.webPushEnded(outcome),

@@ -88,12 +88,12 @@ export function createPushStore(
       const row = await reader.gatewayKey.findUniqueOrThrow({ where: { name } });
       return row.value;
     },
-    async claimDuePushes({ now, dueBefore, notBefore, limit }) {
+    async claimDuePushes({ now, dueBefore, notBefore, staleClaimsBefore, limit }) {
       // One query for every device: changes a device would show (a creation or replacement that is still
       // the notification's newest, or a fallback), of an active notification, logged within the window
       // and after the device's push subscription was set, that no delivery mark of the device covers (it
       // did not get it live, on any process: marks are written by every process's recorder) and that is
-      // not claimed yet. Targeting is narrowed here on the JSON columns and decided exactly by the caller.
+      // not claimed yet (or claimed by a process that died with it). Targeting is narrowed here on the JSON columns and decided exactly by the caller.
       const rows = await reader.$queryRaw<DueRow[]>`
         SELECT d."id" AS "deviceSubscriptionId", d."platform", d."pushEndpoint", d."pushP256dh",
                d."pushAuth", c."feedId", f."epoch", c."offset", c."kind", c."notificationId"
@@ -110,15 +110,17 @@ export function createPushStore(
           AND d."platform" = 'WEB' AND d."pushEndpoint" IS NOT NULL
           AND d."expirationDateTime" > ${now} AND d."pushSince" <= c."createdAt"
           AND NOT EXISTS (SELECT 1 FROM "Push" p
-            WHERE p."deviceSubscriptionId" = d."id" AND p."offset" = c."offset")
+            WHERE p."deviceSubscriptionId" = d."id" AND p."offset" = c."offset"
+              AND NOT (p."status" = 'CLAIMED' AND p."claimedAt" < ${staleClaimsBefore}))
           AND NOT EXISTS (SELECT 1 FROM "DeliveryMark" m
             WHERE m."deviceSubscriptionId" = d."id" AND m."fromOffset" < c."offset" AND m."offset" >= c."offset")
         ORDER BY c."createdAt", c."offset"
         LIMIT ${limit}`;
       if (rows.length === 0) return [];
       // The claim: one insert of them all, which the primary key makes do nothing for a push another
-      // process inserted first; only what this insert returns is ours to send. (A device or change gone
-      // since the select is left out by the joins.)
+      // process inserted first, unless its claim is stale: then it is taken over (the update's condition is
+      // checked again on the locked row, so of two processes taking one over, one does). Only what this
+      // statement returns is ours to send. (A device or change gone since the select is left out by the joins.)
       const pairs = rows.map(
         (row) => Prisma.sql`(${row.deviceSubscriptionId}, CAST(${Number(row.offset)} AS INTEGER))`,
       );
@@ -128,7 +130,8 @@ export function createPushStore(
           SELECT d."id", c."feedId", c."offset", 'CLAIMED', ${now}
           FROM "DeviceSubscription" d JOIN "Change" c ON c."feedId" = d."feedId"
           WHERE (d."id", c."offset") IN (VALUES ${Prisma.join(pairs)})
-          ON CONFLICT ("deviceSubscriptionId", "offset") DO NOTHING
+          ON CONFLICT ("deviceSubscriptionId", "offset") DO UPDATE SET "claimedAt" = ${now}
+            WHERE "Push"."status" = 'CLAIMED' AND "Push"."claimedAt" < ${staleClaimsBefore}
           RETURNING "deviceSubscriptionId", "offset"`,
       );
       const ours = new Set(claimed.map((row) => `${row.deviceSubscriptionId} ${Number(row.offset)}`));

@@ -60,6 +60,11 @@ export interface DuePushQuery {
   readonly dueBefore: Date;
   /** Changes logged before this are not pushed any more (a gateway down for long does not replay them). */
   readonly notBefore: Date;
+  /**
+   * Claims made before this and never settled are taken over: their process died (kill -9, a lost
+   * machine) with them, since a live one settles every claim well within the lease (push-dispatcher.ts).
+   */
+  readonly staleClaimsBefore: Date;
   readonly limit: number;
 }
 
@@ -164,7 +169,7 @@ export interface Store {
   sharedKey(name: string, create: () => string, now: Date): Promise<string>;
   /**
    * Finds pushes due (see DuePushQuery) and claims them, in one select and one insert for all devices: a
-   * push another process claimed first is not returned. At most `limit`.
+   * push another process claimed first is not returned, unless that claim is stale. At most `limit`.
    */
   claimDuePushes(query: DuePushQuery): Promise<ClaimedPush[]>;
   /**

@@ -1,10 +1,11 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { MAX_PUSHES_IN_FLIGHT } from '../../src/delivery/web-push/push-dispatcher.js';
+import { MAX_PUSHES_IN_FLIGHT, pushClaimLeaseMs } from '../../src/delivery/web-push/push-dispatcher.js';
 import { SOCKETS_PER_ORIGIN } from '../../src/delivery/web-push/push-sender.js';
 import type { Logger } from '../../src/logger.js';
+import { startChildGateway } from '../support/child-gateway.js';
 import { openFeed } from '../support/feed-client.js';
-import { startGateway, type TestApp, type TestGateway, testStore } from '../support/gateway.js';
+import { startGateway, storeEnv, type TestApp, type TestGateway, testStore } from '../support/gateway.js';
 import { dataOf, graphql } from '../support/graphql-http.js';
 import { captureLogs } from '../support/logs.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
@@ -297,6 +298,46 @@ describe('Web Push', () => {
       claimed: SOCKETS_PER_ORIGIN + 4,
       pushed: SOCKETS_PER_ORIGIN + 4,
     });
+    expect(service.problems).toEqual([]);
+  });
+
+  it('a claim whose process was killed (-9) is taken over once its lease has passed, and pushed', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const browsers = [service.browser(), service.browser(), service.browser()];
+    const devices: string[] = [];
+    for (const browser of browsers) {
+      browser.answers.push({ hang: true }); // then 201, the default
+      devices.push(await s.webDevice(browser));
+    }
+    await s.post(devices[0] as string); // one notification: a push to each of alice's devices
+    await s.t.close();
+    // A real process claims them on its timer, sends them to a push service that never answers, and dies.
+    const child = await startChildGateway(
+      {
+        ...(await storeEnv(s.t.dataDir)),
+        TIDINGS_WEB_PUSH_ALLOW_INSECURE_LOCALHOST: 'on',
+        TIDINGS_WEB_PUSH_INTERVAL_MS: '50',
+        TIDINGS_DELIVERY_FLUSH_MS: '100',
+        TIDINGS_WEB_PUSH_DELAY: '0ms',
+      },
+      s.t.dataDir,
+    );
+    await service.untilReceived(devices.length);
+    expect(service.hanging()).toBe(devices.length);
+    await child.kill();
+
+    const lease = pushClaimLeaseMs(10_000); // TIDINGS_WEB_PUSH_TIMEOUT's default
+    const next = await setUp({ dataDir: s.t.dataDir, clock: { now: new Date(Date.now() + lease - 30_000) } });
+    // Within the lease the claims are the dead process's still: a live one would be sending them.
+    expect(await next.t.gateway.pushOnce()).toMatchObject({ claimed: 0 });
+    next.clock.now = new Date(Date.now() + lease + 1000);
+    expect(await next.t.gateway.pushOnce()).toMatchObject({
+      claimed: devices.length,
+      pushed: devices.length,
+    });
+    expect(await next.t.gateway.pushOnce()).toMatchObject({ claimed: 0 });
+    expect(service.received.filter((push) => push.status === 201)).toHaveLength(devices.length);
     expect(service.problems).toEqual([]);
   });
 

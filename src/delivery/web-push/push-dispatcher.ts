@@ -19,6 +19,18 @@ const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_WAIT_MS = 60_000;
 /** Changes older than the delay plus this are not pushed any more (after a long stop, say). */
 export const PUSH_WINDOW_MS = 3600_000;
+/** Added to the longest a live process can hold a claim, for the record of its outcome to be written. */
+const CLAIM_MARGIN_MS = 60_000;
+
+/**
+ * How old an unsettled claim must be for another process to take it over. A live process ends every push
+ * within its attempts, each bounded by the push timeout (waiting for a socket included) and the waits
+ * between them by MAX_RETRY_WAIT_MS; a claim older than that, plus a margin, belongs to a process that
+ * died (kill -9, a lost machine) and would otherwise never be sent. A frozen process that wakes up after
+ * its lease may push a second time: that copy replaces the first on the device (same Topic, same tag).
+ */
+export const pushClaimLeaseMs = (pushTimeoutMs: number): number =>
+  MAX_PUSH_ATTEMPTS * pushTimeoutMs + (MAX_PUSH_ATTEMPTS - 1) * MAX_RETRY_WAIT_MS + CLAIM_MARGIN_MS;
 
 export interface PushRoundReport {
   readonly claimed: number;
@@ -43,6 +55,8 @@ export interface PushDispatcherOptions {
   readonly sender: PushSender;
   readonly now: () => Date;
   readonly delayMs: number;
+  /** See pushClaimLeaseMs. */
+  readonly claimLeaseMs: number;
   /** Time between looks; 0: no timer. */
   readonly intervalMs: number;
   readonly logger: Logger;
@@ -155,6 +169,7 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
       now,
       dueBefore,
       notBefore: new Date(dueBefore.getTime() - PUSH_WINDOW_MS),
+      staleClaimsBefore: new Date(now.getTime() - options.claimLeaseMs),
       limit: free,
     });
     return pushes.map((push) => {
