@@ -115,7 +115,8 @@ export function createPostgresDirectWrites(
         name = nameOf(text);
         names.set(text, name);
       }
-      const config: pg.QueryConfig = { name, text, values: [...values], types: TYPES };
+      // node-postgres only reads the values; its type asks for a mutable array.
+      const config: pg.QueryConfig = { name, text, values: values as unknown[], types: TYPES };
       return (await client.query(config)).rows;
     };
     const finish = (error?: Error) => {
@@ -161,18 +162,12 @@ export function createPostgresDirectWrites(
         const ids = [...new Set(marks.map((mark) => mark.deviceSubscriptionId))];
         // A device may have been deleted since it received: its marks have nowhere to go.
         const live = new Set(
-          (
-            await run(
-              `SELECT "id" FROM "DeviceSubscription" WHERE "id" IN (${placeholders(ids.length)})`,
-              ids,
-            )
-          ).map((row) => row.id as string),
+          (await run(textOf('liveDevices', ids.length), ids)).map((row) => row.id as string),
         );
         const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
         if (kept.length === 0) return;
-        const width = Object.keys(DELIVERY_MARK_COLUMNS).length;
         await run(
-          `INSERT INTO "DeliveryMark" (${columnList(DELIVERY_MARK_COLUMNS)}) VALUES ${rowsOf(width, kept.length)}`,
+          textOf('insertDeliveryMarks', kept.length),
           kept.flatMap((mark) =>
             rowValues('DeliveryMark', DELIVERY_MARK_COLUMNS, { ...mark, kind }).map(toPostgres),
           ),
@@ -192,58 +187,90 @@ export function createPostgresDirectWrites(
 /** Runs one statement of the transaction (prepared on its connection once), answering its rows. */
 type Run = (text: string, values?: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
 
+/** The text of each statement whose shape depends on how many rows (or values) it has. */
+const SQL = {
+  liveDevices: (n: number) => `SELECT "id" FROM "DeviceSubscription" WHERE "id" IN (${placeholders(n)})`,
+  insertDeliveryMarks: (n: number) =>
+    `INSERT INTO "DeliveryMark" (${columnList(DELIVERY_MARK_COLUMNS)})
+    VALUES ${rowsOf(Object.keys(DELIVERY_MARK_COLUMNS).length, n)}`,
+  devices: (n: number) =>
+    `SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
+    FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
+    WHERE "DeviceSubscription"."id" IN (${placeholders(n)})`,
+  feeds: (n: number) =>
+    `SELECT "id", "appId", "issuer", "subject" FROM "Feed" WHERE ${Array.from(
+      { length: n },
+      (_, i) => `("appId" = $${3 * i + 1} AND "issuer" = $${3 * i + 2} AND "subject" = $${3 * i + 3})`,
+    ).join(' OR ')}`,
+  insertFeedsIfMissing: (n: number) =>
+    `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${rowsOf(5, n)}
+    ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`,
+  // Locks the feeds in id order (two batches of overlapping feeds queue, never deadlock), then
+  // advances each by its count. Values: (id, count) per feed, then the ids.
+  advanceFeeds: (n: number) =>
+    `WITH "locked" AS (SELECT "id" FROM "Feed" WHERE "id" IN (${placeholders(n, 2 * n + 1)})
+      ORDER BY "id" FOR UPDATE)
+    UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "Feed"."id" ${Array.from(
+      { length: n },
+      (_, i) => `WHEN $${2 * i + 1} THEN CAST($${2 * i + 2} AS INTEGER)`,
+    ).join(' ')} END
+    FROM "locked" WHERE "Feed"."id" = "locked"."id"
+    RETURNING "Feed"."id", "Feed"."lastOffset", "Feed"."epoch", "Feed"."appId"`,
+  existingKeys: (n: number) =>
+    `SELECT "id", "feedId", "appNotificationId" FROM "Notification" WHERE ${Array.from(
+      { length: n },
+      (_, i) => `("feedId" = $${2 * i + 1} AND "appNotificationId" = $${2 * i + 2})`,
+    ).join(' OR ')}`,
+  insertNotifications: (n: number) =>
+    `INSERT INTO "Notification" (${columnList(NOTIFICATION_COLUMNS)})
+    VALUES ${rowsOf(NOTIFICATION_NAMES.length, n)}`,
+  insertChanges: (n: number) =>
+    `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(Object.keys(CHANGE_COLUMNS).length, n)}`,
+} satisfies Record<string, (count: number) => string>;
+
+/**
+ * A statement's text for `count` rows, built once per count: the texts are long (a batch of 100
+ * notifications has 2,300 placeholders) and every batch of that size runs the same ones. Counts are
+ * bounded by the batch sizes (group commit's maximum, a delivery-marks flush).
+ */
+const texts = new Map<string, string>();
+function textOf(statement: keyof typeof SQL, count: number): string {
+  const key = `${statement} ${count}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = SQL[statement](count);
+    texts.set(key, text);
+  }
+  return text;
+}
+
 /** The statements of a batch, as prismaPostStatements writes them for PostgreSQL. */
 function postStatements(run: Run): PostStatements {
   return {
     async devices(unsids) {
-      const rows = await run(
-        `SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
-        FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
-        WHERE "DeviceSubscription"."id" IN (${placeholders(unsids.length)})`,
-        unsids,
-      );
+      const rows = await run(textOf('devices', unsids.length), unsids);
       return rows as unknown as Awaited<ReturnType<PostStatements['devices']>>;
     },
     async feeds(owners) {
-      const where = owners
-        .map((_, i) => `("appId" = $${3 * i + 1} AND "issuer" = $${3 * i + 2} AND "subject" = $${3 * i + 3})`)
-        .join(' OR ');
       const rows = await run(
-        `SELECT "id", "appId", "issuer", "subject" FROM "Feed" WHERE ${where}`,
+        textOf('feeds', owners.length),
         owners.flatMap((owner) => [owner.appId, owner.issuer, owner.subject]),
       );
       return rows as Array<{ id: string; appId: string; issuer: string; subject: string }>;
     },
     async insertFeedsIfMissing(rows) {
       await run(
-        `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${rowsOf(5, rows.length)}
-        ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`,
+        textOf('insertFeedsIfMissing', rows.length),
         rows.flatMap((row) => [row.id, row.appId, row.issuer, row.subject, row.epoch]),
       );
     },
     async advanceFeeds(counts) {
-      // Locks the feeds in id order (two batches of overlapping feeds queue, never deadlock), then
-      // advances each by its count.
-      const size = counts.size;
-      const cases = [...counts.keys()].map(
-        (_, i) => `WHEN $${2 * i + 1} THEN CAST($${2 * i + 2} AS INTEGER)`,
-      );
-      const rows = await run(
-        `WITH "locked" AS (SELECT "id" FROM "Feed" WHERE "id" IN (${placeholders(size, 2 * size + 1)})
-          ORDER BY "id" FOR UPDATE)
-        UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "Feed"."id" ${cases.join(' ')} END
-        FROM "locked" WHERE "Feed"."id" = "locked"."id"
-        RETURNING "Feed"."id", "Feed"."lastOffset", "Feed"."epoch", "Feed"."appId"`,
-        [...[...counts].flat(), ...counts.keys()],
-      );
+      const rows = await run(textOf('advanceFeeds', counts.size), [...[...counts].flat(), ...counts.keys()]);
       return rows as Array<{ id: string; lastOffset: number; epoch: string; appId: string }>;
     },
     async existingKeys(keys) {
-      const where = keys
-        .map((_, i) => `("feedId" = $${2 * i + 1} AND "appNotificationId" = $${2 * i + 2})`)
-        .join(' OR ');
       const rows = await run(
-        `SELECT "id", "feedId", "appNotificationId" FROM "Notification" WHERE ${where}`,
+        textOf('existingKeys', keys.length),
         keys.flatMap((key) => [key.feedId, key.appNotificationId]),
       );
       return rows as Array<{ id: string; feedId: string; appNotificationId: string }>;
@@ -253,10 +280,7 @@ function postStatements(run: Run): PostStatements {
       const values = rows.flatMap((row) =>
         rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toPostgres),
       );
-      await run(
-        `INSERT INTO "Notification" (${columnList(NOTIFICATION_COLUMNS)}) VALUES ${rowsOf(NOTIFICATION_NAMES.length, rows.length)}`,
-        values,
-      );
+      await run(textOf('insertNotifications', rows.length), values);
     },
     async replaceNotification(id, data) {
       const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
@@ -275,9 +299,8 @@ function postStatements(run: Run): PostStatements {
       return notificationRowOf(raw);
     },
     async insertChanges(rows) {
-      const width = Object.keys(CHANGE_COLUMNS).length;
       await run(
-        `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(width, rows.length)}`,
+        textOf('insertChanges', rows.length),
         rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toPostgres)),
       );
     },
