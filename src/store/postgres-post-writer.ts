@@ -18,6 +18,8 @@ import {
 // parsed and planned anew. Here the statements run on a connection of the very pool Prisma's adapter
 // uses (so every bound of postgres-pool.ts holds), as named prepared statements: each shape is parsed
 // once per connection. What is written is decided by post-notifications.ts; the contract tests cover it.
+// Named statements live on the server session: a pooler in transaction mode between the gateway and
+// PostgreSQL must keep them (PgBouncer 1.21+ with max_prepared_statements), or be in session mode.
 
 /** Raised when a transaction outlives its bound; its connection is destroyed, so its locks are freed. */
 export class TransactionTimeoutError extends Error {
