@@ -83,7 +83,7 @@ const nameOf = (text: string) => `tidings_${createHash('sha1').update(text).dige
  * it resolves: batches of posts (see writePosts) and delivery marks. A transaction longer than
  * `transactionTimeoutMs` (Prisma's interactive transactions have the same bound) fails with
  * TransactionTimeoutError and its connection is destroyed, which rolls it back on the server. `onQuery`
- * is told every statement, as Prisma's query log would be.
+ * is told every statement as Prisma's query log told them (all but BEGIN).
  */
 export function createPostgresDirectWrites(
   pool: pg.Pool,
@@ -128,7 +128,8 @@ export function createPostgresDirectWrites(
       client.release(error);
     };
     try {
-      onQuery?.('BEGIN');
+      // Not told to onQuery: Prisma's query log on PostgreSQL does not show BEGIN either, and the
+      // statement counts a caller sees stay what they were through Prisma.
       await client.query('BEGIN');
       const result = await work(run);
       onQuery?.('COMMIT');
