@@ -25,8 +25,9 @@ export interface ChangeRow {
 
 /**
  * The statements a batch of posts runs, inside one transaction (post-notifications.ts decides what to
- * write; this is how): through Prisma's raw queries on either provider, or on SQLite straight on the
- * driver adapter's connection (sqlite-post-writer.ts). Each call is one statement.
+ * write; this is how): through Prisma's raw queries, or straight on the driver beneath Prisma's adapter
+ * (sqlite-post-writer.ts on its connection, postgres-post-writer.ts on its pool), as the stores do.
+ * Each call is one statement.
  */
 export interface PostStatements {
   /** The UNSIDs that exist, with their feed's owner. */

@@ -8,6 +8,7 @@ import {
 } from './migrations/apply-postgres-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPostgresPool, type PostgresBounds } from './postgres-pool.js';
+import { createPostgresDirectWrites } from './postgres-post-writer.js';
 import type { Client } from './prisma-client.js';
 import { createPrismaStore } from './prisma-store.js';
 import type { Store } from './types.js';
@@ -54,7 +55,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // Both generated clients have the same model API (the schemas are kept identical); the store is
   // typed against the SQLite one.
   const shared = client as unknown as Client;
-  return createPrismaStore(shared, shared, 'postgres');
+  // Posts and delivery marks skip Prisma, on connections of the same pool (postgres-post-writer.ts).
+  const direct = createPostgresDirectWrites(pool, bounds.transactionTimeoutMs, onQuery);
+  return createPrismaStore(shared, shared, 'postgres', direct);
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.

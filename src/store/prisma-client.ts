@@ -23,7 +23,7 @@ export interface Database {
   readonly provider: Provider;
   /**
    * Writes that run in transactions of their own instead of through `write`, where a provider has them
-   * (SQLite: sqlite-post-writer.ts).
+   * (sqlite-post-writer.ts, postgres-post-writer.ts).
    */
   readonly direct?: DirectWrites;
 }

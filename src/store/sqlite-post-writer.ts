@@ -13,7 +13,8 @@ import {
 } from './raw-insert.js';
 import type { PostRequest, Store } from './types.js';
 
-// The one write path that leaves Prisma: a batch of posts on SQLite, the hot path of every gateway.
+// The write path that leaves Prisma on SQLite (postgres-post-writer.ts is PostgreSQL's): a batch of
+// posts, the hot path of every gateway.
 // Through Prisma (even its raw queries) a post cost 3.5x the same SQL on the driver (bench
 // write-floor): its request pipeline, parameter rendering and re-preparing every statement. Here the
 // statements run on the driver adapter's own connection, prepared once per shape, inside the adapter's

@@ -7,7 +7,9 @@ import type { Store } from './types.js';
 // transaction could not start in time, P2034 write conflict or deadlock: retry), PostgreSQL's connection-exception and shutdown classes, and the
 // socket errors a vanished server leaves. Bounds met (postgres-pool.ts): 57014 a statement cancelled at
 // statement_timeout, 25P03 a session ended idle in a transaction, DB_CONNECTION_SILENT a connection that
-// stopped answering.
+// stopped answering, DB_TRANSACTION_TIMEOUT a write transaction past its bound (postgres-post-writer.ts).
+// PostgreSQL's 40001 (serialization failure) and 40P01 (deadlock), which Prisma reports as P2034, as the
+// writer on node-postgres meets them.
 const RETRYABLE_CODES = new Set([
   'P1001',
   'P1002',
@@ -32,6 +34,9 @@ const RETRYABLE_CODES = new Set([
   '57014',
   '25P03',
   'DB_CONNECTION_SILENT',
+  'DB_TRANSACTION_TIMEOUT',
+  '40001',
+  '40P01',
 ]);
 
 /** Whether an error (or any error it wraps) says the database is unreachable for now. */

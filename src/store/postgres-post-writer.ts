@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { writePosts } from './post-notifications.js';
+import type { PostStatements } from './post-statements.js';
+import type { DirectWrites, NotificationRow } from './prisma-client.js';
+import {
+  CHANGE_COLUMNS,
+  type Column,
+  columnList,
+  DELIVERY_MARK_COLUMNS,
+  NOTIFICATION_COLUMNS,
+  rowValues,
+} from './raw-insert.js';
+
+// The write path that leaves Prisma on PostgreSQL, as sqlite-post-writer.ts does on SQLite: a batch of
+// posts, and a flush of delivery marks. Through Prisma's raw queries a post cost 2.8x the same SQL on
+// node-postgres (bench write-floor): its request pipeline, parameter rendering, and every statement
+// parsed and planned anew. Here the statements run on a connection of the very pool Prisma's adapter
+// uses (so every bound of postgres-pool.ts holds), as named prepared statements: each shape is parsed
+// once per connection. What is written is decided by post-notifications.ts; the contract tests cover it.
+// Named statements live on the server session: a pooler in transaction mode between the gateway and
+// PostgreSQL must keep them (PgBouncer 1.21+ with max_prepared_statements), or be in session mode.
+
+/** Raised when a transaction outlives its bound; its connection is destroyed, so its locks are freed. */
+export class TransactionTimeoutError extends Error {
+  override name = 'TransactionTimeoutError';
+  /** Read by isStoreUnavailable (SERVICE_UNAVAILABLE): the database is too slow to answer in time. */
+  readonly code = 'DB_TRANSACTION_TIMEOUT';
+}
+
+/** A PostgreSQL `timestamp(3)` column's OID: Prisma's DateTime on PostgreSQL. */
+const TIMESTAMP_OID = 1114;
+
+/**
+ * Dates as Prisma's adapter writes them into `timestamp(3)` (no time zone): the UTC wall-clock time.
+ * node-postgres would write a Date in the process's local time, which the column keeps as if UTC.
+ */
+function postgresDate(date: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(
+    date.getUTCHours(),
+  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`;
+}
+const toPostgres = (value: unknown) => (value instanceof Date ? postgresDate(value) : value);
+
+/** How this writer reads columns back: timestamps as UTC (node-postgres' default reads local time). */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === TIMESTAMP_OID && format !== 'binary'
+      ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** `$first, $first+1, …`: `count` placeholders. */
+const placeholders = (count: number, first = 1) =>
+  Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+const rowsOf = (width: number, count: number) =>
+  Array.from({ length: count }, (_, row) => `(${placeholders(width, row * width + 1)})`).join(', ');
+
+const NOTIFICATION_NAMES = Object.keys(NOTIFICATION_COLUMNS) as Array<keyof NotificationRow>;
+const REPLACED_NAMES = NOTIFICATION_NAMES.filter(
+  (name) => !['id', 'feedId', 'appId', 'createdDateTime'].includes(name),
+);
+const REPLACE_SQL = `UPDATE "Notification" SET ${REPLACED_NAMES.map((name, i) => `"${name}" = $${i + 1}`).join(', ')}
+  WHERE "id" = $${REPLACED_NAMES.length + 1} RETURNING *`;
+
+/** A notification row as this connection returns it, as the model API would. */
+function notificationRowOf(raw: Record<string, unknown>): NotificationRow {
+  const row: Record<string, unknown> = {};
+  for (const name of NOTIFICATION_NAMES) {
+    const value = raw[name];
+    const { type } = NOTIFICATION_COLUMNS[name] as Column;
+    row[name] = value === null ? null : type === 'int' ? Number(value) : value;
+  }
+  return row as NotificationRow;
+}
+
+/** A prepared statement's name: one per distinct text, the same in every process and on every connection. */
+const nameOf = (text: string) => `tidings_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+
+/**
+ * Writes on connections of `pool` (the Prisma adapter's), each call in one transaction, committed before
+ * it resolves: batches of posts (see writePosts) and delivery marks. A transaction longer than
+ * `transactionTimeoutMs` (Prisma's interactive transactions have the same bound) fails with
+ * TransactionTimeoutError and its connection is destroyed, which rolls it back on the server. `onQuery`
+ * is told every statement as Prisma's query log told them (all but BEGIN).
+ */
+export function createPostgresDirectWrites(
+  pool: pg.Pool,
+  transactionTimeoutMs: number,
+  onQuery?: (sql: string) => void,
+): DirectWrites {
+  const names = new Map<string, string>();
+
+  async function inTransaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    // A checked-out client has no listener of the pool's: without one a connection error between two
+    // statements would be thrown as an uncaught 'error' event. The statement under way fails with it.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // The statement under way may be waiting for a lock: only closing the connection stops it at once.
+      client.connection.stream.destroy(
+        new TransactionTimeoutError(`A write transaction took more than ${transactionTimeoutMs} ms.`),
+      );
+    }, transactionTimeoutMs);
+    timer.unref();
+    const run: Run = async (text, values = []) => {
+      onQuery?.(text);
+      let name = names.get(text);
+      if (!name) {
+        name = nameOf(text);
+        names.set(text, name);
+      }
+      // node-postgres only reads the values; its type asks for a mutable array.
+      const config: pg.QueryConfig = { name, text, values: values as unknown[], types: TYPES };
+      return (await client.query(config)).rows;
+    };
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      client.removeListener('error', onError);
+      // With an error, the pool destroys the connection instead of keeping it.
+      client.release(error);
+    };
+    try {
+      // Not told to onQuery: Prisma's query log on PostgreSQL does not show BEGIN either, and the
+      // statement counts a caller sees stay what they were through Prisma.
+      await client.query('BEGIN');
+      const result = await work(run);
+      onQuery?.('COMMIT');
+      await client.query('COMMIT');
+      finish();
+      return result;
+    } catch (error) {
+      const failure = timedOut
+        ? new TransactionTimeoutError(`A write transaction took more than ${transactionTimeoutMs} ms.`, {
+            cause: error,
+          })
+        : error;
+      if (timedOut || broken) {
+        finish(failure as Error);
+        throw failure;
+      }
+      try {
+        onQuery?.('ROLLBACK');
+        await client.query('ROLLBACK');
+        finish();
+      } catch (rollbackFailed) {
+        finish(rollbackFailed as Error);
+      }
+      throw failure;
+    }
+  }
+
+  return {
+    writePosts: (requests) => inTransaction((run) => writePosts(postStatements(run), requests)),
+    // What delivery-store.ts does through Prisma, in three statement shapes instead of one per mark.
+    recordDeliveryMarks: (marks, kind) =>
+      inTransaction(async (run) => {
+        const ids = [...new Set(marks.map((mark) => mark.deviceSubscriptionId))];
+        // A device may have been deleted since it received: its marks have nowhere to go.
+        const live = new Set(
+          (await run(textOf('liveDevices', ids.length), ids)).map((row) => row.id as string),
+        );
+        const kept = marks.filter((mark) => live.has(mark.deviceSubscriptionId));
+        if (kept.length === 0) return;
+        await run(
+          textOf('insertDeliveryMarks', kept.length),
+          kept.flatMap((mark) =>
+            rowValues('DeliveryMark', DELIVERY_MARK_COLUMNS, { ...mark, kind }).map(toPostgres),
+          ),
+        );
+        if (kind === 'ACKNOWLEDGED') {
+          for (const mark of kept) {
+            await run(
+              'UPDATE "DeviceSubscription" SET "ackedOffset" = $1 WHERE "id" = $2 AND "ackedOffset" < $1',
+              [mark.offset, mark.deviceSubscriptionId],
+            );
+          }
+        }
+      }),
+  };
+}
+
+/** Runs one statement of the transaction (prepared on its connection once), answering its rows. */
+type Run = (text: string, values?: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/** The text of each statement whose shape depends on how many rows (or values) it has. */
+const SQL = {
+  liveDevices: (n: number) => `SELECT "id" FROM "DeviceSubscription" WHERE "id" IN (${placeholders(n)})`,
+  insertDeliveryMarks: (n: number) =>
+    `INSERT INTO "DeliveryMark" (${columnList(DELIVERY_MARK_COLUMNS)})
+    VALUES ${rowsOf(Object.keys(DELIVERY_MARK_COLUMNS).length, n)}`,
+  devices: (n: number) =>
+    `SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
+    FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
+    WHERE "DeviceSubscription"."id" IN (${placeholders(n)})`,
+  feeds: (n: number) =>
+    `SELECT "id", "appId", "issuer", "subject" FROM "Feed" WHERE ${Array.from(
+      { length: n },
+      (_, i) => `("appId" = $${3 * i + 1} AND "issuer" = $${3 * i + 2} AND "subject" = $${3 * i + 3})`,
+    ).join(' OR ')}`,
+  insertFeedsIfMissing: (n: number) =>
+    `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${rowsOf(5, n)}
+    ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`,
+  // Locks the feeds in id order (two batches of overlapping feeds queue, never deadlock), then
+  // advances each by its count. Values: (id, count) per feed, then the ids.
+  advanceFeeds: (n: number) =>
+    `WITH "locked" AS (SELECT "id" FROM "Feed" WHERE "id" IN (${placeholders(n, 2 * n + 1)})
+      ORDER BY "id" FOR UPDATE)
+    UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "Feed"."id" ${Array.from(
+      { length: n },
+      (_, i) => `WHEN $${2 * i + 1} THEN CAST($${2 * i + 2} AS INTEGER)`,
+    ).join(' ')} END
+    FROM "locked" WHERE "Feed"."id" = "locked"."id"
+    RETURNING "Feed"."id", "Feed"."lastOffset", "Feed"."epoch", "Feed"."appId"`,
+  existingKeys: (n: number) =>
+    `SELECT "id", "feedId", "appNotificationId" FROM "Notification" WHERE ${Array.from(
+      { length: n },
+      (_, i) => `("feedId" = $${2 * i + 1} AND "appNotificationId" = $${2 * i + 2})`,
+    ).join(' OR ')}`,
+  insertNotifications: (n: number) =>
+    `INSERT INTO "Notification" (${columnList(NOTIFICATION_COLUMNS)})
+    VALUES ${rowsOf(NOTIFICATION_NAMES.length, n)}`,
+  insertChanges: (n: number) =>
+    `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(Object.keys(CHANGE_COLUMNS).length, n)}`,
+} satisfies Record<string, (count: number) => string>;
+
+/**
+ * A statement's text for `count` rows, built once per count: the texts are long (a batch of 100
+ * notifications has 2,300 placeholders) and every batch of that size runs the same ones. Counts are
+ * bounded by the batch sizes (group commit's maximum, a delivery-marks flush).
+ */
+const texts = new Map<string, string>();
+function textOf(statement: keyof typeof SQL, count: number): string {
+  const key = `${statement} ${count}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = SQL[statement](count);
+    texts.set(key, text);
+  }
+  return text;
+}
+
+/** The statements of a batch, as prismaPostStatements writes them for PostgreSQL. */
+function postStatements(run: Run): PostStatements {
+  return {
+    async devices(unsids) {
+      const rows = await run(textOf('devices', unsids.length), unsids);
+      return rows as unknown as Awaited<ReturnType<PostStatements['devices']>>;
+    },
+    async feeds(owners) {
+      const rows = await run(
+        textOf('feeds', owners.length),
+        owners.flatMap((owner) => [owner.appId, owner.issuer, owner.subject]),
+      );
+      return rows as Array<{ id: string; appId: string; issuer: string; subject: string }>;
+    },
+    async insertFeedsIfMissing(rows) {
+      await run(
+        textOf('insertFeedsIfMissing', rows.length),
+        rows.flatMap((row) => [row.id, row.appId, row.issuer, row.subject, row.epoch]),
+      );
+    },
+    async advanceFeeds(counts) {
+      const rows = await run(textOf('advanceFeeds', counts.size), [...[...counts].flat(), ...counts.keys()]);
+      return rows as Array<{ id: string; lastOffset: number; epoch: string; appId: string }>;
+    },
+    async existingKeys(keys) {
+      const rows = await run(
+        textOf('existingKeys', keys.length),
+        keys.flatMap((key) => [key.feedId, key.appNotificationId]),
+      );
+      return rows as Array<{ id: string; feedId: string; appNotificationId: string }>;
+    },
+    async insertNotifications(rows) {
+      // Checked before anything is sent: a value that does not fit fails the batch, nothing written.
+      const values = rows.flatMap((row) =>
+        rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toPostgres),
+      );
+      await run(textOf('insertNotifications', rows.length), values);
+    },
+    async replaceNotification(id, data) {
+      const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
+        id,
+        feedId: '',
+        appId: '',
+        createdDateTime: new Date(0),
+        ...data,
+      });
+      const byName = new Map(NOTIFICATION_NAMES.map((name, i) => [name, values[i]]));
+      const [raw] = await run(REPLACE_SQL, [
+        ...REPLACED_NAMES.map((name) => toPostgres(byName.get(name))),
+        id,
+      ]);
+      if (!raw) throw new Error(`Notification ${id} vanished inside its feed's transaction.`);
+      return notificationRowOf(raw);
+    },
+    async insertChanges(rows) {
+      await run(
+        textOf('insertChanges', rows.length),
+        rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toPostgres)),
+      );
+    },
+  };
+}

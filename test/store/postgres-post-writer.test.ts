@@ -1,0 +1,255 @@
+import pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerApp } from '../../src/auth/register-app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createStore } from '../../src/store/create-store.js';
+import { parsePostgresUrl, searchPathOption } from '../../src/store/migrations/apply-postgres-migrations.js';
+import { createPostgresPool, type PostgresBounds } from '../../src/store/postgres-pool.js';
+import { createPostgresDirectWrites } from '../../src/store/postgres-post-writer.js';
+import type { PostRequest, Store } from '../../src/store/types.js';
+import { isStoreUnavailable } from '../../src/store/unavailable.js';
+import { onCleanup } from '../support/cleanup.js';
+import { temporaryDataDir } from '../support/gateway.js';
+import { notificationContent } from '../support/notification-content.js';
+import { connectPostgres, createTestSchema } from '../support/postgres.js';
+
+const HOST = 'writer.example.com';
+const BOUNDS: PostgresBounds = {
+  connectTimeoutMs: 5000,
+  statementTimeoutMs: 10_000,
+  transactionTimeoutMs: 10_000,
+};
+
+// What the contract tests cannot see of the PostgreSQL writer (postgres-post-writer.ts): its prepared
+// statements, its transaction bound and how it gives back a broken connection. Always on PostgreSQL
+// (vitest.config.ts runs it once). The store (migrated, with an app and a user's device) gives the
+// feed; the writer under test runs on a pool of its own on the same schema, so the test sees that pool.
+describe('the PostgreSQL write path on node-postgres', () => {
+  let store: Store;
+  let schema: string;
+  let url: string;
+  let feedId: string;
+  let appId: string;
+  let unsid: string;
+
+  beforeAll(async () => {
+    ({ url, schema } = await createTestSchema());
+    store = await createStore(loadConfig({ DATABASE_URL: url }, { dataDir: temporaryDataDir() }));
+    onCleanup(() => store.close());
+    ({
+      app: { id: appId },
+    } = await registerApp(store, { targetHostName: HOST }));
+    const now = new Date();
+    ({ feedId, id: unsid } = await store.createDeviceSubscription({
+      id: `unsid-${Math.random().toString(36).slice(2)}`,
+      owner: { appId, issuer: 'urn:test', subject: 'alice' },
+      platform: 'WEB',
+      deviceLabel: 'web',
+      expirationDateTime: new Date(now.getTime() + 86_400_000),
+      now,
+      maxDevices: 10,
+    }));
+  });
+
+  /** A pool on the test's schema, bounded as the store's, and the writer on it. */
+  function writerOnPool(bounds = BOUNDS) {
+    const { connectionString } = parsePostgresUrl(url);
+    const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, bounds);
+    onCleanup(() => pool.end());
+    const statements: string[] = [];
+    const writes = createPostgresDirectWrites(pool, bounds.transactionTimeoutMs, (sql) =>
+      statements.push(sql),
+    );
+    return { pool, writes, statements };
+  }
+
+  const posts = (keys: readonly string[]): PostRequest[] =>
+    keys.map((key) => ({ target: { feedId }, content: notificationContent(HOST, key), now: new Date() }));
+
+  it("prepares each statement once per connection and runs a post in as many statements as Prisma's log showed", async () => {
+    const { pool, writes, statements } = writerOnPool();
+    const prepared = async () =>
+      (await pool.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'tidings_%' ORDER BY name"))
+        .rows;
+
+    await writes.writePosts(posts(['prepared-1']));
+    // Lock and advance the feed, look for the key, insert the notification, log it, COMMIT: what Prisma's
+    // query log showed for the same post (it does not show BEGIN).
+    expect(statements).toHaveLength(5);
+    const afterFirst = await prepared();
+    expect(afterFirst).toHaveLength(4);
+
+    statements.length = 0;
+    await writes.writePosts(posts(['prepared-2']));
+    expect(statements).toHaveLength(5);
+    // The same shapes again: nothing new prepared, on the one connection the pool opened.
+    expect(await prepared()).toEqual(afterFirst);
+    expect(pool.totalCount).toBe(1);
+  });
+
+  it('answers what the model API then reads, to the millisecond', async () => {
+    const { writes } = writerOnPool();
+    const expires = new Date(Date.UTC(2031, 5, 7, 8, 9, 10, 123));
+    const request = {
+      target: { feedId },
+      content: { ...notificationContent(HOST, 'exact'), expirationDateTime: expires, displayTimeToLive: 42 },
+      now: new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 678)),
+    };
+    const [created] = await writes.writePosts([request]);
+    expect(created?.notification.expirationDateTime).toEqual(expires);
+    expect(await store.findNotification(feedId, created?.notification.id as string)).toEqual(
+      created?.notification,
+    );
+    // A replace reads its row back through this connection: it too must match the model API.
+    const [replaced] = await writes.writePosts([
+      { ...request, now: new Date(Date.UTC(2030, 0, 2, 3, 4, 6, 7)) },
+    ]);
+    expect(replaced?.kind).toBe('REPLACED');
+    expect(replaced?.notification.createdDateTime).toEqual(request.now);
+    expect(await store.findNotification(feedId, created?.notification.id as string)).toEqual(
+      replaced?.notification,
+    );
+  });
+
+  it('refuses a value that does not fit its column with nothing of the batch written, and goes on', async () => {
+    const { writes } = writerOnPool();
+    const before = await store.feedHead(feedId);
+    // Refused here, before anything is sent: not a string.
+    const wrongType = posts(['fits', 'ignored']);
+    (wrongType[1] as { content: { appNotificationId: unknown } }).content.appNotificationId = 7;
+    await expect(writes.writePosts(wrongType)).rejects.toThrow(TypeError);
+    // Refused by PostgreSQL: an integer past the column's 32 bits.
+    const tooBig = posts(['fits-too', 'too-big']);
+    (tooBig[1] as { content: { displayTimeToLive: number } }).content.displayTimeToLive = 2 ** 40;
+    const refused = await writes.writePosts(tooBig).catch((error: unknown) => error);
+    expect((refused as { code?: string }).code).toBe('22003');
+    expect(isStoreUnavailable(refused)).toBe(false);
+
+    expect(await store.feedHead(feedId)).toEqual(before);
+    expect(await store.findNotificationByAppId(feedId, 'fits')).toBeNull();
+    expect(await store.findNotificationByAppId(feedId, 'fits-too')).toBeNull();
+    const [next] = await writes.writePosts(posts(['after-refusal']));
+    expect(next?.offset).toBe(before.offset + 1);
+  });
+
+  it("fails a transaction past its bound as unavailable, freeing its locks, and leaves the lock holder's work alone", async () => {
+    const bounds = { ...BOUNDS, transactionTimeoutMs: 1000 };
+    const { pool, writes } = writerOnPool(bounds);
+    const before = await store.feedHead(feedId);
+    // Another process holds the feed's row, longer than the transaction bound (shorter than a statement's).
+    const other = await connectPostgres(url);
+    await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await other.query('BEGIN');
+    await other.query('SELECT * FROM "Feed" WHERE "id" = $1 FOR UPDATE', [feedId]);
+
+    const failed = await writes.writePosts(posts(['bounded'])).catch((error: unknown) => error);
+    expect((failed as { code?: string }).code).toBe('DB_TRANSACTION_TIMEOUT');
+    expect(isStoreUnavailable(failed)).toBe(true);
+    // Its connection was destroyed, not given back mid-transaction.
+    await expect.poll(() => pool.totalCount).toBe(0);
+
+    // The lock holder's transaction goes on and commits what it wrote.
+    await other.query('UPDATE "Feed" SET "purgedThrough" = "purgedThrough" WHERE "id" = $1', [feedId]);
+    await other.query('COMMIT');
+    expect(await store.feedHead(feedId)).toEqual(before);
+    const [next] = await writes.writePosts(posts(['after-bound']));
+    expect(next?.offset).toBe(before.offset + 1);
+  });
+
+  it('answers SERVICE_UNAVAILABLE through the store when a post outlives the transaction bound', async () => {
+    const bounded = await createStore(
+      loadConfig(
+        {
+          DATABASE_URL: url,
+          TIDINGS_POSTGRES_TRANSACTION_TIMEOUT_MS: '1000',
+          TIDINGS_POSTGRES_STATEMENT_TIMEOUT_MS: '10000',
+        },
+        { dataDir: temporaryDataDir() },
+      ),
+    );
+    onCleanup(() => bounded.close());
+    const other = await connectPostgres(url);
+    await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await other.query('BEGIN');
+    await other.query('SELECT * FROM "Feed" WHERE "id" = $1 FOR UPDATE', [feedId]);
+    const failed = await bounded
+      .postNotification({
+        target: { feedId },
+        content: notificationContent(HOST, 'store-bound'),
+        now: new Date(),
+      })
+      .catch((error: unknown) => error);
+    expect((failed as { code?: string }).code).toBe('SERVICE_UNAVAILABLE');
+    await other.query('ROLLBACK');
+    expect(
+      await bounded.postNotification({
+        target: { feedId },
+        content: notificationContent(HOST, 'store-after'),
+        now: new Date(),
+      }),
+    ).toMatchObject({ kind: 'CREATED' });
+  });
+
+  it('gives back a connection that broke mid-transaction so the pool drops it, and the next write works', async () => {
+    const { pool, writes } = writerOnPool();
+    await writes.writePosts(posts(['warm']));
+    const other = await connectPostgres(url);
+    await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await other.query('BEGIN');
+    await other.query('SELECT * FROM "Feed" WHERE "id" = $1 FOR UPDATE', [feedId]);
+    const waiting = writes.writePosts(posts(['broken'])).catch((error: unknown) => error);
+    // The writer's connection, waiting for the lock: the server ends it (as a restart or a failover would).
+    const blocked = async () =>
+      (
+        await other.query<{ pid: number }>(
+          'SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))',
+        )
+      ).rows;
+    await expect.poll(async () => (await blocked()).length).toBe(1);
+    await other.query('SELECT pg_terminate_backend($1)', [(await blocked())[0]?.pid]);
+    const failed = await waiting;
+    expect(isStoreUnavailable(failed)).toBe(true);
+    await other.query('ROLLBACK');
+    await expect.poll(() => pool.totalCount).toBe(0);
+    const [next] = await writes.writePosts(posts(['after-break']));
+    expect(next?.kind).toBe('CREATED');
+  });
+
+  it('records delivery marks of live devices only, and raises the acknowledged offset only upwards', async () => {
+    const { writes } = writerOnPool();
+    const at = new Date(Date.UTC(2030, 1, 3, 4, 5, 6, 789));
+    const mark = (offset: number, deviceSubscriptionId = unsid) => ({
+      deviceSubscriptionId,
+      fromOffset: 0,
+      offset,
+      at,
+    });
+    await writes.recordDeliveryMarks([mark(2), mark(2, 'deleted-device')], 'DELIVERED');
+    await writes.recordDeliveryMarks([mark(3)], 'ACKNOWLEDGED');
+    await writes.recordDeliveryMarks([mark(1)], 'ACKNOWLEDGED');
+
+    const other = await connectPostgres(url);
+    await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    const marks = await other.query(
+      `SELECT "deviceSubscriptionId", "kind", "fromOffset", "offset",
+        (EXTRACT(EPOCH FROM "at") * 1000)::bigint::text AS "atMs" FROM "DeliveryMark" ORDER BY "id"`,
+    );
+    expect(marks.rows).toEqual(
+      [
+        ['DELIVERED', 2],
+        ['ACKNOWLEDGED', 3],
+        ['ACKNOWLEDGED', 1],
+      ].map(([kind, offset]) => ({
+        deviceSubscriptionId: unsid,
+        kind,
+        fromOffset: 0,
+        offset,
+        atMs: String(at.getTime()),
+      })),
+    );
+    const device = await other.query('SELECT "ackedOffset" FROM "DeviceSubscription" WHERE "id" = $1', [
+      unsid,
+    ]);
+    expect(device.rows).toEqual([{ ackedOffset: 3 }]);
+  });
+});
