@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   type DocumentNode,
   GraphQLError,
@@ -6,7 +7,7 @@ import {
   specifiedRules,
   type ValidationRule,
 } from 'graphql';
-import { type Context, type WebSocket as GraphqlWsSocket, makeServer } from 'graphql-ws';
+import { CloseCode, type Context, type WebSocket as GraphqlWsSocket, makeServer } from 'graphql-ws';
 import type { Principal } from '../auth/principal.js';
 import { FeedCloseCode } from '../delivery/close-codes.js';
 import type { FeedEvent } from '../delivery/feed-stream.js';
@@ -68,6 +69,8 @@ type ConnectionExtra = {
   readonly socket: LiveSocket;
   /** The connection's log: its lines carry the connection id. */
   readonly logger: Logger;
+  /** When it opened, by the monotonic clock (performance.now()). */
+  readonly openedAt: number;
   /** Set once authenticated (and counted against its principal's connections). */
   principal?: Principal;
 };
@@ -75,6 +78,8 @@ type ConnectionExtra = {
 // How often open sockets' tokens are checked against the clock (one timer for every socket): a socket
 // whose token runs out is closed at most this late, and never used past its token (see `opened`).
 const EXPIRY_SWEEP_MS = 1000;
+// How late past the connection_init timeout a silent socket may be closed (one timer for all of them).
+const INIT_SWEEP_MS = 100;
 
 /**
  * The socket as graphql-ws sees it: it hands graphql-ws parsed messages (see LiveSocket.onMessage), and
@@ -190,11 +195,27 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     extra.socket.close(FeedCloseCode.Forbidden, 'Token expired');
     return false;
   };
+  // Sockets that have not sent connection_init yet, closed with 4408 (graphql-ws's code and reason) once
+  // the timeout passes, by the monotonic clock, at most INIT_SWEEP_MS late. None if there is no timeout.
+  const initTimeoutMs = options.connectionInitWaitTimeoutMs;
+  const awaitingInit =
+    initTimeoutMs > 0 && Number.isFinite(initTimeoutMs)
+      ? createExpirySweep<ConnectionExtra>({
+          now: () => new Date(performance.now()),
+          intervalMs: Math.min(INIT_SWEEP_MS, initTimeoutMs),
+          expire: (extra) =>
+            extra.socket.close(
+              CloseCode.ConnectionInitialisationTimeout,
+              'Connection initialisation timeout',
+            ),
+        })
+      : undefined;
   /**
    * Gives back what an authenticated socket held: its connection slot and its place in the sweep. Called
    * once, when it closes (a principal is set only while the socket is open).
    */
   const release = (extra: ConnectionExtra) => {
+    awaitingInit?.remove(extra, extra.openedAt + initTimeoutMs);
     const { principal } = extra;
     if (!principal) return;
     expiry.remove(extra, principal.acceptedUntil.getTime());
@@ -220,8 +241,10 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     schema: options.schema,
     // Live changes are the same object for every device of a feed: execute each once per selection.
     subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
-    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
+    // Ours instead (awaitingInit): graphql-ws's is a timer per socket, held for the socket's life.
+    connectionInitWaitTimeout: 0,
     async onConnect(ctx) {
+      awaitingInit?.remove(ctx.extra, ctx.extra.openedAt + options.connectionInitWaitTimeoutMs);
       const { socket } = ctx.extra;
       let principal: Principal;
       const authorization = ctx.connectionParams?.authorization;
@@ -306,7 +329,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
 
   return {
     opened(socket, logger) {
-      const extra: ConnectionExtra = { socket, logger };
+      const extra: ConnectionExtra = { socket, logger, openedAt: performance.now() };
+      // Until connection_init (onConnect) or the close (release), whichever comes first.
+      awaitingInit?.add(extra, extra.openedAt + initTimeoutMs);
       const closed = graphqlWs.opened(new ProtocolSocket(extra, tokenAccepted), extra);
       return (code, reason) => {
         release(extra);

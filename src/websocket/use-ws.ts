@@ -67,16 +67,18 @@ function parsedOrText(text: string): unknown {
   }
 }
 
-/** Hands a message to graphql-ws; what it throws closes the socket with the code it deserves. */
-async function handleMessage(
+/**
+ * Hands a message to graphql-ws; what it throws closes the socket with the code it deserves. Not an async
+ * function: a subscribe message's handling lasts as long as its subscription, and a suspended frame of
+ * our own per subscription would cost more than this one reaction.
+ */
+function handleMessage(
   message: unknown,
   handle: (message: unknown) => Promise<void>,
   socket: WebSocket,
   logger: Logger,
-): Promise<void> {
-  try {
-    await handle(message);
-  } catch (error) {
+): void {
+  handle(message).catch((error: unknown) => {
     // graphql-ws throws on a well-formed message it does not handle: a server-only type.
     if (isServerOnlyMessage(message)) {
       socket.close(CloseCode.BadRequest, 'Invalid message received');
@@ -84,7 +86,7 @@ async function handleMessage(
     }
     logger.error('unexpected error', errorFields(error));
     socket.close(CloseCode.InternalServerError, 'Internal server error');
-  }
+  });
 }
 
 /**
@@ -127,7 +129,7 @@ class WsLiveSocket implements LiveSocket {
       // Parsed here: a subscribe message's handling lasts as long as its subscription, and what it is
       // given stays alive with it (the frame's buffer, or its whole text; the parsed message is kept by
       // graphql-ws anyway).
-      void handleMessage(parsedOrText(String(data)), handle, socket, logger);
+      handleMessage(parsedOrText(String(data)), handle, socket, logger);
     });
   }
 }
