@@ -1,7 +1,8 @@
 /**
- * Items that expire at an instant of the gateway's clock (sockets whose token runs out), watched by one
- * timer for all of them instead of a timer each: an idle socket paid for a `Timeout`, a timer list of its
- * own (every token has its own delay) and two closures, about 0.5 KiB, to be closed once in hours.
+ * Items that expire at an instant of a clock (sockets whose token runs out, by the gateway's clock;
+ * sockets that have not sent connection_init, by the monotonic clock), watched by one timer for all of
+ * them instead of a timer each: an idle socket paid for a `Timeout`, a timer list of its own (every token
+ * has its own delay) and two closures, about 0.5 KiB, to be closed once in hours.
  */
 export interface ExpirySweep<T> {
   /** Watches `item` until `expiresAt` (ms since the epoch, by `now`); then `expire(item)` is called once. */

@@ -211,8 +211,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         })
       : undefined;
   /**
-   * Gives back what an authenticated socket held: its connection slot and its place in the sweep. Called
-   * once, when it closes (a principal is set only while the socket is open).
+   * Gives back what a socket held: its place in the connection_init sweep, and once authenticated, its
+   * connection slot and its place in the token sweep. Called once, when it closes (a principal is set
+   * only while the socket is open).
    */
   const release = (extra: ConnectionExtra) => {
     awaitingInit?.remove(extra, extra.openedAt + initTimeoutMs);
@@ -244,7 +245,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     // Ours instead (awaitingInit): graphql-ws's is a timer per socket, held for the socket's life.
     connectionInitWaitTimeout: 0,
     async onConnect(ctx) {
-      awaitingInit?.remove(ctx.extra, ctx.extra.openedAt + options.connectionInitWaitTimeoutMs);
+      awaitingInit?.remove(ctx.extra, ctx.extra.openedAt + initTimeoutMs);
       const { socket } = ctx.extra;
       let principal: Principal;
       const authorization = ctx.connectionParams?.authorization;
