@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   type DocumentNode,
   GraphQLError,
@@ -6,29 +7,36 @@ import {
   specifiedRules,
   type ValidationRule,
 } from 'graphql';
-import { makeServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
+import { CloseCode, type Context, type WebSocket as GraphqlWsSocket, makeServer } from 'graphql-ws';
 import type { Principal } from '../auth/principal.js';
 import { FeedCloseCode } from '../delivery/close-codes.js';
 import type { FeedEvent } from '../delivery/feed-stream.js';
 import { ErrorCode, formatError, GatewayError } from '../errors.js';
-import type { GatewayContext, Services } from '../graphql/context.js';
+import type { GatewayContext, Services, SubscriptionConnection } from '../graphql/context.js';
 import { createDocumentChecker } from '../graphql/document-checker.js';
 import { errorFields, type Logger } from '../logger.js';
+import { createExpirySweep } from './expiry-sweep.js';
 import { createSharedSubscribe } from './shared-execution.js';
 
 /**
- * What the server needs of one socket, whatever the runtime: graphql-ws's own socket interface, plus
- * whether it is still open and a way to hear that it closed. One adapter per runtime provides it
+ * What the server needs of one socket, whatever the runtime: graphql-ws's own socket interface, except
+ * that messages come parsed, plus whether it is still open. One adapter per runtime provides it
  * (`use-ws.ts` for the `ws` library), as graphql-ws's `use/*` adapters do.
  */
-export interface LiveSocket extends ProtocolSocket {
+export interface LiveSocket {
+  readonly protocol: string;
   /** Whether the socket can still carry messages. */
-  readonly isOpen: () => boolean;
+  isOpen(): boolean;
   /** Sends text that is already a whole graphql-ws message; resolves once the socket took it. */
   send(data: string): Promise<void>;
   close(code: number, reason: string): void;
-  /** Runs `listener` once, when the socket closes (at once if it is closed already). */
-  onClose(listener: () => void): void;
+  /**
+   * Registers the handler of every text message, given as JSON.parse made it (or the text itself when it
+   * is not JSON: graphql-ws answers that). graphql-ws's `parseMessage` takes a parsed message as well as
+   * text, and its handler of a subscribe message lasts as long as the subscription: given text, it kept
+   * the whole frame's text (≈ 0.5 KiB) per idle subscription.
+   */
+  onMessage(handle: (message: unknown) => Promise<void>): void;
 }
 
 export interface GraphqlWsServerOptions {
@@ -61,36 +69,83 @@ type ConnectionExtra = {
   readonly socket: LiveSocket;
   /** The connection's log: its lines carry the connection id. */
   readonly logger: Logger;
+  /** When it opened, by the monotonic clock (performance.now()). */
+  readonly openedAt: number;
+  /** Set once authenticated (and counted against its principal's connections). */
   principal?: Principal;
-  /** Whether its token is still accepted; closes the socket (4403) when not. Set once authenticated. */
-  tokenAccepted?: () => boolean;
 };
 
-// setTimeout's longest delay (about 24.8 days); a token that lives longer is checked again then.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// How often open sockets' tokens are checked against the clock (one timer for every socket): a socket
+// whose token runs out is closed at most this late, and never used past its token (see `opened`).
+const EXPIRY_SWEEP_MS = 1000;
+// How late past the connection_init timeout a silent socket may be closed (one timer for all of them).
+const INIT_SWEEP_MS = 100;
 
 /**
- * Closes the socket with 4403 once its token would be refused over HTTP (`acceptedUntil`, by the gateway's
- * clock): the client reconnects with a fresh one. A timer waits for that instant; it reads the clock again
- * whenever it fires and whenever the socket sends a message (the returned check: false once closed), as
- * the clock may have moved meanwhile (a corrected system clock; a test's clock).
+ * The socket as graphql-ws sees it: it hands graphql-ws parsed messages (see LiveSocket.onMessage), and
+ * nothing more is done for a socket whose token is no longer accepted (it is closed with 4403 at once,
+ * before the sweep gets to it). A class: its methods cost nothing per socket.
  */
-function closeWhenExpired(socket: LiveSocket, acceptedUntil: Date, now: () => Date): () => boolean {
-  let timer: NodeJS.Timeout | undefined;
-  const check = (): boolean => {
-    clearTimeout(timer);
-    const left = acceptedUntil.getTime() - now().getTime();
-    if (left <= 0) {
-      socket.close(FeedCloseCode.Forbidden, 'Token expired');
-      return false;
-    }
-    timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
-    timer.unref();
-    return true;
-  };
-  socket.onClose(() => clearTimeout(timer));
-  check();
-  return check;
+class ProtocolSocket implements GraphqlWsSocket {
+  constructor(
+    private readonly extra: ConnectionExtra,
+    private readonly tokenAccepted: (extra: ConnectionExtra) => boolean,
+  ) {}
+
+  get protocol() {
+    return this.extra.socket.protocol;
+  }
+
+  send(data: string) {
+    return this.extra.socket.send(data);
+  }
+
+  close(code: number, reason: string) {
+    this.extra.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>) {
+    // graphql-ws's parseMessage takes the parsed message as it takes text (typed as text only).
+    const handleParsed = handle as (message: unknown) => Promise<void>;
+    this.extra.socket.onMessage((message) =>
+      this.tokenAccepted(this.extra) ? handleParsed(message) : Promise.resolve(),
+    );
+  }
+}
+
+/**
+ * The text of a `next` message up to its payload (`{ id, type, payload }`, in the order graphql-ws writes
+ * them), made once per operation id rather than kept per subscription: ids are the client's counter, the
+ * same few on every socket.
+ */
+const framePrefixes = new Map<string, string>();
+const FRAME_PREFIXES_KEPT = 256;
+function framePrefixOf(id: string): string {
+  let prefix = framePrefixes.get(id);
+  if (prefix === undefined) {
+    prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    if (framePrefixes.size < FRAME_PREFIXES_KEPT) framePrefixes.set(id, prefix);
+  }
+  return prefix;
+}
+
+/** What one subscription may do with its socket (GatewayContext.connection); a class, for the same reason. */
+class OperationConnection implements SubscriptionConnection {
+  constructor(
+    private readonly ctx: Context<Record<string, unknown>, ConnectionExtra>,
+    private readonly id: string,
+  ) {}
+
+  close(code: FeedCloseCode, reason: string) {
+    this.ctx.extra.socket.close(code, reason);
+  }
+
+  async sendNext(payloadJson: string) {
+    const { socket } = this.ctx.extra;
+    // Completed by the client meanwhile, or gone: graphql-ws would not send it either.
+    if (!(this.id in this.ctx.subscriptions) || !socket.isOpen()) return;
+    await socket.send(`${framePrefixOf(this.id)}${payloadJson}}`);
+  }
 }
 
 const principalKey = (principal: Principal) =>
@@ -125,6 +180,51 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
   const connections = new Map<string, number>();
+  const { now } = options.services;
+  // Every authenticated socket, until its token would be refused over HTTP (`acceptedUntil`, by the
+  // gateway's clock): then it is closed with 4403, and the client reconnects with a fresh token.
+  const expiry = createExpirySweep<ConnectionExtra>({
+    now,
+    intervalMs: EXPIRY_SWEEP_MS,
+    expire: (extra) => extra.socket.close(FeedCloseCode.Forbidden, 'Token expired'),
+  });
+  /** Whether an authenticated socket's token is still accepted; closes it (4403) when not. */
+  const tokenAccepted = (extra: ConnectionExtra): boolean => {
+    const { principal } = extra;
+    if (!principal || now().getTime() < principal.acceptedUntil.getTime()) return true;
+    extra.socket.close(FeedCloseCode.Forbidden, 'Token expired');
+    return false;
+  };
+  // Sockets that have not sent connection_init yet, closed with 4408 (graphql-ws's code and reason) once
+  // the timeout passes, by the monotonic clock, at most INIT_SWEEP_MS late. None if there is no timeout.
+  const initTimeoutMs = options.connectionInitWaitTimeoutMs;
+  const awaitingInit =
+    initTimeoutMs > 0 && Number.isFinite(initTimeoutMs)
+      ? createExpirySweep<ConnectionExtra>({
+          now: () => new Date(performance.now()),
+          intervalMs: Math.min(INIT_SWEEP_MS, initTimeoutMs),
+          expire: (extra) =>
+            extra.socket.close(
+              CloseCode.ConnectionInitialisationTimeout,
+              'Connection initialisation timeout',
+            ),
+        })
+      : undefined;
+  /**
+   * Gives back what a socket held: its place in the connection_init sweep, and once authenticated, its
+   * connection slot and its place in the token sweep. Called once, when it closes (a principal is set
+   * only while the socket is open).
+   */
+  const release = (extra: ConnectionExtra) => {
+    awaitingInit?.remove(extra, extra.openedAt + initTimeoutMs);
+    const { principal } = extra;
+    if (!principal) return;
+    expiry.remove(extra, principal.acceptedUntil.getTime());
+    const key = principalKey(principal);
+    const left = (connections.get(key) ?? 1) - 1;
+    if (left > 0) connections.set(key, left);
+    else connections.delete(key);
+  };
   const format = (errors: readonly unknown[], log: Logger) =>
     errors.map((error) => {
       const unexpected = (root: unknown) => log.error('unexpected error', errorFields(root));
@@ -142,8 +242,10 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     schema: options.schema,
     // Live changes are the same object for every device of a feed: execute each once per selection.
     subscribe: createSharedSubscribe((event) => (isChangeEvent(event) ? event.change : null)),
-    connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs,
+    // Ours instead (awaitingInit): graphql-ws's is a timer per socket, held for the socket's life.
+    connectionInitWaitTimeout: 0,
     async onConnect(ctx) {
+      awaitingInit?.remove(ctx.extra, ctx.extra.openedAt + initTimeoutMs);
       const { socket } = ctx.extra;
       let principal: Principal;
       const authorization = ctx.connectionParams?.authorization;
@@ -167,13 +269,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         return false;
       }
       connections.set(key, open + 1);
-      socket.onClose(() => {
-        const left = (connections.get(key) ?? 1) - 1;
-        if (left > 0) connections.set(key, left);
-        else connections.delete(key);
-      });
       ctx.extra.principal = principal;
-      ctx.extra.tokenAccepted = closeWhenExpired(socket, principal.acceptedUntil, options.services.now);
+      // Released when the socket closes (`opened`); closed already if its token ran out meanwhile.
+      if (tokenAccepted(ctx.extra)) expiry.add(ctx.extra, principal.acceptedUntil.getTime());
       return true;
     },
     onSubscribe(ctx, _id, payload) {
@@ -212,21 +310,11 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     context(ctx, id): GatewayContext {
       const principal = ctx.extra.principal;
       if (!principal) throw new Error('Unreachable: a subscription before an authenticated connection_init.');
-      const { socket } = ctx.extra;
-      // The message graphql-ws would write (`{ id, type, payload }`, in that order), built from text.
-      const framePrefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
       return {
         principal,
         services: options.services,
         logger: ctx.extra.logger,
-        connection: {
-          close: (code: FeedCloseCode, reason: string) => socket.close(code, reason),
-          sendNext: async (payloadJson) => {
-            // Completed by the client meanwhile, or gone: graphql-ws would not send it either.
-            if (!(id in ctx.subscriptions) || !socket.isOpen()) return;
-            await socket.send(`${framePrefix}${payloadJson}}`);
-          },
-        },
+        connection: new OperationConnection(ctx, id),
       };
     },
     onError: (ctx, _id, _payload, errors) => format(errors, ctx.extra.logger),
@@ -242,19 +330,14 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
 
   return {
     opened(socket, logger) {
-      const extra: ConnectionExtra = { socket, logger };
-      return graphqlWs.opened(
-        {
-          ...socket,
-          // Nothing more is done for a socket whose token is no longer accepted (it is closed with
-          // 4403), even if its timer is late.
-          onMessage: (handle) =>
-            socket.onMessage((data) =>
-              extra.tokenAccepted?.() === false ? Promise.resolve() : handle(data),
-            ),
-        },
-        extra,
-      );
+      const extra: ConnectionExtra = { socket, logger, openedAt: performance.now() };
+      // Until connection_init (onConnect) or the close (release), whichever comes first.
+      awaitingInit?.add(extra, extra.openedAt + initTimeoutMs);
+      const closed = graphqlWs.opened(new ProtocolSocket(extra, tokenAccepted), extra);
+      return (code, reason) => {
+        release(extra);
+        return closed(code, reason);
+      };
     },
   };
 }

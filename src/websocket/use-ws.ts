@@ -45,32 +45,92 @@ const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([
   MessageType.Error,
 ]);
 
-/** Whether `data` is a well-formed message of a type only the server may send. */
-function isServerOnlyMessage(data: string): boolean {
+/** Whether `message` is a well-formed message of a type only the server may send. */
+function isServerOnlyMessage(message: unknown): boolean {
   try {
-    return SERVER_ONLY_TYPES.has(parseMessage(data).type);
+    return SERVER_ONLY_TYPES.has(parseMessage(message).type);
   } catch {
     return false;
   }
 }
 
-/** Hands a text message to graphql-ws; what it throws closes the socket with the code it deserves. */
-async function handleText(
-  text: string,
-  handle: (data: string) => Promise<void>,
+/**
+ * The object JSON.parse makes of a text frame, or the text itself when it is not a JSON object: graphql-ws
+ * then parses and refuses it as it would have (a JSON string is not parsed twice).
+ */
+function parsedOrText(text: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? parsed : text;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Hands a message to graphql-ws; what it throws closes the socket with the code it deserves. Not an async
+ * function: a subscribe message's handling lasts as long as its subscription, and a suspended frame of
+ * our own per subscription would cost more than this one reaction.
+ */
+function handleMessage(
+  message: unknown,
+  handle: (message: unknown) => Promise<void>,
   socket: WebSocket,
   logger: Logger,
-): Promise<void> {
-  try {
-    await handle(text);
-  } catch (error) {
+): void {
+  handle(message).catch((error: unknown) => {
     // graphql-ws throws on a well-formed message it does not handle: a server-only type.
-    if (isServerOnlyMessage(text)) {
+    if (isServerOnlyMessage(message)) {
       socket.close(CloseCode.BadRequest, 'Invalid message received');
       return;
     }
     logger.error('unexpected error', errorFields(error));
     socket.close(CloseCode.InternalServerError, 'Internal server error');
+  });
+}
+
+/**
+ * One `ws` socket as the server sees it. A class: an idle socket holds one, and its methods cost nothing
+ * per socket (an object of closures was six of them).
+ */
+class WsLiveSocket implements LiveSocket {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly logger: Logger,
+  ) {}
+
+  get protocol() {
+    return this.socket.protocol;
+  }
+
+  isOpen() {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  send(data: string) {
+    const { socket } = this;
+    return new Promise<void>((resolve, reject) => {
+      if (socket.readyState !== socket.OPEN) return resolve();
+      socket.send(data, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  close(code: number, reason: string) {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (message: unknown) => Promise<void>) {
+    const { socket, logger } = this;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) {
+        socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
+        return;
+      }
+      // Parsed here: a subscribe message's handling lasts as long as its subscription, and what it is
+      // given stays alive with it (the frame's buffer, or its whole text; the parsed message is kept by
+      // graphql-ws anyway).
+      handleMessage(parsedOrText(String(data)), handle, socket, logger);
+    });
   }
 }
 
@@ -147,32 +207,9 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
       }),
     );
     socket.on('pong', answeredPing);
-    const live: LiveSocket = {
-      protocol: socket.protocol,
-      isOpen: () => socket.readyState === socket.OPEN,
-      send: (data) =>
-        new Promise<void>((resolve, reject) => {
-          if (socket.readyState !== socket.OPEN) return resolve();
-          socket.send(data, (error) => (error ? reject(error) : resolve()));
-        }),
-      close: (code, reason) => socket.close(code, reason),
-      onClose: (listener) => {
-        if (socket.readyState === socket.CLOSED) listener();
-        else socket.once('close', listener);
-      },
-      onMessage: (handle) =>
-        socket.on('message', (data, isBinary) => {
-          if (isBinary) {
-            socket.close(CloseCode.BadRequest, 'Binary messages are not supported');
-            return;
-          }
-          // Handled by a function that sees only the text: a subscribe message's handling lasts as long
-          // as its subscription, and would keep the frame's buffer alive with it.
-          void handleText(String(data), handle, socket, logger);
-        }),
-    };
-    const closed = server.opened(live, logger);
-    socket.once('close', (code, reason) => {
+    const closed = server.opened(new WsLiveSocket(socket, logger), logger);
+    // `on`, not `once`: a socket closes once, and `once` costs a wrapper per socket.
+    socket.on('close', (code, reason) => {
       options.logger.info('websocket closed', {
         ...bindings,
         code,

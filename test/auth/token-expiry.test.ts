@@ -81,6 +81,37 @@ describe('a token that runs out while its socket is open', () => {
   });
 });
 
+describe('sockets whose tokens run out at different times, on one sweep', () => {
+  it('closes each idle socket with 4403 "Token expired" once the clock passes its token, and only that one', async () => {
+    const clock = createTestClock();
+    const t = await startGateway({ now: clock.now });
+    const app = await t.registerApp(HOST);
+    // Tokens of an hour and of two hours: a timer per socket would wait that long in real time; the
+    // sweep reads the gateway's clock every second.
+    const hour = await t.userToken('alice', app.app, 3600);
+    const twoHours = await t.userToken('bob', app.app, 7200);
+    const authenticated = async (token: string) => {
+      const raw = rawSocket(t.wsUrl);
+      await raw.opened;
+      raw.send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+      await raw.message('connection_ack');
+      return raw;
+    };
+    const first = await authenticated(hour);
+    const second = await authenticated(hour);
+    const third = await authenticated(twoHours);
+    // Past the first tokens' exp + tolerance (by the gateway's clock), not the third's.
+    clock.advance((3600 + TOLERANCE_SECONDS + 1) * 1000);
+    expect(await closeOf(first, 10_000)).toEqual({ code: 4403, reason: 'Token expired' });
+    expect(await closeOf(second, 10_000)).toEqual({ code: 4403, reason: 'Token expired' });
+    // The third still serves: a ping is answered (it would be closed had its token been taken for the others').
+    third.send({ type: 'ping' });
+    await third.message('pong');
+    clock.advance(3600 * 1000);
+    expect(await closeOf(third, 10_000)).toEqual({ code: 4403, reason: 'Token expired' });
+  });
+});
+
 describe('a token past its exp but within the clock tolerance, on the real clock', () => {
   it('opens a socket that stays open, as HTTP accepts it (it was closed at once with 4403)', async () => {
     // A tolerance of 5 minutes, so that the real clock cannot reach exp + tolerance during the test.
