@@ -11,16 +11,16 @@ import {
 } from 'graphql';
 
 import type { FeedStream } from '../delivery/feed-stream.js';
-import type { GatewayContext } from '../graphql/context.js';
+import type { GatewayContext, SharedPayload } from '../graphql/context.js';
 
 type DirectFeed = Pick<FeedStream, 'deliverDirectly'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/** One selection's result for one event, and its JSON text once a socket has needed it. */
+/** One selection's result for one event, and its JSON text (and frames) once a socket has needed it. */
 interface SharedResult {
   readonly result: Result;
-  json?: string;
+  payload?: SharedPayload;
 }
 
 /**
@@ -32,7 +32,7 @@ interface SharedResult {
  * user as the same event object, so the result of one device's selection is the result of every other
  * device that sent the same selection: it is computed and turned into JSON once (keyed by the event
  * object, so it lives only as long as the event does), and each socket is sent the same text with its
- * own operation id in front (`connection.sendNext`). Results with errors, and events made for one
+ * own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the whole message per id). Results with errors, and events made for one
  * subscriber, go through graphql-ws as usual (its `onNext` formats errors).
  *
  * What makes two selections "the same": the same document text, operation and variables, leaving out
@@ -68,14 +68,14 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     // A live feed that can send its live changes itself is given the way to: the same shared frame,
     // without a step of the iterators below per device (see FeedStream.deliverDirectly).
     if (connection && selection !== null && isDirectFeed(source)) {
-      source.deliverDirectly((event) => {
+      source.deliverDirectly((event, written) => {
         const owner = sharingKey(event);
-        if (owner === null) return null;
+        if (owner === null) return false;
         const entry = sharedResult(owner, selection, args, event);
         const result = entry.result;
-        if (isPromise(result) || result.errors) return null; // the iterator's path waits and formats
-        entry.json ??= JSON.stringify(result);
-        return connection.sendNext(entry.json);
+        if (isPromise(result) || result.errors) return false; // the iterator's path waits and formats
+        entry.payload ??= { json: JSON.stringify(result) };
+        return connection.sendSharedNext(entry.payload, written);
       });
     }
     /** The event's result for graphql-ws to send, or undefined once it has been sent here. */
@@ -85,8 +85,8 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
       const entry = sharedResult(owner, selection, args, event);
       const result = await entry.result;
       if (result.errors || !connection) return result;
-      entry.json ??= JSON.stringify(result);
-      await connection.sendNext(entry.json);
+      entry.payload ??= { json: JSON.stringify(result) };
+      await connection.sendNext(entry.payload.json);
       return undefined;
     });
   };

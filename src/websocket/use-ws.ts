@@ -38,6 +38,8 @@ export interface WebSocketTransport {
   close(): Promise<void>;
 }
 
+const AS_TEXT = { binary: false } as const;
+
 /** Messages only a server sends: from a client they are invalid messages (4400), not server errors. */
 const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([
   MessageType.ConnectionAck,
@@ -155,6 +157,8 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
           if (socket.readyState !== socket.OPEN) return resolve();
           socket.send(data, (error) => (error ? reject(error) : resolve()));
         }),
+      // Bytes would go as a binary message by default: graphql-ws messages are text.
+      sendBytes: (data, written) => socket.send(data, AS_TEXT, written),
       close: (code, reason) => socket.close(code, reason),
       onClose: (listener) => {
         if (socket.readyState === socket.CLOSED) listener();
