@@ -46,7 +46,18 @@ interface SharedResult {
 export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
   const shared = new WeakMap<object, Map<string, SharedResult>>();
 
+  // The entry found last: a change goes to every device of its feed one after the other, and their
+  // selections are mostly one string, so most lookups are this one (it holds one event at most alive).
+  let last: { owner: object; selection: string; entry: SharedResult } | undefined;
+
   function sharedResult(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
+    if (last !== undefined && last.owner === owner && last.selection === selection) return last.entry;
+    const entry = lookUp(owner, selection, args, event);
+    last = { owner, selection, entry };
+    return entry;
+  }
+
+  function lookUp(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
     let results = shared.get(owner);
     if (!results) {
       results = new Map();
