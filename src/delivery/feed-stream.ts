@@ -163,7 +163,8 @@ export function openFeedStream(options: FeedStreamOptions): FeedStream {
   function sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
     const { changes } = signal;
     const first = changes[0];
-    if (!sink || !parked || stopped || live.size > 0 || first === undefined) return false;
+    // Parked means nothing is queued: whatever queues a wake-up unparks the feed first.
+    if (!sink || !parked || stopped || first === undefined) return false;
     // A gap to repair, or changes already read, or too many to send at once: the iterator's path.
     if (first.offset !== position + 1 || inFlightCount() + changes.length > directInFlight) return false;
     for (let index = 0; index < changes.length; index++) {
