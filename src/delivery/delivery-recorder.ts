@@ -33,7 +33,7 @@ export interface DeliveryRecorder {
  * meets a store outage: that is the store's outage log's to report (once), not `onError`'s (per flush).
  */
 export function createDeliveryRecorder(
-  store: Store,
+  store: Pick<Store, 'recordDeliveryMarks'>,
   options: { intervalMs: number; now: () => Date; onError: (error: unknown) => void },
 ): DeliveryRecorder {
   // Per device and stretch start, the newest offset sent.
