@@ -32,8 +32,9 @@ interface SharedResult {
  * user as the same event object, so the result of one device's selection is the result of every other
  * device that sent the same selection: it is computed and turned into JSON once (keyed by the event
  * object, so it lives only as long as the event does), and each socket is sent the same text with its
- * own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the whole message per id). Results with errors, and events made for one
- * subscriber, go through graphql-ws as usual (its `onNext` formats errors).
+ * own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the whole message per id,
+ * as bytes every socket with that id is sent). Results with errors, and events made for one subscriber,
+ * go through graphql-ws as usual (its `onNext` formats errors).
  *
  * What makes two selections "the same": the same document text, operation and variables, leaving out
  * the variables used only as arguments of the subscription's root field. Those (the UNSID and the
