@@ -5,9 +5,20 @@ import type { Store } from '../store/types.js';
 /** Delivery marks written per transaction (a device's mark is one row). */
 export const MARKS_PER_WRITE = 100;
 
+interface Mark {
+  readonly deviceSubscriptionId: string;
+  readonly fromOffset: number;
+  offset: number;
+}
+
 export interface DeliveryRecorder {
   /** Notes that a device was sent every change in (from, to]. In memory only: no store query here. */
   delivered(deviceSubscriptionId: string, from: number, to: number): void;
+  /**
+   * `delivered` for one device, as a function that a live feed calls per frame: it keeps the device's
+   * pending mark at hand, so a frame costs no key or map lookup (the same marks as `delivered`).
+   */
+  deviceRecorder(deviceSubscriptionId: string): (from: number, to: number) => void;
   /** Writes what was noted since the last flush, in one transaction for all devices. */
   flush(): Promise<void>;
   /** Flushes one last time and stops the timer. */
@@ -22,11 +33,11 @@ export interface DeliveryRecorder {
  * meets a store outage: that is the store's outage log's to report (once), not `onError`'s (per flush).
  */
 export function createDeliveryRecorder(
-  store: Store,
+  store: Pick<Store, 'recordDeliveryMarks'>,
   options: { intervalMs: number; now: () => Date; onError: (error: unknown) => void },
 ): DeliveryRecorder {
   // Per device and stretch start, the newest offset sent.
-  let pending = new Map<string, { deviceSubscriptionId: string; fromOffset: number; offset: number }>();
+  let pending = new Map<string, Mark>();
   let flushing: Promise<void> = Promise.resolve();
 
   const flush = (): Promise<void> => {
@@ -52,12 +63,31 @@ export function createDeliveryRecorder(
   const timer = setInterval(() => void flush(), options.intervalMs);
   timer.unref();
 
+  const delivered = (deviceSubscriptionId: string, fromOffset: number, offset: number): Mark => {
+    const key = `${deviceSubscriptionId} ${fromOffset}`;
+    let mark = pending.get(key);
+    if (mark) mark.offset = Math.max(mark.offset, offset);
+    else {
+      mark = { deviceSubscriptionId, fromOffset, offset };
+      pending.set(key, mark);
+    }
+    return mark;
+  };
+
   return {
-    delivered(deviceSubscriptionId, fromOffset, offset) {
-      const key = `${deviceSubscriptionId} ${fromOffset}`;
-      const mark = pending.get(key);
-      if (mark) mark.offset = Math.max(mark.offset, offset);
-      else pending.set(key, { deviceSubscriptionId, fromOffset, offset });
+    delivered,
+    deviceRecorder(deviceSubscriptionId) {
+      // The mark last written, and the batch it is in: valid until a flush takes that batch.
+      let mark: Mark | undefined;
+      let batch: Map<string, Mark> | undefined;
+      return (fromOffset, offset) => {
+        if (mark !== undefined && batch === pending && mark.fromOffset === fromOffset) {
+          mark.offset = Math.max(mark.offset, offset);
+          return;
+        }
+        mark = delivered(deviceSubscriptionId, fromOffset, offset);
+        batch = pending;
+      };
     },
     flush,
     async close() {

@@ -41,13 +41,17 @@ export interface FeedStreamOptions {
   readonly metrics?: FeedMetrics;
 }
 
+/** Told once the socket took a frame sent directly, or failed to (with the error). */
+export type WrittenCallback = (error?: Error | null) => void;
+
 /**
  * A consumer that sends a feed's events itself (the WebSocket transport, with a frame made once for
- * every device of the feed): given an event, it either sends it and returns the send's promise (resolved
- * once the socket took the frame), or returns null and sends nothing (the event then goes through the
- * iterator as usual). It must not throw.
+ * every device of the feed): given an event, it either sends it, returns true and calls `written` once
+ * the socket took the frame (the calls in the order of the sends), or returns false and sends nothing
+ * (the event then goes through the iterator as usual). It must not throw. `written` is the same function
+ * for every send of a feed: a frame costs no promise or closure of its own.
  */
-export type DirectSink = (event: Extract<FeedEvent, { type: 'change' }>) => Promise<void> | null;
+export type DirectSink = (event: Extract<FeedEvent, { type: 'change' }>, written: WrittenCallback) => boolean;
 
 /** What {@link openFeedStream} returns: the feed as an iterator, and its fast path for live changes. */
 export interface FeedStream extends AsyncIterableIterator<FeedEvent, void> {
@@ -70,6 +74,8 @@ const PAGE_SIZE = 200;
 const TO_THE_END = Number.MAX_SAFE_INTEGER;
 // Live changes sent directly (deliverDirectly) to one device and not yet taken by its socket, at most.
 const DIRECT_IN_FLIGHT = 64;
+// What the metrics are told of a change sent directly (they count it by its type only).
+const DIRECT_CHANGE = { type: 'change' } as const;
 
 /**
  * A device's feed: the changes after `after` from the store, then live changes from the fan-out,
@@ -128,51 +134,56 @@ export function openFeedStream(options: FeedStreamOptions): FeedStream {
   let known = 0;
 
   // The fast path (deliverDirectly). `parked`: the feed waits for a wake-up with nothing queued, so it
-  // is caught up to `position` and the consumer has taken everything before. `inFlight`: direct sends
-  // not completed yet; past DIRECT_IN_FLIGHT (a socket that does not drain) changes take the iterator's
-  // path, whose queue bound (maxPending) ends the feed of a device that stopped reading.
+  // is caught up to `position` and the consumer has taken everything before. Direct sends not completed
+  // yet are held in order in `inFlight` (each as its stretch start and change: the socket completes its
+  // writes in order, so one callback for all of them takes the oldest); past DIRECT_IN_FLIGHT (a socket
+  // that does not drain) changes take the iterator's path, whose queue bound (maxPending) ends the feed
+  // of a device that stopped reading.
   let sink: DirectSink | undefined;
   let parked = false;
-  let inFlight = 0;
+  const inFlight: Array<number | Change> = [];
+  let inFlightHead = 0;
+  const inFlightCount = () => (inFlight.length - inFlightHead) / 2;
   const directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
+  const written: WrittenCallback = (error) => {
+    const from = inFlight[inFlightHead] as number;
+    const change = inFlight[inFlightHead + 1] as Change;
+    inFlightHead += 2;
+    if (inFlightHead === inFlight.length) {
+      inFlight.length = 0;
+      inFlightHead = 0;
+    }
+    // A failed write: the socket is closing, and its close ends this feed.
+    if (error || stopped) return;
+    options.metrics?.liveChangeSent(change);
+    options.metrics?.sent(DIRECT_CHANGE);
+    options.onDelivered?.(from, change.offset);
+  };
   /** Sends a transaction that follows `position` straight to the sink; false if it sent none of it. */
   function sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
     const { changes } = signal;
     const first = changes[0];
-    if (!sink || !parked || stopped || live.size > 0 || first === undefined) return false;
+    // Parked means nothing is queued: whatever queues a wake-up unparks the feed first.
+    if (!sink || !parked || stopped || first === undefined) return false;
     // A gap to repair, or changes already read, or too many to send at once: the iterator's path.
-    if (first.offset !== position + 1 || inFlight + changes.length > directInFlight) return false;
-    for (const [index, change] of changes.entries()) {
+    if (first.offset !== position + 1 || inFlightCount() + changes.length > directInFlight) return false;
+    for (let index = 0; index < changes.length; index++) {
+      const change = changes[index] as Change;
       if (visible(change)) {
-        const event = { type: 'change', change } as const;
-        let sent: Promise<void> | null;
+        let sent: boolean;
         try {
-          sent = sink(event);
+          sent = sink({ type: 'change', change }, written);
         } catch {
-          sent = null; // not expected (a sink does not throw); the iterator's path reports what goes wrong
+          sent = false; // not expected (a sink does not throw); the iterator's path reports what goes wrong
         }
-        if (sent === null) {
+        if (!sent) {
           // The rest of the transaction goes through the iterator, after what was sent here.
           if (index === 0) return false;
           parked = false;
           live.push(holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
           return true;
         }
-        inFlight++;
-        const from = coveredFrom;
-        sent.then(
-          () => {
-            inFlight--;
-            if (stopped) return;
-            options.metrics?.liveChangeSent(change);
-            options.metrics?.sent(event);
-            options.onDelivered?.(from, change.offset);
-          },
-          // The socket failed under the send: it is closing, and its close ends this feed.
-          () => {
-            inFlight--;
-          },
-        );
+        inFlight.push(coveredFrom, change);
       }
       position = change.offset;
       known = Math.max(known, change.offset);

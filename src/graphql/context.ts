@@ -57,6 +57,20 @@ export interface SubscriptionConnection {
    * many sockets is serialised once); resolves when the socket has taken it.
    */
   sendNext(payloadJson: string): Promise<void>;
+  /**
+   * Sends this subscription a `next` message whose payload many subscriptions share, without a promise:
+   * the whole message is made once per operation id for that payload (held in `shared.frames`), so
+   * sockets whose clients use the same id get the same bytes. Returns false, sending nothing, when the
+   * subscription or its socket is gone; otherwise calls `written` once the socket has taken the frame (or
+   * failed to: with the error), in the order of the sends of this subscription.
+   */
+  sendSharedNext(shared: SharedPayload, written: (error?: Error | null) => void): boolean;
+}
+
+/** A `next` payload shared by many subscriptions, and its whole messages by operation id. */
+export interface SharedPayload {
+  readonly json: string;
+  frames?: Map<string, Buffer>;
 }
 
 /** @throws GatewayError FORBIDDEN unless the caller is a user signed in to a client app. */

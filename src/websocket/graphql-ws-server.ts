@@ -12,7 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { FeedCloseCode } from '../delivery/close-codes.js';
 import type { FeedEvent } from '../delivery/feed-stream.js';
 import { ErrorCode, formatError, GatewayError } from '../errors.js';
-import type { GatewayContext, Services, SubscriptionConnection } from '../graphql/context.js';
+import type { GatewayContext, Services, SharedPayload, SubscriptionConnection } from '../graphql/context.js';
 import { createDocumentChecker } from '../graphql/document-checker.js';
 import { errorFields, type Logger } from '../logger.js';
 import { createExpirySweep } from './expiry-sweep.js';
@@ -29,6 +29,12 @@ export interface LiveSocket {
   isOpen(): boolean;
   /** Sends text that is already a whole graphql-ws message; resolves once the socket took it. */
   send(data: string): Promise<void>;
+  /**
+   * Sends a whole graphql-ws message without a promise (the bytes may be shared with other sockets and
+   * are not changed); `written` is called once the socket took it or failed to, in the order of sends.
+   * Only for an open socket.
+   */
+  sendBytes(data: Buffer, written: (error?: Error | null) => void): void;
   close(code: number, reason: string): void;
   /**
    * Registers the handler of every text message, given as JSON.parse made it (or the text itself when it
@@ -146,6 +152,13 @@ class OperationConnection implements SubscriptionConnection {
     if (!(this.id in this.ctx.subscriptions) || !socket.isOpen()) return;
     await socket.send(`${framePrefixOf(this.id)}${payloadJson}}`);
   }
+
+  sendSharedNext(shared: SharedPayload, written: (error?: Error | null) => void) {
+    const { socket } = this.ctx.extra;
+    if (!(this.id in this.ctx.subscriptions) || !socket.isOpen()) return false;
+    socket.sendBytes(sharedFrame(shared, this.id), written);
+    return true;
+  }
 }
 
 const principalKey = (principal: Principal) =>
@@ -161,6 +174,23 @@ function retainOnlyWhatIsShared(payload: { query: string; variables?: unknown },
   const text = document.loc?.source.body;
   if (text !== undefined) payload.query = text;
   if (payload.variables != null) payload.variables = JSON.parse(JSON.stringify(payload.variables));
+}
+
+// Distinct operation ids whose whole message is kept per shared payload: clients of one library often
+// use the same ids (one frame for all their sockets); past this, ids are per client (e.g. UUIDs) and each
+// socket's message is made for it alone rather than kept.
+const SHARED_FRAME_IDS = 8;
+
+/** The whole `next` message of operation `id` for a shared payload, made once per id while few differ. */
+function sharedFrame(shared: SharedPayload, id: string): Buffer {
+  if (shared.frames === undefined) shared.frames = new Map();
+  const frames = shared.frames;
+  let frame = frames.get(id);
+  if (frame === undefined) {
+    frame = Buffer.from(`${framePrefixOf(id)}${shared.json}}`);
+    if (frames.size < SHARED_FRAME_IDS) frames.set(id, frame);
+  }
+  return frame;
 }
 
 const isChangeEvent = (event: unknown): event is Extract<FeedEvent, { type: 'change' }> =>

@@ -11,16 +11,16 @@ import {
 } from 'graphql';
 
 import type { FeedStream } from '../delivery/feed-stream.js';
-import type { GatewayContext } from '../graphql/context.js';
+import type { GatewayContext, SharedPayload } from '../graphql/context.js';
 
 type DirectFeed = Pick<FeedStream, 'deliverDirectly'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/** One selection's result for one event, and its JSON text once a socket has needed it. */
+/** One selection's result for one event, and its JSON text (and frames) once a socket has needed it. */
 interface SharedResult {
   readonly result: Result;
-  json?: string;
+  payload?: SharedPayload;
 }
 
 /**
@@ -32,8 +32,9 @@ interface SharedResult {
  * user as the same event object, so the result of one device's selection is the result of every other
  * device that sent the same selection: it is computed and turned into JSON once (keyed by the event
  * object, so it lives only as long as the event does), and each socket is sent the same text with its
- * own operation id in front (`connection.sendNext`). Results with errors, and events made for one
- * subscriber, go through graphql-ws as usual (its `onNext` formats errors).
+ * own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the whole message per id,
+ * as bytes every socket with that id is sent). Results with errors, and events made for one subscriber,
+ * go through graphql-ws as usual (its `onNext` formats errors).
  *
  * What makes two selections "the same": the same document text, operation and variables, leaving out
  * the variables used only as arguments of the subscription's root field. Those (the UNSID and the
@@ -46,7 +47,18 @@ interface SharedResult {
 export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
   const shared = new WeakMap<object, Map<string, SharedResult>>();
 
+  // The entry found last: a change goes to every device of its feed one after the other, and their
+  // selections are mostly one string, so most lookups are this one (it holds one event at most alive).
+  let last: { owner: object; selection: string; entry: SharedResult } | undefined;
+
   function sharedResult(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
+    if (last !== undefined && last.owner === owner && last.selection === selection) return last.entry;
+    const entry = lookUp(owner, selection, args, event);
+    last = { owner, selection, entry };
+    return entry;
+  }
+
+  function lookUp(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
     let results = shared.get(owner);
     if (!results) {
       results = new Map();
@@ -68,14 +80,14 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     // A live feed that can send its live changes itself is given the way to: the same shared frame,
     // without a step of the iterators below per device (see FeedStream.deliverDirectly).
     if (connection && selection !== null && isDirectFeed(source)) {
-      source.deliverDirectly((event) => {
+      source.deliverDirectly((event, written) => {
         const owner = sharingKey(event);
-        if (owner === null) return null;
+        if (owner === null) return false;
         const entry = sharedResult(owner, selection, args, event);
         const result = entry.result;
-        if (isPromise(result) || result.errors) return null; // the iterator's path waits and formats
-        entry.json ??= JSON.stringify(result);
-        return connection.sendNext(entry.json);
+        if (isPromise(result) || result.errors) return false; // the iterator's path waits and formats
+        entry.payload ??= { json: JSON.stringify(result) };
+        return connection.sendSharedNext(entry.payload, written);
       });
     }
     /** The event's result for graphql-ws to send, or undefined once it has been sent here. */
@@ -85,8 +97,8 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
       const entry = sharedResult(owner, selection, args, event);
       const result = await entry.result;
       if (result.errors || !connection) return result;
-      entry.json ??= JSON.stringify(result);
-      await connection.sendNext(entry.json);
+      entry.payload ??= { json: JSON.stringify(result) };
+      await connection.sendNext(entry.payload.json);
       return undefined;
     });
   };

@@ -38,6 +38,8 @@ export interface WebSocketTransport {
   close(): Promise<void>;
 }
 
+const AS_TEXT = { binary: false } as const;
+
 /** Messages only a server sends: from a client they are invalid messages (4400), not server errors. */
 const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([
   MessageType.ConnectionAck,
@@ -113,6 +115,11 @@ class WsLiveSocket implements LiveSocket {
       if (socket.readyState !== socket.OPEN) return resolve();
       socket.send(data, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  sendBytes(data: Buffer, written: (error?: Error | null) => void) {
+    // Bytes would go as a binary message by default: graphql-ws messages are text.
+    this.socket.send(data, AS_TEXT, written);
   }
 
   close(code: number, reason: string) {

@@ -46,6 +46,12 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
   process.exit(2);
 }
 const quick = values.quick ?? false;
+function chosenSystems(systems: readonly SystemDefinition[]): readonly SystemDefinition[] {
+  const wanted = process.env.TIDINGS_BENCH_SYSTEMS?.split(',').map((id) => id.trim());
+  if (!wanted?.length) return systems;
+  // The reference system stays: every ratio is to it.
+  return systems.filter((s, index) => index === 0 || wanted.includes(s.id));
+}
 const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite-before', 'tidings-sqlite'];
 if (quick) idleWait.capMs = 3000;
 const scenarios = SCENARIOS.filter((s) => (only ? only.includes(s.id) : !s.optIn));
@@ -94,7 +100,8 @@ const context: ScenarioContext = {
   quick,
   rounds,
   // A quick run is a smoke run: the ceiling, the naive baseline and Tidings on SQLite only.
-  systems: quick ? SYSTEMS.filter((s) => QUICK_SYSTEMS.includes(s.id)) : SYSTEMS,
+  // TIDINGS_BENCH_SYSTEMS (comma-separated ids) narrows either list, e.g. to raw ws and Tidings on SQLite.
+  systems: chosenSystems(quick ? SYSTEMS.filter((s) => QUICK_SYSTEMS.includes(s.id)) : SYSTEMS),
   environment,
   report,
 };

@@ -46,13 +46,13 @@ describe('direct delivery of live changes', () => {
     });
     const direct: string[] = [];
     // Takes every change but those named "slow-…", as a consumer that cannot send some events itself.
-    let sends = Promise.resolve();
-    stream.deliverDirectly((event) => {
+    stream.deliverDirectly((event, written) => {
       const id = event.change.notification.appNotificationId;
-      if (id.startsWith('slow-')) return null;
+      if (id.startsWith('slow-')) return false;
       direct.push(id);
-      sends = sends.then(() => {});
-      return sends;
+      // The socket takes it later, as a real one does.
+      setImmediate(written);
+      return true;
     });
     try {
       // The replay goes through the iterator.
@@ -81,6 +81,59 @@ describe('direct delivery of live changes', () => {
       expect(new Set(offsets).size).toBe(5);
       expect(new Set(delivered.map(([from]) => from))).toEqual(new Set([after.offset]));
       expect(offsets.at(-1)).toBe(after.offset + 5);
+      await stream.return();
+      expect((await next).done).toBe(true);
+    } finally {
+      await stream.return();
+    }
+  });
+
+  it('tells delivered only the frames the socket took, in the order they were sent', async () => {
+    const fanout = createMemoryFanout(() => {});
+    const t = await startGateway({ fanout });
+    const app = await t.registerApp(HOST);
+    const appToken = await app.token();
+    const userToken = await t.userToken('bob', app.app);
+    const unsid = await createDevice(t.url, userToken, 'WEB');
+    const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
+    const post = (appNotificationId: string) =>
+      postNotification(t.url, appToken, notificationInput(unsid, HOST, { appNotificationId }));
+    const after = decodeCursor(await feedCursor(t.url, userToken), 'after');
+    await post('replayed');
+    const delivered: Array<[number, number]> = [];
+    const stream = openFeedStream({
+      store: t.gateway.services.store,
+      fanout,
+      feedId,
+      deviceSubscriptionId: unsid,
+      platform: 'WEB',
+      after,
+      maxPending: 100,
+      onOverflow: () => {},
+      onDelivered: (from, to) => delivered.push([from, to]),
+    });
+    // A socket that completes its writes later, in order, and fails the ones named "lost-…".
+    const writes: Array<() => void> = [];
+    stream.deliverDirectly((event, written) => {
+      const lost = event.change.notification.appNotificationId.startsWith('lost-');
+      writes.push(() => written(lost ? new Error('write failed') : null));
+      return true;
+    });
+    try {
+      expect(idOf(await stream.next())).toBe('replayed');
+      const next = stream.next(); // caught up: the feed waits for live changes, which go directly
+      await post('kept-1');
+      await post('lost-1');
+      await post('kept-2');
+      await expect.poll(() => writes.length).toBe(3);
+      // Nothing sent directly is delivered before the socket took it.
+      expect(delivered).toEqual([[after.offset, after.offset + 1]]);
+      for (const write of writes) write();
+      expect(delivered).toEqual([
+        [after.offset, after.offset + 1],
+        [after.offset, after.offset + 2],
+        [after.offset, after.offset + 4],
+      ]);
       await stream.return();
       expect((await next).done).toBe(true);
     } finally {

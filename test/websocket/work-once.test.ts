@@ -209,4 +209,61 @@ describe('work once per notification, not once per device', () => {
       firstOperation.map(({ message }) => message.payload.data.notificationChanges.notification),
     ).toEqual([{ appNotificationId: 'f-0' }]);
   });
+
+  it('sends every socket its own operation id, as text, whether its id is shared or its own', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('shared-frames.example.com');
+    const appToken = await app.token();
+    const token = await t.userToken('shared-framed', app.app);
+    const unsid = await createDevice(t.url, token, 'WEB');
+    const cursor = await feedCursor(t.url, token);
+    // Three clients that use one id (one message for all three), and more ids of their own than the
+    // gateway keeps a message for per payload (each made for its socket alone past that).
+    const ids = ['same-op', 'same-op', 'same-op', ...Array.from({ length: 12 }, (_, i) => `own-op-${i}`)];
+    const sockets = await Promise.all(
+      ids.map(async (id) => {
+        const { socket } = await initSocket(t.wsUrl, token);
+        const binary: boolean[] = [];
+        socket.on('message', (_data, isBinary) => binary.push(isBinary));
+        const messages = socketMessages(socket);
+        socket.send(
+          JSON.stringify({
+            id,
+            type: 'subscribe',
+            payload: {
+              query:
+                'subscription ($id: ID!, $after: String) { notificationChanges(deviceSubscriptionId: $id, after: $after) { kind notification { appNotificationId } } }',
+              variables: { id: unsid, after: cursor },
+            },
+          }),
+        );
+        return { id, messages, binary };
+      }),
+    );
+    const post = (appNotificationId: string) =>
+      postNotification(
+        t.url,
+        appToken,
+        notificationInput(unsid, 'shared-frames.example.com', { appNotificationId }),
+      );
+    const frameOf = (id: string, appNotificationId: string) => (m: SocketMessage['message']) =>
+      m.id === id &&
+      m.payload?.data?.notificationChanges?.notification?.appNotificationId === appNotificationId;
+    // Once every socket has had this one, their feeds wait for live changes: the next go out shared.
+    await post('warm-up');
+    for (const { id, messages } of sockets) await messages.waitFor(frameOf(id, 'warm-up'));
+    await post('s-0');
+    await post('s-1');
+    for (const { id, messages, binary } of sockets) {
+      for (const appNotificationId of ['s-0', 's-1']) {
+        const { text, message } = await messages.waitFor(
+          (m) =>
+            m.id === id &&
+            m.payload?.data?.notificationChanges?.notification?.appNotificationId === appNotificationId,
+        );
+        expect(text).toBe(JSON.stringify({ id, type: 'next', payload: message.payload }));
+      }
+      expect(binary).not.toContain(true);
+    }
+  });
 });

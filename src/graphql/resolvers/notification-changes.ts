@@ -29,7 +29,7 @@ export const notificationChangeResolvers: Resolvers = {
           platform: device.platform,
           after,
           head: device.feedHead,
-          onDelivered: (from, to) => deliveries.delivered(deviceSubscriptionId, from, to),
+          onDelivered: deliveries.deviceRecorder(deviceSubscriptionId),
           maxPending: context.services.config.limits.maxPendingChanges,
           metrics: context.services.metrics.feeds,
           onOverflow: () => {

@@ -79,6 +79,22 @@ const FULL: readonly Variant[] = [
 ];
 const QUICK: readonly Variant[] = [oneUser(100, 100), manyUsers(200, 100)];
 
+/**
+ * The variants to run: all of them, or those named in TIDINGS_BENCH_FANOUT_VARIANTS (comma-separated
+ * ids, e.g. `devices-1000,devices-100`), to profile or compare a few without the whole scenario.
+ */
+function chosenVariants(all: readonly Variant[]): readonly Variant[] {
+  const wanted = process.env.TIDINGS_BENCH_FANOUT_VARIANTS?.split(',').map((id) => id.trim());
+  if (!wanted?.length) return all;
+  const chosen = [...all, ...FULL].filter(
+    (variant, index, list) =>
+      wanted.includes(variant.id) && list.findIndex((v) => v.id === variant.id) === index,
+  );
+  if (chosen.length === 0)
+    throw new Error(`TIDINGS_BENCH_FANOUT_VARIANTS names no variant: ${wanted.join(', ')}`);
+  return chosen;
+}
+
 /** A system's sockets for one variant. */
 interface Session {
   readonly running: RunningSystem;
@@ -89,7 +105,7 @@ export const fanout: Scenario = {
   id: 'fanout',
   title: 'Fan-out: server CPU per delivered frame',
   async run(context) {
-    const variants = context.quick ? QUICK : FULL;
+    const variants = chosenVariants(context.quick ? QUICK : FULL);
     const rounds = context.rounds ?? (context.quick ? 2 : 5);
     const ghostTriggers = context.quick ? 50 : 300;
     context.report.parameters.fanout = {
