@@ -79,6 +79,28 @@ const FULL: readonly Variant[] = [
 ];
 const QUICK: readonly Variant[] = [oneUser(100, 100), manyUsers(200, 100)];
 
+/**
+ * The variants of this run: TIDINGS_BENCH_FANOUT_VARIANTS (ids, comma-separated, e.g. `users-10000`)
+ * picks from the full and quick lists alike, in the order given; else the run's own list.
+ * @throws Error for an id neither list has.
+ */
+function variantsOf(quick: boolean): readonly Variant[] {
+  const picked = process.env.TIDINGS_BENCH_FANOUT_VARIANTS?.split(',').map((id) => id.trim());
+  if (!picked?.some((id) => id !== '')) return quick ? QUICK : FULL;
+  const known = [...FULL, ...QUICK];
+  return picked
+    .filter((id) => id !== '')
+    .map((id) => {
+      const found = known.find((variant) => variant.id === id);
+      if (!found) {
+        throw new Error(
+          `TIDINGS_BENCH_FANOUT_VARIANTS: no variant ${id} (${known.map((v) => v.id).join(', ')}).`,
+        );
+      }
+      return found;
+    });
+}
+
 /** A system's sockets for one variant. */
 interface Session {
   readonly running: RunningSystem;
@@ -89,7 +111,7 @@ export const fanout: Scenario = {
   id: 'fanout',
   title: 'Fan-out: server CPU per delivered frame',
   async run(context) {
-    const variants = context.quick ? QUICK : FULL;
+    const variants = variantsOf(context.quick);
     const rounds = context.rounds ?? (context.quick ? 2 : 5);
     const ghostTriggers = context.quick ? 50 : 300;
     context.report.parameters.fanout = {
