@@ -199,7 +199,9 @@ async function runVariant(
         await running.devices([ghost], 1); // a device, never connected: the trigger-alone target
         const pool = LoadPool.create(`${system.definition.id} fanout`, sockets);
         sessions.set(system, { running, pool });
-        await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs);
+        // 10,000 handshakes (each a token to verify and a feed to open) on a busy shared machine take
+        // minutes: the bound grows with the sockets, from the pool's 120 s.
+        await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs, Math.max(120_000, sockets * 40));
         await waitForIdle(running);
         await ensureLive(running, pool, socketUsers, {
           concurrency: TRIGGER_CONCURRENCY,
