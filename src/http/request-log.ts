@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Logger } from '../logger.js';
+import { type Logger, lazyChild } from '../logger.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-id.js';
 
 /** Longest path written to the access log (the rest is cut). */
@@ -23,11 +23,15 @@ export function logRequest(
 ): Logger {
   const started = performance.now();
   const requestId = requestIdOf(request);
-  const log = logger.child({ requestId, clientAddress });
+  const bindings = { requestId, clientAddress };
+  // The request's own logger is made only if a handler logs (most requests write the access line only,
+  // which carries the same fields without one: a pino child per request was a visible share of a post).
+  const log = lazyChild(logger, bindings);
   loggers.set(request, log);
   response.setHeader(REQUEST_ID_HEADER, requestId);
   response.once('close', () =>
-    log.info('http request', {
+    logger.info('http request', {
+      ...bindings,
       method: request.method,
       path: path.slice(0, MAX_LOGGED_PATH),
       status: response.statusCode,

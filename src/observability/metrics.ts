@@ -45,17 +45,27 @@ export function createMetrics(): Metrics {
   // lag figures still show it.
   collectDefaultMetrics({ register: registry, prefix: 'tidings_', eventLoopMonitoringPrecision: 100 });
   const registers = [registry];
-  const storeCalls = new Counter({
+  // Every request counts store calls (a post: its app twice, the post, its outcome): plain additions,
+  // handed to prom-client when scraped, as the feed tallies below.
+  const storeCallTally = createLabelTally('operation');
+  const createdTally = createLabelTally('outcome');
+  new Counter({
     name: 'tidings_store_calls_total',
     help: 'Store operations by name (each is one transaction or one read).',
     labelNames: ['operation'] as const,
     registers,
+    collect() {
+      storeCallTally.flushInto(this);
+    },
   });
-  const created = new Counter({
+  new Counter({
     name: 'tidings_notifications_created_total',
     help: 'Notifications posted, by outcome: CREATED (new) or REPLACED (same appNotificationId).',
     labelNames: ['outcome'] as const,
     registers,
+    collect() {
+      createdTally.flushInto(this);
+    },
   });
   const errors = new Counter({
     name: 'tidings_graphql_errors_total',
@@ -107,17 +117,16 @@ export function createMetrics(): Metrics {
       for (const [name, method] of Object.entries(store) as Array<
         [string, (...args: unknown[]) => unknown]
       >) {
-        const counter = storeCalls.labels(name);
         counted[name] = (...args: unknown[]) => {
-          counter.inc();
+          storeCallTally.add(name);
           return method(...args);
         };
       }
       const post = store.postNotification.bind(store);
       counted.postNotification = async (...args: Parameters<Store['postNotification']>) => {
-        storeCalls.labels('postNotification').inc();
+        storeCallTally.add('postNotification');
         const change = await post(...args);
-        if (change) created.labels(change.kind).inc();
+        if (change) createdTally.add(change.kind);
         return change;
       };
       return counted as unknown as Store;
@@ -150,6 +159,26 @@ export function createMetrics(): Metrics {
         tally.storeReads += 1;
         tally.changesRead += count;
       },
+    },
+  };
+}
+
+/**
+ * Counts per value of a counter's one label, kept as plain numbers and added to the counter when it is
+ * scraped (its `collect`): prom-client's `labels().inc()` hashes the labels on every call.
+ */
+function createLabelTally(label: string): {
+  add(value: string): void;
+  flushInto(counter: Counter<string>): void;
+} {
+  const pending = new Map<string, number>();
+  return {
+    add(value) {
+      pending.set(value, (pending.get(value) ?? 0) + 1);
+    },
+    flushInto(counter) {
+      for (const [value, count] of pending) counter.inc({ [label]: value }, count);
+      pending.clear();
     },
   };
 }

@@ -35,6 +35,61 @@ const placeholders = (count: number) => Array.from({ length: count }, () => '?')
 const rowsOf = (width: number, count: number) =>
   Array.from({ length: count }, () => `(${placeholders(width)})`).join(', ');
 
+/**
+ * A statement's text by the number of rows or keys it takes, made once per size: the same string each
+ * time, so a batch neither rebuilds it nor hashes a new string of it to find its prepared statement.
+ */
+function textBySize(make: (size: number) => string): (size: number) => string {
+  const made = new Map<number, string>();
+  return (size) => {
+    let text = made.get(size);
+    if (text === undefined) {
+      text = make(size);
+      made.set(size, text);
+    }
+    return text;
+  };
+}
+
+const DEVICES_SQL = textBySize(
+  (size) => `SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
+  FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
+  WHERE "DeviceSubscription"."id" IN (${placeholders(size)})`,
+);
+const FEEDS_SQL = textBySize(
+  (size) =>
+    `SELECT "id", "appId", "issuer", "subject" FROM "Feed" WHERE ${Array.from(
+      { length: size },
+      () => '("appId" = ? AND "issuer" = ? AND "subject" = ?)',
+    ).join(' OR ')}`,
+);
+const INSERT_FEEDS_SQL = textBySize(
+  (size) => `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${rowsOf(5, size)}
+  ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`,
+);
+const ADVANCE_FEEDS_SQL = textBySize(
+  (size) => `UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "id" ${Array.from(
+    { length: size },
+    () => 'WHEN ? THEN ?',
+  ).join(' ')} END
+  WHERE "id" IN (${placeholders(size)}) RETURNING "id", "lastOffset", "epoch", "appId"`,
+);
+const INSERT_NOTIFICATIONS_SQL = textBySize(
+  (size) =>
+    `INSERT INTO "Notification" (${columnList(NOTIFICATION_COLUMNS)}) VALUES ${rowsOf(NOTIFICATION_NAMES.length, size)}`,
+);
+const INSERT_CHANGES_SQL = textBySize(
+  (size) =>
+    `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(Object.keys(CHANGE_COLUMNS).length, size)}`,
+);
+const EXISTING_KEYS_SQL = textBySize(
+  (size) =>
+    `SELECT "id", "feedId", "appNotificationId" FROM "Notification" WHERE ${Array.from(
+      { length: size },
+      () => '("feedId" = ? AND "appNotificationId" = ?)',
+    ).join(' OR ')}`,
+);
+
 const NOTIFICATION_NAMES = Object.keys(NOTIFICATION_COLUMNS) as Array<keyof NotificationRow>;
 const REPLACED_NAMES = NOTIFICATION_NAMES.filter(
   (name) => !['id', 'feedId', 'appId', 'createdDateTime'].includes(name),
@@ -104,11 +159,7 @@ export function createSqliteDirectWrites(
 
   const statements: PostStatements = {
     async devices(unsids) {
-      const rows = statement(
-        `SELECT "DeviceSubscription"."id", "feedId", "expirationDateTime", "appId", "issuer", "subject"
-        FROM "DeviceSubscription" JOIN "Feed" ON "Feed"."id" = "DeviceSubscription"."feedId"
-        WHERE "DeviceSubscription"."id" IN (${placeholders(unsids.length)})`,
-      ).all(...unsids) as Array<{
+      const rows = statement(DEVICES_SQL(unsids.length)).all(...unsids) as Array<{
         id: string;
         feedId: string;
         expirationDateTime: string;
@@ -119,23 +170,17 @@ export function createSqliteDirectWrites(
       return rows.map((row) => ({ ...row, expirationDateTime: new Date(row.expirationDateTime) }));
     },
     async feeds(owners) {
-      const where = owners.map(() => '("appId" = ? AND "issuer" = ? AND "subject" = ?)').join(' OR ');
-      return statement(`SELECT "id", "appId", "issuer", "subject" FROM "Feed" WHERE ${where}`).all(
+      return statement(FEEDS_SQL(owners.length)).all(
         ...owners.flatMap((owner) => [owner.appId, owner.issuer, owner.subject]),
       ) as Array<{ id: string; appId: string; issuer: string; subject: string }>;
     },
     async insertFeedsIfMissing(rows) {
-      statement(
-        `INSERT INTO "Feed" ("id", "appId", "issuer", "subject", "epoch") VALUES ${rowsOf(5, rows.length)}
-        ON CONFLICT ("appId", "issuer", "subject") DO NOTHING`,
-      ).run(...rows.flatMap((row) => [row.id, row.appId, row.issuer, row.subject, row.epoch]));
+      statement(INSERT_FEEDS_SQL(rows.length)).run(
+        ...rows.flatMap((row) => [row.id, row.appId, row.issuer, row.subject, row.epoch]),
+      );
     },
     async advanceFeeds(counts) {
-      const cases = [...counts.keys()].map(() => 'WHEN ? THEN ?').join(' ');
-      return statement(
-        `UPDATE "Feed" SET "lastOffset" = "lastOffset" + CASE "id" ${cases} END
-        WHERE "id" IN (${placeholders(counts.size)}) RETURNING "id", "lastOffset", "epoch", "appId"`,
-      ).all(...[...counts].flat(), ...counts.keys()) as Array<{
+      return statement(ADVANCE_FEEDS_SQL(counts.size)).all(...[...counts].flat(), ...counts.keys()) as Array<{
         id: string;
         lastOffset: number;
         epoch: string;
@@ -143,8 +188,7 @@ export function createSqliteDirectWrites(
       }>;
     },
     async existingKeys(keys) {
-      const where = keys.map(() => '("feedId" = ? AND "appNotificationId" = ?)').join(' OR ');
-      return statement(`SELECT "id", "feedId", "appNotificationId" FROM "Notification" WHERE ${where}`).all(
+      return statement(EXISTING_KEYS_SQL(keys.length)).all(
         ...keys.flatMap((key) => [key.feedId, key.appNotificationId]),
       ) as Array<{ id: string; feedId: string; appNotificationId: string }>;
     },
@@ -152,9 +196,7 @@ export function createSqliteDirectWrites(
       const values = rows.flatMap((row) =>
         rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toSqlite),
       );
-      statement(
-        `INSERT INTO "Notification" (${columnList(NOTIFICATION_COLUMNS)}) VALUES ${rowsOf(NOTIFICATION_NAMES.length, rows.length)}`,
-      ).run(...values);
+      statement(INSERT_NOTIFICATIONS_SQL(rows.length)).run(...values);
     },
     async replaceNotification(id, data) {
       const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
@@ -170,10 +212,9 @@ export function createSqliteDirectWrites(
       return notificationRowOf(raw as Record<string, unknown>);
     },
     async insertChanges(rows) {
-      const width = Object.keys(CHANGE_COLUMNS).length;
-      statement(
-        `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(width, rows.length)}`,
-      ).run(...rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toSqlite)));
+      statement(INSERT_CHANGES_SQL(rows.length)).run(
+        ...rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toSqlite)),
+      );
     },
   };
 

@@ -46,13 +46,19 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
   process.exit(2);
 }
 const quick = values.quick ?? false;
-function chosenSystems(systems: readonly SystemDefinition[]): readonly SystemDefinition[] {
-  const wanted = process.env.TIDINGS_BENCH_SYSTEMS?.split(',').map((id) => id.trim());
-  if (!wanted?.length) return systems;
-  // The reference system stays: every ratio is to it.
-  return systems.filter((s, index) => index === 0 || wanted.includes(s.id));
-}
 const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite-before', 'tidings-sqlite'];
+// TIDINGS_BENCH_SYSTEMS narrows the run to these systems (ids, comma-separated), e.g. to compare one
+// Tidings before and after beside its reference only; the reference (raw ws) stays: every ratio is to it.
+const pickedSystems = process.env.TIDINGS_BENCH_SYSTEMS?.split(',')
+  .map((id) => id.trim())
+  .filter((id) => id !== '');
+const unknownSystems = pickedSystems?.filter((id) => !SYSTEMS.some((s) => s.id === id)) ?? [];
+if (unknownSystems.length > 0) {
+  process.stderr.write(
+    `TIDINGS_BENCH_SYSTEMS: unknown system ${unknownSystems.join(', ')}; known: ${SYSTEMS.map((s) => s.id)}\n`,
+  );
+  process.exit(2);
+}
 if (quick) idleWait.capMs = 3000;
 const scenarios = SCENARIOS.filter((s) => (only ? only.includes(s.id) : !s.optIn));
 // Every run is bounded: past this, everything is stopped and what was measured is still written.
@@ -100,8 +106,11 @@ const context: ScenarioContext = {
   quick,
   rounds,
   // A quick run is a smoke run: the ceiling, the naive baseline and Tidings on SQLite only.
-  // TIDINGS_BENCH_SYSTEMS (comma-separated ids) narrows either list, e.g. to raw ws and Tidings on SQLite.
-  systems: chosenSystems(quick ? SYSTEMS.filter((s) => QUICK_SYSTEMS.includes(s.id)) : SYSTEMS),
+  systems: SYSTEMS.filter(
+    (s) =>
+      (!quick || QUICK_SYSTEMS.includes(s.id)) &&
+      (!pickedSystems?.length || s === SYSTEMS[0] || pickedSystems.includes(s.id)),
+  ),
   environment,
   report,
 };

@@ -80,19 +80,25 @@ const FULL: readonly Variant[] = [
 const QUICK: readonly Variant[] = [oneUser(100, 100), manyUsers(200, 100)];
 
 /**
- * The variants to run: all of them, or those named in TIDINGS_BENCH_FANOUT_VARIANTS (comma-separated
- * ids, e.g. `devices-1000,devices-100`), to profile or compare a few without the whole scenario.
+ * The variants of this run: TIDINGS_BENCH_FANOUT_VARIANTS (ids, comma-separated, e.g. `users-10000`)
+ * picks from the full and quick lists alike, in the order given; else the run's own list.
+ * @throws Error for an id neither list has.
  */
-function chosenVariants(all: readonly Variant[]): readonly Variant[] {
-  const wanted = process.env.TIDINGS_BENCH_FANOUT_VARIANTS?.split(',').map((id) => id.trim());
-  if (!wanted?.length) return all;
-  const chosen = [...all, ...FULL].filter(
-    (variant, index, list) =>
-      wanted.includes(variant.id) && list.findIndex((v) => v.id === variant.id) === index,
-  );
-  if (chosen.length === 0)
-    throw new Error(`TIDINGS_BENCH_FANOUT_VARIANTS names no variant: ${wanted.join(', ')}`);
-  return chosen;
+function variantsOf(quick: boolean): readonly Variant[] {
+  const picked = process.env.TIDINGS_BENCH_FANOUT_VARIANTS?.split(',').map((id) => id.trim());
+  if (!picked?.some((id) => id !== '')) return quick ? QUICK : FULL;
+  const known = [...FULL, ...QUICK];
+  return picked
+    .filter((id) => id !== '')
+    .map((id) => {
+      const found = known.find((variant) => variant.id === id);
+      if (!found) {
+        throw new Error(
+          `TIDINGS_BENCH_FANOUT_VARIANTS: no variant ${id} (${known.map((v) => v.id).join(', ')}).`,
+        );
+      }
+      return found;
+    });
 }
 
 /** A system's sockets for one variant. */
@@ -105,7 +111,7 @@ export const fanout: Scenario = {
   id: 'fanout',
   title: 'Fan-out: server CPU per delivered frame',
   async run(context) {
-    const variants = chosenVariants(context.quick ? QUICK : FULL);
+    const variants = variantsOf(context.quick);
     const rounds = context.rounds ?? (context.quick ? 2 : 5);
     const ghostTriggers = context.quick ? 50 : 300;
     context.report.parameters.fanout = {
@@ -193,7 +199,9 @@ async function runVariant(
         await running.devices([ghost], 1); // a device, never connected: the trigger-alone target
         const pool = LoadPool.create(`${system.definition.id} fanout`, sockets);
         sessions.set(system, { running, pool });
-        await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs);
+        // 10,000 handshakes (each a token to verify and a feed to open) on a busy shared machine take
+        // minutes: the bound grows with the sockets, from the pool's 120 s.
+        await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs, Math.max(120_000, sockets * 40));
         await waitForIdle(running);
         await ensureLive(running, pool, socketUsers, {
           concurrency: TRIGGER_CONCURRENCY,
