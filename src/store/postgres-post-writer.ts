@@ -9,6 +9,9 @@ import {
   columnList,
   DELIVERY_MARK_COLUMNS,
   NOTIFICATION_COLUMNS,
+  NOTIFICATION_NAMES,
+  REPLACED_NAMES,
+  replacedValues,
   rowValues,
 } from './raw-insert.js';
 
@@ -57,10 +60,6 @@ const placeholders = (count: number, first = 1) =>
 const rowsOf = (width: number, count: number) =>
   Array.from({ length: count }, (_, row) => `(${placeholders(width, row * width + 1)})`).join(', ');
 
-const NOTIFICATION_NAMES = Object.keys(NOTIFICATION_COLUMNS) as Array<keyof NotificationRow>;
-const REPLACED_NAMES = NOTIFICATION_NAMES.filter(
-  (name) => !['id', 'feedId', 'appId', 'createdDateTime'].includes(name),
-);
 const REPLACE_SQL = `UPDATE "Notification" SET ${REPLACED_NAMES.map((name, i) => `"${name}" = $${i + 1}`).join(', ')}
   WHERE "id" = $${REPLACED_NAMES.length + 1} RETURNING *`;
 
@@ -286,18 +285,8 @@ function postStatements(run: Run): PostStatements {
       await run(textOf('insertNotifications', rows.length), values);
     },
     async replaceNotification(id, data) {
-      const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
-        id,
-        feedId: '',
-        appId: '',
-        createdDateTime: new Date(0),
-        ...data,
-      });
-      const byName = new Map(NOTIFICATION_NAMES.map((name, i) => [name, values[i]]));
-      const [raw] = await run(REPLACE_SQL, [
-        ...REPLACED_NAMES.map((name) => toPostgres(byName.get(name))),
-        id,
-      ]);
+      const values = replacedValues(data).map(toPostgres);
+      const [raw] = await run(REPLACE_SQL, [...values, id]);
       if (!raw) throw new Error(`Notification ${id} vanished inside its feed's transaction.`);
       return notificationRowOf(raw);
     },

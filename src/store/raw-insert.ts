@@ -1,4 +1,5 @@
 import { Prisma } from './generated/sqlite/client.js';
+import type { ReplaceColumns } from './post-statements.js';
 import type { NotificationRow } from './prisma-client.js';
 
 // Rows written through fixed SQL ($executeRaw) instead of the model API's createMany, which Prisma
@@ -106,3 +107,27 @@ export function rowValues<Columns extends Record<string, Column>>(
 
 /** `"a", "b", …`: the column list of an INSERT into a table of `columns`. */
 export const columnList = (columns: Record<string, Column>) => Object.keys(columns).map(quoted).join(', ');
+
+/** Notification's columns in the order written. */
+export const NOTIFICATION_NAMES = Object.keys(NOTIFICATION_COLUMNS) as Array<keyof NotificationRow>;
+/** The columns a replace sets, in order: all but the notification's identity and creation time. */
+export const REPLACED_NAMES = NOTIFICATION_NAMES.filter(
+  (name) => !['id', 'feedId', 'appId', 'createdDateTime'].includes(name),
+);
+
+/**
+ * A replace's values in the order of REPLACED_NAMES, each checked against its column's type.
+ * @throws TypeError naming the first value that does not fit its column.
+ */
+export function replacedValues(data: ReplaceColumns): unknown[] {
+  // The identity columns are placeholders here: checked like the rest, never written.
+  const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
+    id: '',
+    feedId: '',
+    appId: '',
+    createdDateTime: new Date(0),
+    ...data,
+  });
+  const byName = new Map(NOTIFICATION_NAMES.map((name, i) => [name, values[i]]));
+  return REPLACED_NAMES.map((name) => byName.get(name));
+}

@@ -9,6 +9,9 @@ import {
   columnList,
   DELIVERY_MARK_COLUMNS,
   NOTIFICATION_COLUMNS,
+  NOTIFICATION_NAMES,
+  REPLACED_NAMES,
+  replacedValues,
   rowValues,
 } from './raw-insert.js';
 import type { PostRequest, Store } from './types.js';
@@ -90,10 +93,6 @@ const EXISTING_KEYS_SQL = textBySize(
     ).join(' OR ')}`,
 );
 
-const NOTIFICATION_NAMES = Object.keys(NOTIFICATION_COLUMNS) as Array<keyof NotificationRow>;
-const REPLACED_NAMES = NOTIFICATION_NAMES.filter(
-  (name) => !['id', 'feedId', 'appId', 'createdDateTime'].includes(name),
-);
 const REPLACE_SQL = `UPDATE "Notification" SET ${REPLACED_NAMES.map((name) => `"${name}" = ?`).join(', ')}
   WHERE "id" = ? RETURNING *`;
 
@@ -199,15 +198,8 @@ export function createSqliteDirectWrites(
       statement(INSERT_NOTIFICATIONS_SQL(rows.length)).run(...values);
     },
     async replaceNotification(id, data) {
-      const values = rowValues('Notification', NOTIFICATION_COLUMNS, {
-        id,
-        feedId: '',
-        appId: '',
-        createdDateTime: new Date(0),
-        ...data,
-      });
-      const byName = new Map(NOTIFICATION_NAMES.map((name, i) => [name, values[i]]));
-      const raw = statement(REPLACE_SQL).get(...REPLACED_NAMES.map((name) => toSqlite(byName.get(name))), id);
+      const values = replacedValues(data).map(toSqlite);
+      const raw = statement(REPLACE_SQL).get(...values, id);
       if (!raw) throw new Error(`Notification ${id} vanished inside its feed's transaction.`);
       return notificationRowOf(raw as Record<string, unknown>);
     },
