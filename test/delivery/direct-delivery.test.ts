@@ -18,32 +18,40 @@ const idOf = (step: IteratorResult<FeedEvent, void>) =>
       ? step.value.change.notification.appNotificationId
       : 'resync';
 
+/**
+ * A gateway on an in-memory fan-out, a WEB device of `user`, one notification ("replayed") posted after
+ * the cursor the device's feed stream resumes from, and that stream, telling `delivered` what it sent.
+ */
+async function directFeed(user: string) {
+  const fanout = createMemoryFanout(() => {});
+  const t = await startGateway({ fanout });
+  const app = await t.registerApp(HOST);
+  const appToken = await app.token();
+  const userToken = await t.userToken(user, app.app);
+  const unsid = await createDevice(t.url, userToken, 'WEB');
+  const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
+  const post = (appNotificationId: string) =>
+    postNotification(t.url, appToken, notificationInput(unsid, HOST, { appNotificationId }));
+  const after = decodeCursor(await feedCursor(t.url, userToken), 'after');
+  await post('replayed');
+  const delivered: Array<[number, number]> = [];
+  const stream = openFeedStream({
+    store: t.gateway.services.store,
+    fanout,
+    feedId,
+    deviceSubscriptionId: unsid,
+    platform: 'WEB',
+    after,
+    maxPending: 100,
+    onOverflow: () => {},
+    onDelivered: (from, to) => delivered.push([from, to]),
+  });
+  return { after, post, delivered, stream };
+}
+
 describe('direct delivery of live changes', () => {
   it('sends a caught-up device its live changes directly, and the rest through the iterator, in order', async () => {
-    const fanout = createMemoryFanout(() => {});
-    const t = await startGateway({ fanout });
-    const app = await t.registerApp(HOST);
-    const appToken = await app.token();
-    const userToken = await t.userToken('alice', app.app);
-    const unsid = await createDevice(t.url, userToken, 'WEB');
-    const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
-    const post = (appNotificationId: string) =>
-      postNotification(t.url, appToken, notificationInput(unsid, HOST, { appNotificationId }));
-
-    const after = decodeCursor(await feedCursor(t.url, userToken), 'after');
-    await post('replayed');
-    const delivered: Array<[number, number]> = [];
-    const stream = openFeedStream({
-      store: t.gateway.services.store,
-      fanout,
-      feedId,
-      deviceSubscriptionId: unsid,
-      platform: 'WEB',
-      after,
-      maxPending: 100,
-      onOverflow: () => {},
-      onDelivered: (from, to) => delivered.push([from, to]),
-    });
+    const { after, post, delivered, stream } = await directFeed('alice');
     const direct: string[] = [];
     // Takes every change but those named "slow-…", as a consumer that cannot send some events itself.
     stream.deliverDirectly((event, written) => {
@@ -89,29 +97,7 @@ describe('direct delivery of live changes', () => {
   });
 
   it('tells delivered only the frames the socket took, in the order they were sent', async () => {
-    const fanout = createMemoryFanout(() => {});
-    const t = await startGateway({ fanout });
-    const app = await t.registerApp(HOST);
-    const appToken = await app.token();
-    const userToken = await t.userToken('bob', app.app);
-    const unsid = await createDevice(t.url, userToken, 'WEB');
-    const feedId = (await t.gateway.services.store.findDeviceSubscription(unsid))?.feedId as string;
-    const post = (appNotificationId: string) =>
-      postNotification(t.url, appToken, notificationInput(unsid, HOST, { appNotificationId }));
-    const after = decodeCursor(await feedCursor(t.url, userToken), 'after');
-    await post('replayed');
-    const delivered: Array<[number, number]> = [];
-    const stream = openFeedStream({
-      store: t.gateway.services.store,
-      fanout,
-      feedId,
-      deviceSubscriptionId: unsid,
-      platform: 'WEB',
-      after,
-      maxPending: 100,
-      onOverflow: () => {},
-      onDelivered: (from, to) => delivered.push([from, to]),
-    });
+    const { after, post, delivered, stream } = await directFeed('bob');
     // A socket that completes its writes later, in order, and fails the ones named "lost-…".
     const writes: Array<() => void> = [];
     stream.deliverDirectly((event, written) => {
