@@ -7,6 +7,11 @@ import { startGateway } from '../support/gateway.js';
 import { createDevice, feedCursor, notificationInput, postNotification } from '../support/operations.js';
 import { initSocket, type SocketMessage, socketMessages } from '../support/raw-socket.js';
 
+/** The frame of operation `id` that carries notification `appNotificationId`. */
+const frameOf = (id: string, appNotificationId: string) => (message: SocketMessage['message']) =>
+  message.id === id &&
+  message.payload?.data?.notificationChanges?.notification?.appNotificationId === appNotificationId;
+
 describe('work once per notification, not once per device', () => {
   it('runs the same number of store queries to deliver to 1 device as to 20', async () => {
     let queries = 0;
@@ -177,10 +182,6 @@ describe('work once per notification, not once per device', () => {
         appToken,
         notificationInput(unsid, 'frames.example.com', { appNotificationId }),
       );
-    /** The frame of operation `id` that carries notification `appNotificationId`. */
-    const frameOf = (id: string, appNotificationId: string) => (message: SocketMessage['message']) =>
-      message.id === id &&
-      message.payload?.data?.notificationChanges?.notification?.appNotificationId === appNotificationId;
 
     // Both operations resume after `cursor`, so however late each starts, it gets this post.
     await post('f-0');
@@ -246,9 +247,6 @@ describe('work once per notification, not once per device', () => {
         appToken,
         notificationInput(unsid, 'shared-frames.example.com', { appNotificationId }),
       );
-    const frameOf = (id: string, appNotificationId: string) => (m: SocketMessage['message']) =>
-      m.id === id &&
-      m.payload?.data?.notificationChanges?.notification?.appNotificationId === appNotificationId;
     // Once every socket has had this one, their feeds wait for live changes: the next go out shared.
     await post('warm-up');
     for (const { id, messages } of sockets) await messages.waitFor(frameOf(id, 'warm-up'));
