@@ -41,8 +41,13 @@ export const MAX_REMEMBERED_ISSUERS = 1000;
  * A token's unverified `iss` (undefined when it has none, or is not a JWT), remembered per token text: a
  * client sends the same token with every request, and decoding it again (base64url, JSON, checks) was
  * about 2 % of a post's CPU, more than the verification its verifier then answers from its own cache.
- * The answer depends on the text alone, so it never goes stale; only the memory is bounded.
+ * The answer depends on the text alone, so it never goes stale; only the memory is bounded: by count, and
+ * by size, since nothing is verified yet (a token longer than MAX_REMEMBERED_TOKEN_LENGTH, e.g. 100 KB of
+ * junk after two valid parts sent by anyone, is decoded each time instead of held).
  */
+/** Real tokens are 0.5–2 KB; 1,000 of this size at most are held. */
+const MAX_REMEMBERED_TOKEN_LENGTH = 4096;
+
 function createIssuerMemo(): (token: string) => string | undefined {
   const issuers = new Map<string, string>();
   return (token) => {
@@ -55,6 +60,7 @@ function createIssuerMemo(): (token: string) => string | undefined {
       return undefined;
     }
     if (typeof issuer !== 'string') return undefined;
+    if (token.length > MAX_REMEMBERED_TOKEN_LENGTH) return issuer;
     if (issuers.size >= MAX_REMEMBERED_ISSUERS) issuers.clear();
     issuers.set(token, issuer);
     return issuer;

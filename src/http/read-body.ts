@@ -65,7 +65,9 @@ const clientGone = (cause?: unknown) =>
  * listeners, its stream wrapper). Past `maxBytes` it stops keeping what arrives.
  */
 function collect(request: IncomingMessage, maxBytes: number): Promise<{ chunks: Buffer[]; size: number }> {
-  if (request.destroyed && !request.complete) return Promise.reject(clientGone());
+  // Destroyed already (the client left while the request waited, e.g. for authentication): a destroyed
+  // stream emits nothing more, not even what had arrived, and no one is left to answer.
+  if (request.destroyed) return Promise.reject(clientGone());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

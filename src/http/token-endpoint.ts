@@ -49,7 +49,10 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
     try {
       form = new URLSearchParams(await readBody(request, MAX_FORM_BYTES));
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return fail(response, 413, 'invalid_request', error.message);
+      // The rest of the body is not read: the connection closes after the answer.
+      if (error instanceof BodyTooLargeError) {
+        return fail(response, 413, 'invalid_request', error.message, { connection: 'close' });
+      }
       throw error;
     }
     if (form.get('grant_type') !== 'client_credentials') {

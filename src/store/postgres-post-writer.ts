@@ -61,7 +61,10 @@ const rowsOf = (width: number, count: number) =>
   Array.from({ length: count }, (_, row) => `(${placeholders(width, row * width + 1)})`).join(', ');
 
 const REPLACE_SQL = `UPDATE "Notification" SET ${REPLACED_NAMES.map((name, i) => `"${name}" = $${i + 1}`).join(', ')}
-  WHERE "id" = $${REPLACED_NAMES.length + 1} RETURNING *`;
+  WHERE "id" = $${REPLACED_NAMES.length + 1} RETURNING ${columnList(NOTIFICATION_COLUMNS)}`;
+// The columns named, not `*`: PostgreSQL refuses to run a prepared statement again once its result's
+// columns changed ("cached plan must not change result type"), e.g. after a rolling upgrade's migration
+// adds one while older processes still run.
 
 /** A notification row as this connection returns it, as the model API would. */
 function notificationRowOf(raw: Record<string, unknown>): NotificationRow {
@@ -112,12 +115,13 @@ export function createPostgresDirectWrites(
     const run: Run = async (text, values = []) => {
       onQuery?.(text);
       let name = names.get(text);
-      if (!name) {
+      if (!name && !unnamed.has(text)) {
         name = nameOf(text);
         names.set(text, name);
       }
       // node-postgres only reads the values; its type asks for a mutable array.
-      const config: pg.QueryConfig = { name, text, values: values as unknown[], types: TYPES };
+      const config: pg.QueryConfig = { text, values: values as unknown[], types: TYPES };
+      if (name) config.name = name;
       return (await client.query(config)).rows;
     };
     const finish = (error?: Error) => {
@@ -131,6 +135,10 @@ export function createPostgresDirectWrites(
       // statement counts a caller sees stay what they were through Prisma.
       await client.query('BEGIN');
       const result = await work(run);
+      // The bound ends here: past this point destroying the connection could report a failure for a
+      // transaction the server commits (a slow fsync, a synchronous standby), and a retried post would be
+      // logged twice. COMMIT is bounded like every statement (statement_timeout, a silent connection).
+      clearTimeout(timer);
       onQuery?.('COMMIT');
       await client.query('COMMIT');
       finish();
@@ -242,9 +250,19 @@ function textOf(statement: keyof typeof SQL, count: number): string {
   if (text === undefined) {
     text = SQL[statement](count);
     texts.set(key, text);
+    if (count > NAMED_UP_TO_ROWS) unnamed.add(text);
   }
   return text;
 }
+
+/**
+ * Statements of more rows than this are sent unnamed (parsed each time, as Prisma's adapter sends every
+ * one): a named statement is kept by every pooled server process, with its plan, and one per shape and
+ * row count up to a batch of 100 grew a server process by tens of MB. Small batches, the common ones,
+ * stay prepared.
+ */
+const NAMED_UP_TO_ROWS = 16;
+const unnamed = new Set<string>();
 
 /** The statements of a batch, as prismaPostStatements writes them for PostgreSQL. */
 function postStatements(run: Run): PostStatements {

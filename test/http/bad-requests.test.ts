@@ -372,3 +372,17 @@ describe('bad HTTP requests', () => {
     expect(after.notifications).toEqual([m.variables.input.appNotificationId, ...before.notifications]);
   });
 });
+
+describe('the token endpoint', () => {
+  it('refuses a form over its size limit with 413 and closes the connection, reading no more of it', async () => {
+    const t = await startGateway();
+    const response = await fetch(t.url.replace(/\/graphql$/, '/oauth2/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&padding=${'x'.repeat(8192)}`,
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+  });
+});

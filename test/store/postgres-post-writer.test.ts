@@ -252,4 +252,23 @@ describe('the PostgreSQL write path on node-postgres', () => {
     ]);
     expect(device.rows).toEqual([{ ackedOffset: 3 }]);
   });
+  it('replaces again after a migration added a column: a prepared replace names its result columns', async () => {
+    const { writes } = writerOnPool();
+    await writes.writePosts(posts(['migrated']));
+    // The replace is now a statement prepared on the pool's connection.
+    expect((await writes.writePosts(posts(['migrated'])))[0]?.kind).toBe('REPLACED');
+    const { connectionString } = parsePostgresUrl(url);
+    const other = new pg.Client({ connectionString, options: searchPathOption(schema) });
+    await other.connect();
+    try {
+      // Another process's migration, as in a rolling upgrade ("cached plan must not change result type").
+      await other.query('ALTER TABLE "Notification" ADD COLUMN "addedByALaterVersion" TEXT');
+      const [replaced] = await writes.writePosts(posts(['migrated']));
+      expect(replaced?.kind).toBe('REPLACED');
+      expect(replaced?.notification.appNotificationId).toBe('migrated');
+    } finally {
+      await other.query('ALTER TABLE "Notification" DROP COLUMN IF EXISTS "addedByALaterVersion"');
+      await other.end();
+    }
+  });
 });
