@@ -48,8 +48,9 @@ export function isStoreUnavailable(error: unknown, depth = 0): boolean {
     if (typeof candidate === 'string' && RETRYABLE_CODES.has(candidate)) return true;
   }
   if (
-    // node-postgres's own words (its errors carry no code): a connection lost, or none to be had in time.
-    /Can't reach database server|Connection terminated|connection is closed|timeout exceeded when trying to connect|timeout expired|not queryable/i.test(
+    // node-postgres's own words (its errors carry no code): a connection lost, or none to be had in time;
+    // and Prisma's for a connection lost under a raw query (P2010 with "Code: `N/A`").
+    /Can't reach database server|Connection terminated|connection is closed|timeout exceeded when trying to connect|timeout expired|not queryable|Server has closed the connection/i.test(
       String((error as Error).message),
     )
   ) {
