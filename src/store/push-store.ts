@@ -93,7 +93,8 @@ export function createPushStore(
       // the notification's newest, or a fallback), of an active notification, logged within the window
       // and after the device's push subscription was set, that no delivery mark of the device covers (it
       // did not get it live, on any process: marks are written by every process's recorder) and that is
-      // not claimed yet (or claimed by a process that died with it). Targeting is narrowed here on the JSON columns and decided exactly by the caller.
+      // not claimed yet (or claimed by a process that died with it). Targeting is narrowed here on the
+      // JSON columns and decided exactly by the caller.
       const rows = await reader.$queryRaw<DueRow[]>`
         SELECT d."id" AS "deviceSubscriptionId", d."platform", d."pushEndpoint", d."pushP256dh",
                d."pushAuth", c."feedId", f."epoch", c."offset", c."kind", c."notificationId"
@@ -120,7 +121,8 @@ export function createPushStore(
       // The claim: one insert of them all, which the primary key makes do nothing for a push another
       // process inserted first, unless its claim is stale: then it is taken over (the update's condition is
       // checked again on the locked row, so of two processes taking one over, one does). Only what this
-      // statement returns is ours to send. (A device or change gone since the select is left out by the joins.)
+      // statement returns is ours to send. (A device or change gone since the select is left out by the
+      // joins.)
       const pairs = rows.map(
         (row) => Prisma.sql`(${row.deviceSubscriptionId}, CAST(${Number(row.offset)} AS INTEGER))`,
       );
