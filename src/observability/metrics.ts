@@ -48,7 +48,7 @@ export function createMetrics(): Metrics {
   // Every request counts store calls (a post: its app twice, the post, its outcome): plain additions,
   // handed to prom-client when scraped, as the feed tallies below.
   const storeCallTally = createLabelTally('operation');
-  const createdTally = createLabelTally('outcome');
+  const createdTally = createLabelTally('outcome', ['CREATED', 'REPLACED']);
   new Counter({
     name: 'tidings_store_calls_total',
     help: 'Store operations by name (each is one transaction or one read).',
@@ -117,6 +117,7 @@ export function createMetrics(): Metrics {
       for (const [name, method] of Object.entries(store) as Array<
         [string, (...args: unknown[]) => unknown]
       >) {
+        storeCallTally.declare(name);
         counted[name] = (...args: unknown[]) => {
           storeCallTally.add(name);
           return method(...args);
@@ -165,14 +166,22 @@ export function createMetrics(): Metrics {
 
 /**
  * Counts per value of a counter's one label, kept as plain numbers and added to the counter when it is
- * scraped (its `collect`): prom-client's `labels().inc()` hashes the labels on every call.
+ * scraped (its `collect`): prom-client's `labels().inc()` hashes the labels on every call. Declared values
+ * (`values`, `declare`) are series from the first scrape on, at 0, as `labels(value)` made them before.
  */
-function createLabelTally(label: string): {
+function createLabelTally(
+  label: string,
+  values: readonly string[] = [],
+): {
+  declare(value: string): void;
   add(value: string): void;
   flushInto(counter: Counter<string>): void;
 } {
-  const pending = new Map<string, number>();
+  const pending = new Map<string, number>(values.map((value) => [value, 0]));
   return {
+    declare(value) {
+      if (!pending.has(value)) pending.set(value, 0);
+    },
     add(value) {
       pending.set(value, (pending.get(value) ?? 0) + 1);
     },

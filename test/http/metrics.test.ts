@@ -29,6 +29,9 @@ describe('GET /metrics', () => {
       return response.text();
     };
     const before = await scrape();
+    // Every series is there from the start, at 0 until its first count (alerts on absent() and rate()).
+    expect(sample(before, 'tidings_store_calls_total{operation="deleteDeviceSubscription"}')).toBe(0);
+    expect(sample(before, 'tidings_notifications_created_total{outcome="REPLACED"}')).toBe(0);
     const postsBefore = sample(before, 'tidings_store_calls_total{operation="postNotification"}') ?? 0;
     for (let i = 0; i < 3; i += 1) {
       dataOf(
