@@ -89,6 +89,10 @@ export function openLiveFeed(options: LiveFeedOptions) {
   let refusedInARow = 0;
   let restarts = 0;
   let connectedAt = 0;
+  // Operation ids: a counter, not graphql-ws's default UUID. An id only has to be unique on its socket, and
+  // the gateway writes a change's `next` message once per operation id for every device of the feed:
+  // clients whose ids match (most: their first subscription is 1) share it, where UUIDs made one each.
+  let operations = 0;
   // Aborted by close(): ends any wait for a reconnect at once, so nothing is left waiting or opened.
   const closing = new AbortController();
   const retryWait: RetryWait = (retries) => waitUnlessAborted(options.retryWait, retries, closing.signal);
@@ -127,6 +131,7 @@ export function openLiveFeed(options: LiveFeedOptions) {
       webSocketImpl: options.webSocketImpl,
       retryAttempts: Number.POSITIVE_INFINITY,
       retryWait,
+      generateID: () => String(++operations),
       // Every socket error or close is worth a reconnect (the gateway restarting refuses connections for
       // a while), except a token the app cannot give (the provider threw) or one refused again and again.
       shouldRetry: (errorOrClose) =>
