@@ -54,9 +54,12 @@ export interface SubscriptionConnection {
   close(code: FeedCloseCode, reason: string): void;
   /**
    * Sends this subscription a `next` message whose payload is already JSON text (a result shared by
-   * many sockets is serialised once); resolves when the socket has taken it.
+   * many sockets is serialised once); resolves true when the socket has taken it, false, sending
+   * nothing, when the subscription or its socket is gone (then nothing after it may count as delivered).
    */
-  sendNext(payloadJson: string): Promise<void>;
+  sendNext(payloadJson: string): Promise<boolean>;
+  /** Whether a message sent now could still reach the client: the subscription and its socket are open. */
+  isLive(): boolean;
   /**
    * Sends this subscription a `next` message whose payload many subscriptions share, without a promise:
    * the whole message is made once per operation id for that payload (held in `shared.frames`), so

@@ -146,17 +146,21 @@ class OperationConnection implements SubscriptionConnection {
     this.ctx.extra.socket.close(code, reason);
   }
 
+  // Completed by the client meanwhile, or its socket closing (a close sent or received: `ws` says CLOSING
+  // until the peer answers, up to 30 s, and graphql-ws hears of it only then).
+  isLive() {
+    return this.id in this.ctx.subscriptions && this.ctx.extra.socket.isOpen();
+  }
+
   async sendNext(payloadJson: string) {
-    const { socket } = this.ctx.extra;
-    // Completed by the client meanwhile, or gone: graphql-ws would not send it either.
-    if (!(this.id in this.ctx.subscriptions) || !socket.isOpen()) return;
-    await socket.send(`${framePrefixOf(this.id)}${payloadJson}}`);
+    if (!this.isLive()) return false;
+    await this.ctx.extra.socket.send(`${framePrefixOf(this.id)}${payloadJson}}`);
+    return true;
   }
 
   sendSharedNext(shared: SharedPayload, written: (error?: Error | null) => void) {
-    const { socket } = this.ctx.extra;
-    if (!(this.id in this.ctx.subscriptions) || !socket.isOpen()) return false;
-    socket.sendBytes(sharedFrame(shared, this.id), written);
+    if (!this.isLive()) return false;
+    this.ctx.extra.socket.sendBytes(sharedFrame(shared, this.id), written);
     return true;
   }
 }

@@ -90,16 +90,24 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
         return connection.sendSharedNext(entry.payload, written);
       });
     }
-    /** The event's result for graphql-ws to send, or undefined once it has been sent here. */
-    return filterMapAsyncIterator(source, async (event): Promise<ExecutionResult | undefined> => {
+    /**
+     * The event's result for graphql-ws to send (one with errors, which graphql-ws formats), undefined
+     * once it has been sent here, or STOP when it could not be sent: the subscription was completed or its
+     * socket is closing. Stopping ends the source at the event, so the feed does not count it (or any
+     * after it) as delivered; graphql-ws's own send would have dropped it and asked for the next.
+     */
+    return filterMapAsyncIterator(source, async (event): Promise<ExecutionResult | undefined | Stop> => {
       const owner = sharingKey(event);
-      if (owner === null || selection === null) return execute({ ...args, rootValue: event });
-      const entry = sharedResult(owner, selection, args, event);
-      const result = await entry.result;
-      if (result.errors || !connection) return result;
-      entry.payload ??= { json: JSON.stringify(result) };
-      await connection.sendNext(entry.payload.json);
-      return undefined;
+      const entry = owner === null || selection === null ? null : sharedResult(owner, selection, args, event);
+      const result = await (entry ? entry.result : execute({ ...args, rootValue: event }));
+      if (!connection) return result;
+      if (result.errors) return connection.isLive() ? result : STOP;
+      let json: string;
+      if (entry) {
+        entry.payload ??= { json: JSON.stringify(result) };
+        json = entry.payload.json;
+      } else json = JSON.stringify(result);
+      return (await connection.sendNext(json)) ? undefined : STOP;
     });
   };
 }
@@ -186,13 +194,17 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
+/** What a mapper returns to end the iteration at a value. */
+const STOP: unique symbol = Symbol('stop');
+type Stop = typeof STOP;
+
 /**
- * Maps an async iterable, leaving out the values mapped to undefined, and passes `return` (unsubscribe)
- * through to the source.
+ * Maps an async iterable, leaving out the values mapped to undefined and ending (the source returned) at
+ * a value mapped to STOP, and passes `return` (unsubscribe) through to the source.
  */
 function filterMapAsyncIterator<T, U>(
   source: AsyncIterable<T>,
-  map: (value: T) => Promise<U | undefined>,
+  map: (value: T) => Promise<U | undefined | Stop>,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
   return {
@@ -201,6 +213,10 @@ function filterMapAsyncIterator<T, U>(
         const step = await iterator.next();
         if (step.done) return { done: true, value: undefined };
         const value = await map(step.value);
+        if (value === STOP) {
+          await iterator.return?.();
+          return { done: true, value: undefined };
+        }
         if (value !== undefined) return { done: false, value };
       }
     },

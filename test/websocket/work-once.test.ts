@@ -127,7 +127,11 @@ describe('work once per notification, not once per device', () => {
         const contextValue = {
           connection: {
             close() {},
-            sendNext: async (json: string) => void sent.push(json),
+            isLive: () => true,
+            sendNext: async (json: string) => {
+              sent.push(json);
+              return true;
+            },
           },
         };
         const stream = (await subscribe({
