@@ -160,6 +160,7 @@ export function createPushStore(
             platform: row.platform as Platform,
             subscription: { endpoint: row.pushEndpoint, p256dh: row.pushP256dh, auth: row.pushAuth },
             close: (closing.get(row.deviceSubscriptionId) ?? []).filter((id) => id !== row.notificationId),
+            claimedAt: now,
             change: {
               feedId: row.feedId,
               epoch: row.epoch,
@@ -176,10 +177,7 @@ export function createPushStore(
         await tx.push.deleteMany({
           where: {
             status: 'CLAIMED',
-            OR: pushes.map((push) => ({
-              deviceSubscriptionId: push.deviceSubscriptionId,
-              offset: push.change.offset,
-            })),
+            OR: pushes.map(claimOf),
           },
         });
       }),
@@ -189,12 +187,7 @@ export function createPushStore(
           const pushes = outcomes.filter((entry) => entry.outcome === outcome).map((entry) => entry.push);
           if (pushes.length === 0) continue;
           await tx.push.updateMany({
-            where: {
-              OR: pushes.map((push) => ({
-                deviceSubscriptionId: push.deviceSubscriptionId,
-                offset: push.change.offset,
-              })),
-            },
+            where: { status: 'CLAIMED', OR: pushes.map(claimOf) },
             data: { status: outcome, ...(outcome === 'PUSHED' ? { pushedAt: at } : {}) },
           });
           if (outcome !== 'GONE') continue;
@@ -208,3 +201,10 @@ export function createPushStore(
       }),
   };
 }
+
+/** The row of a claim, as long as it is still the claim this process made (see ClaimedPush.claimedAt). */
+const claimOf = (push: ClaimedPush) => ({
+  deviceSubscriptionId: push.deviceSubscriptionId,
+  offset: push.change.offset,
+  claimedAt: push.claimedAt,
+});

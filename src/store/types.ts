@@ -76,6 +76,11 @@ export interface ClaimedPush {
   readonly change: Change;
   /** Notifications pushed to this device before, read, dismissed, deleted or expired since: to close. */
   readonly close: readonly string[];
+  /**
+   * When this process claimed it: the claim's fence. A process that takes a stale claim over stamps it
+   * anew, so the first owner's late outcome or release (it was not dead, only slow) changes nothing.
+   */
+  readonly claimedAt: Date;
 }
 
 export type PushOutcome = 'PUSHED' | 'GONE' | 'FAILED' | 'SKIPPED';
@@ -173,14 +178,18 @@ export interface Store {
    */
   claimDuePushes(query: DuePushQuery): Promise<ClaimedPush[]>;
   /**
-   * Records how claimed pushes ended, in one transaction. GONE also drops the device's push subscription,
-   * if it is still the endpoint pushed to (the browser may have stored a new one meanwhile).
+   * Records how claimed pushes ended, in one transaction, for the claims still this process's (not taken
+   * over meanwhile). GONE also drops the device's push subscription, if it is still the endpoint pushed
+   * to (the browser may have stored a new one meanwhile).
    */
   recordPushOutcomes(
     outcomes: ReadonlyArray<{ readonly push: ClaimedPush; readonly outcome: PushOutcome }>,
     at: Date,
   ): Promise<void>;
-  /** Deletes the claims of pushes still CLAIMED (stopped before an answer), so they are due again. */
+  /**
+   * Deletes the claims of pushes still CLAIMED by this process (stopped before an answer), so they are
+   * due again.
+   */
   releasePushClaims(pushes: readonly ClaimedPush[]): Promise<void>;
 
   /** The id of a user's feed in an app, or null before their first device subscription. */

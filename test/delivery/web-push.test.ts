@@ -173,7 +173,12 @@ describe('Web Push', () => {
     s.pastDelay();
     expect(await s.t.gateway.pushOnce()).toMatchObject({ claimed: 3, pushed: 3 });
     expect(service.problems).toEqual([]);
-    const [first, replaced, raw, long] = service.received;
+    // The first round's one push, then the second's three, sent at once: in any order.
+    const [first, ...second] = service.received;
+    expect(second).toHaveLength(3);
+    const [replaced, raw, long] = ['REPLACED', 'SYNC', 'CREATED'].map((kind) =>
+      second.find((push) => push.payload.kind === kind),
+    );
     expect(first?.payload.kind).toBe('CREATED');
     expect(replaced?.payload.kind).toBe('REPLACED');
     expect(replaced?.topic).toBe(first?.topic);
@@ -338,6 +343,37 @@ describe('Web Push', () => {
     });
     expect(await next.t.gateway.pushOnce()).toMatchObject({ claimed: 0 });
     expect(service.received.filter((push) => push.status === 201)).toHaveLength(devices.length);
+    expect(service.problems).toEqual([]);
+  });
+
+  it('a claim taken over from a process that was only slow stays the new owner’s: the first one’s release changes nothing', async () => {
+    const service = await startPushService();
+    const first = await setUp({ clock: { now: new Date() } });
+    const browser = service.browser();
+    browser.answers.push({ hang: true }, { hang: true }); // both owners' sends hang, then 201
+    const device = await first.webDevice(browser);
+    await first.post(device);
+    first.pastDelay();
+    // The first gateway claims the push and hangs on the push service (past its lease, as far as the
+    // others can tell: a paused VM, a clock jump).
+    const firstRound = first.t.gateway.pushOnce();
+    await service.untilReceived(1);
+    const lease = pushClaimLeaseMs(10_000); // TIDINGS_WEB_PUSH_TIMEOUT's default
+    const takenOverAt = first.clock.now.getTime() + lease + 1000;
+    const second = await setUp({ dataDir: first.t.dataDir, clock: { now: new Date(takenOverAt) } });
+    const secondRound = second.t.gateway.pushOnce();
+    await service.untilReceived(2);
+    // The first gateway stops: its send is cut off, and it releases the claim it thinks is still its own.
+    await first.t.close();
+    expect(await firstRound).toMatchObject({ claimed: 1, pushed: 0 });
+    // Within the second owner's lease nobody claims it again: it is being sent.
+    const third = await setUp({ dataDir: first.t.dataDir, clock: { now: new Date(takenOverAt + 60_000) } });
+    expect(await third.t.gateway.pushOnce()).toMatchObject({ claimed: 0 });
+    await second.t.close();
+    expect(await secondRound).toMatchObject({ claimed: 1, pushed: 0 });
+    // Released by its owner, it is due again, and pushed once.
+    expect(await third.t.gateway.pushOnce()).toMatchObject({ claimed: 1, pushed: 1 });
+    expect(service.received.filter((push) => push.status === 201)).toHaveLength(1);
     expect(service.problems).toEqual([]);
   });
 
