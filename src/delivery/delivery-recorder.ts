@@ -39,10 +39,25 @@ export function createDeliveryRecorder(
   // Per device and stretch start, the newest offset sent.
   let pending = new Map<string, Mark>();
   let flushing: Promise<void> = Promise.resolve();
+  // Armed by the first mark noted after a flush took the batch, so no mark waits longer than an interval
+  // and a gateway that delivers nothing is not woken every interval for an empty flush.
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const arm = () => {
+    if (timer || closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void flush();
+    }, options.intervalMs);
+    timer.unref();
+  };
 
   const flush = (): Promise<void> => {
     flushing = flushing.then(async () => {
       if (pending.size === 0) return;
+      // The marks taken now are written now: the next mark arms the timer again.
+      clearTimeout(timer);
+      timer = undefined;
       const batch = pending;
       pending = new Map();
       const at = options.now();
@@ -60,9 +75,6 @@ export function createDeliveryRecorder(
     });
     return flushing;
   };
-  const timer = setInterval(() => void flush(), options.intervalMs);
-  timer.unref();
-
   const delivered = (deviceSubscriptionId: string, fromOffset: number, offset: number): Mark => {
     const key = `${deviceSubscriptionId} ${fromOffset}`;
     let mark = pending.get(key);
@@ -70,6 +82,7 @@ export function createDeliveryRecorder(
     else {
       mark = { deviceSubscriptionId, fromOffset, offset };
       pending.set(key, mark);
+      arm();
     }
     return mark;
   };
@@ -91,7 +104,9 @@ export function createDeliveryRecorder(
     },
     flush,
     async close() {
-      clearInterval(timer);
+      closed = true;
+      clearTimeout(timer);
+      timer = undefined;
       await flush();
     },
   };

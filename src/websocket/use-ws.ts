@@ -170,37 +170,47 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   }
   let round: WebSocket[] = [];
   let nextInRound = 0;
-  const keepAlive = setInterval(
-    () => {
-      if (nextInRound >= round.length) {
-        round = [...wss.clients];
-        nextInRound = 0;
+  // The timer runs only while sockets are open: an idle gateway (no socket) is not woken for nothing.
+  // It starts with the first socket and stops at the first tick that finds none.
+  let keepAlive: NodeJS.Timeout | undefined;
+  function keepAliveTick() {
+    if (nextInRound >= round.length) {
+      if (wss.clients.size === 0) return stopKeepAlive();
+      round = [...wss.clients];
+      nextInRound = 0;
+    }
+    const end = Math.min(round.length, nextInRound + Math.ceil(round.length / KEEP_ALIVE_SLICES));
+    const now = performance.now();
+    for (; nextInRound < end; nextInRound++) {
+      const socket = round[nextInRound] as WebSocket;
+      if (socket.readyState !== socket.OPEN) continue;
+      const pingedAt = awaitingPong.get(socket);
+      if (pingedAt !== undefined) {
+        // Its turn may come early when sockets before it closed: it gets half a round to answer.
+        if (now - pingedAt >= options.keepAliveMs / 2) socket.terminate();
+        continue;
       }
-      const end = Math.min(round.length, nextInRound + Math.ceil(round.length / KEEP_ALIVE_SLICES));
-      const now = performance.now();
-      for (; nextInRound < end; nextInRound++) {
-        const socket = round[nextInRound] as WebSocket;
-        if (socket.readyState !== socket.OPEN) continue;
-        const pingedAt = awaitingPong.get(socket);
-        if (pingedAt !== undefined) {
-          // Its turn may come early when sockets before it closed: it gets half a round to answer.
-          if (now - pingedAt >= options.keepAliveMs / 2) socket.terminate();
-          continue;
-        }
-        awaitingPong.set(socket, now);
-        socket.ping();
-      }
-      if (nextInRound >= round.length) round = [];
-    },
-    Math.max(1, Math.floor(options.keepAliveMs / KEEP_ALIVE_SLICES)),
-  );
-  keepAlive.unref();
+      awaitingPong.set(socket, now);
+      socket.ping();
+    }
+    if (nextInRound >= round.length) round = [];
+  }
+  function startKeepAlive() {
+    if (keepAlive) return;
+    keepAlive = setInterval(keepAliveTick, Math.max(1, Math.floor(options.keepAliveMs / KEEP_ALIVE_SLICES)));
+    keepAlive.unref();
+  }
+  function stopKeepAlive() {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
 
   // `ws` passes on the HTTP server's errors too: a failed listen is its caller's to report (gateway.ts).
   wss.on('error', (error: NodeJS.ErrnoException) => {
     if (error.syscall !== 'listen') options.logger.error('unexpected error', errorFields(error));
   });
   wss.on('connection', (socket, request) => {
+    startKeepAlive();
     const bindings = { connectionId: requestIdOf(request), clientAddress: options.clientAddress(request) };
     // The connection's own logger is made only if something logs past the first line (most never do).
     const logger = lazyChild(options.logger, bindings);
@@ -230,7 +240,7 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   return {
     openSockets: () => wss.clients.size,
     close: async () => {
-      clearInterval(keepAlive);
+      stopKeepAlive();
       for (const client of wss.clients) client.close(FeedCloseCode.GoingAway, 'Going away');
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
