@@ -11,6 +11,13 @@ import { isStoreUnavailable } from './unavailable.js';
 // batch's statements stay short.
 const MAX_POSTS_PER_COMMIT = 100;
 
+/**
+ * Batches of posts written at once on PostgreSQL. SQLite has one writer anyway. On PostgreSQL a batch may
+ * wait on a feed another process holds: a few batches at once keep that from stalling every other feed's
+ * posts. (The pool keeps a connection open for each: postgres-pool.ts.)
+ */
+export const POSTGRES_POST_BATCHES_IN_FLIGHT = 4;
+
 const matchWhere = (match: NotificationMatch) => ({
   ...(match.ids ? { id: { in: [...match.ids] } } : {}),
   ...(match.positionAfter === undefined && match.positionThrough === undefined
@@ -143,9 +150,7 @@ export function createFeedLog(
         write((tx) => writePosts(prismaPostStatements(tx, provider), requests))),
     {
       maxBatch: MAX_POSTS_PER_COMMIT,
-      // SQLite has one writer anyway. On PostgreSQL a batch may wait on a feed another process holds:
-      // a few batches at once keep that from stalling every other feed's posts.
-      inFlight: provider === 'postgres' ? 4 : 1,
+      inFlight: provider === 'postgres' ? POSTGRES_POST_BATCHES_IN_FLIGHT : 1,
       failsEveryRequest: isStoreUnavailable,
     },
   );

@@ -57,7 +57,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   const shared = client as unknown as Client;
   // Posts and delivery marks skip Prisma, on connections of the same pool (postgres-post-writer.ts).
   const direct = createPostgresDirectWrites(pool, bounds.transactionTimeoutMs, onQuery);
-  return createPrismaStore(shared, shared, 'postgres', direct);
+  const store = createPrismaStore(shared, shared, 'postgres', direct);
+  return {
+    ...store,
+    async close() {
+      await store.close();
+      // Prisma ends the pool only if it ever opened its adapter (at its first query): a store that only
+      // posted (the direct writes above) would leave the pool's connections open, the warm ones for ever.
+      if (!pool.ending) await pool.end();
+    },
+  };
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.

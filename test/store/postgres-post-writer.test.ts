@@ -4,7 +4,7 @@ import { registerApp } from '../../src/auth/register-app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createStore } from '../../src/store/create-store.js';
 import { parsePostgresUrl, searchPathOption } from '../../src/store/migrations/apply-postgres-migrations.js';
-import { createPostgresPool, type PostgresBounds } from '../../src/store/postgres-pool.js';
+import { createPostgresPool, type PostgresBounds, WARM_CONNECTIONS } from '../../src/store/postgres-pool.js';
 import { createPostgresDirectWrites } from '../../src/store/postgres-post-writer.js';
 import type { PostRequest, Store } from '../../src/store/types.js';
 import { isStoreUnavailable } from '../../src/store/unavailable.js';
@@ -252,6 +252,37 @@ describe('the PostgreSQL write path on node-postgres', () => {
     ]);
     expect(device.rows).toEqual([{ ackedOffset: 3 }]);
   });
+  it('keeps its warm connections open however long they idle, and closes the rest once idle', async () => {
+    const idleTimeoutMs = 100;
+    const { connectionString } = parsePostgresUrl(url);
+    const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, BOUNDS, {
+      idleTimeoutMs,
+    });
+    onCleanup(() => pool.end());
+    let closed = 0;
+    pool.on('remove', () => {
+      closed += 1;
+    });
+    // A burst needing more connections at once than are kept warm, then a pause.
+    const burst = await Promise.all(Array.from({ length: WARM_CONNECTIONS + 3 }, () => pool.connect()));
+    const backendOf = async (client: pg.PoolClient) =>
+      (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const opened = new Set(await Promise.all(burst.map(backendOf)));
+    for (const client of burst) client.release();
+    // Every connection's idle timer was set by its release: one set now, as long, fires after them all.
+    await new Promise((resolve) => setTimeout(resolve, idleTimeoutMs));
+    await expect.poll(() => closed).toBe(3);
+    expect(pool.totalCount).toBe(WARM_CONNECTIONS);
+
+    // The next burst finds its connections open: the same server processes, none opened.
+    const again = await Promise.all(Array.from({ length: WARM_CONNECTIONS }, () => pool.connect()));
+    const reused = await Promise.all(again.map(backendOf));
+    for (const client of again) client.release();
+    expect(reused.every((pid) => opened.has(pid))).toBe(true);
+    expect(new Set(reused).size).toBe(WARM_CONNECTIONS);
+    expect(pool.totalCount).toBe(WARM_CONNECTIONS);
+  });
+
   it('replaces again after a migration added a column: a prepared replace names its result columns', async () => {
     const { writes } = writerOnPool();
     await writes.writePosts(posts(['migrated']));
