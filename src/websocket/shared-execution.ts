@@ -208,6 +208,8 @@ class FilterMapIterator<T, U> implements AsyncIterableIterator<U> {
     private readonly map: (value: T) => Promise<U | undefined>,
   ) {}
 
+  // An async function: a promise chain through the values left out would grow by a link per value until
+  // one is returned (most never are: they are sent by the shared path).
   async next(): Promise<IteratorResult<U>> {
     for (;;) {
       const step = await this.iterator.next();
