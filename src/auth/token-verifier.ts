@@ -65,7 +65,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     } catch (error) {
       throw refusal(error) ?? error;
     }
-    return principalFromClaims(payload, options.claims, options.clockToleranceSeconds);
+    // jose checked `iss` against options.issuer: that string is used, not the one parsed from each token,
+    // so the principals of open sockets share one.
+    return principalFromClaims(payload, options.issuer, options.claims, options.clockToleranceSeconds);
   }
 }
 
@@ -119,6 +121,7 @@ function refusal(error: unknown): GatewayError | undefined {
  */
 function principalFromClaims(
   payload: JWTPayload,
+  issuer: string,
   claims: ClaimNames,
   clockToleranceSeconds: number,
 ): Principal {
@@ -138,13 +141,13 @@ function principalFromClaims(
     acceptedUntil: new Date(Math.ceil(exp + clockToleranceSeconds) * 1000),
   };
   if (payload[claims.tokenType] === claims.appTokenType) {
-    return { kind: 'app', issuer: payload.iss ?? '', appId, scopes, ...lifetime };
+    return { kind: 'app', issuer, appId, scopes, ...lifetime };
   }
   const subject = payload[claims.user];
   if (typeof subject !== 'string' || subject === '') {
     throw unauthenticated(`no ${claims.user} claim (the user)`);
   }
-  return { kind: 'user', issuer: payload.iss ?? '', subject, appId, scopes, ...lifetime };
+  return { kind: 'user', issuer, subject, appId, scopes, ...lifetime };
 }
 
 /** OAuth's `scope` is space-separated; Entra's `roles` (and some issuers' `scp`) is an array. */

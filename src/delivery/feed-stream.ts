@@ -86,52 +86,29 @@ const DIRECT_CHANGE = { type: 'change' } as const;
  * `return()` ends it at once, even while it waits for the next change.
  */
 export function openFeedStream(options: FeedStreamOptions): FeedStream {
-  const { store, fanout, feedId, platform } = options;
+  return new LiveFeedStream(options);
+}
+
+/**
+ * The feed of {@link openFeedStream}. A class with one generator on its prototype: an idle device holds
+ * one of these for as long as it is connected, and generator functions, closures and iterator methods made
+ * per feed cost memory per socket (each generator function made per call also brings a prototype object
+ * and hidden classes of its own: ≈ 2 KiB per idle feed before this was a class).
+ */
+class LiveFeedStream implements FeedStream {
   // Wake-ups not yet handled: live changes (one entry per transaction), or "read the store".
-  const live = createAsyncQueue<Wakeup>();
+  private readonly live = createAsyncQueue<Wakeup>();
   // Changes held in `live`: at most maxPending. A transaction that does not fit is queued as "read the
   // store up to its offset" instead (it costs no memory, and the feed reads it page by page as fast as the
   // socket takes it), so one bulk change never makes a healthy device look slow.
-  let held = 0;
-  // A function declaration, hoisted: the listener below may need it before the stream exists.
-  let stopped = false;
-  function stop() {
-    if (stopped) return;
-    stopped = true;
-    unsubscribe();
-    live.close();
-  }
-  const unsubscribe = fanout.subscribe(feedId, (signal) => {
-    if (signal.kind === 'DEVICE_REMOVED') {
-      // The device subscription was deleted: its feed ends (graphql-ws completes the subscription).
-      if (signal.deviceSubscriptionId === options.deviceSubscriptionId) stop();
-      return;
-    }
-    if (signal.kind === 'CHANGES' && sentDirectly(signal)) return;
-    // From here until the feed waits again with nothing queued, live changes take the iterator's path.
-    parked = false;
-    live.push(signal.kind === 'CHANGES' ? holdOrDefer(signal) : signal);
-    // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
-    if (live.size > options.maxPending) {
-      stop();
-      options.onOverflow();
-    }
-  });
-  function holdOrDefer(signal: Extract<Wakeup, { kind: 'CHANGES' }>): Wakeup {
-    const last = signal.changes.at(-1);
-    if (!last || held + signal.changes.length <= options.maxPending) {
-      held += signal.changes.length;
-      return signal; // the same object for every device of the feed
-    }
-    return { kind: 'ADVANCED', offset: last.offset };
-  }
-  const visible = (change: Change) => reachesPlatform(change, platform);
+  private held = 0;
+  private stopped = false;
   // Where the unbroken stretch of changes this feed has sent begins (moves on a resync).
-  let coveredFrom = 0;
+  private coveredFrom = 0;
   // The last offset this device was sent or skipped (its position in the feed), and the newest offset
   // known to exist: the head at the start, then every live change heard.
-  let position = 0;
-  let known = 0;
+  private position = 0;
+  private known = 0;
 
   // The fast path (deliverDirectly). `parked`: the feed waits for a wake-up with nothing queued, so it
   // is caught up to `position` and the consumer has taken everything before. Direct sends not completed
@@ -139,159 +116,233 @@ export function openFeedStream(options: FeedStreamOptions): FeedStream {
   // writes in order, so one callback for all of them takes the oldest); past DIRECT_IN_FLIGHT (a socket
   // that does not drain) changes take the iterator's path, whose queue bound (maxPending) ends the feed
   // of a device that stopped reading.
-  let sink: DirectSink | undefined;
-  let parked = false;
-  const inFlight: Array<number | Change> = [];
-  let inFlightHead = 0;
-  const inFlightCount = () => (inFlight.length - inFlightHead) / 2;
-  const directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
-  const written: WrittenCallback = (error) => {
-    const from = inFlight[inFlightHead] as number;
-    const change = inFlight[inFlightHead + 1] as Change;
-    inFlightHead += 2;
-    if (inFlightHead === inFlight.length) {
+  private sink: DirectSink | undefined = undefined;
+  private parked = false;
+  private readonly inFlight: Array<number | Change> = [];
+  private inFlightHead = 0;
+  private readonly directInFlight: number;
+  private readonly stream: AsyncGenerator<FeedEvent, void>;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: FeedStreamOptions) {
+    this.directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
+    this.stream = this.run();
+    // Last: the listener may stop the feed at once.
+    this.unsubscribe = options.fanout.subscribe(options.feedId, this.heard);
+  }
+
+  /** The fan-out's listener (one function per feed: the fan-out holds it). */
+  private readonly heard = (signal: FeedSignal) => {
+    if (signal.kind === 'DEVICE_REMOVED') {
+      // The device subscription was deleted: its feed ends (graphql-ws completes the subscription).
+      if (signal.deviceSubscriptionId === this.options.deviceSubscriptionId) this.stop();
+      return;
+    }
+    if (signal.kind === 'CHANGES' && this.sentDirectly(signal)) return;
+    // From here until the feed waits again with nothing queued, live changes take the iterator's path.
+    this.parked = false;
+    this.live.push(signal.kind === 'CHANGES' ? this.holdOrDefer(signal) : signal);
+    // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
+    if (this.live.size > this.options.maxPending) {
+      this.stop();
+      this.options.onOverflow();
+    }
+  };
+
+  /** Told once the socket took a direct send (the same function for every send of this feed). */
+  private readonly written: WrittenCallback = (error) => {
+    const { inFlight } = this;
+    const from = inFlight[this.inFlightHead] as number;
+    const change = inFlight[this.inFlightHead + 1] as Change;
+    this.inFlightHead += 2;
+    if (this.inFlightHead === inFlight.length) {
       inFlight.length = 0;
-      inFlightHead = 0;
+      this.inFlightHead = 0;
     }
     // A failed write: the socket is closing, and its close ends this feed.
-    if (error || stopped) return;
-    options.metrics?.liveChangeSent(change);
-    options.metrics?.sent(DIRECT_CHANGE);
-    options.onDelivered?.(from, change.offset);
+    if (error || this.stopped) return;
+    this.options.metrics?.liveChangeSent(change);
+    this.options.metrics?.sent(DIRECT_CHANGE);
+    this.options.onDelivered?.(from, change.offset);
   };
+
+  private stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe();
+    this.live.close();
+  }
+
+  private holdOrDefer(signal: Extract<Wakeup, { kind: 'CHANGES' }>): Wakeup {
+    const last = signal.changes.at(-1);
+    if (!last || this.held + signal.changes.length <= this.options.maxPending) {
+      this.held += signal.changes.length;
+      return signal; // the same object for every device of the feed
+    }
+    return { kind: 'ADVANCED', offset: last.offset };
+  }
+
+  private visible(change: Change) {
+    return reachesPlatform(change, this.options.platform);
+  }
+
+  private inFlightCount() {
+    return (this.inFlight.length - this.inFlightHead) / 2;
+  }
+
   /** Sends a transaction that follows `position` straight to the sink; false if it sent none of it. */
-  function sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
+  private sentDirectly(signal: Extract<Wakeup, { kind: 'CHANGES' }>): boolean {
     const { changes } = signal;
     const first = changes[0];
+    const sink = this.sink;
     // Parked means nothing is queued: whatever queues a wake-up unparks the feed first.
-    if (!sink || !parked || stopped || first === undefined) return false;
+    if (!sink || !this.parked || this.stopped || first === undefined) return false;
     // A gap to repair, or changes already read, or too many to send at once: the iterator's path.
-    if (first.offset !== position + 1 || inFlightCount() + changes.length > directInFlight) return false;
+    if (first.offset !== this.position + 1 || this.inFlightCount() + changes.length > this.directInFlight) {
+      return false;
+    }
     for (let index = 0; index < changes.length; index++) {
       const change = changes[index] as Change;
-      if (visible(change)) {
+      if (this.visible(change)) {
         let sent: boolean;
         try {
-          sent = sink({ type: 'change', change }, written);
+          sent = sink({ type: 'change', change }, this.written);
         } catch {
           sent = false; // not expected (a sink does not throw); the iterator's path reports what goes wrong
         }
         if (!sent) {
           // The rest of the transaction goes through the iterator, after what was sent here.
           if (index === 0) return false;
-          parked = false;
-          live.push(holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
+          this.parked = false;
+          this.live.push(this.holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
           return true;
         }
-        inFlight.push(coveredFrom, change);
+        this.inFlight.push(this.coveredFrom, change);
       }
-      position = change.offset;
-      known = Math.max(known, change.offset);
+      this.position = change.offset;
+      this.known = Math.max(this.known, change.offset);
     }
     return true;
   }
 
-  async function* run(): AsyncGenerator<FeedEvent, void> {
-    await fanout.whenListening(feedId);
-    const head = options.head ?? (await store.feedHead(feedId));
-    position = head.offset;
-    const after = options.after;
-    if (after !== null) {
-      if (after.epoch === head.epoch && after.offset <= head.offset && after.offset >= head.purgedThrough) {
-        position = after.offset;
-      } else {
-        yield { type: 'resync', position: head };
-      }
-    }
-    coveredFrom = position;
-    known = head.offset;
-    /**
-     * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
-     * that does not start right after `position` means the log was purged under the read (the sweeper
-     * runs concurrently): the device cannot be caught up change by change any more, so it resyncs.
-     * Read to the end (`TO_THE_END`), a page shorter than asked for reached the end of the log: anything
-     * committed after that read is heard live (the feed listened before it read), so the replay of a
-     * reconnecting device costs one read, not one more to find the log empty.
-     */
-    async function* readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
-      while (position < until) {
-        const limit = Math.min(PAGE_SIZE, until - position);
-        const page = await store.readChanges(feedId, position, limit);
-        options.metrics?.readFromStore(page.length);
-        const first = page[0];
-        // A page that skips offsets, or none where changes are known to exist: purged under the read.
-        if (first ? first.offset !== position + 1 : position < Math.min(until, known)) {
-          const now = await store.feedHead(feedId);
-          position = now.offset;
-          coveredFrom = position;
-          yield { type: 'resync', position: now };
-          return;
+  /** Counts an event the consumer has taken (it asked for the next one) and marks it delivered. */
+  private taken(event: FeedEvent) {
+    this.options.metrics?.sent(event);
+    if (event.type === 'change') this.options.onDelivered?.(this.coveredFrom, event.change.offset);
+  }
+
+  // One generator: after each `yield`, the consumer has taken the event (`taken`).
+  private async *run(): AsyncGenerator<FeedEvent, void> {
+    try {
+      const { options } = this;
+      await options.fanout.whenListening(options.feedId);
+      const head = options.head ?? (await options.store.feedHead(options.feedId));
+      this.position = head.offset;
+      const after = options.after;
+      if (after !== null) {
+        if (after.epoch === head.epoch && after.offset <= head.offset && after.offset >= head.purgedThrough) {
+          this.position = after.offset;
+        } else {
+          const resync: FeedEvent = { type: 'resync', position: head };
+          yield resync;
+          this.taken(resync);
         }
-        for (const change of page) {
-          position = change.offset;
-          if (visible(change)) yield { type: 'change', change };
+      }
+      this.coveredFrom = this.position;
+      this.known = head.offset;
+      yield* this.readFromStore(TO_THE_END);
+      for (;;) {
+        this.parked = this.live.size === 0;
+        const wakeup = await this.live.pull();
+        this.parked = false;
+        if (wakeup === undefined) return;
+        if (wakeup.kind === 'CATCH_UP') {
+          yield* this.readFromStore(TO_THE_END);
+          continue;
         }
-        if (page.length === 0 || (page.length < limit && until === TO_THE_END)) return;
+        if (wakeup.kind === 'ADVANCED') {
+          this.known = Math.max(this.known, wakeup.offset);
+          if (wakeup.offset > this.position) yield* this.readFromStore(wakeup.offset);
+          continue;
+        }
+        for (const change of wakeup.changes) {
+          this.held--;
+          this.known = Math.max(this.known, change.offset);
+          if (change.offset <= this.position) continue; // already replayed
+          if (change.offset > this.position + 1) yield* this.readFromStore(change.offset - 1);
+          if (change.offset <= this.position) continue; // a resync during the repair moved past it
+          this.position = change.offset;
+          if (!this.visible(change)) continue;
+          const event: FeedEvent = { type: 'change', change };
+          yield event;
+          // Resumed once graphql-ws has written the frame and asks for the next event.
+          this.taken(event);
+          options.metrics?.liveChangeSent(change);
+        }
       }
-    }
-    yield* readFromStore(TO_THE_END);
-    for (;;) {
-      parked = live.size === 0;
-      const wakeup = await live.pull();
-      parked = false;
-      if (wakeup === undefined) return;
-      if (wakeup.kind === 'CATCH_UP') {
-        yield* readFromStore(TO_THE_END);
-        continue;
-      }
-      if (wakeup.kind === 'ADVANCED') {
-        known = Math.max(known, wakeup.offset);
-        if (wakeup.offset > position) yield* readFromStore(wakeup.offset);
-        continue;
-      }
-      for (const change of wakeup.changes) {
-        held--;
-        known = Math.max(known, change.offset);
-        if (change.offset <= position) continue; // already replayed
-        if (change.offset > position + 1) yield* readFromStore(change.offset - 1);
-        if (change.offset <= position) continue; // a resync during the repair moved past it
-        position = change.offset;
-        if (!visible(change)) continue;
-        yield { type: 'change', change };
-        // Resumed once graphql-ws has written the frame and asks for the next event.
-        options.metrics?.liveChangeSent(change);
-      }
+    } finally {
+      this.stop();
     }
   }
 
-  const stream = (async function* () {
-    try {
-      for await (const event of run()) {
-        yield event;
-        options.metrics?.sent(event);
-        if (event.type === 'change') options.onDelivered?.(coveredFrom, event.change.offset);
+  /**
+   * Everything in the store after `position`, up to `until` (inclusive). Offsets are dense, so a page
+   * that does not start right after `position` means the log was purged under the read (the sweeper
+   * runs concurrently): the device cannot be caught up change by change any more, so it resyncs.
+   * Read to the end (`TO_THE_END`), a page shorter than asked for reached the end of the log: anything
+   * committed after that read is heard live (the feed listened before it read), so the replay of a
+   * reconnecting device costs one read, not one more to find the log empty.
+   */
+  private async *readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
+    const { store, feedId, metrics } = this.options;
+    while (this.position < until) {
+      const limit = Math.min(PAGE_SIZE, until - this.position);
+      const page = await store.readChanges(feedId, this.position, limit);
+      metrics?.readFromStore(page.length);
+      const first = page[0];
+      // A page that skips offsets, or none where changes are known to exist: purged under the read.
+      if (first ? first.offset !== this.position + 1 : this.position < Math.min(until, this.known)) {
+        const now = await store.feedHead(feedId);
+        this.position = now.offset;
+        this.coveredFrom = this.position;
+        const resync: FeedEvent = { type: 'resync', position: now };
+        yield resync;
+        this.taken(resync);
+        return;
       }
-    } finally {
-      stop();
+      for (const change of page) {
+        this.position = change.offset;
+        if (this.visible(change)) {
+          const event: FeedEvent = { type: 'change', change };
+          yield event;
+          this.taken(event);
+        }
+      }
+      if (page.length === 0 || (page.length < limit && until === TO_THE_END)) return;
     }
-  })();
+  }
+
+  deliverDirectly(consumer: DirectSink) {
+    this.sink = consumer;
+  }
+
+  next() {
+    return this.stream.next();
+  }
+
   // Close the queue before asking the generator to return: a generator waiting in `live.pull()` only
   // sees the request once that wait ends.
-  return {
-    deliverDirectly(consumer) {
-      sink = consumer;
-    },
-    next: () => stream.next(),
-    return: (value) => {
-      stop();
-      return stream.return(value);
-    },
-    throw: (error) => {
-      stop();
-      return stream.throw(error);
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return(value?: undefined) {
+    this.stop();
+    return this.stream.return(value);
+  }
+
+  throw(error: unknown) {
+    this.stop();
+    return this.stream.throw(error);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }

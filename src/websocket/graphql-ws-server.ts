@@ -77,8 +77,11 @@ type ConnectionExtra = {
   readonly logger: Logger;
   /** When it opened, by the monotonic clock (performance.now()). */
   readonly openedAt: number;
-  /** Set once authenticated (and counted against its principal's connections). */
-  principal?: Principal;
+  /**
+   * Set once authenticated (and counted against its principal's connections). Present from the start,
+   * undefined, so that setting it does not give every socket's object a separate property array.
+   */
+  principal: Principal | undefined;
 };
 
 // How often open sockets' tokens are checked against the clock (one timer for every socket): a socket
@@ -364,7 +367,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
 
   return {
     opened(socket, logger) {
-      const extra: ConnectionExtra = { socket, logger, openedAt: performance.now() };
+      const extra: ConnectionExtra = { socket, logger, openedAt: performance.now(), principal: undefined };
       // Until connection_init (onConnect) or the close (release), whichever comes first.
       awaitingInit?.add(extra, extra.openedAt + initTimeoutMs);
       const closed = graphqlWs.opened(new ProtocolSocket(extra, tokenAccepted), extra);

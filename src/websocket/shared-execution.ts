@@ -206,30 +206,43 @@ function filterMapAsyncIterator<T, U>(
   source: AsyncIterable<T>,
   map: (value: T) => Promise<U | undefined | Stop>,
 ): AsyncIterableIterator<U> {
-  const iterator = source[Symbol.asyncIterator]();
-  return {
-    async next() {
-      for (;;) {
-        const step = await iterator.next();
-        if (step.done) return { done: true, value: undefined };
-        const value = await map(step.value);
-        if (value === STOP) {
-          await iterator.return?.();
-          return { done: true, value: undefined };
-        }
-        if (value !== undefined) return { done: false, value };
-      }
-    },
-    async return() {
-      await iterator.return?.();
-      return { done: true, value: undefined };
-    },
-    async throw(error: unknown) {
-      await iterator.return?.();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  return new FilterMapIterator(source[Symbol.asyncIterator](), map);
+}
+
+/**
+ * A class: every idle subscription holds one, and an object literal's methods are closures made per
+ * subscription (a method under a computed key, such as `[Symbol.asyncIterator]`, even gets a name string
+ * of its own).
+ */
+class FilterMapIterator<T, U> implements AsyncIterableIterator<U> {
+  constructor(
+    private readonly iterator: AsyncIterator<T>,
+    private readonly map: (value: T) => Promise<U | undefined | Stop>,
+  ) {}
+
+  // An async function: a promise chain through the values left out would grow by a link per value until
+  // one is returned (most never are: they are sent by the shared path).
+  async next(): Promise<IteratorResult<U>> {
+    for (;;) {
+      const step = await this.iterator.next();
+      if (step.done) return { done: true, value: undefined };
+      const value = await this.map(step.value);
+      if (value === STOP) return this.return();
+      if (value !== undefined) return { done: false, value };
+    }
+  }
+
+  async return(): Promise<IteratorResult<U>> {
+    await this.iterator.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<U>> {
+    await this.iterator.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }

@@ -22,12 +22,25 @@ export interface LoopDelay {
   readonly samples: number;
 }
 
+/**
+ * Where a server's memory is (process.memoryUsage and v8.getHeapSpaceStatistics), bytes: what RSS is
+ * made of, e.g. a young generation grown to its maximum by a burst of handshakes.
+ */
+export interface MemoryBreakdown {
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  /** Per V8 heap space (new_space, old_space, code_space, large_object_space, …): size and used. */
+  readonly spaces: Readonly<Record<string, { readonly size: number; readonly used: number }>>;
+}
+
 export interface ProbeReply {
   readonly type: 'probe-reply';
   readonly id: number;
   /** process.cpuUsage() user + system, µs: every thread of the server process. */
   readonly cpuMicros: number;
   readonly heapUsedBytes: number;
+  readonly memory: MemoryBreakdown;
   /** Whether a collection was asked for and could run (the server was started with --expose-gc). */
   readonly collected: boolean;
   /** When asked for: the event-loop delay since the previous request. */

@@ -2,12 +2,37 @@
 // own CPU time at µs resolution (process.cpuUsage: every thread, unlike a 10 ms /proc tick) and can be
 // asked to collect garbage before its memory is read, and its event-loop delay over an interval (the
 // soak). It touches nothing else of the server.
+import { join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { LoopDelay, ProbeReply, ProbeRequest } from './probe-messages.js';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import type { LoopDelay, MemoryBreakdown, ProbeReply, ProbeRequest } from './probe-messages.js';
 
-const collect = (globalThis as { gc?: () => void }).gc;
+const collect = (globalThis as { gc?: (options?: object) => void }).gc;
+/**
+ * TIDINGS_BENCH_PROBE_GC_FLAVOR=last-resort: collections are V8's memory-reducing kind (as when an
+ * allocation fails, compacting fragmented pages), to tell live memory from slack that the heap keeps.
+ */
+const gcOptions =
+  process.env.TIDINGS_BENCH_PROBE_GC_FLAVOR === 'last-resort'
+    ? { type: 'major', execution: 'sync', flavor: 'last-resort' }
+    : undefined;
 const RESOLUTION_MS = 10;
 let delays: IntervalHistogram | undefined;
+/**
+ * TIDINGS_BENCH_PROBE_SNAPSHOTS=<dir>: every collecting probe also writes a heap snapshot there, so that
+ * two of them (e.g. idle-memory's before and after the sockets) can be compared in DevTools' Comparison
+ * view. Slow and large: for a quick run, not a measured one.
+ */
+const snapshotDir = process.env.TIDINGS_BENCH_PROBE_SNAPSHOTS;
+let snapshots = 0;
+
+function memoryBreakdown(heapTotal: number, external: number, arrayBuffers: number): MemoryBreakdown {
+  const spaces: Record<string, { size: number; used: number }> = {};
+  for (const space of getHeapSpaceStatistics()) {
+    spaces[space.space_name] = { size: space.space_size, used: space.space_used_size };
+  }
+  return { heapTotal, external, arrayBuffers, spaces };
+}
 
 /**
  * The delay since the last call, then reset; the first call starts the monitor (it is a timer). The
@@ -37,15 +62,18 @@ if (process.send) {
     if (message?.type !== 'probe') return;
     // Twice: the first collection's finalizers free more for the second.
     if (message.gc && collect) {
-      collect();
-      collect();
+      collect(gcOptions);
+      collect(gcOptions);
+      if (snapshotDir) writeHeapSnapshot(join(snapshotDir, `${process.pid}-${++snapshots}.heapsnapshot`));
     }
     const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
     const reply: ProbeReply = {
       type: 'probe-reply',
       id: message.id,
       cpuMicros: cpu.user + cpu.system,
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      heapUsedBytes: memory.heapUsed,
+      memory: memoryBreakdown(memory.heapTotal, memory.external, memory.arrayBuffers),
       collected: message.gc && collect !== undefined,
       ...(message.loopDelay ? { loopDelay: loopDelay() } : {}),
     };

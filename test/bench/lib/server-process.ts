@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CpuPlan, onServerCpu } from './cpu-pinning.js';
-import type { LoopDelay, ProbeReply, ProbeRequest } from './probe-messages.js';
+import type { LoopDelay, MemoryBreakdown, ProbeReply, ProbeRequest } from './probe-messages.js';
 import { procCpuMicros, procRssBytes } from './proc.js';
 import { stopProcess, track } from './processes.js';
 import { withTimeout } from './time.js';
@@ -18,6 +18,8 @@ export interface ProbeReading {
   /** VmRSS from /proc/<pid>/status. */
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** The heap's spaces, external memory and array buffers, as the server sees them. */
+  readonly memory: MemoryBreakdown;
   /** With `loopDelay`: the event-loop delay since the previous such reading (the first starts it). */
   readonly loopDelay?: LoopDelay;
 }
@@ -120,7 +122,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
           const request: ProbeRequest = { type: 'probe', id, gc, loopDelay };
           child.send(request);
         }),
-        30_000,
+        // A heap snapshot (TIDINGS_BENCH_PROBE_SNAPSHOTS) of a large heap takes tens of seconds.
+        options.env.TIDINGS_BENCH_PROBE_SNAPSHOTS ? 300_000 : 30_000,
         `${options.name} probe`,
       ).finally(() => pending.delete(id));
       if (gc && !reply.collected) throw new Error(`${options.name}: gc is not exposed`);
@@ -129,6 +132,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         procCpuMicros: procCpuMicros(pid),
         rssBytes: procRssBytes(pid),
         heapUsedBytes: reply.heapUsedBytes,
+        memory: reply.memory,
         ...(reply.loopDelay ? { loopDelay: reply.loopDelay } : {}),
       };
     },

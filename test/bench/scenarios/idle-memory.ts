@@ -1,6 +1,7 @@
 import { LoadPool } from '../lib/load-pool.js';
 import { ensureLive, settledMemory, waitForIdle } from '../lib/measure.js';
 import { NOTIFICATION_CHANGES } from '../lib/notification.js';
+import type { ProbeReading } from '../lib/server-process.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import {
   forEachSystem,
@@ -139,9 +140,24 @@ async function measureRound(
   const perSocketKiB = (after.rssBytes - before.rssBytes) / sockets / 1024;
   const heapPerSocketKiB = (after.heapUsedBytes - before.heapUsedBytes) / sockets / 1024;
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const change = (what: string, of: (reading: ProbeReading) => number) =>
+    `${what} ${mb(of(before))} → ${mb(of(after))}`;
+  const space = (name: string, key: 'size' | 'used') => (reading: ProbeReading) =>
+    reading.memory.spaces[name]?.[key] ?? 0;
   round.log(
     `${system.definition.id}: RSS ${mb(before.rssBytes)} → ${mb(after.rssBytes)} MB, ` +
-      `${perSocketKiB.toFixed(1)} KiB/socket, heap ${heapPerSocketKiB.toFixed(1)} KiB/socket (${laps.join(', ')})`,
+      `${perSocketKiB.toFixed(1)} KiB/socket, heap ${heapPerSocketKiB.toFixed(1)} KiB/socket (${laps.join(', ')}); ` +
+      // Where RSS is (MB): a young generation grown by the handshakes would show in new_space's size.
+      [
+        change('heapTotal', (r) => r.memory.heapTotal),
+        change('new_space size', space('new_space', 'size')),
+        change('old_space size/used', space('old_space', 'size')) +
+          ` / ${change('', space('old_space', 'used'))}`,
+        change('code_space', space('code_space', 'size')),
+        change('large_object_space', space('large_object_space', 'size')),
+        change('external', (r) => r.memory.external),
+        change('arrayBuffers', (r) => r.memory.arrayBuffers),
+      ].join(', '),
   );
   context.report.add(
     {
@@ -160,6 +176,8 @@ async function measureRound(
       heapUsedBefore: before.heapUsedBytes,
       heapUsedAfter: after.heapUsedBytes,
       heapPerSocketKiB,
+      memoryBefore: before.memory,
+      memoryAfter: after.memory,
     },
   );
 }
