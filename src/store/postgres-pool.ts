@@ -1,5 +1,4 @@
 import pg from 'pg';
-import { POSTGRES_POST_BATCHES_IN_FLIGHT } from './feed-log.js';
 
 /** How long each kind of PostgreSQL call may take (the PostgreSQL settings in src/config/settings.ts). */
 export interface PostgresBounds {
@@ -21,19 +20,9 @@ const SILENCE_GRACE_MS = 1000;
 const KEEP_ALIVE_DELAY_MS = 10_000;
 /**
  * A connection unused this long leaves the pool (node-postgres' default, said here on purpose), unless
- * it is one of the WARM_CONNECTIONS.
+ * it is one of the warm ones (`warmConnections`).
  */
 const IDLE_TIMEOUT_MS = 10_000;
-/**
- * Connections kept open however long they idle, once opened: one for each batch of posts the group
- * commit writes at once, and one for the reads and periodic writes beside them (delivery marks, the
- * sweeper). Without them a gateway quiet for 10 s closed its connections, and the first second of posts
- * after the pause waited for new ones: a new connection's server process is forked, authenticates, and
- * parses and plans every prepared statement again with cold caches (bench latency: posts took
- * 100-260 ms there, against 5-20 ms once warm, on a loaded machine). A pooled connection costs the server
- * one idle process; the pool's maximum is unchanged.
- */
-export const WARM_CONNECTIONS = POSTGRES_POST_BATCHES_IN_FLIGHT + 1;
 
 /** Raised (as the connection's error) when a connection has not answered a statement in time. */
 export class SilentConnectionError extends Error {
@@ -64,8 +53,12 @@ export class SilentConnectionError extends Error {
 export function createPostgresPool(
   connection: { readonly connectionString: string; readonly options: string },
   bounds: PostgresBounds,
-  /** For tests: how long a connection past the warm ones may idle (default 10 s). */
-  options: { readonly idleTimeoutMs?: number } = {},
+  options: {
+    /** Connections kept open however long they idle, once opened (node-postgres' `min`). */
+    readonly warmConnections: number;
+    /** For tests: how long a connection past the warm ones may idle (default 10 s). */
+    readonly idleTimeoutMs?: number;
+  },
 ): pg.Pool {
   return new pg.Pool({
     ...connection,
@@ -75,7 +68,7 @@ export function createPostgresPool(
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEP_ALIVE_DELAY_MS,
     idleTimeoutMillis: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
-    min: WARM_CONNECTIONS,
+    min: options.warmConnections,
     Client: clientDroppingSilentConnections(bounds.statementTimeoutMs + SILENCE_GRACE_MS),
   });
 }

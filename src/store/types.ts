@@ -78,7 +78,10 @@ export interface ClaimedPush {
   readonly close: readonly string[];
   /**
    * When this process claimed it: the claim's fence. A process that takes a stale claim over stamps it
-   * anew, so the first owner's late outcome or release (it was not dead, only slow) changes nothing.
+   * anew, so the first owner's late outcome or release (it was not dead, only slow) changes nothing: its
+   * release would let a third process push it again while the new owner sends it. The cost, in that
+   * corner only: a late PUSHED of the first owner is dropped too, so a push the browser did show can be
+   * left recorded as the new owner's FAILED (it is then not closed when the user reads it elsewhere).
    */
   readonly claimedAt: Date;
 }

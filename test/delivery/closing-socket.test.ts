@@ -57,6 +57,8 @@ describe('a change that reaches a socket the gateway is closing', () => {
     }
 
     // The client does not answer the gateway's close frame (a slow or vanished peer): it notes it instead.
+    // (`ws` answers a close frame by calling the socket's own close(): replaced here, it answers nothing.
+    // Were that to change, this wait fails rather than the test passing.)
     const closeFrame = new Promise<number>((resolve) => {
       closingSocket.socket.close = (code?: number) => resolve(code ?? 0);
     });

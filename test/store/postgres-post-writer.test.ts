@@ -4,8 +4,9 @@ import { registerApp } from '../../src/auth/register-app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createStore } from '../../src/store/create-store.js';
 import { parsePostgresUrl, searchPathOption } from '../../src/store/migrations/apply-postgres-migrations.js';
-import { createPostgresPool, type PostgresBounds, WARM_CONNECTIONS } from '../../src/store/postgres-pool.js';
+import { createPostgresPool, type PostgresBounds } from '../../src/store/postgres-pool.js';
 import { createPostgresDirectWrites } from '../../src/store/postgres-post-writer.js';
+import { WARM_POSTGRES_CONNECTIONS as WARM_CONNECTIONS } from '../../src/store/postgres-store.js';
 import type { PostRequest, Store } from '../../src/store/types.js';
 import { isStoreUnavailable } from '../../src/store/unavailable.js';
 import { onCleanup } from '../support/cleanup.js';
@@ -54,7 +55,9 @@ describe('the PostgreSQL write path on node-postgres', () => {
   /** A pool on the test's schema, bounded as the store's, and the writer on it. */
   function writerOnPool(bounds = BOUNDS) {
     const { connectionString } = parsePostgresUrl(url);
-    const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, bounds);
+    const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, bounds, {
+      warmConnections: WARM_CONNECTIONS,
+    });
     onCleanup(() => pool.end());
     const statements: string[] = [];
     const writes = createPostgresDirectWrites(pool, bounds.transactionTimeoutMs, (sql) =>
@@ -256,6 +259,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
     const idleTimeoutMs = 100;
     const { connectionString } = parsePostgresUrl(url);
     const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, BOUNDS, {
+      warmConnections: WARM_CONNECTIONS,
       idleTimeoutMs,
     });
     onCleanup(() => pool.end());
