@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { POSTGRES_POST_BATCHES_IN_FLIGHT } from './feed-log.js';
 import { PrismaClient } from './generated/postgres/client.js';
 import {
   applyPostgresMigrations,
@@ -9,7 +10,6 @@ import {
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPostgresPool, type PostgresBounds } from './postgres-pool.js';
 import { createPostgresDirectWrites } from './postgres-post-writer.js';
-import { POSTGRES_POST_BATCHES_IN_FLIGHT } from './feed-log.js';
 import type { Client } from './prisma-client.js';
 import { createPrismaStore } from './prisma-store.js';
 import type { Store } from './types.js';
