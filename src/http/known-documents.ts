@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, PersistedQueryOptions } from '@apollo/server';
+import type { GraphQLRequestListener, PersistedQueryOptions } from '@apollo/server';
 import type { GatewayContext } from '../graphql/context.js';
 
 /** How many documents are remembered (least recently used first out), and how long one may be. */
@@ -40,14 +40,16 @@ export interface KnownDocuments {
   withPersisted<T extends OperationRequest, R>(request: T, execute: (request: T) => Promise<R>): Promise<R>;
   /** For Apollo's `persistedQueries.cache`. */
   readonly persistedQueryCache: NonNullable<PersistedQueryOptions['cache']>;
-  /** The Apollo plugin that remembers each accepted document. */
-  readonly plugin: ApolloServerPlugin<GatewayContext>;
+  /** The Apollo request listener that remembers each accepted document (the same for every request). */
+  readonly listener: GraphQLRequestListener<GatewayContext>;
 }
 
 interface Known {
   readonly text: string;
   /** Apollo's `extensions.persistedQuery` for this document, made once. */
   readonly persistedQuery: Readonly<{ version: 1; sha256Hash: string }>;
+  /** Rewritten requests of this document not answered yet (see withPersisted). */
+  requests: number;
 }
 
 // Apollo prefixes the keys of its persisted-query cache with this (APQ_CACHE_PREFIX, not exported).
@@ -57,33 +59,44 @@ export function createKnownDocuments(): KnownDocuments {
   // Both maps hold the same entries; Map order is the recency order (a hit moves its entry last).
   const byText = new Map<string, Known>();
   const byHash = new Map<string, Known>();
-  // The documents of rewritten requests not answered yet, by hash, with how many such requests there are:
-  // Apollo looks the hash up after the request authenticates, and the LRU may have evicted it by then.
-  const underWay = new Map<string, { readonly known: Known; requests: number }>();
+  // The entry last in byText's order: a hit on it has nothing to move (the common case, a client sending
+  // the same document again and again, then costs no Map writes).
+  let newest: Known | undefined;
+  // Documents evicted (or deleted) while rewritten requests of theirs were under way, by hash: Apollo looks
+  // the hash up after the request authenticates, and the LRU may have evicted it by then. A document
+  // still in the LRU needs no entry here: its count of requests under way is on the entry itself.
+  const evictedUnderWay = new Map<string, Known>();
+
+  /** Out of the LRU; still findable by hash while requests of it are under way. */
+  const forget = (known: Known) => {
+    byText.delete(known.text);
+    byHash.delete(known.persistedQuery.sha256Hash);
+    if (known === newest) newest = undefined;
+    if (known.requests > 0) evictedUnderWay.set(known.persistedQuery.sha256Hash, known);
+  };
 
   const remember = (text: string, sha256Hash: string) => {
     if (text.length > MAX_KNOWN_DOCUMENT_LENGTH || byText.has(text)) return;
     // Apollo's hashes are lowercase hex SHA-256; a hash in any other form is not one to store under.
     if (!/^[0-9a-f]{64}$/.test(sha256Hash)) return;
-    if (byText.size >= MAX_KNOWN_DOCUMENTS) {
-      const oldest = byText.values().next().value as Known;
-      byText.delete(oldest.text);
-      byHash.delete(oldest.persistedQuery.sha256Hash);
-    }
-    const known: Known = { text, persistedQuery: Object.freeze({ version: 1, sha256Hash }) };
+    if (byText.size >= MAX_KNOWN_DOCUMENTS) forget(byText.values().next().value as Known);
+    const known: Known = { text, persistedQuery: Object.freeze({ version: 1, sha256Hash }), requests: 0 };
     byText.set(text, known);
     byHash.set(sha256Hash, known);
+    newest = known;
   };
 
   const touch = (known: Known) => {
+    if (known === newest) return;
     byText.delete(known.text);
     byText.set(known.text, known);
+    newest = known;
   };
 
   // Shared by every request (nothing per request to allocate).
-  const hooks = {
+  const listener: GraphQLRequestListener<GatewayContext> = {
     // Reached only by a document that parsed and validated (every rule, the limits included).
-    async didResolveOperation({ source, queryHash }: { source?: string; queryHash?: string }) {
+    async didResolveOperation({ source, queryHash }) {
       if (typeof source === 'string' && typeof queryHash === 'string') remember(source, queryHash);
     },
   };
@@ -103,10 +116,7 @@ export function createKnownDocuments(): KnownDocuments {
       const known = knownDocumentOf(request);
       if (!known) return execute(request);
       touch(known);
-      const hash = known.persistedQuery.sha256Hash;
-      const pinned = underWay.get(hash) ?? { known, requests: 0 };
-      pinned.requests++;
-      underWay.set(hash, pinned);
+      known.requests++;
       try {
         return await execute({
           ...request,
@@ -114,7 +124,8 @@ export function createKnownDocuments(): KnownDocuments {
           extensions: { ...(request.extensions as object | undefined), persistedQuery: known.persistedQuery },
         });
       } finally {
-        if (--pinned.requests === 0) underWay.delete(hash);
+        const hash = known.persistedQuery.sha256Hash;
+        if (--known.requests === 0 && evictedUnderWay.get(hash) === known) evictedUnderWay.delete(hash);
       }
     },
     persistedQueryCache: {
@@ -123,7 +134,7 @@ export function createKnownDocuments(): KnownDocuments {
         const hash = key.slice(APQ_KEY_PREFIX.length);
         const known = byHash.get(hash);
         if (known) touch(known);
-        return (known ?? underWay.get(hash)?.known)?.text;
+        return (known ?? evictedUnderWay.get(hash))?.text;
       },
       // Apollo registers a client's APQ only once its document has been validated, with the hash checked.
       async set(key, text) {
@@ -132,12 +143,11 @@ export function createKnownDocuments(): KnownDocuments {
       async delete(key) {
         const known = byHash.get(key.slice(APQ_KEY_PREFIX.length));
         if (!known) return false;
-        byHash.delete(known.persistedQuery.sha256Hash);
-        byText.delete(known.text);
+        forget(known);
         return true;
       },
     },
-    plugin: { requestDidStart: async () => hooks },
+    listener,
   };
 }
 

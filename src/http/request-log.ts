@@ -29,16 +29,19 @@ export function logRequest(
   const log = lazyChild(logger, bindings);
   loggers.set(request, log);
   response.setHeader(REQUEST_ID_HEADER, requestId);
-  response.once('close', () =>
-    logger.info('http request', {
-      ...bindings,
+  // `on`, not `once`: a response closes once, and `once` wraps the listener per request.
+  response.on('close', () => {
+    const line: Record<string, unknown> = {
+      requestId,
+      clientAddress,
       method: request.method,
       path: path.slice(0, MAX_LOGGED_PATH),
       status: response.statusCode,
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      ...(response.writableFinished ? {} : { aborted: true }),
-    }),
-  );
+    };
+    if (!response.writableFinished) line.aborted = true;
+    logger.info('http request', line);
+  });
   return log;
 }
 

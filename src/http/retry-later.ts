@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestListener } from '@apollo/server';
 import { ErrorCode, isServiceUnavailable } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { errorFields, type Logger } from '../logger.js';
@@ -27,13 +27,22 @@ const RETRY_LATER: Readonly<Record<string, { status: number; retryAfterSeconds: 
   [ErrorCode.ServiceUnavailable]: { status: 503, retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS },
 };
 
-const retryLaterHooks: GraphQLRequestListener<GatewayContext> = {
+/**
+ * A GraphQL request refused for now (RATE_LIMITED, SERVICE_UNAVAILABLE) answers 429 or 503 with
+ * Retry-After, as every other route does, not 200 with an error inside. Only when nothing was done: a
+ * request that did part of its work (one of several fields) keeps its 200, since retrying it all would
+ * repeat that part. It holds no state, so every request shares it.
+ */
+export const retryLaterListener: GraphQLRequestListener<GatewayContext> = {
   async willSendResponse({ response }) {
     if (response.body.kind !== 'single') return;
     const { data, errors } = response.body.singleResult;
-    const refusal = errors?.find((error) => String(error.extensions?.code) in RETRY_LATER);
+    // Most answers have no errors: nothing to look at in their data.
+    if (!errors) return;
+    const refusal = errors.find((error) => String(error.extensions?.code) in RETRY_LATER);
+    if (!refusal) return;
     const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
-    if (!refusal || somethingDone) return;
+    if (somethingDone) return;
     const answer = RETRY_LATER[String(refusal.extensions?.code)];
     if (!answer) return;
     response.http.status = answer.status;
@@ -43,16 +52,6 @@ const retryLaterHooks: GraphQLRequestListener<GatewayContext> = {
       String(typeof seconds === 'number' ? seconds : answer.retryAfterSeconds),
     );
   },
-};
-
-/**
- * A GraphQL request refused for now (RATE_LIMITED, SERVICE_UNAVAILABLE) answers 429 or 503 with
- * Retry-After, as every other route does, not 200 with an error inside. Only when nothing was done: a
- * request that did part of its work (one of several fields) keeps its 200, since retrying it all would
- * repeat that part. Its hooks hold no state, so every request shares them.
- */
-export const retryLaterAnswers: ApolloServerPlugin<GatewayContext> = {
-  requestDidStart: async () => retryLaterHooks,
 };
 
 /**

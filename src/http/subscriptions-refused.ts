@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestListener } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
@@ -8,12 +8,8 @@ import type { GatewayContext } from '../graphql/context.js';
  * go. Apollo would execute it as a query, running the subscription field's `resolve` with no event (an
  * internal error, logged with a stack, for what is the client's mistake).
  */
-export const subscriptionsRefusedOverHttp: ApolloServerPlugin<GatewayContext> = {
-  // No state: every request shares the same hooks.
-  requestDidStart: async () => refuseSubscriptions,
-};
-
-const refuseSubscriptions: GraphQLRequestListener<GatewayContext> = {
+export const subscriptionsRefusedOverHttp: GraphQLRequestListener<GatewayContext> = {
+  // No state: every request shares it.
   async didResolveOperation({ operation }) {
     if (operation?.operation !== 'subscription') return;
     throw new GraphQLError(
