@@ -166,6 +166,46 @@ describe('createKnownDocuments', () => {
     expect(await known.persistedQueryCache.get(key(0))).toBeUndefined();
   });
 
+  it('keeps a document deleted while a rewritten request of it is under way findable until it is answered', async () => {
+    const known = createKnownDocuments();
+    const text = '{ c: __typename }';
+    const key = `apq:${sha256(text)}`;
+    await known.persistedQueryCache.set(key, text);
+    let release = () => {};
+    const answered = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let seen: string | undefined;
+    const request = known.withPersisted({ query: text }, async () => {
+      await answered;
+      seen = await known.persistedQueryCache.get(key);
+    });
+    expect(await known.persistedQueryCache.delete(key)).toBe(true);
+    // Gone from what new requests are rewritten with, still there for the one under way.
+    expect(await rewritten(known, { query: text })).toEqual({ query: text });
+    release();
+    await request;
+    expect(seen).toBe(text);
+    expect(await known.persistedQueryCache.get(key)).toBeUndefined();
+  });
+
+  it('moves a document used again last in the order, whether or not it was the newest already', async () => {
+    const known = createKnownDocuments();
+    const text = (i: number) => `{ d${i}: __typename }`;
+    const remember = (i: number) => known.persistedQueryCache.set(`apq:${sha256(text(i))}`, text(i));
+    for (let i = 0; i < MAX_KNOWN_DOCUMENTS; i++) await remember(i);
+    // The newest used again (nothing to move), then the oldest: the second is now the oldest.
+    await rewritten(known, { query: text(MAX_KNOWN_DOCUMENTS - 1) });
+    await rewritten(known, { query: text(0) });
+    await rewritten(known, { query: text(0) });
+    await remember(MAX_KNOWN_DOCUMENTS);
+    await remember(MAX_KNOWN_DOCUMENTS + 1);
+    const held = async (i: number) =>
+      (await known.persistedQueryCache.get(`apq:${sha256(text(i))}`)) !== undefined;
+    expect([await held(0), await held(1), await held(2), await held(3)]).toEqual([true, false, false, true]);
+    expect(await held(MAX_KNOWN_DOCUMENTS - 1)).toBe(true);
+  });
+
   it('leaves alone what Apollo must judge: no text, odd extensions, a persisted query the client names', async () => {
     const known = createKnownDocuments();
     const query = '{ __typename }';
