@@ -5,7 +5,8 @@
 // the server's own CPU from its probe, per answered request; medians over the rounds after a warm-up.
 //
 //   node --import tsx test/bench/request-layers.ts
-//   LAYERS=bare,apollo,before,after KINDS=typename-token,create ROUNDS=3 SECONDS=3 STORE=sqlite
+//   LAYERS=bare,apollo,before,after LAYERS_KINDS=typename-token,create LAYERS_ROUNDS=3 LAYERS_SECONDS=3
+//   LAYERS_STORE=sqlite (or postgres)
 //
 // TIDINGS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every server.
 import autocannon from 'autocannon';
@@ -25,11 +26,11 @@ const environment: BenchEnvironment = {
   redisUrl: process.env.TIDINGS_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
   log: (message) => process.stderr.write(`${message}\n`),
 };
-const seconds = Number(process.env.SECONDS ?? 3);
-const rounds = Number(process.env.ROUNDS ?? 3);
+const seconds = Number(process.env.LAYERS_SECONDS ?? 3);
+const rounds = Number(process.env.LAYERS_ROUNDS ?? 3);
 const layers = (process.env.LAYERS ?? 'bare,apollo,before,after').split(',');
-const kinds = process.env.KINDS?.split(',');
-const store = process.env.STORE === 'postgres' ? 'postgres' : 'sqlite';
+const kinds = process.env.LAYERS_KINDS?.split(',');
+const store = process.env.LAYERS_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 interface Reading {
   readonly rate: number;
