@@ -80,7 +80,13 @@ export function createKnownDocuments(): KnownDocuments {
     // Apollo's hashes are lowercase hex SHA-256; a hash in any other form is not one to store under.
     if (!/^[0-9a-f]{64}$/.test(sha256Hash)) return;
     if (byText.size >= MAX_KNOWN_DOCUMENTS) forget(byText.values().next().value as Known);
-    const known: Known = { text, persistedQuery: Object.freeze({ version: 1, sha256Hash }), requests: 0 };
+    // Back in the LRU while requests of it are still under way: the same entry, so one count holds them all.
+    const pinned = evictedUnderWay.get(sha256Hash);
+    if (pinned) evictedUnderWay.delete(sha256Hash);
+    const known: Known =
+      pinned?.text === text
+        ? pinned
+        : { text, persistedQuery: Object.freeze({ version: 1, sha256Hash }), requests: 0 };
     byText.set(text, known);
     byHash.set(sha256Hash, known);
     newest = known;

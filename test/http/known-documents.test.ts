@@ -189,6 +189,33 @@ describe('createKnownDocuments', () => {
     expect(await known.persistedQueryCache.get(key)).toBeUndefined();
   });
 
+  it('keeps a document findable for every request under way when it is evicted, learnt again and deleted', async () => {
+    const known = createKnownDocuments();
+    const text = (i: number) => `{ e${i}: __typename }`;
+    const key = (i: number) => `apq:${sha256(text(i))}`;
+    await known.persistedQueryCache.set(key(0), text(0));
+    const releases: Array<() => void> = [];
+    const seen: Array<string | undefined> = [];
+    const request = () =>
+      known.withPersisted({ query: text(0) }, async () => {
+        await new Promise<void>((resolve) => releases.push(resolve));
+        seen.push(await known.persistedQueryCache.get(key(0)));
+      });
+    const first = request();
+    for (let i = 1; i <= MAX_KNOWN_DOCUMENTS; i++) await known.persistedQueryCache.set(key(i), text(i));
+    // Evicted with `first` under way, learnt again, a second request of it, then deleted.
+    await known.persistedQueryCache.set(key(0), text(0));
+    const second = request();
+    expect(await known.persistedQueryCache.delete(key(0))).toBe(true);
+    // The later request answered first: the earlier one must still find it.
+    releases[1]?.();
+    await second;
+    releases[0]?.();
+    await first;
+    expect(seen).toEqual([text(0), text(0)]);
+    expect(await known.persistedQueryCache.get(key(0))).toBeUndefined();
+  });
+
   it('moves a document used again last in the order, whether or not it was the newest already', async () => {
     const known = createKnownDocuments();
     const text = (i: number) => `{ d${i}: __typename }`;
