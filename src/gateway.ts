@@ -31,7 +31,7 @@ import { createMetricsRoutes, createOperationalRoutes } from './http/operational
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
-import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
+import { createSweeper, type Sweeper, type SweepReport } from './maintenance/sweeper.js';
 import { createClientAddress } from './observability/client-address.js';
 import { createMetrics } from './observability/metrics.js';
 import { createReadinessProbe } from './observability/readiness.js';
@@ -133,8 +133,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
   const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;
-  // Every change devices must hear of goes through this one door: commit, then publish.
-  const feeds = createFeedWriter(store, fanout);
+  // Every change devices must hear of goes through this one door: commit, then publish. What it
+  // publishes also tells the sweeper when this process's notifications expire or fall back, so that it
+  // sleeps until then rather than polling (it is created below: it writes through this door too).
+  let sweeper: Sweeper | undefined;
+  const feeds = createFeedWriter(store, {
+    publish(changes) {
+      fanout.publish(changes);
+      sweeper?.changed(changes);
+    },
+    announceDeviceRemoved: (feedId, device) => fanout.announceDeviceRemoved(feedId, device),
+  });
   const services: Services = {
     config,
     store,
@@ -148,7 +157,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     now,
     webPush: vapidKeys && { applicationServerKey: vapidKeys.publicKey },
   };
-  const sweeper = createSweeper({
+  sweeper = createSweeper({
     feeds,
     store,
     now,

@@ -1,8 +1,17 @@
 import { BULK_EDIT_CHUNK, type FeedWriter } from '../delivery/feed-writer.js';
+import { fallbackDueAt } from '../domain/fallback.js';
+import type { Change } from '../domain/types.js';
 import { isServiceUnavailable } from '../errors.js';
 import type { NotificationEdit, Store } from '../store/types.js';
 
 const EXPIRE: NotificationEdit = { kind: 'EXPIRED', set: { status: 'DELETED' } };
+
+/**
+ * The longest the sweeper sleeps, whatever the store says falls due next: what another process wrote
+ * (PostgreSQL), and what no query here foresees (a tombstone waiting only for retention), is swept at
+ * most this late even if the process that wrote it died. An idle gateway's sweeper wakes once a minute.
+ */
+export const SWEEP_MAX_SLEEP_MS = 60_000;
 
 export interface SweepReport {
   readonly expired: number;
@@ -13,23 +22,35 @@ export interface SweepReport {
 export interface Sweeper {
   /** One full pass: expiry, due fallbacks, purge, each in bounded batches until nothing is left. */
   sweepOnce(): Promise<SweepReport>;
+  /**
+   * Changes this process committed: the timer wakes by the earliest expiry or fallback among their
+   * notifications, if that is sooner than it would have. Cheap (no store call); call it after the commit.
+   */
+  changed(changes: readonly Change[]): void;
   close(): Promise<void>;
 }
 
 export interface SweeperOptions {
   /** Expiry and fallbacks change feeds: through the feed writer, so devices hear of them. */
   readonly feeds: Pick<FeedWriter, 'editNotifications' | 'runDueFallbacks'>;
-  readonly store: Pick<Store, 'sweepIsDue' | 'findExpiredNotifications' | 'purge'>;
+  readonly store: Pick<Store, 'sweepIsDue' | 'nextSweepDue' | 'findExpiredNotifications' | 'purge'>;
   readonly now: () => Date;
   /** How long log entries, delivery marks and tombstones are kept; cursors older than that resync. */
   readonly retentionMs: number;
-  /** Time between passes; 0 runs no timer (tests call sweepOnce with a controlled clock). */
+  /**
+   * The least time between two timed passes (`TIDINGS_SWEEP_INTERVAL_MS`), so something due is swept at
+   * most this late after it falls due (or after the previous pass); 0 runs no timer (tests call sweepOnce
+   * with a controlled clock).
+   */
   readonly intervalMs: number;
+  /** The longest sleep between timed passes: SWEEP_MAX_SLEEP_MS unless a test says otherwise. */
+  readonly maxSleepMs?: number;
   /** Rows per batch: bounds each transaction and the memory of each step. */
   readonly batchSize: number;
   /**
    * Told why a timed pass failed; not told SERVICE_UNAVAILABLE (the store unreachable), which the
-   * store's outage log reports once per outage: the next pass picks up where this one stopped.
+   * store's outage log reports once per outage: the next pass, an interval later, picks up where this
+   * one stopped.
    */
   readonly onError: (error: unknown) => void;
 }
@@ -86,27 +107,98 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     return { expired, fallbacks, purged };
   }
 
-  // One pass at a time: a timer tick during a long pass waits for it instead of racing it.
+  // One pass at a time: a timed pass during a test's sweepOnce waits for it instead of racing it.
   const sweepOnce = (): Promise<SweepReport> => {
     running = (running ?? Promise.resolve({ expired: 0, fallbacks: 0, purged: 0 })).then(pass, pass);
     return running;
   };
-  const timer =
-    options.intervalMs > 0
-      ? setInterval(
-          () =>
-            sweepOnce().catch((error: unknown) => {
-              if (!isServiceUnavailable(error)) options.onError(error);
-            }),
-          options.intervalMs,
-        )
-      : undefined;
-  timer?.unref();
+  const schedule = options.intervalMs > 0 ? createSchedule() : undefined;
+
+  /**
+   * The timer: one timeout, armed for the earliest of what the store says falls due next (asked after
+   * each pass) and what this process committed since, but no sooner than `intervalMs` after the last
+   * pass began and no later than `maxSleepMs` from now. Times are the gateway's clock (`now`).
+   */
+  function createSchedule() {
+    const { intervalMs } = options;
+    // An interval longer than the bound is still the least time between passes.
+    const maxSleepMs = Math.max(options.maxSleepMs ?? SWEEP_MAX_SLEEP_MS, intervalMs);
+    const clock = () => options.now().getTime();
+    let timer: NodeJS.Timeout | undefined;
+    let timerAt = Number.POSITIVE_INFINITY;
+    let lastPassAt = Number.NEGATIVE_INFINITY;
+    // The timed pass under way, if any: closing waits for it (its last question to the store included).
+    let passing: Promise<void> | undefined;
+    let closed = false;
+    // The earliest due time this process committed since the running pass began: that pass's question
+    // to the store may have been asked before the commit.
+    let committedDue = Number.POSITIVE_INFINITY;
+
+    function wakeBy(dueAt: number): void {
+      if (closed) return;
+      const now = clock();
+      const at = Math.min(Math.max(dueAt, lastPassAt + intervalMs), now + maxSleepMs);
+      if (timer && at >= timerAt) return;
+      clearTimeout(timer);
+      timerAt = at;
+      timer = setTimeout(
+        () => {
+          passing = tick();
+        },
+        Math.max(0, at - now),
+      );
+      timer.unref();
+    }
+
+    async function tick(): Promise<void> {
+      timer = undefined;
+      timerAt = Number.POSITIVE_INFINITY;
+      committedDue = Number.POSITIVE_INFINITY;
+      lastPassAt = clock();
+      let next: number;
+      try {
+        await sweepOnce();
+        const due = await store.nextSweepDue(options.retentionMs, options.now());
+        next = due?.getTime() ?? Number.POSITIVE_INFINITY;
+      } catch (error) {
+        if (!isServiceUnavailable(error)) options.onError(error);
+        // Try again an interval later, as the fixed timer did.
+        next = Number.NEGATIVE_INFINITY;
+      }
+      passing = undefined;
+      wakeBy(Math.min(next, committedDue));
+    }
+
+    // The first pass an interval after start, as before: whatever is already due is swept then.
+    wakeBy(clock() + intervalMs);
+    return {
+      committed(dueAt: number): void {
+        if (passing) committedDue = Math.min(committedDue, dueAt);
+        else wakeBy(dueAt);
+      },
+      async close(): Promise<void> {
+        closed = true;
+        clearTimeout(timer);
+        await passing;
+      },
+    };
+  }
 
   return {
     sweepOnce,
+    changed(changes) {
+      if (!schedule) return;
+      for (const { notification } of changes) {
+        if (notification.status !== 'ACTIVE') continue;
+        schedule.committed(notification.expirationDateTime.getTime());
+        // A fallback's clock starts when its content was posted or replaced (its last modification); an
+        // earlier guess only costs a pass that finds nothing.
+        const fallback = fallbackDueAt(notification, notification.lastModifiedDateTime);
+        if (fallback) schedule.committed(fallback.getTime());
+      }
+    },
     async close() {
-      if (timer) clearInterval(timer);
+      await schedule?.close();
       await running?.catch(() => {});
     },
   };
