@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
@@ -46,6 +47,12 @@ const TOKEN_PATH = '/oauth2/token';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long /readyz waits for each dependency: a hung database answers "not ready", not nothing. */
 const READINESS_TIMEOUT_MS = 2000;
+/** Requests that are no work of the gateway's: liveness and readiness probes, and metrics scrapes. */
+const PROBE_PATHS = ['/healthz', '/readyz', '/metrics'];
+const isProbe = (url = '/'): boolean =>
+  PROBE_PATHS.some(
+    (path) => url.startsWith(path) && (url.length === path.length || url[path.length] === '?'),
+  );
 const NO_PUSHES: PushRoundReport = { claimed: 0, pushed: 0, gone: 0, failed: 0, skipped: 0 };
 
 export interface Gateway {
@@ -141,6 +148,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     publish(changes) {
       fanout.publish(changes);
       sweeper?.changed(changes);
+      metrics.eventLoop.busy();
     },
     announceDeviceRemoved: (feedId, device) => fanout.announceDeviceRemoved(feedId, device),
   });
@@ -269,6 +277,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
   );
   metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);
+  // The event-loop monitor samples while there is work: a request (not a probe or a scrape), a socket
+  // opening or open, a change committed (see above).
+  httpServer.on('request', (request: IncomingMessage) => {
+    if (!isProbe(request.url)) metrics.eventLoop.busy();
+  });
+  httpServer.on('upgrade', () => metrics.eventLoop.busy());
+  metrics.eventLoop.whileWork(() => webSockets.openSockets() > 0);
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -292,6 +307,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await deliveries.close();
       await fanout.close();
       await store.close();
+      metrics.close();
     })();
     return closing;
   };
