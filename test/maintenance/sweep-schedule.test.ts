@@ -1,6 +1,6 @@
-import { createHook } from 'node:async_hooks';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SWEEP_MAX_SLEEP_MS } from '../../src/maintenance/sweeper.js';
+import { watchTimers } from '../support/armed-timers.js';
 import { createTestClock } from '../support/clock.js';
 import { startGateway } from '../support/gateway.js';
 import { dataOf } from '../support/graphql-http.js';
@@ -9,38 +9,11 @@ import { eventually } from '../support/state-operations.js';
 
 // The sweeper sleeps until the earliest thing known to fall due, woken sooner by what this process
 // commits, and never longer than SWEEP_MAX_SLEEP_MS (issue 14: an idle gateway's CPU). The gateway runs
-// in this process, so the sweeper's timers are seen here: an async hook keeps every Timeout armed from
-// src/maintenance/sweeper.ts until it is cleared or fires. Counts and delays asked for, not times taken.
+// in this process, so the sweeper's timers are seen here (test/support/armed-timers.ts). Counts and
+// delays asked for, not times taken.
 
-const SWEEPER = 'src/maintenance/sweeper.ts';
-const armed = new Map<number, { readonly _idleTimeout: number }>();
-const hook = createHook({
-  init(asyncId, type, _trigger, resource) {
-    if (type !== 'Timeout') return;
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 30;
-    const stack = new Error().stack ?? '';
-    Error.stackTraceLimit = limit;
-    if (stack.includes(SWEEPER)) armed.set(asyncId, resource as { _idleTimeout: number });
-  },
-  destroy(asyncId) {
-    armed.delete(asyncId);
-  },
-});
-/**
- * The delays (ms) of the sweeper's timers now pending: Node's Timeout keeps its delay as `_idleTimeout`,
- * -1 once cleared (its destroy hook may come a moment later).
- */
-const sweeperTimers = () =>
-  [...armed.values()].map((timeout) => timeout._idleTimeout).filter((delay) => delay >= 0);
-
-beforeEach(() => {
-  armed.clear();
-  hook.enable();
-});
-afterEach(() => {
-  hook.disable();
-});
+/** The delays of the sweeper's pending timers. */
+const sweeperTimers = watchTimers('src/maintenance/sweeper.ts');
 
 /** How many times the store was asked something, by operation (the gateway's own counts, as /metrics serves them). */
 async function storeCalls(origin: string, operation: string): Promise<number> {
