@@ -174,7 +174,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     return {
       committed(dueAt: number): void {
         if (passing) committedDue = Math.min(committedDue, dueAt);
-        else wakeBy(dueAt);
+        // Not sooner than the timer already set (most posts: an expiry days away): nothing to do, and
+        // no clock read on the post's path.
+        else if (!timer || dueAt < timerAt) wakeBy(dueAt);
       },
       async close(): Promise<void> {
         closed = true;
