@@ -3,6 +3,7 @@ import { fallbackDueAt } from '../domain/fallback.js';
 import type { Change } from '../domain/types.js';
 import { isServiceUnavailable } from '../errors.js';
 import type { NotificationEdit, Store } from '../store/types.js';
+import { createSweepTimer } from './sweep-timer.js';
 
 const EXPIRE: NotificationEdit = { kind: 'EXPIRED', set: { status: 'DELETED' } };
 
@@ -112,95 +113,38 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     running = (running ?? Promise.resolve({ expired: 0, fallbacks: 0, purged: 0 })).then(pass, pass);
     return running;
   };
-  const schedule = options.intervalMs > 0 ? createSchedule() : undefined;
-
-  /**
-   * The timer: one timeout, armed for the earliest of what the store says falls due next (asked after
-   * each pass) and what this process committed since, but no sooner than `intervalMs` after the last
-   * pass began and no later than `maxSleepMs` from now. Times are the gateway's clock (`now`).
-   */
-  function createSchedule() {
-    const { intervalMs } = options;
-    // An interval longer than the bound is still the least time between passes.
-    const maxSleepMs = Math.max(options.maxSleepMs ?? SWEEP_MAX_SLEEP_MS, intervalMs);
-    const clock = () => options.now().getTime();
-    let timer: NodeJS.Timeout | undefined;
-    let timerAt = Number.POSITIVE_INFINITY;
-    let lastPassAt = Number.NEGATIVE_INFINITY;
-    // The timed pass under way, if any: closing waits for it (its last question to the store included).
-    let passing: Promise<void> | undefined;
-    let closed = false;
-    // The earliest due time this process committed since the running pass began: that pass's question
-    // to the store may have been asked before the commit.
-    let committedDue = Number.POSITIVE_INFINITY;
-
-    function wakeBy(dueAt: number): void {
-      if (closed) return;
-      const now = clock();
-      const at = Math.min(Math.max(dueAt, lastPassAt + intervalMs), now + maxSleepMs);
-      if (timer && at >= timerAt) return;
-      clearTimeout(timer);
-      timerAt = at;
-      timer = setTimeout(
-        () => {
-          passing = tick();
-        },
-        Math.max(0, at - now),
-      );
-      timer.unref();
-    }
-
-    async function tick(): Promise<void> {
-      timer = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      committedDue = Number.POSITIVE_INFINITY;
-      lastPassAt = clock();
-      let next: number;
-      try {
-        await sweepOnce();
-        const due = await store.nextSweepDue(options.retentionMs, options.now());
-        next = due?.getTime() ?? Number.POSITIVE_INFINITY;
-      } catch (error) {
-        if (!isServiceUnavailable(error)) options.onError(error);
-        // Try again an interval later, as the fixed timer did.
-        next = Number.NEGATIVE_INFINITY;
-      }
-      passing = undefined;
-      wakeBy(Math.min(next, committedDue));
-    }
-
-    // The first pass an interval after start, as before: whatever is already due is swept then.
-    wakeBy(clock() + intervalMs);
-    return {
-      committed(dueAt: number): void {
-        if (passing) committedDue = Math.min(committedDue, dueAt);
-        // Not sooner than the timer already set (most posts: an expiry days away): nothing to do, and
-        // no clock read on the post's path.
-        else if (!timer || dueAt < timerAt) wakeBy(dueAt);
-      },
-      async close(): Promise<void> {
-        closed = true;
-        clearTimeout(timer);
-        await passing;
-      },
-    };
-  }
+  const timer =
+    options.intervalMs > 0
+      ? createSweepTimer({
+          now: options.now,
+          intervalMs: options.intervalMs,
+          maxSleepMs: options.maxSleepMs ?? SWEEP_MAX_SLEEP_MS,
+          // A timed pass, then the store's answer to when the next thing falls due.
+          async pass() {
+            await sweepOnce();
+            return store.nextSweepDue(options.retentionMs, options.now());
+          },
+          onError(error) {
+            if (!isServiceUnavailable(error)) options.onError(error);
+          },
+        })
+      : undefined;
 
   return {
     sweepOnce,
     changed(changes) {
-      if (!schedule) return;
+      if (!timer) return;
       for (const { notification } of changes) {
         if (notification.status !== 'ACTIVE') continue;
-        schedule.committed(notification.expirationDateTime.getTime());
+        timer.committed(notification.expirationDateTime.getTime());
         // A fallback's clock starts when its content was posted or replaced (its last modification); an
         // earlier guess only costs a pass that finds nothing.
         const fallback = fallbackDueAt(notification, notification.lastModifiedDateTime);
-        if (fallback) schedule.committed(fallback.getTime());
+        if (fallback) timer.committed(fallback.getTime());
       }
     },
     async close() {
-      await schedule?.close();
+      await timer?.close();
       await running?.catch(() => {});
     },
   };

@@ -13,7 +13,7 @@ import { eventually } from '../support/state-operations.js';
 // delays asked for, not times taken.
 
 /** The delays of the sweeper's pending timers. */
-const sweeperTimers = watchTimers('src/maintenance/sweeper.ts');
+const sweeperTimers = watchTimers('src/maintenance/sweep-timer.ts');
 
 /** How many times the store was asked something, by operation (the gateway's own counts, as /metrics serves them). */
 async function storeCalls(origin: string, operation: string): Promise<number> {
