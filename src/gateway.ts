@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { createAcceptedIssuersVerifier } from './auth/accepted-issuers.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createEmbeddedIssuer, type EmbeddedIssuer } from './auth/embedded-issuer.js';
@@ -31,7 +32,7 @@ import { createMetricsRoutes, createOperationalRoutes } from './http/operational
 import { createTokenEndpoint } from './http/token-endpoint.js';
 import { createInboxRoutes } from './inbox/inbox-routes.js';
 import { errorFields, type Logger, silentLogger } from './logger.js';
-import { createSweeper, type SweepReport } from './maintenance/sweeper.js';
+import { createSweeper, type Sweeper, type SweepReport } from './maintenance/sweeper.js';
 import { createClientAddress } from './observability/client-address.js';
 import { createMetrics } from './observability/metrics.js';
 import { createReadinessProbe } from './observability/readiness.js';
@@ -46,6 +47,12 @@ const TOKEN_PATH = '/oauth2/token';
 const SHUTDOWN_GRACE_MS = 10_000;
 /** How long /readyz waits for each dependency: a hung database answers "not ready", not nothing. */
 const READINESS_TIMEOUT_MS = 2000;
+/** Requests that are no work of the gateway's: liveness and readiness probes, and metrics scrapes. */
+const PROBE_PATHS = ['/healthz', '/readyz', '/metrics'];
+const isProbe = (url = '/'): boolean =>
+  PROBE_PATHS.some(
+    (path) => url.startsWith(path) && (url.length === path.length || url[path.length] === '?'),
+  );
 const NO_PUSHES: PushRoundReport = { claimed: 0, pushed: 0, gone: 0, failed: 0, skipped: 0 };
 
 export interface Gateway {
@@ -133,8 +140,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
   const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;
-  // Every change devices must hear of goes through this one door: commit, then publish.
-  const feeds = createFeedWriter(store, fanout);
+  // Every change devices must hear of goes through this one door: commit, then publish. What it
+  // publishes also tells the sweeper and Web Push when this process's changes fall due, so that they
+  // sleep until then rather than polling (they are created below: the sweeper writes through this door).
+  let sweeper: Sweeper | undefined;
+  const feeds = createFeedWriter(store, {
+    publish(changes) {
+      fanout.publish(changes);
+      sweeper?.changed(changes);
+      pushes?.changed(changes);
+      metrics.eventLoop.busy();
+    },
+    announceDeviceRemoved: (feedId, device) => fanout.announceDeviceRemoved(feedId, device),
+  });
   const services: Services = {
     config,
     store,
@@ -148,7 +166,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     now,
     webPush: vapidKeys && { applicationServerKey: vapidKeys.publicKey },
   };
-  const sweeper = createSweeper({
+  sweeper = createSweeper({
     feeds,
     store,
     now,
@@ -260,6 +278,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
   );
   metrics.gaugeOf('tidings_open_sockets', 'WebSocket connections open now.', webSockets.openSockets);
+  // The event-loop monitor samples while there is work: a request (not a probe or a scrape), a socket
+  // opening or open, a change committed (see above).
+  httpServer.on('request', (request: IncomingMessage) => {
+    if (!isProbe(request.url)) metrics.eventLoop.busy();
+  });
+  httpServer.on('upgrade', () => metrics.eventLoop.busy());
+  metrics.eventLoop.whileWork(() => webSockets.openSockets() > 0);
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -283,6 +308,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await deliveries.close();
       await fanout.close();
       await store.close();
+      metrics.close();
     })();
     return closing;
   };

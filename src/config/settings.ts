@@ -335,7 +335,7 @@ export const SETTINGS = {
     'TIDINGS_SWEEP_INTERVAL_MS',
     duration('ms', 0, 3_600_000),
     5000,
-    'time between sweeps (expiry, fallbacks, purge); `0` turns the timer off',
+    'least time between sweeps (expiry, fallbacks, purge): what this process made due is swept at most this late; between, the sweeper sleeps until the next thing falls due, at most 60 s (see Decisions); `0` turns the timer off',
   ),
   deliveryFlush: setting(
     'TIDINGS_DELIVERY_FLUSH_MS',
@@ -367,7 +367,7 @@ export const SETTINGS = {
     'TIDINGS_WEB_PUSH_INTERVAL_MS',
     duration('ms', 0, 60_000),
     1000,
-    'time between looks for due pushes; `0` turns the timer off',
+    'time between looks for due pushes while a change this process committed may fall due (otherwise one a minute, see Web Push); `0` turns the timer off',
   ),
   webPushTimeout: setting(
     'TIDINGS_WEB_PUSH_TIMEOUT',

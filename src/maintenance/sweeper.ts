@@ -1,8 +1,18 @@
 import { BULK_EDIT_CHUNK, type FeedWriter } from '../delivery/feed-writer.js';
+import { fallbackDueAt } from '../domain/fallback.js';
+import type { Change } from '../domain/types.js';
 import { isServiceUnavailable } from '../errors.js';
 import type { NotificationEdit, Store } from '../store/types.js';
+import { createSweepTimer } from './sweep-timer.js';
 
 const EXPIRE: NotificationEdit = { kind: 'EXPIRED', set: { status: 'DELETED' } };
+
+/**
+ * The longest the sweeper sleeps, whatever the store says falls due next: what another process wrote
+ * (PostgreSQL), and what no query here foresees (a tombstone waiting only for retention), is swept at
+ * most this late even if the process that wrote it died. An idle gateway's sweeper wakes once a minute.
+ */
+export const SWEEP_MAX_SLEEP_MS = 60_000;
 
 export interface SweepReport {
   readonly expired: number;
@@ -13,23 +23,35 @@ export interface SweepReport {
 export interface Sweeper {
   /** One full pass: expiry, due fallbacks, purge, each in bounded batches until nothing is left. */
   sweepOnce(): Promise<SweepReport>;
+  /**
+   * Changes this process committed: the timer wakes by the earliest expiry or fallback among their
+   * notifications, if that is sooner than it would have. Cheap (no store call); call it after the commit.
+   */
+  changed(changes: readonly Change[]): void;
   close(): Promise<void>;
 }
 
 export interface SweeperOptions {
   /** Expiry and fallbacks change feeds: through the feed writer, so devices hear of them. */
   readonly feeds: Pick<FeedWriter, 'editNotifications' | 'runDueFallbacks'>;
-  readonly store: Pick<Store, 'sweepIsDue' | 'findExpiredNotifications' | 'purge'>;
+  readonly store: Pick<Store, 'sweepIsDue' | 'nextSweepDue' | 'findExpiredNotifications' | 'purge'>;
   readonly now: () => Date;
   /** How long log entries, delivery marks and tombstones are kept; cursors older than that resync. */
   readonly retentionMs: number;
-  /** Time between passes; 0 runs no timer (tests call sweepOnce with a controlled clock). */
+  /**
+   * The least time between two timed passes (`TIDINGS_SWEEP_INTERVAL_MS`), so something due is swept at
+   * most this late after it falls due (or after the previous pass); 0 runs no timer (tests call sweepOnce
+   * with a controlled clock).
+   */
   readonly intervalMs: number;
+  /** The longest sleep between timed passes: SWEEP_MAX_SLEEP_MS unless a test says otherwise. */
+  readonly maxSleepMs?: number;
   /** Rows per batch: bounds each transaction and the memory of each step. */
   readonly batchSize: number;
   /**
    * Told why a timed pass failed; not told SERVICE_UNAVAILABLE (the store unreachable), which the
-   * store's outage log reports once per outage: the next pass picks up where this one stopped.
+   * store's outage log reports once per outage: the next pass, an interval later, picks up where this
+   * one stopped.
    */
   readonly onError: (error: unknown) => void;
 }
@@ -86,27 +108,43 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     return { expired, fallbacks, purged };
   }
 
-  // One pass at a time: a timer tick during a long pass waits for it instead of racing it.
+  // One pass at a time: a timed pass during a test's sweepOnce waits for it instead of racing it.
   const sweepOnce = (): Promise<SweepReport> => {
     running = (running ?? Promise.resolve({ expired: 0, fallbacks: 0, purged: 0 })).then(pass, pass);
     return running;
   };
   const timer =
     options.intervalMs > 0
-      ? setInterval(
-          () =>
-            sweepOnce().catch((error: unknown) => {
-              if (!isServiceUnavailable(error)) options.onError(error);
-            }),
-          options.intervalMs,
-        )
+      ? createSweepTimer({
+          now: options.now,
+          intervalMs: options.intervalMs,
+          maxSleepMs: options.maxSleepMs ?? SWEEP_MAX_SLEEP_MS,
+          // A timed pass, then the store's answer to when the next thing falls due.
+          async pass() {
+            await sweepOnce();
+            return store.nextSweepDue(options.retentionMs, options.now());
+          },
+          onError(error) {
+            if (!isServiceUnavailable(error)) options.onError(error);
+          },
+        })
       : undefined;
-  timer?.unref();
 
   return {
     sweepOnce,
+    changed(changes) {
+      if (!timer) return;
+      for (const { notification } of changes) {
+        if (notification.status !== 'ACTIVE') continue;
+        timer.committed(notification.expirationDateTime.getTime());
+        // A fallback's clock starts when its content was posted or replaced (its last modification); an
+        // earlier guess only costs a pass that finds nothing.
+        const fallback = fallbackDueAt(notification, notification.lastModifiedDateTime);
+        if (fallback) timer.committed(fallback.getTime());
+      }
+    },
     async close() {
-      if (timer) clearInterval(timer);
+      await timer?.close();
       await running?.catch(() => {});
     },
   };

@@ -1,6 +1,8 @@
+import { createRequire } from 'node:module';
 import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client';
 import type { Change } from '../domain/types.js';
 import type { PushOutcome, Store } from '../store/types.js';
+import { type EventLoopLag, registerEventLoopLag } from './event-loop-lag.js';
 
 export type Transport = 'http' | 'ws';
 
@@ -30,7 +32,20 @@ export interface Metrics {
   /** Counts a Web Push that ended: PUSHED, GONE, FAILED or SKIPPED. */
   webPushEnded(outcome: PushOutcome): void;
   readonly feeds: FeedMetrics;
+  /** The event-loop lag monitor: tell it of work (`busy`), so that it samples only while there is some. */
+  readonly eventLoop: EventLoopLag;
+  /** Stops the event-loop monitor. */
+  close(): void;
 }
+
+const PREFIX = 'tidings_';
+/**
+ * The event-loop monitor's resolution: prom-client's default of 10 ms alone kept an idle gateway at 0.4 %
+ * of a CPU. A stall of the loop still delays the next sample, so the lag figures still show it.
+ */
+const EVENT_LOOP_RESOLUTION_MS = 100;
+/** The monitor samples until this long after the last work (request, socket, commit): see README Metrics. */
+export const EVENT_LOOP_QUIET_MS = 30_000;
 
 // Fan-out lag buckets, seconds: from a millisecond (one process, idle) to ten seconds (a backlog).
 const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -40,10 +55,13 @@ const ERROR_CODE = /^[A-Z][A-Z_]{0,39}$/;
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  // The event-loop lag monitor samples every 100 ms, not prom-client's default 10: a 10 ms timer alone
-  // kept an idle gateway at 0.4 % of a CPU. A stall of the loop still delays the next sample, so the
-  // lag figures still show it.
-  collectDefaultMetrics({ register: registry, prefix: 'tidings_', eventLoopMonitoringPrecision: 100 });
+  registerDefaultMetricsButEventLoopLag(registry);
+  const eventLoop = registerEventLoopLag({
+    registry,
+    prefix: PREFIX,
+    resolutionMs: EVENT_LOOP_RESOLUTION_MS,
+    quietMs: EVENT_LOOP_QUIET_MS,
+  });
   const registers = [registry];
   // Every request counts store calls (a post: its app twice, the post, its outcome): plain additions,
   // handed to prom-client when scraped, as the feed tallies below.
@@ -111,6 +129,8 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    eventLoop,
+    close: () => eventLoop.close(),
     webPushEnded: (outcome) => pushes.labels(outcome).inc(),
     countStoreCalls(store) {
       const counted = {} as Record<string, unknown>;
@@ -162,6 +182,25 @@ export function createMetrics(): Metrics {
       },
     },
   };
+}
+
+/**
+ * prom-client's default metrics (process CPU, memory, handles, heap, GC, version…) but its event-loop
+ * lag, whose delay monitor it enables for good and which has no switch: each collector is the module
+ * `collectDefaultMetrics` calls itself, by the names it lists (`metricsList`), with the same arguments.
+ * test/observability/event-loop-lag.test.ts checks that the set served is prom-client's own.
+ */
+function registerDefaultMetricsButEventLoopLag(registry: Registry): void {
+  const require = createRequire(import.meta.url);
+  const config = { register: registry, prefix: PREFIX };
+  for (const name of collectDefaultMetrics.metricsList) {
+    if (name === 'eventLoopLag') continue;
+    const collector = require(`prom-client/lib/metrics/${name}`) as (
+      registry: Registry,
+      config: { prefix: string },
+    ) => void;
+    collector(registry, config);
+  }
 }
 
 /**

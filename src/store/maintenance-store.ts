@@ -12,7 +12,7 @@ import type { Store } from './types.js';
  */
 export function createMaintenanceStore(
   db: Database,
-): Pick<Store, 'sweepIsDue' | 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
+): Pick<Store, 'sweepIsDue' | 'nextSweepDue' | 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
   const { write, reader } = db;
   return {
     async sweepIsDue(now, cutoff) {
@@ -30,6 +30,35 @@ export function createMaintenanceStore(
               AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id"))
         THEN 1 ELSE 0 END AS "due"`;
       return Number(row?.due) === 1;
+    },
+    async nextSweepDue(retentionMs, now) {
+      // Each the first row of an index that leads with the column (after `status` where it is fixed):
+      // Notification's (status, expirationDateTime) and (fallbackDueAt), Change's (createdAt),
+      // DeliveryMark's (at), DeviceSubscription's (expirationDateTime). ORDER BY … LIMIT 1 rather than
+      // MIN: PostgreSQL's planner may otherwise aggregate over every ACTIVE notification's index entry.
+      const [row] = await reader.$queryRaw<Array<Record<SweepTerm, unknown>>>`
+        SELECT
+          (SELECT "expirationDateTime" FROM "Notification" WHERE "status" = 'ACTIVE'
+            ORDER BY "expirationDateTime" LIMIT 1) AS "expiry",
+          (SELECT "fallbackDueAt" FROM "Notification" WHERE "fallbackDueAt" IS NOT NULL
+            ORDER BY "fallbackDueAt" LIMIT 1) AS "fallback",
+          (SELECT "createdAt" FROM "Change" ORDER BY "createdAt" LIMIT 1) AS "change",
+          (SELECT "at" FROM "DeliveryMark" ORDER BY "at" LIMIT 1) AS "mark",
+          (SELECT "expirationDateTime" FROM "DeviceSubscription" ORDER BY "expirationDateTime" LIMIT 1) AS "device",
+          (SELECT "expirationDateTime" FROM "Notification" WHERE "status" = 'DELETED' AND "expirationDateTime" > ${now}
+            ORDER BY "expirationDateTime" LIMIT 1) AS "tombstone"`;
+      if (!row) return null;
+      const times = [
+        timeOf(row.expiry),
+        timeOf(row.fallback),
+        timeOf(row.tombstone),
+        // Purged once older than the retention cut-off: that much later.
+        ...[row.change, row.mark, row.device].map((value) => {
+          const time = timeOf(value);
+          return time === null ? null : time + retentionMs;
+        }),
+      ].filter((time): time is number => time !== null);
+      return times.length === 0 ? null : new Date(Math.min(...times));
     },
     findExpiredNotifications: (now, limit) =>
       reader.$queryRaw<Array<{ id: string; feedId: string }>>`
@@ -122,4 +151,23 @@ export function createMaintenanceStore(
       return purged;
     },
   };
+}
+
+type SweepTerm = 'expiry' | 'fallback' | 'change' | 'mark' | 'device' | 'tombstone';
+
+/**
+ * A DateTime column in a scalar subquery, as a raw query returns it: Prisma has no column type for it, so it
+ * comes back as the driver holds it (a Date from node-postgres; SQLite's stored text or epoch number).
+ * Milliseconds since the epoch, or null for no row.
+ */
+function timeOf(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const time =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number' || typeof value === 'bigint'
+        ? Number(value)
+        : new Date(String(value)).getTime();
+  if (Number.isNaN(time)) throw new Error(`unreadable time from the store: ${String(value)}`);
+  return time;
 }

@@ -240,6 +240,14 @@ export interface Store {
    * purge): one query, so an idle gateway's pass costs one statement instead of every search.
    */
   sweepIsDue(now: Date, cutoff: Date): Promise<boolean>;
+  /**
+   * The earliest time after which a sweep would find something to do, as the rows stand: the first
+   * expiry of an ACTIVE notification, the first fallback due, the first log entry, delivery mark or
+   * expired device subscription to leave retention (`retentionMs`), the first tombstone to expire. Null
+   * when there is none. A tombstone waiting only for retention is not in it: its last change leaves
+   * retention as it does, so that change's time stands for it. One index probe per condition.
+   */
+  nextSweepDue(retentionMs: number, now: Date): Promise<Date | null>;
   /** ACTIVE notifications past their expiry at `now` (for the sweeper to expire); at most `limit`. */
   findExpiredNotifications(
     now: Date,

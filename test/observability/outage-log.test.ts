@@ -80,12 +80,21 @@ describe('an outage of something outside the process is logged once as it starts
       })
       .toBeGreaterThan(0);
 
+    // The sweeper sleeps until something falls due: this wakes it during the outage, and a pass that
+    // fails is tried again every interval.
+    await postNotification(
+      t.url,
+      appToken,
+      notificationInput(unsid, HOST, { expirationDateTime: new Date(Date.now() + 1000).toISOString() }),
+    );
     await database.cut();
     // Delivery marks are waiting: writing them meets the outage.
     await t.gateway.services.deliveries.flush();
     // Each sweeper pass starts by asking the store whether anything is due.
     const sweeps = await storeCalls(t.origin, 'sweepIsDue');
-    await expect.poll(() => storeCalls(t.origin, 'sweepIsDue')).toBeGreaterThan(sweeps + 3);
+    await expect
+      .poll(() => storeCalls(t.origin, 'sweepIsDue'), { timeout: 10_000 })
+      .toBeGreaterThan(sweeps + 3);
     expect(errorCodes(await postNotification(t.url, appToken, notificationInput(unsid, HOST)))).toEqual([
       'SERVICE_UNAVAILABLE',
     ]);
