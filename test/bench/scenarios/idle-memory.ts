@@ -157,6 +157,7 @@ async function measureRound(
         change('large_object_space', space('large_object_space', 'size')),
         change('external', (r) => r.memory.external),
         change('arrayBuffers', (r) => r.memory.arrayBuffers),
+        `RSS by mapping ${mappingChanges(before, after)}`,
       ].join(', '),
   );
   context.report.add(
@@ -180,4 +181,18 @@ async function measureRound(
       memoryAfter: after.memory,
     },
   );
+}
+
+/** The mappings whose RSS changed by 0.5 MB or more between two readings, largest change first (MB). */
+function mappingChanges(before: ProbeReading, after: ProbeReading): string {
+  const was = before.memory.mappings ?? {};
+  const now = after.memory.mappings ?? {};
+  const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+  const changes = [...new Set([...Object.keys(was), ...Object.keys(now)])]
+    .map((name) => ({ name, from: was[name] ?? 0, to: now[name] ?? 0 }))
+    .filter(({ from, to }) => Math.abs(to - from) >= 2 ** 19)
+    .sort((a, b) => Math.abs(b.to - b.from) - Math.abs(a.to - a.from));
+  return changes.length === 0
+    ? 'unchanged'
+    : changes.map(({ name, from, to }) => `${name} ${mb(from)} → ${mb(to)}`).join(', ');
 }
