@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { ClaimNames } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Principal } from './principal.js';
+import { tokenDigest } from './token-digest.js';
 
 export interface TokenVerifierOptions {
   /** The issuer's public keys: a local key set, or jose's remote one (cached, with a cooldown). */
@@ -37,13 +37,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   // A client sends the same token with every request until it expires; checking its signature each time
   // was a quarter of a simple request's CPU. A verified token is remembered for at most VERIFIED_FOR_MS
   // (so a key withdrawn at the issuer stops being accepted within that time) and never from the instant
-  // jose would refuse it. Keyed by the token's digest, not its text: a token is ≈ 0.5 KiB (often a slice
-  // of the whole `Bearer …` header, which it keeps alive), held for each of up to MAX_VERIFIED open
-  // sockets' users; a digest is 43 characters, and a collision of SHA-256 is not a risk to plan for.
+  // jose would refuse it. Keyed by the token's digest, not its text (token-digest.ts): up to MAX_VERIFIED
+  // tokens are held, one per open socket's user.
   const verified = new Map<string, { principal: Principal; until: number }>();
   return async (token) => {
     const at = now().getTime();
-    const key = digestOf(token);
+    const key = tokenDigest(token);
     const known = verified.get(key);
     if (known && known.until > at) return known.principal;
     const principal = await verifyFully(token);
@@ -76,8 +75,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 }
 
 const VERIFIED_FOR_MS = 30_000;
-/** A token's SHA-256 as 43 characters of base64url (the cache's key). */
-const digestOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 const MAX_VERIFIED = 10_000;
 
 class KeysUnavailable extends Error {

@@ -128,15 +128,8 @@ async function measureRound(
   // They were subscribed, not just connected: a sample of users gets a notification.
   await ensureLive(running, pool, users, { ...LIVE, only: round.checked });
   lap('check');
-  await pool.closeSockets();
-  if (system.definition.id.startsWith('tidings')) {
-    const unauthenticated = unauthenticatedSockets(context.quick);
-    await measureUnauthenticated(context, system, running, pool, { ...round, sockets: unauthenticated });
-    lap('unauthenticated');
-  }
-  await stopRunning(system);
-  lap('stop');
-
+  // Reported before the unauthenticated sockets are measured: a failure there (e.g. a silent socket
+  // closed before its peak was read, on a loaded machine) does not lose this round's figures.
   const perSocketKiB = (after.rssBytes - before.rssBytes) / sockets / 1024;
   const heapPerSocketKiB = (after.heapUsedBytes - before.heapUsedBytes) / sockets / 1024;
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
@@ -181,6 +174,14 @@ async function measureRound(
       memoryAfter: after.memory,
     },
   );
+  await pool.closeSockets();
+  if (system.definition.id.startsWith('tidings')) {
+    const unauthenticated = unauthenticatedSockets(context.quick);
+    await measureUnauthenticated(context, system, running, pool, { ...round, sockets: unauthenticated });
+    lap('unauthenticated');
+  }
+  await stopRunning(system);
+  lap('stop');
 }
 
 /** The mappings whose RSS changed by 0.5 MB or more between two readings, largest change first (MB). */
