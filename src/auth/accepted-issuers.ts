@@ -2,6 +2,7 @@ import { createRemoteJWKSet, decodeJwt } from 'jose';
 import type { ExternalIssuerConfig } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { EmbeddedIssuer } from './embedded-issuer.js';
+import { tokenDigest } from './token-digest.js';
 import { createTokenVerifier, type TokenVerifier } from './token-verifier.js';
 
 /**
@@ -19,10 +20,9 @@ export function createAcceptedIssuersVerifier(
 ): TokenVerifier {
   const verifiers = new Map<string, TokenVerifier>([[embedded.issuer, embedded.verify]]);
   if (external) verifiers.set(external.issuer, createExternalVerifier(external, clockToleranceSeconds, now));
-  const issuerOf = createIssuerMemo();
+  const verifierOf = createVerifierMemo(verifiers);
   return (token) => {
-    const issuer = issuerOf(token);
-    const verify = issuer === undefined ? undefined : verifiers.get(issuer);
+    const verify = verifierOf(token);
     if (!verify) {
       return Promise.reject(
         new GatewayError(ErrorCode.Unauthenticated, 'The access token is invalid or expired.', {
@@ -34,24 +34,25 @@ export function createAcceptedIssuersVerifier(
   };
 }
 
-/** Tokens whose `iss` is remembered at most (then forgotten all at once, as the verified tokens are). */
+/** Tokens whose issuer's verifier is remembered at most (then forgotten all at once, as verified tokens are). */
 export const MAX_REMEMBERED_ISSUERS = 1000;
 
 /**
- * A token's unverified `iss` (undefined when it has none, or is not a JWT), remembered per token text: a
- * client sends the same token with every request, and decoding it again (base64url, JSON, checks) was
- * about 2 % of a post's CPU, more than the verification its verifier then answers from its own cache.
- * The answer depends on the text alone, so it never goes stale; only the memory is bounded: by count, and
- * by size, since nothing is verified yet (a token longer than MAX_REMEMBERED_TOKEN_LENGTH, e.g. 100 KB of
- * junk after two valid parts sent by anyone, is decoded each time instead of held).
+ * The verifier of the issuer a token names in its unverified `iss` (undefined when no accepted issuer
+ * has that name, it has none, or it is not a JWT), remembered per token: a client sends the same token
+ * with every request, and decoding it again (base64url, JSON, checks) was about 2 % of a post's CPU, more
+ * than the verification its verifier then answers from its own cache. The answer depends on the text
+ * alone, so it never goes stale; the memory is bounded by count, and each entry is small whatever the
+ * token's length: its digest (token-digest.ts) and a verifier that every entry shares, not the token's
+ * text and a fresh copy of its `iss` (≈ 0.5 KiB per open socket's user, with 1,000 users or fewer).
  */
-/** Real tokens are 0.5–2 KB; 1,000 of this size at most are held. */
-const MAX_REMEMBERED_TOKEN_LENGTH = 4096;
-
-function createIssuerMemo(): (token: string) => string | undefined {
-  const issuers = new Map<string, string>();
+function createVerifierMemo(
+  verifiers: ReadonlyMap<string, TokenVerifier>,
+): (token: string) => TokenVerifier | undefined {
+  const remembered = new Map<string, TokenVerifier>();
   return (token) => {
-    const known = issuers.get(token);
+    const key = tokenDigest(token);
+    const known = remembered.get(key);
     if (known !== undefined) return known;
     let issuer: unknown;
     try {
@@ -59,11 +60,11 @@ function createIssuerMemo(): (token: string) => string | undefined {
     } catch {
       return undefined;
     }
-    if (typeof issuer !== 'string') return undefined;
-    if (token.length > MAX_REMEMBERED_TOKEN_LENGTH) return issuer;
-    if (issuers.size >= MAX_REMEMBERED_ISSUERS) issuers.clear();
-    issuers.set(token, issuer);
-    return issuer;
+    const verify = typeof issuer === 'string' ? verifiers.get(issuer) : undefined;
+    if (verify === undefined) return undefined;
+    if (remembered.size >= MAX_REMEMBERED_ISSUERS) remembered.clear();
+    remembered.set(key, verify);
+    return verify;
   };
 }
 

@@ -2,6 +2,7 @@ import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { ClaimNames } from '../config/config.js';
 import { ErrorCode, GatewayError } from '../errors.js';
 import type { Principal } from './principal.js';
+import { tokenDigest } from './token-digest.js';
 
 export interface TokenVerifierOptions {
   /** The issuer's public keys: a local key set, or jose's remote one (cached, with a cooldown). */
@@ -36,15 +37,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   // A client sends the same token with every request until it expires; checking its signature each time
   // was a quarter of a simple request's CPU. A verified token is remembered for at most VERIFIED_FOR_MS
   // (so a key withdrawn at the issuer stops being accepted within that time) and never from the instant
-  // jose would refuse it.
+  // jose would refuse it. Keyed by the token's digest, not its text (token-digest.ts): up to MAX_VERIFIED
+  // tokens are held, one per open socket's user.
   const verified = new Map<string, { principal: Principal; until: number }>();
   return async (token) => {
     const at = now().getTime();
-    const known = verified.get(token);
+    const key = tokenDigest(token);
+    const known = verified.get(key);
     if (known && known.until > at) return known.principal;
     const principal = await verifyFully(token);
     if (verified.size >= MAX_VERIFIED) verified.clear();
-    verified.set(token, {
+    verified.set(key, {
       principal,
       until: Math.min(at + VERIFIED_FOR_MS, principal.acceptedUntil.getTime()),
     });

@@ -123,8 +123,15 @@ class LiveFeedStream implements FeedStream {
   private readonly directInFlight: number;
   private readonly stream: AsyncGenerator<FeedEvent, void>;
   private readonly unsubscribe: () => void;
+  // Where to start (`after`, and the head read with the device), needed only until the feed has started:
+  // let go of then, since an idle feed is kept for as long as its socket is open.
+  private start: Pick<FeedStreamOptions, 'after' | 'head'> | undefined;
+  private readonly options: Omit<FeedStreamOptions, 'after' | 'head'>;
 
-  constructor(private readonly options: FeedStreamOptions) {
+  constructor(options: FeedStreamOptions) {
+    const { after, head, ...kept } = options;
+    this.options = kept;
+    this.start = head === undefined ? { after } : { after, head };
     this.directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
     this.stream = this.run();
     // Last: the listener may stop the feed at once.
@@ -231,25 +238,44 @@ class LiveFeedStream implements FeedStream {
     if (event.type === 'change') this.options.onDelivered?.(this.coveredFrom, event.change.offset);
   }
 
+  /**
+   * Where the feed starts: after `after` if the log still holds what follows it, else at the head with a
+   * resync to send first (returned). A function of its own, not part of `run`: what it reads (the head,
+   * the cursor) would otherwise stay alive in the suspended generator's frame for the socket's life.
+   */
+  private async begin(): Promise<FeedEvent | undefined> {
+    const { options } = this;
+    const start = this.start ?? { after: null };
+    this.start = undefined;
+    await options.fanout.whenListening(options.feedId);
+    const head = start.head ?? (await options.store.feedHead(options.feedId));
+    const after = start.after;
+    let resync: FeedEvent | undefined;
+    if (after === null) this.position = head.offset;
+    else if (
+      after.epoch === head.epoch &&
+      after.offset <= head.offset &&
+      after.offset >= head.purgedThrough
+    ) {
+      this.position = after.offset;
+    } else {
+      this.position = head.offset;
+      resync = { type: 'resync', position: head };
+    }
+    this.coveredFrom = this.position;
+    this.known = head.offset;
+    return resync;
+  }
+
   // One generator: after each `yield`, the consumer has taken the event (`taken`).
   private async *run(): AsyncGenerator<FeedEvent, void> {
     try {
       const { options } = this;
-      await options.fanout.whenListening(options.feedId);
-      const head = options.head ?? (await options.store.feedHead(options.feedId));
-      this.position = head.offset;
-      const after = options.after;
-      if (after !== null) {
-        if (after.epoch === head.epoch && after.offset <= head.offset && after.offset >= head.purgedThrough) {
-          this.position = after.offset;
-        } else {
-          const resync: FeedEvent = { type: 'resync', position: head };
-          yield resync;
-          this.taken(resync);
-        }
+      const resync = await this.begin();
+      if (resync) {
+        yield resync;
+        this.taken(resync);
       }
-      this.coveredFrom = this.position;
-      this.known = head.offset;
       yield* this.readFromStore(TO_THE_END);
       for (;;) {
         this.parked = this.live.size === 0;

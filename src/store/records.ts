@@ -18,12 +18,18 @@ import type {
   Notification as NotificationRow,
 } from './generated/sqlite/client.js';
 
+// A device's live feed keeps its platform for as long as its socket is open: the one constant string of
+// each platform, rather than a copy read from each row.
+const PLATFORMS: ReadonlyMap<string, Platform> = new Map(
+  (['WINDOWS', 'ANDROID', 'IOS', 'WEB'] as const).map((platform) => [platform, platform]),
+);
+
 export function toDeviceSubscription(row: DeviceSubscriptionRow & { feed: FeedRow }): DeviceSubscription {
   return {
     id: row.id,
     feedId: row.feedId,
     owner: { appId: row.feed.appId, issuer: row.feed.issuer, subject: row.feed.subject },
-    platform: row.platform as Platform,
+    platform: PLATFORMS.get(row.platform) ?? (row.platform as Platform),
     deviceLabel: row.deviceLabel,
     expirationDateTime: row.expirationDateTime,
     createdDateTime: row.createdDateTime,

@@ -6,6 +6,7 @@ import { loadOrCreateSigningKey, type SigningKey } from '../../src/auth/signing-
 import type { TokenVerifier } from '../../src/auth/token-verifier.js';
 import { GatewayError } from '../../src/errors.js';
 import { temporaryDataDir } from '../support/gateway.js';
+import { heapHolds } from '../support/heap.js';
 
 const ISSUER = 'urn:tidings:embedded';
 const AUDIENCE = 'tidings';
@@ -78,5 +79,21 @@ describe('the accepted issuers verifier', () => {
       expect(await outcome(verify, token)).toEqual({ subject: `user-${i}` });
     }
     expect(await outcome(verify, tokens[0] as string)).toEqual({ subject: 'user-0' });
+  });
+
+  it('remembers the tokens it answered without keeping their text', async () => {
+    // The signatures are random, so they are in the heap only where a token's text is kept.
+    const signatures = await (async () => {
+      const tokens = await Promise.all(
+        ['carol', 'dave'].map((user) => embedded.issueUserToken(user, 'app-1', 600)),
+      );
+      for (const token of tokens)
+        expect(await outcome(verify, token)).toMatchObject({ subject: expect.any(String) });
+      return tokens.map((token) => {
+        const bytes = Buffer.from(token);
+        return bytes.subarray(bytes.lastIndexOf('.') + 1);
+      });
+    })();
+    for (const signature of signatures) expect(await heapHolds(signature)).toBe(false);
   });
 });

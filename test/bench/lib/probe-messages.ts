@@ -32,6 +32,8 @@ export interface MemoryBreakdown {
   readonly arrayBuffers: number;
   /** Per V8 heap space (new_space, old_space, code_space, large_object_space, …): size and used. */
   readonly spaces: Readonly<Record<string, { readonly size: number; readonly used: number }>>;
+  /** RSS by mapping (/proc/self/smaps): `anon`, `[heap]`, `[stack]`, or a file's name. */
+  readonly mappings?: Readonly<Record<string, number>>;
 }
 
 export interface ProbeReply {

@@ -2,7 +2,8 @@
 // own CPU time at µs resolution (process.cpuUsage: every thread, unlike a 10 ms /proc tick) and can be
 // asked to collect garbage before its memory is read, and its event-loop delay over an interval (the
 // soak). It touches nothing else of the server.
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { LoopDelay, MemoryBreakdown, ProbeReply, ProbeRequest } from './probe-messages.js';
@@ -31,7 +32,35 @@ function memoryBreakdown(heapTotal: number, external: number, arrayBuffers: numb
   for (const space of getHeapSpaceStatistics()) {
     spaces[space.space_name] = { size: space.space_size, used: space.space_used_size };
   }
-  return { heapTotal, external, arrayBuffers, spaces };
+  return { heapTotal, external, arrayBuffers, spaces, mappings: rssByMapping() };
+}
+
+/**
+ * The process's RSS by mapping (/proc/self/smaps), bytes: anonymous memory (V8's heap pages, malloc's
+ * arenas), the brk heap, and each file by name (e.g. a SQLite database's -shm, native modules), so that
+ * native memory can be told from the JS heap. Empty where /proc is not there.
+ */
+function rssByMapping(): Record<string, number> {
+  const totals: Record<string, number> = {};
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'latin1');
+  } catch {
+    return totals;
+  }
+  let name = 'anon';
+  for (const line of text.split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const path = header[1] ?? '';
+      name = path === '' ? 'anon' : path.startsWith('[') ? path : basename(path);
+      continue;
+    }
+    if (line.startsWith('Rss:')) {
+      totals[name] = (totals[name] ?? 0) + Number.parseInt(line.slice(4), 10) * 1024;
+    }
+  }
+  return totals;
 }
 
 /**

@@ -1,0 +1,59 @@
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createTokenVerifier } from '../../src/auth/token-verifier.js';
+import { ErrorCode, GatewayError } from '../../src/errors.js';
+import { heapHolds } from '../support/heap.js';
+
+const ISSUER = 'https://issuer.test';
+const AUDIENCE = 'tidings-test';
+const CLAIMS = { user: 'sub', app: 'azp', scopes: ['scp'], tokenType: 'idtyp', appTokenType: 'app' };
+
+async function issuer() {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+  const verify = createTokenVerifier({
+    keys: createLocalJWKSet({ keys: [jwk] }),
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    algorithms: ['ES256'],
+    clockToleranceSeconds: 0,
+    claims: CLAIMS,
+  });
+  const sign = (subject: string) =>
+    new SignJWT({ azp: 'app-1' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(subject)
+      .setExpirationTime('1h')
+      .sign(privateKey);
+  return { verify, sign };
+}
+
+describe('token verifier', () => {
+  it('remembers a verified token without keeping its text', async () => {
+    const { verify, sign } = await issuer();
+    // The signature is random, so it is in the heap only where the token's text is kept.
+    const signature = await (async () => {
+      const token = await sign('alice');
+      const principal = await verify(token);
+      const bytes = Buffer.from(token);
+      return { principal, signature: bytes.subarray(bytes.lastIndexOf('.') + 1) };
+    })();
+    const holds = await heapHolds(signature.signature);
+    expect(signature.principal).toMatchObject({ kind: 'user', subject: 'alice', appId: 'app-1' });
+    expect(holds).toBe(false);
+  });
+
+  it('answers a token it verified before from memory, and still refuses a changed one', async () => {
+    const { verify, sign } = await issuer();
+    const token = await sign('bob');
+    const first = await verify(token);
+    // The same principal object: remembered, not verified again.
+    expect(await verify(token)).toBe(first);
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    const refused = await verify(tampered).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(GatewayError);
+    expect((refused as GatewayError).code).toBe(ErrorCode.Unauthenticated);
+  });
+});
