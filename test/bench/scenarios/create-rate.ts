@@ -152,7 +152,9 @@ function record(
         unit: 'requests/s',
         reference: 'apollo-naive',
         higherIsBetter: true,
-        targetRatio: 0.5,
+        // Issue 14: ≥ 0.3× Apollo's `{ ping }` on SQLite, ≥ 0.25× on PostgreSQL + Redis (the table marks
+        // both against the stricter).
+        targetRatio: 0.3,
       },
       id,
       rate,

@@ -254,8 +254,16 @@ function record(
   const framesPerSecond = frames / (delivery.wallMs / 1000);
   const details = { variant: variantId, round, ...costs };
   const what = `${variantLabel}, server CPU per frame`;
+  // Issue 14's targets: one user's devices, net of the write, ≤ 1.5× raw `ws`; many users with one device
+  // each, where the write is the work, gross ≤ 3×.
+  const manyUsers = variantId.startsWith('users-');
   context.report.add(
-    { id: `fanout/${variantId}/gross`, label: `${what} (gross)`, unit: 'µs/frame', targetRatio: 1.5 },
+    {
+      id: `fanout/${variantId}/gross`,
+      label: `${what} (gross)`,
+      unit: 'µs/frame',
+      ...(manyUsers ? { targetRatio: 3 } : {}),
+    },
     id,
     gross,
     details,
@@ -266,7 +274,7 @@ function record(
       id: `fanout/${variantId}/net`,
       label: `${what} (net of the trigger alone)`,
       unit: 'µs/frame',
-      targetRatio: 1.5,
+      ...(manyUsers ? {} : { targetRatio: 1.5 }),
     },
     id,
     net,
