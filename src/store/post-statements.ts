@@ -30,6 +30,13 @@ export interface ChangeRow {
  * Each call is one statement.
  */
 export interface PostStatements {
+  /**
+   * Whether a statement may be called before the one before it has answered: each still runs after
+   * every statement called before it, in call order, on the transaction's one connection (node-postgres'
+   * pipeline mode), and fails if one before it did. writePosts then sends the statements that do not
+   * need each other's answers together, one round trip for both. Otherwise it awaits each in turn.
+   */
+  readonly pipelined?: boolean;
   /** The UNSIDs that exist, with their feed's owner. */
   devices(unsids: readonly string[]): Promise<DeviceOwner[]>;
   /** The feeds of these owners that exist. */

@@ -112,7 +112,18 @@ export function createPostgresDirectWrites(
       );
     }, transactionTimeoutMs);
     timer.unref();
+    // BEGIN is not awaited alone: the pool's connections pipeline (postgres-pool.ts), so it goes out with
+    // the transaction's first statement, one round trip for both. Only a read may follow it unanswered
+    // (every transaction here starts with one): had BEGIN failed, a write would have run and committed
+    // on its own, outside the transaction.
+    // (The callers await their first statement before calling another: nothing can overtake it.)
+    let begun: Promise<unknown> | undefined;
     const run: Run = async (text, values = []) => {
+      if (begun && !READ.test(text)) {
+        const beginning = begun;
+        begun = undefined;
+        await beginning;
+      }
       onQuery?.(text);
       let name = names.get(text);
       if (!name && !unnamed.has(text)) {
@@ -122,7 +133,15 @@ export function createPostgresDirectWrites(
       // node-postgres only reads the values; its type asks for a mutable array.
       const config: pg.QueryConfig = { text, values: values as unknown[], types: TYPES };
       if (name) config.name = name;
-      return (await client.query(config)).rows;
+      const answer = client.query(config);
+      if (begun) {
+        const beginning = begun;
+        begun = undefined;
+        // Its own failure comes second to BEGIN's (it ran outside, or in an aborted, transaction).
+        answer.catch(() => {});
+        await beginning;
+      }
+      return (await answer).rows;
     };
     const finish = (error?: Error) => {
       clearTimeout(timer);
@@ -133,8 +152,11 @@ export function createPostgresDirectWrites(
     try {
       // Not told to onQuery: Prisma's query log on PostgreSQL does not show BEGIN either, and the
       // statement counts a caller sees stay what they were through Prisma.
-      await client.query('BEGIN');
+      begun = client.query('BEGIN');
+      // Awaited by the first statement, or below; a failure is never left unhandled in between.
+      begun.catch(() => {});
       const result = await work(run);
+      if (begun) await begun;
       // The bound ends here: past this point destroying the connection could report a failure for a
       // transaction the server commits (a slow fsync, a synchronous standby), and a retried post would be
       // logged twice. COMMIT is bounded like every statement (statement_timeout, a silent connection).
@@ -193,6 +215,9 @@ export function createPostgresDirectWrites(
       }),
   };
 }
+
+/** A statement that only reads: it may follow BEGIN before BEGIN has answered. */
+const READ = /^\s*SELECT\b/i;
 
 /** Runs one statement of the transaction (prepared on its connection once), answering its rows. */
 type Run = (text: string, values?: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
@@ -267,6 +292,8 @@ const unnamed = new Set<string>();
 /** The statements of a batch, as prismaPostStatements writes them for PostgreSQL. */
 function postStatements(run: Run): PostStatements {
   return {
+    // The pool's connections pipeline: statements that do not need each other's answers go out together.
+    pipelined: true,
     async devices(unsids) {
       const rows = await run(textOf('devices', unsids.length), unsids);
       return rows as unknown as Awaited<ReturnType<PostStatements['devices']>>;
