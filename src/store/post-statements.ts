@@ -54,5 +54,6 @@ export interface PostStatements {
   insertNotifications(rows: readonly NotificationRow[]): Promise<void>;
   /** Replaces a notification's columns; answers the whole row. */
   replaceNotification(id: string, data: ReplaceColumns): Promise<NotificationRow>;
+  /** The batch's last statement, when there is a change to log: nothing is sent after it but COMMIT. */
   insertChanges(rows: readonly ChangeRow[]): Promise<void>;
 }
