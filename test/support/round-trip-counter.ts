@@ -6,7 +6,7 @@ export interface RoundTripCounter {
   /**
    * Runs `work` holding back every answer of PostgreSQL until all it was sent is answered, then lets
    * those answers through at once: how many times that happened before `work` settled is the number of
-   * round trips it waited for. Only statements of connections opened before it are counted.
+   * round trips it waited for. A connection's start-up is not counted as a statement.
    */
   count(work: () => Promise<unknown>): Promise<number>;
 }
@@ -33,7 +33,9 @@ function messageTypes(onType: (type: string) => void, startsUntyped: boolean) {
  * A TCP proxy in front of PostgreSQL that counts round trips: a statement the client sends ends with a
  * Sync (extended protocol) or is a simple Query, and each is answered by one ReadyForQuery. While
  * counting, the answers are held until every statement sent so far has its ReadyForQuery, so a client
- * that sends statements without waiting (a pipeline) is seen sending them all in one round trip.
+ * that sends statements without waiting (a pipeline) is seen sending them all in one round trip. The
+ * client runs in this process: what it writes in one turn of the event loop is all read by the proxy
+ * before any answer to it is, so a pipeline is never split into two round trips by timing.
  */
 export async function startRoundTripCounter(
   targetHost: string,
