@@ -47,6 +47,9 @@ async function openLoop(
   const latenciesMs = new Array<number>(count);
   const sendLatenessMs = new Array<number>(count);
   const pending: Array<Promise<void>> = [];
+  // Handled at once, not only once every post is sent: a commit failing mid-loop is reported, not left
+  // as an unhandled rejection while the loop goes on.
+  let failure: { error: unknown } | undefined;
   const start = performance.now() + 5;
   let firstSent = 0;
   let lastSent = 0;
@@ -61,11 +64,18 @@ async function openLoop(
     const done = () => {
       latenciesMs[i] = performance.now() - due;
     };
+    if (failure) break;
     const result = commit();
-    if (result) pending.push(result.then(done));
-    else done();
+    if (result) {
+      pending.push(
+        result.then(done, (error: unknown) => {
+          failure ??= { error };
+        }),
+      );
+    } else done();
   }
   await Promise.all(pending);
+  if (failure) throw failure.error;
   const span = (lastSent - firstSent) / 1000;
   return { latenciesMs, sendLatenessMs, sendRate: span > 0 ? (count - 1) / span : rate };
 }
