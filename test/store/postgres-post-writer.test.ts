@@ -13,6 +13,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';
 import { connectPostgres, createTestSchema } from '../support/postgres.js';
+import { startRoundTripCounter } from '../support/round-trip-counter.js';
 
 const HOST = 'writer.example.com';
 const BOUNDS: PostgresBounds = {
@@ -52,9 +53,14 @@ describe('the PostgreSQL write path on node-postgres', () => {
     }));
   });
 
-  /** A pool on the test's schema, bounded as the store's, and the writer on it. */
-  function writerOnPool(bounds = BOUNDS) {
-    const { connectionString } = parsePostgresUrl(url);
+  /** A pool on the test's schema, bounded as the store's, and the writer on it (through `port`, if given). */
+  function writerOnPool(bounds = BOUNDS, port?: number) {
+    const parsed = new URL(parsePostgresUrl(url).connectionString);
+    if (port !== undefined) {
+      parsed.hostname = '127.0.0.1';
+      parsed.port = String(port);
+    }
+    const connectionString = parsed.toString();
     const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, bounds, {
       warmConnections: WARM_CONNECTIONS,
     });
@@ -87,6 +93,72 @@ describe('the PostgreSQL write path on node-postgres', () => {
     expect(statements).toHaveLength(5);
     // The same shapes again: nothing new prepared, on the one connection the pool opened.
     expect(await prepared()).toEqual(afterFirst);
+    expect(pool.totalCount).toBe(1);
+  });
+
+  it('sends what does not wait for an answer together: a post to a UNSID in 3 round trips, not 7', async () => {
+    const db = new URL(parsePostgresUrl(url).connectionString);
+    const counter = await startRoundTripCounter(db.hostname, Number(db.port || 5432));
+    const { pool, writes, statements } = writerOnPool(BOUNDS, counter.port);
+    const post = (key: string) =>
+      writes.writePosts([
+        {
+          target: { deviceSubscriptionId: unsid, appId },
+          content: notificationContent(HOST, key),
+          now: new Date(),
+        },
+      ]);
+    // Its connection opened and its statements prepared first, as on a warm pool.
+    await post('round-trips-warm');
+    statements.length = 0;
+    // BEGIN with the device's lookup; the feed's lock with the key's lookup (it runs after the lock is
+    // granted); the notification with its change and COMMIT. One at a time it was BEGIN, device, lock,
+    // key, notification, change, COMMIT.
+    expect(await counter.count(() => post('round-trips'))).toBe(3);
+    expect(statements).toHaveLength(6);
+    expect(pool.totalCount).toBe(1);
+    const [stored] = await store.readChanges(feedId, (await store.feedHead(feedId)).offset - 1, 1);
+    expect(stored?.notification.appNotificationId).toBe('round-trips');
+    // A replace waits for the creates before it and is read back: still everything in its place.
+    const [replaced] = await post('round-trips');
+    expect(replaced?.kind).toBe('REPLACED');
+  });
+
+  it('fails a post whose last statement fails, with COMMIT already sent behind it: nothing committed', async () => {
+    const { pool, writes } = writerOnPool();
+    const now = new Date();
+    const device = await store.createDeviceSubscription({
+      id: `unsid-${Math.random().toString(36).slice(2)}`,
+      owner: { appId, issuer: 'urn:test', subject: 'last-statement' },
+      platform: 'WEB',
+      deviceLabel: 'web',
+      expirationDateTime: new Date(now.getTime() + 86_400_000),
+      now,
+      maxDevices: 10,
+    });
+    const post = (key: string) =>
+      writes.writePosts([
+        { target: { feedId: device.feedId }, content: notificationContent(HOST, key), now: new Date() },
+      ]);
+    const [first] = await post('last-first');
+    // A log entry at the offset the next post takes: its change, the transaction's last statement, fails.
+    await pool.query(
+      `INSERT INTO "Change" ("feedId", "offset", "kind", "notificationId", "createdAt") VALUES ($1, $2, 'CREATED', $3, now())`,
+      [device.feedId, (first?.offset ?? 0) + 1, first?.notification.id],
+    );
+    const failed = await post('last-lost').catch((error: unknown) => error);
+    expect((failed as { code?: string }).code).toBe('23505');
+    expect(await store.findNotificationByAppId(device.feedId, 'last-lost')).toBeNull();
+    expect((await store.feedHead(device.feedId)).offset).toBe(first?.offset);
+
+    // The same connection goes on, outside any transaction: the next post takes the offset.
+    await pool.query(`DELETE FROM "Change" WHERE "feedId" = $1 AND "offset" = $2`, [
+      device.feedId,
+      (first?.offset ?? 0) + 1,
+    ]);
+    const [next] = await post('last-next');
+    expect(next?.offset).toBe((first?.offset ?? 0) + 1);
+    expect((await store.findNotificationByAppId(device.feedId, 'last-next'))?.id).toBe(next?.notification.id);
     expect(pool.totalCount).toBe(1);
   });
 

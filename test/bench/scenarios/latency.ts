@@ -1,9 +1,18 @@
+import { tmpdir } from 'node:os';
+import { loadConfig } from '../../../src/config/config.js';
+import { POSTGRES_POST_BATCHES_IN_FLIGHT } from '../../../src/store/feed-log.js';
+import {
+  type CommitFloor,
+  type CommitFloorResult,
+  postgresCommitFloor,
+  sqliteCommitFloor,
+} from '../lib/commit-floor.js';
 import { DevicePool } from '../lib/device-pool.js';
 import { HttpLoad, type OpenLoopResult } from '../lib/http-load.js';
 import { type Cost, serverCost, waitForIdle } from '../lib/measure.js';
 import { connectWithCursors, type ReplayDevices } from '../lib/replay.js';
 import { summarize } from '../lib/stats.js';
-import { isTidingsId, type RunningSystem } from '../systems/system.js';
+import { isTidingsId, type RunningSystem, type SystemId } from '../systems/system.js';
 import { CREATE_CONNECTIONS, sustainedCreateRates } from './create-rate.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
@@ -26,6 +35,16 @@ const HEADROOM = 0.5;
 
 const isTidings = (system: SystemUnderTest) => isTidingsId(system.definition.id);
 
+/** The rate TIDINGS_BENCH_LATENCY_RATE chooses (posts per second), or null. */
+function chosenRate(): number | null {
+  const text = process.env.TIDINGS_BENCH_LATENCY_RATE;
+  if (text === undefined || text === '') return null;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new Error('TIDINGS_BENCH_LATENCY_RATE must be a positive number');
+  return value;
+}
+
 /** A round number rate below `limit`: 1, 2 or 5 × a power of ten. */
 function roundRate(limit: number): number {
   const power = 10 ** Math.floor(Math.log10(Math.max(1, limit)));
@@ -44,6 +63,7 @@ export const latency: Scenario = {
     const systems = await installAll(context, 'latency');
     const load = HttpLoad.start('latency');
     const sessions = new Map<SystemUnderTest, ReplayDevices>();
+    const floors = new Map<FloorId, CommitFloor>();
     try {
       log('starting every system');
       await forEachSystem(
@@ -62,10 +82,12 @@ export const latency: Scenario = {
         { parallel: true },
       );
 
-      // What Tidings sustains, closed loop: from create-rate if it ran, else measured now.
+      // What Tidings sustains, closed loop: from create-rate if it ran, else measured now; unless the rate
+      // is chosen (TIDINGS_BENCH_LATENCY_RATE), e.g. to compare runs at one rate whatever the load allows.
       const sustained = new Map(sustainedCreateRates);
+      const chosen = chosenRate();
       for (const system of systems.filter((s) => isTidings(s) && !s.failed)) {
-        if (sustained.has(system.definition.id)) continue;
+        if (chosen !== null || sustained.has(system.definition.id)) continue;
         const running = system.running as RunningSystem;
         // A user whose device is never connected: the post alone, as create-rate measures it.
         const ghost = await running.devices(['latency-ghost'], 1);
@@ -80,9 +102,8 @@ export const latency: Scenario = {
         await waitForIdle(running, 30_000);
       }
       const slowest = Math.min(...sustained.values());
-      const rate = roundRate(
-        Math.min(ISSUE_RATE, Number.isFinite(slowest) ? slowest * HEADROOM : ISSUE_RATE),
-      );
+      const rate =
+        chosen ?? roundRate(Math.min(ISSUE_RATE, Number.isFinite(slowest) ? slowest * HEADROOM : ISSUE_RATE));
       const count = Math.max(100, Math.round(rate * seconds));
       log(
         `Tidings sustains ${[...sustained].map(([id, r]) => `${id} ${r.toFixed(0)}/s`).join(', ')} ` +
@@ -96,13 +117,20 @@ export const latency: Scenario = {
         rounds,
         warmUpRounds: 1,
         sustainedCreateRates: Object.fromEntries(sustained),
-        rateRule: `min(${ISSUE_RATE}, ${HEADROOM} × the slowest Tidings' sustained create rate), rounded down`,
+        rateRule:
+          chosen !== null
+            ? 'TIDINGS_BENCH_LATENCY_RATE'
+            : `min(${ISSUE_RATE}, ${HEADROOM} × the slowest Tidings' sustained create rate), rounded down`,
         peak: rate < ISSUE_RATE ? { rate: ISSUE_RATE, seconds: context.quick ? 0.5 : BURST_SECONDS } : null,
         maxConnections: 64,
         latencyFrom: 'when each post was due (open loop) to its receipt by the device (monotonic clock)',
+        commitFloor:
+          'bare-driver-*: one small insert committed per post, open loop at the same rates, due → committed ' +
+          `(better-sqlite3 with the store's pragmas; node-postgres on ${POSTGRES_POST_BATCHES_IN_FLIGHT} connections, the server's synchronous_commit)`,
       };
       // Nothing may be left in flight between the set-up and the first measurement.
       for (const session of sessions.values()) await session.pool.takeStamps();
+      await openCommitFloors(context, systems, floors);
 
       const measure = async (system: SystemUnderTest, round: number) => {
         const session = sessions.get(system) as ReplayDevices;
@@ -119,13 +147,36 @@ export const latency: Scenario = {
           record(context, system, round, ISSUE_RATE, peak, `-at-${ISSUE_RATE}`);
         }
       };
+      // The disk's own floor at the same rates, after the systems in each round (nothing else runs then).
+      const measureFloors = async (round: number) => {
+        for (const [id, floor] of floors) {
+          const n = round === 0 ? Math.min(count, Math.max(50, Math.round(rate / 2))) : count;
+          const result = await floor.measure(rate, n);
+          if (round === 0) continue;
+          recordFloor(context, id, round, rate, result);
+          if (rate < ISSUE_RATE) {
+            const burst = Math.round(ISSUE_RATE * (context.quick ? 0.5 : BURST_SECONDS));
+            recordFloor(
+              context,
+              id,
+              round,
+              ISSUE_RATE,
+              await floor.measure(ISSUE_RATE, burst),
+              `-at-${ISSUE_RATE}`,
+            );
+          }
+        }
+      };
       log('warm-up round');
       await forEachSystem(context, 'latency', systems, (system) => measure(system, 0));
+      await measureFloors(0);
       for (let round = 1; round <= rounds; round++) {
         log(`round ${round}/${rounds}`);
         await forEachSystem(context, 'latency', systems, (system) => measure(system, round));
+        await measureFloors(round);
       }
     } finally {
+      await Promise.all([...floors.values()].map((floor) => floor.close()));
       await load.stop();
       await Promise.all([...sessions.values()].map((session) => session.pool.stop()));
       await tearDown(systems);
@@ -235,6 +286,108 @@ function record(
   );
   context.report.add(
     { id: `latency/p99${idSuffix}`, label: `${what}, p99`, unit: 'ms' },
+    id,
+    p99,
+    details,
+    result.sendRate,
+  );
+  // The same p99 beside its provider's commit floor (recorded by recordFloor under the same id): the
+  // ratio says how far above what the disk alone costs a post Tidings' tail sits.
+  const floor = floorOf(id);
+  if (floor) {
+    context.report.add(
+      {
+        id: `latency/p99-over-commit-floor${idSuffix}/${floor.replace('bare-driver-', '')}`,
+        label: `create → receive p99 at ${rate}/s beside the bare driver's commit p99`,
+        unit: 'ms',
+        reference: floor,
+      },
+      id,
+      p99,
+      details,
+      result.sendRate,
+    );
+  }
+}
+
+type FloorId = Extract<SystemId, 'bare-driver-sqlite' | 'bare-driver-postgres'>;
+
+/** The floor each Tidings of the run sits on: its provider's bare driver. */
+const floorOf = (id: SystemId): FloorId | null =>
+  id.startsWith('tidings-sqlite')
+    ? 'bare-driver-sqlite'
+    : id.startsWith('tidings-postgres')
+      ? 'bare-driver-postgres'
+      : null;
+
+/** Opens the commit floor of every provider a Tidings of the run uses. */
+async function openCommitFloors(
+  context: ScenarioContext,
+  systems: readonly SystemUnderTest[],
+  floors: Map<FloorId, CommitFloor>,
+): Promise<void> {
+  const wanted = new Set(systems.filter((s) => !s.failed).flatMap((s) => floorOf(s.definition.id) ?? []));
+  if (wanted.has('bare-driver-sqlite')) {
+    // The store's configured durability (synchronous=FULL unless TIDINGS_SQLITE_SYNCHRONOUS says else).
+    const { sqliteSynchronous } = loadConfig({}, { dataDir: tmpdir() });
+    floors.set('bare-driver-sqlite', sqliteCommitFloor(sqliteSynchronous));
+  }
+  if (wanted.has('bare-driver-postgres')) {
+    floors.set(
+      'bare-driver-postgres',
+      await postgresCommitFloor(context.environment.postgresUrl, POSTGRES_POST_BATCHES_IN_FLIGHT),
+    );
+  }
+}
+
+function recordFloor(
+  context: ScenarioContext,
+  id: FloorId,
+  round: number,
+  rate: number,
+  result: CommitFloorResult,
+  idSuffix = '',
+): void {
+  const p50 = percentile(result.latenciesMs, 0.5);
+  const p99 = percentile(result.latenciesMs, 0.99);
+  const details = {
+    round,
+    rate,
+    posts: result.latenciesMs.length,
+    p50,
+    p99,
+    max: Math.max(...result.latenciesMs),
+    sendLateness: {
+      p50: percentile(result.sendLatenessMs, 0.5),
+      p99: percentile(result.sendLatenessMs, 0.99),
+    },
+    sendRate: result.sendRate,
+    latencySummary: summarize(result.latenciesMs),
+  };
+  const what = `create → receive latency at ${rate}/s offered (open loop, 1 device per user; Tidings: createNotification, others: POST /publish)`;
+  // Rows of the systems' own figures (their ratio: the disk's share of raw ws's tail), and the reference
+  // of the provider's Tidings beside it.
+  context.report.add(
+    { id: `latency/p50${idSuffix}`, label: `${what}, p50`, unit: 'ms' },
+    id,
+    p50,
+    details,
+    result.sendRate,
+  );
+  context.report.add(
+    { id: `latency/p99${idSuffix}`, label: `${what}, p99`, unit: 'ms' },
+    id,
+    p99,
+    details,
+    result.sendRate,
+  );
+  context.report.add(
+    {
+      id: `latency/p99-over-commit-floor${idSuffix}/${id.replace('bare-driver-', '')}`,
+      label: `create → receive p99 at ${rate}/s beside the bare driver's commit p99`,
+      unit: 'ms',
+      reference: id,
+    },
     id,
     p99,
     details,
