@@ -141,14 +141,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
   const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;
   // Every change devices must hear of goes through this one door: commit, then publish. What it
-  // publishes also tells the sweeper and Web Push when this process's changes fall due, so that they
-  // sleep until then rather than polling (they are created below: the sweeper writes through this door).
+  // publishes also tells the sweeper when this process's notifications expire or fall back, so that it
+  // sleeps until then rather than polling (it is created below: it writes through this door too).
   let sweeper: Sweeper | undefined;
   const feeds = createFeedWriter(store, {
     publish(changes) {
       fanout.publish(changes);
       sweeper?.changed(changes);
-      pushes?.changed(changes);
       metrics.eventLoop.busy();
     },
     announceDeviceRemoved: (feedId, device) => fanout.announceDeviceRemoved(feedId, device),

@@ -367,7 +367,7 @@ export const SETTINGS = {
     'TIDINGS_WEB_PUSH_INTERVAL_MS',
     duration('ms', 0, 60_000),
     1000,
-    'time between looks for due pushes while a change this process committed may fall due (otherwise one a minute, see Web Push); `0` turns the timer off',
+    'time between looks for due pushes; `0` turns the timer off',
   ),
   webPushTimeout: setting(
     'TIDINGS_WEB_PUSH_TIMEOUT',

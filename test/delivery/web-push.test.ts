@@ -1,13 +1,8 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  MAX_PUSHES_IN_FLIGHT,
-  PUSH_MAX_SLEEP_MS,
-  pushClaimLeaseMs,
-} from '../../src/delivery/web-push/push-dispatcher.js';
+import { MAX_PUSHES_IN_FLIGHT, pushClaimLeaseMs } from '../../src/delivery/web-push/push-dispatcher.js';
 import { SOCKETS_PER_ORIGIN } from '../../src/delivery/web-push/push-sender.js';
 import type { Logger } from '../../src/logger.js';
-import { watchTimers } from '../support/armed-timers.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, storeEnv, type TestApp, type TestGateway, testStore } from '../support/gateway.js';
@@ -17,7 +12,6 @@ import { createDevice, feedCursor, notificationInput, postNotification } from '.
 import { type FakeBrowser, startPushService } from '../support/push-service.js';
 import {
   DELETE_NOTIFICATION,
-  eventually,
   FULL_CHANGE_SELECTION,
   untilNotification,
   updateState,
@@ -101,9 +95,6 @@ async function setUp(
     },
   };
 }
-
-/** The delays of the push timer's pending timeouts (the gateway runs in this process). */
-const pushTimers = watchTimers('src/delivery/web-push/push-dispatcher.ts');
 
 const webPushOf = async (s: Setup) =>
   dataOf(await graphql(s.t.url, DEVICES, {}, s.userToken)).deviceSubscriptions.edges.map(
@@ -228,22 +219,6 @@ describe('Web Push', () => {
     s.pastDelay();
     await service.untilReceived(count);
     expect(new Set(service.received.map((push) => push.browser)).size).toBe(count);
-    expect(service.problems).toEqual([]);
-  });
-
-  it('the timer looks every interval only while a change of its own may fall due, else once a minute', async () => {
-    const service = await startPushService();
-    const s = await setUp({ env: { TIDINGS_WEB_PUSH_INTERVAL_MS: '20' } });
-    // Its first look at start, then the long sleep: no change of this process is pending.
-    await eventually(async () => expect(pushTimers()).toEqual([PUSH_MAX_SLEEP_MS]));
-    const device = await s.webDevice(service.browser());
-    await s.post(device);
-    // The post: it ticks every interval until the change falls due (the clock moved past its delay) ...
-    expect(pushTimers()).toEqual([20]);
-    s.pastDelay();
-    await service.untilReceived(1);
-    // ... and sleeps long again once it looked.
-    await eventually(async () => expect(pushTimers()).toEqual([PUSH_MAX_SLEEP_MS]));
     expect(service.problems).toEqual([]);
   });
 

@@ -1,4 +1,3 @@
-import type { Change, ChangeKind } from '../../domain/types.js';
 import { isServiceUnavailable } from '../../errors.js';
 import { errorFields, type Logger } from '../../logger.js';
 import type { ClaimedPush, PushOutcome, Store } from '../../store/types.js';
@@ -9,19 +8,6 @@ import { originOf, type PushSender } from './push-sender.js';
 // would show and has not received live within TIDINGS_WEB_PUSH_DELAY, claims them in the store (so of
 // all processes exactly one sends each), and sends them. Nothing here runs inside a mutation or a live
 // feed: a slow or hung push service delays pushes, never posts.
-//
-// The timer looks (one claim query) every TIDINGS_WEB_PUSH_INTERVAL_MS only while a change this process
-// committed may fall due (until its time plus the delay has passed), and otherwise once a
-// PUSH_MAX_SLEEP_MS: an idle gateway no longer queries every second (issue 14).
-
-/**
- * How long the timer goes without a look when this process committed nothing pushable: a change another
- * process committed, whose own timer died with it, is pushed at most this much after its delay; so is a
- * claim taken over from a dead process (its lease is longer anyway).
- */
-export const PUSH_MAX_SLEEP_MS = 60_000;
-/** The kinds of change a device may be pushed (the store narrows them further). */
-const PUSHED_KINDS: ReadonlySet<ChangeKind> = new Set(['CREATED', 'REPLACED', 'FALLBACK']);
 
 /** Pushes being sent (or waiting to retry) at once, per process: bounds sockets, timers and memory. */
 export const MAX_PUSHES_IN_FLIGHT = 64;
@@ -58,11 +44,6 @@ export interface PushDispatcher {
   /** One look for due pushes; resolves once every push it claimed has ended (tests, the benchmark). */
   pushOnce(): Promise<PushRoundReport>;
   /**
-   * Changes this process committed: the timer looks every interval until they fall due (their delay
-   * past), then goes back to its long sleep. Cheap (no store call); call it after the commit.
-   */
-  changed(changes: readonly Change[]): void;
-  /**
    * Stops the timer, aborts the pushes in flight and waits for them. Those that had no answer yet are
    * released (their claims deleted), so another process, or this one's next start, sends them.
    */
@@ -76,10 +57,8 @@ export interface PushDispatcherOptions {
   readonly delayMs: number;
   /** See pushClaimLeaseMs. */
   readonly claimLeaseMs: number;
-  /** Time between looks while a change of this process's may fall due; 0: no timer. */
+  /** Time between looks; 0: no timer. */
   readonly intervalMs: number;
-  /** Time between looks otherwise: PUSH_MAX_SLEEP_MS unless a test says otherwise. */
-  readonly maxSleepMs?: number;
   readonly logger: Logger;
   /** Told how each push ended (metrics). */
   readonly onOutcome?: (outcome: PushOutcome) => void;
@@ -223,77 +202,19 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
   }
 
   let pumping: Promise<void> | undefined;
-  const schedule = options.intervalMs > 0 ? createSchedule() : undefined;
-
-  /**
-   * The timer. `dueTimes` holds when changes this process committed fall due (commit time + delay, by
-   * the gateway's clock), in commit order, one per interval at most. While it holds any, the timer ticks
-   * every interval and looks once the first has passed; when empty, it sleeps PUSH_MAX_SLEEP_MS and
-   * looks. Ticking rather than sleeping until a due time keeps a clock the tests move (or a clock step)
-   * from holding a push back. A look that fails is tried again at the next tick.
-   */
-  function createSchedule() {
-    const { intervalMs } = options;
-    const maxSleepMs = Math.max(options.maxSleepMs ?? PUSH_MAX_SLEEP_MS, intervalMs);
-    const clock = () => options.now().getTime();
-    const dueTimes: number[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    let sleepingLong = false;
-    // Look at the next tick whatever is due: at start (what fell due while no process ran), after a
-    // long sleep, after a failed look.
-    let lookAnyway = true;
-
-    function arm(): void {
-      if (stopping.signal.aborted) return;
-      clearTimeout(timer);
-      sleepingLong = dueTimes.length === 0 && !lookAnyway;
-      if (sleepingLong) lookAnyway = true;
-      timer = setTimeout(tick, sleepingLong ? maxSleepMs : intervalMs);
-      timer.unref();
-    }
-
-    function tick(): void {
-      timer = undefined;
-      const now = clock();
-      let due = lookAnyway;
-      while ((dueTimes[0] ?? Number.POSITIVE_INFINITY) <= now) {
-        dueTimes.shift();
-        due = true;
-      }
-      if (!due) {
-        arm();
-        return;
-      }
-      lookAnyway = false;
-      pumping ??= pump()
-        .catch((error: unknown) => {
-          lookAnyway = true;
-          if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
-        })
-        .finally(() => {
-          pumping = undefined;
-          arm();
-        });
-    }
-
-    arm();
-    return {
-      committed(): void {
-        const due = clock() + options.delayMs;
-        const last = dueTimes.at(-1);
-        if (last === undefined || due - last >= intervalMs) dueTimes.push(due);
-        // Asleep for long (not in a look, which arms the timer when it ends): tick every interval now,
-        // and look once this change falls due.
-        if (sleepingLong) {
-          lookAnyway = false;
-          arm();
-        }
-      },
-      close(): void {
-        clearTimeout(timer);
-      },
-    };
-  }
+  const timer =
+    options.intervalMs > 0
+      ? setInterval(() => {
+          pumping ??= pump()
+            .catch((error: unknown) => {
+              if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
+            })
+            .finally(() => {
+              pumping = undefined;
+            });
+        }, options.intervalMs)
+      : undefined;
+  timer?.unref();
 
   return {
     async pushOnce() {
@@ -307,12 +228,9 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
         skipped: count('SKIPPED'),
       };
     },
-    changed(changes) {
-      if (schedule && changes.some((change) => PUSHED_KINDS.has(change.kind))) schedule.committed();
-    },
     async close() {
+      if (timer) clearInterval(timer);
       stopping.abort();
-      schedule?.close();
       await claiming;
       await pumping;
       await Promise.allSettled([...inFlight]);
