@@ -301,13 +301,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
       ]);
       httpServer.closeAllConnections();
-      await apollo.stop();
-      await sweeper.close();
-      await pushes?.close();
-      await deliveries.close();
-      await fanout.close();
-      await store.close();
-      metrics.close();
+      try {
+        await apollo.stop();
+        await sweeper.close();
+        await pushes?.close();
+        await deliveries.close();
+        await fanout.close();
+        await store.close();
+      } finally {
+        // The event-loop monitor's timers stop even if a step above failed.
+        metrics.close();
+      }
     })();
     return closing;
   };

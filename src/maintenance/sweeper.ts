@@ -134,8 +134,9 @@ export function createSweeper(options: SweeperOptions): Sweeper {
     sweepOnce,
     changed(changes) {
       if (!timer) return;
-      for (const { notification } of changes) {
-        if (notification.status !== 'ACTIVE') continue;
+      for (const { kind, notification } of changes) {
+        // A FALLBACK change is its fallback sent: nothing of it falls due again.
+        if (notification.status !== 'ACTIVE' || kind === 'FALLBACK') continue;
         timer.committed(notification.expirationDateTime.getTime());
         // A fallback's clock starts when its content was posted or replaced (its last modification); an
         // earlier guess only costs a pass that finds nothing.

@@ -38,25 +38,21 @@ export async function writePosts(
   const feedIds = await resolveFeeds(statements, requests);
   const counts = new Map<string, number>();
   for (const feedId of feedIds) if (feedId) counts.set(feedId, (counts.get(feedId) ?? 0) + 1);
-  if (counts.size === 0) return requests.map(() => null);
+
+  const next = new Map<string, { epoch: string; appId: string; offset: number }>();
+  if (counts.size > 0) {
+    for (const row of await statements.advanceFeeds(counts)) {
+      const count = counts.get(row.id) ?? 0;
+      next.set(row.id, { epoch: row.epoch, appId: row.appId, offset: Number(row.lastOffset) - count + 1 });
+    }
+  }
 
   const wanted = requests.flatMap((request, i) => {
     const feedId = feedIds[i];
     return feedId ? [{ feedId, appNotificationId: request.content.appNotificationId }] : [];
   });
-  // The keys are read after the feeds are locked (the statement runs after the lock is granted, and on
-  // PostgreSQL each statement sees what committed before it): a post of the same key that held the lock
-  // has committed by then, and is replaced, not inserted twice.
-  const [advanced, existing] = await inTurn(
-    statements,
-    () => statements.advanceFeeds(counts),
-    () => statements.existingKeys(wanted),
-  );
-  const next = new Map<string, { epoch: string; appId: string; offset: number }>();
-  for (const row of advanced) {
-    const count = counts.get(row.id) ?? 0;
-    next.set(row.id, { epoch: row.epoch, appId: row.appId, offset: Number(row.lastOffset) - count + 1 });
-  }
+  if (wanted.length === 0) return requests.map(() => null);
+  const existing = await statements.existingKeys(wanted);
   const idOf = new Map(existing.map((row) => [keyOf(row.feedId, row.appNotificationId), row.id]));
 
   const placed: Array<Placed | null> = [];
@@ -91,17 +87,18 @@ export async function writePosts(
   }
 
   const rows = new Map<Placed, NotificationRow>();
+  // Not read back: the rows are exactly what was written (reading them back cost a fifth of a batch).
+  if (creates.length > 0) await statements.insertNotifications(creates);
   const createdById = new Map(creates.map((row) => [row.id, row]));
   for (const entry of placed) {
     if (entry?.kind === 'CREATED') rows.set(entry, createdById.get(entry.id) as NotificationRow);
   }
+  // After the creates: a replace in this batch may replace a notification the batch created.
+  for (const { placed: entry, data } of replaces) {
+    rows.set(entry, await statements.replaceNotification(entry.id, data));
+  }
   const logged = placed.filter((entry): entry is Placed => entry !== null);
-  // Not read back: the rows are exactly what was written (reading them back cost a fifth of a batch).
-  const insertCreates = async () => {
-    if (creates.length > 0) await statements.insertNotifications(creates);
-  };
-  const insertLog = async () => {
-    if (logged.length === 0) return;
+  if (logged.length > 0) {
     await statements.insertChanges(
       logged.map(
         (entry): ChangeRow => ({
@@ -113,17 +110,6 @@ export async function writePosts(
         }),
       ),
     );
-  };
-  if (replaces.length === 0) {
-    // The log's rows after the notifications they name (its foreign key), in call order.
-    await inTurn(statements, insertCreates, insertLog);
-  } else {
-    await insertCreates();
-    // After the creates: a replace in this batch may replace a notification the batch created.
-    for (const { placed: entry, data } of replaces) {
-      rows.set(entry, await statements.replaceNotification(entry.id, data));
-    }
-    await insertLog();
   }
   return placed.map((entry) => {
     if (!entry) return null;
@@ -137,20 +123,6 @@ export async function writePosts(
       notification: toNotification(row),
     };
   });
-}
-
-/**
- * Runs `first`, then `second`, answering both: sent together when the statements are pipelined (one
- * round trip; `second` still runs after `first`, and fails if it did), else one after the other.
- */
-async function inTurn<A, B>(
-  statements: PostStatements,
-  first: () => Promise<A>,
-  second: () => Promise<B>,
-): Promise<[A, B]> {
-  if (statements.pipelined) return Promise.all([first(), second()]);
-  const a = await first();
-  return [a, await second()];
 }
 
 /** The content and fresh state a post writes; its position is the offset of its change. */

@@ -30,13 +30,6 @@ export interface ChangeRow {
  * Each call is one statement.
  */
 export interface PostStatements {
-  /**
-   * Whether a statement may be called before the one before it has answered: each still runs after
-   * every statement called before it, in call order, on the transaction's one connection (node-postgres'
-   * pipeline mode), and fails if one before it did. writePosts then sends the statements that do not
-   * need each other's answers together, one round trip for both. Otherwise it awaits each in turn.
-   */
-  readonly pipelined?: boolean;
   /** The UNSIDs that exist, with their feed's owner. */
   devices(unsids: readonly string[]): Promise<DeviceOwner[]>;
   /** The feeds of these owners that exist. */
@@ -54,6 +47,5 @@ export interface PostStatements {
   insertNotifications(rows: readonly NotificationRow[]): Promise<void>;
   /** Replaces a notification's columns; answers the whole row. */
   replaceNotification(id: string, data: ReplaceColumns): Promise<NotificationRow>;
-  /** The batch's last statement, when there is a change to log: nothing is sent after it but COMMIT. */
   insertChanges(rows: readonly ChangeRow[]): Promise<void>;
 }

@@ -69,12 +69,6 @@ export function createPostgresPool(
     keepAliveInitialDelayMillis: KEEP_ALIVE_DELAY_MS,
     idleTimeoutMillis: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
     min: options.warmConnections,
-    // A statement is sent without waiting for the answer to the one before it on the connection (each
-    // still runs after it, in order): the direct writes send those that do not depend on each other
-    // together (postgres-post-writer.ts), one round trip instead of one each. A caller that awaits
-    // each statement, as Prisma's adapter does, sees no difference. Cursors and `rows` (portals kept
-    // open across round trips) are refused in this mode; the store uses neither.
-    pipeline: true,
     Client: clientDroppingSilentConnections(bounds.statementTimeoutMs + SILENCE_GRACE_MS),
   });
 }

@@ -112,32 +112,7 @@ export function createPostgresDirectWrites(
       );
     }, transactionTimeoutMs);
     timer.unref();
-    // BEGIN is not awaited alone: the pool's connections pipeline (postgres-pool.ts), so it goes out with
-    // the transaction's first statement, one round trip for both. Only a read may follow it unanswered
-    // (every transaction here starts with one): had BEGIN failed, a write would have run and committed
-    // on its own, outside the transaction.
-    // (The callers await their first statement before calling another: nothing can overtake it.)
-    let begun: Promise<unknown> | undefined;
-    /** COMMIT, once sent behind the transaction's last statement (`thenCommit`). */
-    let committing: Promise<pg.QueryResult> | undefined;
-    const sendCommit = () => {
-      // The bound ends here: past this point destroying the connection could report a failure for a
-      // transaction the server commits (a slow fsync, a synchronous standby), and a retried post would be
-      // logged twice. COMMIT, and a statement still under way before it, are bounded like every statement
-      // (statement_timeout, a silent connection).
-      clearTimeout(timer);
-      onQuery?.('COMMIT');
-      committing = client.query('COMMIT');
-      // Awaited once the transaction's work is done; a failure is never left unhandled in between.
-      committing.catch(() => {});
-    };
-    const run: Run = async (text, values = [], thenCommit = false) => {
-      if (committing) throw new Error('Unreachable: a statement after its transaction was committed.');
-      if (begun && !READ.test(text)) {
-        const beginning = begun;
-        begun = undefined;
-        await beginning;
-      }
+    const run: Run = async (text, values = []) => {
       onQuery?.(text);
       let name = names.get(text);
       if (!name && !unnamed.has(text)) {
@@ -147,18 +122,7 @@ export function createPostgresDirectWrites(
       // node-postgres only reads the values; its type asks for a mutable array.
       const config: pg.QueryConfig = { text, values: values as unknown[], types: TYPES };
       if (name) config.name = name;
-      const answer = client.query(config);
-      // Sent at once behind it: if the statement fails, the server answers this COMMIT with a rollback
-      // (the transaction is aborted), and the statement's own error is what the caller sees.
-      if (thenCommit) sendCommit();
-      if (begun) {
-        const beginning = begun;
-        begun = undefined;
-        // Its own failure comes second to BEGIN's (it ran outside, or in an aborted, transaction).
-        answer.catch(() => {});
-        await beginning;
-      }
-      return (await answer).rows;
+      return (await client.query(config)).rows;
     };
     const finish = (error?: Error) => {
       clearTimeout(timer);
@@ -169,18 +133,14 @@ export function createPostgresDirectWrites(
     try {
       // Not told to onQuery: Prisma's query log on PostgreSQL does not show BEGIN either, and the
       // statement counts a caller sees stay what they were through Prisma.
-      begun = client.query('BEGIN');
-      // Awaited by the first statement, or below; a failure is never left unhandled in between.
-      begun.catch(() => {});
+      await client.query('BEGIN');
       const result = await work(run);
-      if (begun) await begun;
-      if (!committing) sendCommit();
-      const committed = await (committing as Promise<pg.QueryResult>);
-      // A COMMIT of an aborted transaction is answered ROLLBACK, not an error: were a statement's failure
-      // ever missed, this still refuses to answer success.
-      if (committed.command !== 'COMMIT') {
-        throw new Error(`The write transaction ended with ${committed.command}, not COMMIT.`);
-      }
+      // The bound ends here: past this point destroying the connection could report a failure for a
+      // transaction the server commits (a slow fsync, a synchronous standby), and a retried post would be
+      // logged twice. COMMIT is bounded like every statement (statement_timeout, a silent connection).
+      clearTimeout(timer);
+      onQuery?.('COMMIT');
+      await client.query('COMMIT');
       finish();
       return result;
     } catch (error) {
@@ -234,19 +194,8 @@ export function createPostgresDirectWrites(
   };
 }
 
-/** A statement that only reads: it may follow BEGIN before BEGIN has answered. */
-const READ = /^\s*SELECT\b/i;
-
-/**
- * Runs one statement of the transaction (prepared on its connection once), answering its rows. With
- * `thenCommit`, it is the transaction's last statement: COMMIT is sent behind it at once, one round trip
- * for both, and no statement may follow.
- */
-type Run = (
-  text: string,
-  values?: readonly unknown[],
-  thenCommit?: boolean,
-) => Promise<Array<Record<string, unknown>>>;
+/** Runs one statement of the transaction (prepared on its connection once), answering its rows. */
+type Run = (text: string, values?: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 /** The text of each statement whose shape depends on how many rows (or values) it has. */
 const SQL = {
@@ -317,20 +266,7 @@ const unnamed = new Set<string>();
 
 /** The statements of a batch, as prismaPostStatements writes them for PostgreSQL. */
 function postStatements(run: Run): PostStatements {
-  // Set when a value was refused before its statement was sent. The statements after it may already be
-  // called (pipelined, in the same turn): the last one must not then send COMMIT behind them.
-  let refused = false;
-  const checked = <T>(values: () => T): T => {
-    try {
-      return values();
-    } catch (error) {
-      refused = true;
-      throw error;
-    }
-  };
   return {
-    // The pool's connections pipeline: statements that do not need each other's answers go out together.
-    pipelined: true,
     async devices(unsids) {
       const rows = await run(textOf('devices', unsids.length), unsids);
       return rows as unknown as Awaited<ReturnType<PostStatements['devices']>>;
@@ -361,24 +297,22 @@ function postStatements(run: Run): PostStatements {
     },
     async insertNotifications(rows) {
       // Checked before anything is sent: a value that does not fit fails the batch, nothing written.
-      const values = checked(() =>
-        rows.flatMap((row) => rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toPostgres)),
+      const values = rows.flatMap((row) =>
+        rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toPostgres),
       );
       await run(textOf('insertNotifications', rows.length), values);
     },
     async replaceNotification(id, data) {
-      const values = checked(() => replacedValues(data).map(toPostgres));
+      const values = replacedValues(data).map(toPostgres);
       const [raw] = await run(REPLACE_SQL, [...values, id]);
       if (!raw) throw new Error(`Notification ${id} vanished inside its feed's transaction.`);
       return notificationRowOf(raw);
     },
     async insertChanges(rows) {
-      const values = checked(() =>
+      await run(
+        textOf('insertChanges', rows.length),
         rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toPostgres)),
       );
-      if (refused) throw new Error('Not sent: a value of this batch was refused.');
-      // The batch's last statement (PostStatements.insertChanges): COMMIT goes with it.
-      await run(textOf('insertChanges', rows.length), values, true);
     },
   };
 }

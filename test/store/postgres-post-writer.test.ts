@@ -13,7 +13,6 @@ import { onCleanup } from '../support/cleanup.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';
 import { connectPostgres, createTestSchema } from '../support/postgres.js';
-import { startRoundTripCounter } from '../support/round-trip-counter.js';
 
 const HOST = 'writer.example.com';
 const BOUNDS: PostgresBounds = {
@@ -53,14 +52,9 @@ describe('the PostgreSQL write path on node-postgres', () => {
     }));
   });
 
-  /** A pool on the test's schema, bounded as the store's, and the writer on it (through `port`, if given). */
-  function writerOnPool(bounds = BOUNDS, port?: number) {
-    const parsed = new URL(parsePostgresUrl(url).connectionString);
-    if (port !== undefined) {
-      parsed.hostname = '127.0.0.1';
-      parsed.port = String(port);
-    }
-    const connectionString = parsed.toString();
+  /** A pool on the test's schema, bounded as the store's, and the writer on it. */
+  function writerOnPool(bounds = BOUNDS) {
+    const { connectionString } = parsePostgresUrl(url);
     const pool = createPostgresPool({ connectionString, options: searchPathOption(schema) }, bounds, {
       warmConnections: WARM_CONNECTIONS,
     });
@@ -96,35 +90,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
     expect(pool.totalCount).toBe(1);
   });
 
-  it('sends what does not wait for an answer together: a post to a UNSID in 3 round trips, not 7', async () => {
-    const db = new URL(parsePostgresUrl(url).connectionString);
-    const counter = await startRoundTripCounter(db.hostname, Number(db.port || 5432));
-    const { pool, writes, statements } = writerOnPool(BOUNDS, counter.port);
-    const post = (key: string) =>
-      writes.writePosts([
-        {
-          target: { deviceSubscriptionId: unsid, appId },
-          content: notificationContent(HOST, key),
-          now: new Date(),
-        },
-      ]);
-    // Its connection opened and its statements prepared first, as on a warm pool.
-    await post('round-trips-warm');
-    statements.length = 0;
-    // BEGIN with the device's lookup; the feed's lock with the key's lookup (it runs after the lock is
-    // granted); the notification with its change and COMMIT. One at a time it was BEGIN, device, lock,
-    // key, notification, change, COMMIT.
-    expect(await counter.count(() => post('round-trips'))).toBe(3);
-    expect(statements).toHaveLength(6);
-    expect(pool.totalCount).toBe(1);
-    const [stored] = await store.readChanges(feedId, (await store.feedHead(feedId)).offset - 1, 1);
-    expect(stored?.notification.appNotificationId).toBe('round-trips');
-    // A replace waits for the creates before it and is read back: still everything in its place.
-    const [replaced] = await post('round-trips');
-    expect(replaced?.kind).toBe('REPLACED');
-  });
-
-  it('fails a post whose last statement fails, with COMMIT already sent behind it: nothing committed', async () => {
+  it('fails a post whose last statement fails: nothing committed, the offset unchanged, the connection goes on', async () => {
     const { pool, writes } = writerOnPool();
     const now = new Date();
     const device = await store.createDeviceSubscription({
