@@ -27,12 +27,17 @@ let delays: IntervalHistogram | undefined;
 const snapshotDir = process.env.TIDINGS_BENCH_PROBE_SNAPSHOTS;
 let snapshots = 0;
 
-function memoryBreakdown(heapTotal: number, external: number, arrayBuffers: number): MemoryBreakdown {
+function memoryBreakdown(
+  heapTotal: number,
+  external: number,
+  arrayBuffers: number,
+  withMappings: boolean,
+): MemoryBreakdown {
   const spaces: Record<string, { size: number; used: number }> = {};
   for (const space of getHeapSpaceStatistics()) {
     spaces[space.space_name] = { size: space.space_size, used: space.space_used_size };
   }
-  return { heapTotal, external, arrayBuffers, spaces, mappings: rssByMapping() };
+  return { heapTotal, external, arrayBuffers, spaces, ...(withMappings ? { mappings: rssByMapping() } : {}) };
 }
 
 /**
@@ -102,7 +107,9 @@ if (process.send) {
       id: message.id,
       cpuMicros: cpu.user + cpu.system,
       heapUsedBytes: memory.heapUsed,
-      memory: memoryBreakdown(memory.heapTotal, memory.external, memory.arrayBuffers),
+      // RSS by mapping only for a memory reading (a collecting probe): reading /proc/self/smaps costs the
+      // server tens of milliseconds of CPU, which the next CPU reading would count as the work's.
+      memory: memoryBreakdown(memory.heapTotal, memory.external, memory.arrayBuffers, message.gc === true),
       collected: message.gc && collect !== undefined,
       ...(message.loopDelay ? { loopDelay: loopDelay() } : {}),
     };
