@@ -246,6 +246,28 @@ function percentile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
+/** The p50 and p99 rows of one system's measurement at `rate`, Tidings', the others' and the floors' alike. */
+function addLatencyRows(
+  context: ScenarioContext,
+  id: SystemId | FloorId,
+  rate: number,
+  idSuffix: string,
+  latency: { readonly p50: number; readonly p99: number },
+  details: Record<string, unknown>,
+  sendRate: number,
+): void {
+  const what = `create → receive latency at ${rate}/s offered (open loop, 1 device per user; Tidings: createNotification, others: POST /publish)`;
+  for (const quantile of ['p50', 'p99'] as const) {
+    context.report.add(
+      { id: `latency/${quantile}${idSuffix}`, label: `${what}, ${quantile}`, unit: 'ms' },
+      id,
+      latency[quantile],
+      details,
+      sendRate,
+    );
+  }
+}
+
 function record(
   context: ScenarioContext,
   system: SystemUnderTest,
@@ -276,21 +298,7 @@ function record(
     cpuPerPostMicros: result.cost.cpuMicros / posts,
     latencySummary: summarize(result.latenciesMs),
   };
-  const what = `create → receive latency at ${rate}/s offered (open loop, 1 device per user; Tidings: createNotification, others: POST /publish)`;
-  context.report.add(
-    { id: `latency/p50${idSuffix}`, label: `${what}, p50`, unit: 'ms' },
-    id,
-    p50,
-    details,
-    result.sendRate,
-  );
-  context.report.add(
-    { id: `latency/p99${idSuffix}`, label: `${what}, p99`, unit: 'ms' },
-    id,
-    p99,
-    details,
-    result.sendRate,
-  );
+  addLatencyRows(context, id, rate, idSuffix, { p50, p99 }, details, result.sendRate);
   // The same p99 beside its provider's commit floor (recorded by recordFloor under the same id): the
   // ratio says how far above what the disk alone costs a post Tidings' tail sits.
   const floor = floorOf(id);
@@ -364,23 +372,9 @@ function recordFloor(
     sendRate: result.sendRate,
     latencySummary: summarize(result.latenciesMs),
   };
-  const what = `create → receive latency at ${rate}/s offered (open loop, 1 device per user; Tidings: createNotification, others: POST /publish)`;
   // Rows of the systems' own figures (their ratio: the disk's share of raw ws's tail), and the reference
   // of the provider's Tidings beside it.
-  context.report.add(
-    { id: `latency/p50${idSuffix}`, label: `${what}, p50`, unit: 'ms' },
-    id,
-    p50,
-    details,
-    result.sendRate,
-  );
-  context.report.add(
-    { id: `latency/p99${idSuffix}`, label: `${what}, p99`, unit: 'ms' },
-    id,
-    p99,
-    details,
-    result.sendRate,
-  );
+  addLatencyRows(context, id, rate, idSuffix, { p50, p99 }, details, result.sendRate);
   context.report.add(
     {
       id: `latency/p99-over-commit-floor${idSuffix}/${id.replace('bare-driver-', '')}`,
