@@ -40,17 +40,22 @@ describe('the PostgreSQL write path on node-postgres', () => {
     ({
       app: { id: appId },
     } = await registerApp(store, { targetHostName: HOST }));
+    ({ feedId, id: unsid } = await webDevice('alice'));
+  });
+
+  /** A WEB device subscription of `subject` in the test's app, for a day. */
+  function webDevice(subject: string) {
     const now = new Date();
-    ({ feedId, id: unsid } = await store.createDeviceSubscription({
+    return store.createDeviceSubscription({
       id: `unsid-${Math.random().toString(36).slice(2)}`,
-      owner: { appId, issuer: 'urn:test', subject: 'alice' },
+      owner: { appId, issuer: 'urn:test', subject },
       platform: 'WEB',
       deviceLabel: 'web',
       expirationDateTime: new Date(now.getTime() + 86_400_000),
       now,
       maxDevices: 10,
-    }));
-  });
+    });
+  }
 
   /** A pool on the test's schema, bounded as the store's, and the writer on it. */
   function writerOnPool(bounds = BOUNDS) {
@@ -92,16 +97,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
 
   it('fails a post whose last statement fails: nothing committed, the offset unchanged, the connection goes on', async () => {
     const { pool, writes } = writerOnPool();
-    const now = new Date();
-    const device = await store.createDeviceSubscription({
-      id: `unsid-${Math.random().toString(36).slice(2)}`,
-      owner: { appId, issuer: 'urn:test', subject: 'last-statement' },
-      platform: 'WEB',
-      deviceLabel: 'web',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
-      maxDevices: 10,
-    });
+    const device = await webDevice('last-statement');
     const post = (key: string) =>
       writes.writePosts([
         { target: { feedId: device.feedId }, content: notificationContent(HOST, key), now: new Date() },

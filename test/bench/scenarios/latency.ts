@@ -268,6 +268,34 @@ function addLatencyRows(
   }
 }
 
+/**
+ * A p99 in the row of its provider's commit floor (the floor's own, and its Tidings' beside it): the
+ * ratio says how far above what the disk alone costs a post the tail sits.
+ */
+function addOverFloorRow(
+  context: ScenarioContext,
+  id: SystemId | FloorId,
+  floor: FloorId,
+  rate: number,
+  idSuffix: string,
+  p99: number,
+  details: Record<string, unknown>,
+  sendRate: number,
+): void {
+  context.report.add(
+    {
+      id: `latency/p99-over-commit-floor${idSuffix}/${floor.replace('bare-driver-', '')}`,
+      label: `create → receive p99 at ${rate}/s beside the bare driver's commit p99`,
+      unit: 'ms',
+      reference: floor,
+    },
+    id,
+    p99,
+    details,
+    sendRate,
+  );
+}
+
 function record(
   context: ScenarioContext,
   system: SystemUnderTest,
@@ -302,20 +330,7 @@ function record(
   // The same p99 beside its provider's commit floor (recorded by recordFloor under the same id): the
   // ratio says how far above what the disk alone costs a post Tidings' tail sits.
   const floor = floorOf(id);
-  if (floor) {
-    context.report.add(
-      {
-        id: `latency/p99-over-commit-floor${idSuffix}/${floor.replace('bare-driver-', '')}`,
-        label: `create → receive p99 at ${rate}/s beside the bare driver's commit p99`,
-        unit: 'ms',
-        reference: floor,
-      },
-      id,
-      p99,
-      details,
-      result.sendRate,
-    );
-  }
+  if (floor) addOverFloorRow(context, id, floor, rate, idSuffix, p99, details, result.sendRate);
 }
 
 type FloorId = Extract<SystemId, 'bare-driver-sqlite' | 'bare-driver-postgres'>;
@@ -375,16 +390,5 @@ function recordFloor(
   // Rows of the systems' own figures (their ratio: the disk's share of raw ws's tail), and the reference
   // of the provider's Tidings beside it.
   addLatencyRows(context, id, rate, idSuffix, { p50, p99 }, details, result.sendRate);
-  context.report.add(
-    {
-      id: `latency/p99-over-commit-floor${idSuffix}/${id.replace('bare-driver-', '')}`,
-      label: `create → receive p99 at ${rate}/s beside the bare driver's commit p99`,
-      unit: 'ms',
-      reference: id,
-    },
-    id,
-    p99,
-    details,
-    result.sendRate,
-  );
+  addOverFloorRow(context, id, id, rate, idSuffix, p99, details, result.sendRate);
 }
