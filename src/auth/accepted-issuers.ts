@@ -22,7 +22,9 @@ export function createAcceptedIssuersVerifier(
   if (external) verifiers.set(external.issuer, createExternalVerifier(external, clockToleranceSeconds, now));
   const verifierOf = createVerifierMemo(verifiers);
   return (token) => {
-    const verify = verifierOf(token);
+    // Made once for both caches: this one's, and the verifier's of verified tokens.
+    const digest = tokenDigest(token);
+    const verify = verifierOf(token, digest);
     if (!verify) {
       return Promise.reject(
         new GatewayError(ErrorCode.Unauthenticated, 'The access token is invalid or expired.', {
@@ -30,7 +32,7 @@ export function createAcceptedIssuersVerifier(
         }),
       );
     }
-    return verify(token);
+    return verify(token, digest);
   };
 }
 
@@ -48,10 +50,9 @@ export const MAX_REMEMBERED_ISSUERS = 1000;
  */
 function createVerifierMemo(
   verifiers: ReadonlyMap<string, TokenVerifier>,
-): (token: string) => TokenVerifier | undefined {
+): (token: string, key: string) => TokenVerifier | undefined {
   const remembered = new Map<string, TokenVerifier>();
-  return (token) => {
-    const key = tokenDigest(token);
+  return (token, key) => {
     const known = remembered.get(key);
     if (known !== undefined) return known;
     let issuer: unknown;

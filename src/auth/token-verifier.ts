@@ -22,7 +22,8 @@ export interface TokenVerifierOptions {
 }
 
 /** Verifies one issuer's bearer tokens and reads the principal from them. */
-export type TokenVerifier = (token: string) => Promise<Principal>;
+/** `digest`: the token's tokenDigest, when the caller has made it already (it is not made again). */
+export type TokenVerifier = (token: string, digest?: string) => Promise<Principal>;
 
 /**
  * Verification: signature by one of the issuer's keys with a pinned algorithm; `exp`, `iss`, `aud`
@@ -40,9 +41,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   // jose would refuse it. Keyed by the token's digest, not its text (token-digest.ts): up to MAX_VERIFIED
   // tokens are held, one per open socket's user.
   const verified = new Map<string, { principal: Principal; until: number }>();
-  return async (token) => {
+  return async (token, key = tokenDigest(token)) => {
     const at = now().getTime();
-    const key = tokenDigest(token);
     const known = verified.get(key);
     if (known && known.until > at) return known.principal;
     const principal = await verifyFully(token);
