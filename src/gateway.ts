@@ -10,6 +10,8 @@ import { createDeliveryRecorder } from './delivery/delivery-recorder.js';
 import { createFeedWriter } from './delivery/feed-writer.js';
 import {
   createPushDispatcher,
+  PUSH_MAX_SLEEP_MS,
+  type PushDispatcher,
   type PushRoundReport,
   pushClaimLeaseMs,
 } from './delivery/web-push/push-dispatcher.js';
@@ -141,13 +143,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
   const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;
   // Every change devices must hear of goes through this one door: commit, then publish. What it
-  // publishes also tells the sweeper when this process's notifications expire or fall back, so that it
-  // sleeps until then rather than polling (it is created below: it writes through this door too).
+  // publishes also tells the sweeper when this process's notifications expire or fall back, and Web Push
+  // when its changes fall due, so that they sleep until then rather than polling (they are created
+  // below: the sweeper writes through this door too).
   let sweeper: Sweeper | undefined;
+  let pushes: PushDispatcher | null | undefined;
   const feeds = createFeedWriter(store, {
     publish(changes) {
       fanout.publish(changes);
       sweeper?.changed(changes);
+      pushes?.changed(changes);
       metrics.eventLoop.busy();
     },
     announceDeviceRemoved: (feedId, device) => fanout.announceDeviceRemoved(feedId, device),
@@ -174,7 +179,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     batchSize: 500,
     onError: logUnexpected,
   });
-  const pushes =
+  pushes =
     vapidKeys &&
     createPushDispatcher({
       store,
@@ -189,6 +194,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       delayMs: config.webPush.delayMs,
       claimLeaseMs: pushClaimLeaseMs(config.webPush.timeoutMs),
       intervalMs: config.webPush.intervalMs,
+      // Several processes (PostgreSQL) look every interval: another's changes, and the claims of one that
+      // died, fall due without this one hearing of them.
+      maxSleepMs: config.databaseProvider === 'sqlite' ? PUSH_MAX_SLEEP_MS : config.webPush.intervalMs,
       logger,
       onOutcome: (outcome) => metrics.webPushEnded(outcome),
     });

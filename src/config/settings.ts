@@ -367,7 +367,7 @@ export const SETTINGS = {
     'TIDINGS_WEB_PUSH_INTERVAL_MS',
     duration('ms', 0, 60_000),
     1000,
-    'time between looks for due pushes; `0` turns the timer off',
+    'the least time between looks for due pushes, and the most a due push waits for one (on SQLite the timer sleeps while nothing falls due, see Web Push); `0` turns the timer off',
   ),
   webPushTimeout: setting(
     'TIDINGS_WEB_PUSH_TIMEOUT',

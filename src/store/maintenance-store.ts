@@ -2,7 +2,7 @@ import { fallbackIsDue } from '../domain/fallback.js';
 import type { Change, Platform } from '../domain/types.js';
 import { appendChanges, lockFeed } from './feed-log.js';
 import { byFeed, changeOf, type Database } from './prisma-client.js';
-import { toNotification } from './records.js';
+import { timeOf, toNotification } from './records.js';
 import type { Store } from './types.js';
 
 /**
@@ -154,20 +154,3 @@ export function createMaintenanceStore(
 }
 
 type SweepTerm = 'expiry' | 'fallback' | 'change' | 'mark' | 'device' | 'tombstone';
-
-/**
- * A DateTime column in a scalar subquery, as a raw query returns it: Prisma has no column type for it, so it
- * comes back as the driver holds it (a Date from node-postgres; SQLite's stored text or epoch number).
- * Milliseconds since the epoch, or null for no row.
- */
-function timeOf(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  const time =
-    value instanceof Date
-      ? value.getTime()
-      : typeof value === 'number' || typeof value === 'bigint'
-        ? Number(value)
-        : new Date(String(value)).getTime();
-  if (Number.isNaN(time)) throw new Error(`unreadable time from the store: ${String(value)}`);
-  return time;
-}

@@ -3,7 +3,7 @@ import { notFound } from '../errors.js';
 import { pushColumns } from './device-store.js';
 import { Prisma } from './generated/sqlite/client.js';
 import type { Database } from './prisma-client.js';
-import { toDeviceSubscription, toNotification } from './records.js';
+import { timeOf, toDeviceSubscription, toNotification } from './records.js';
 import type { ClaimedPush, Store } from './types.js';
 
 /** The changes a device would show, and so the only ones pushed. */
@@ -58,12 +58,45 @@ async function closeListsOf(
   return lists;
 }
 
+/** The rows a push is made of: a change, its notification and feed, and each device of the feed. */
+const PUSHABLE = Prisma.sql`
+  FROM "Change" c
+  JOIN "Notification" n ON n."id" = c."notificationId"
+  JOIN "Feed" f ON f."id" = c."feedId"
+  JOIN "DeviceSubscription" d ON d."feedId" = c."feedId"`;
+
+/**
+ * Of PUSHABLE's rows, those a device would be pushed as of `now`, whatever their delay: changes a device
+ * would show (a creation or replacement that is still the notification's newest, or a fallback), of an
+ * active notification, logged within the window and after the device's push subscription was set, that
+ * no delivery mark of the device covers (it did not get it live, on any process: marks are written by
+ * every process's recorder). Targeting is narrowed here on the JSON columns and decided exactly by the
+ * dispatcher. One fragment for the claim and for the probe of what falls due next, so that both see
+ * exactly the same rows (a probe that saw more would wake the dispatcher for nothing, again and again).
+ */
+const pushableAt = (now: Date, notBefore: Date) => Prisma.sql`
+  c."createdAt" > ${notBefore}
+  AND c."kind" IN (${Prisma.join(PUSHED_KINDS)})
+  AND (c."kind" = 'FALLBACK' OR c."offset" = n."feedPosition")
+  AND n."status" = 'ACTIVE' AND n."expirationDateTime" > ${now}
+  AND ((c."kind" <> 'FALLBACK' AND (n."platformTypes" = '[]' OR n."platformTypes" LIKE '%"WEB"%'))
+    OR (c."kind" = 'FALLBACK' AND n."fallbackPolicy" LIKE '%"WEB"%'))
+  AND d."platform" = 'WEB' AND d."pushEndpoint" IS NOT NULL
+  AND d."expirationDateTime" > ${now} AND d."pushSince" <= c."createdAt"
+  AND NOT EXISTS (SELECT 1 FROM "DeliveryMark" m
+    WHERE m."deviceSubscriptionId" = d."id" AND m."fromOffset" < c."offset" AND m."offset" >= c."offset")`;
+
 /** Web Push: devices' push subscriptions, the claims and outcomes of pushes, and shared key material. */
 export function createPushStore(
   db: Database,
 ): Pick<
   Store,
-  'setDevicePushSubscription' | 'sharedKey' | 'claimDuePushes' | 'recordPushOutcomes' | 'releasePushClaims'
+  | 'setDevicePushSubscription'
+  | 'sharedKey'
+  | 'claimDuePushes'
+  | 'nextPushes'
+  | 'recordPushOutcomes'
+  | 'releasePushClaims'
 > {
   const { write, reader } = db;
   return {
@@ -89,32 +122,16 @@ export function createPushStore(
       return row.value;
     },
     async claimDuePushes({ now, dueBefore, notBefore, staleClaimsBefore, limit }) {
-      // One query for every device: changes a device would show (a creation or replacement that is still
-      // the notification's newest, or a fallback), of an active notification, logged within the window
-      // and after the device's push subscription was set, that no delivery mark of the device covers (it
-      // did not get it live, on any process: marks are written by every process's recorder) and that is
-      // not claimed yet (or claimed by a process that died with it). Targeting is narrowed here on the
-      // JSON columns and decided exactly by the caller.
+      // One query for every device: what pushableAt keeps, due (logged at least the delay ago), and not
+      // claimed yet (or claimed by a process that died with it).
       const rows = await reader.$queryRaw<DueRow[]>`
         SELECT d."id" AS "deviceSubscriptionId", d."platform", d."pushEndpoint", d."pushP256dh",
                d."pushAuth", c."feedId", f."epoch", c."offset", c."kind", c."notificationId"
-        FROM "Change" c
-        JOIN "Notification" n ON n."id" = c."notificationId"
-        JOIN "Feed" f ON f."id" = c."feedId"
-        JOIN "DeviceSubscription" d ON d."feedId" = c."feedId"
-        WHERE c."createdAt" > ${notBefore} AND c."createdAt" <= ${dueBefore}
-          AND c."kind" IN (${Prisma.join(PUSHED_KINDS)})
-          AND (c."kind" = 'FALLBACK' OR c."offset" = n."feedPosition")
-          AND n."status" = 'ACTIVE' AND n."expirationDateTime" > ${now}
-          AND ((c."kind" <> 'FALLBACK' AND (n."platformTypes" = '[]' OR n."platformTypes" LIKE '%"WEB"%'))
-            OR (c."kind" = 'FALLBACK' AND n."fallbackPolicy" LIKE '%"WEB"%'))
-          AND d."platform" = 'WEB' AND d."pushEndpoint" IS NOT NULL
-          AND d."expirationDateTime" > ${now} AND d."pushSince" <= c."createdAt"
+        ${PUSHABLE}
+        WHERE ${pushableAt(now, notBefore)} AND c."createdAt" <= ${dueBefore}
           AND NOT EXISTS (SELECT 1 FROM "Push" p
             WHERE p."deviceSubscriptionId" = d."id" AND p."offset" = c."offset"
               AND NOT (p."status" = 'CLAIMED' AND p."claimedAt" < ${staleClaimsBefore}))
-          AND NOT EXISTS (SELECT 1 FROM "DeliveryMark" m
-            WHERE m."deviceSubscriptionId" = d."id" AND m."fromOffset" < c."offset" AND m."offset" >= c."offset")
         ORDER BY c."createdAt", c."offset"
         LIMIT ${limit}`;
       if (rows.length === 0) return [];
@@ -171,6 +188,28 @@ export function createPushStore(
           },
         ];
       });
+    },
+    async nextPushes({ now, notBefore, claimedBefore }) {
+      // The claim's rows (same joins and conditions, whatever their delay): the oldest change not claimed
+      // for a device yet, and the oldest claim made before `claimedBefore` still unsettled. Both start
+      // from Change's (createdAt) index over the window, never from every push ever recorded.
+      const [row] = await reader.$queryRaw<Array<{ change: unknown; claim: unknown }>>`
+        SELECT
+          (SELECT c."createdAt" ${PUSHABLE}
+            WHERE ${pushableAt(now, notBefore)}
+              AND NOT EXISTS (SELECT 1 FROM "Push" p
+                WHERE p."deviceSubscriptionId" = d."id" AND p."offset" = c."offset")
+            ORDER BY c."createdAt" LIMIT 1) AS "change",
+          (SELECT MIN(p."claimedAt") ${PUSHABLE}
+            JOIN "Push" p ON p."deviceSubscriptionId" = d."id" AND p."offset" = c."offset"
+            WHERE ${pushableAt(now, notBefore)}
+              AND p."status" = 'CLAIMED' AND p."claimedAt" < ${claimedBefore}) AS "claim"`;
+      const change = timeOf(row?.change);
+      const claim = timeOf(row?.claim);
+      return {
+        firstChange: change === null ? null : new Date(change),
+        firstClaim: claim === null ? null : new Date(claim),
+      };
     },
     releasePushClaims: (pushes) =>
       write(async (tx) => {

@@ -113,3 +113,20 @@ export const FRESH_STATE = {
   snoozedUntil: null,
   status: 'ACTIVE',
 } as const satisfies Pick<Notification, 'readState' | 'userActionState' | 'snoozedUntil' | 'status'>;
+
+/**
+ * A DateTime column in a scalar subquery or an aggregate, as a raw query returns it: Prisma has no column
+ * type for it, so it comes back as the driver holds it (a Date from node-postgres; SQLite's stored text or
+ * epoch number). Milliseconds since the epoch, or null for no row. Throws on a value that is no time.
+ */
+export function timeOf(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const time =
+    value instanceof Date
+      ? value.getTime()
+      : typeof value === 'number' || typeof value === 'bigint'
+        ? Number(value)
+        : new Date(String(value)).getTime();
+  if (Number.isNaN(time)) throw new Error(`unreadable time from the store: ${String(value)}`);
+  return time;
+}

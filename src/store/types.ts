@@ -68,6 +68,15 @@ export interface DuePushQuery {
   readonly limit: number;
 }
 
+/** What falls due next: see Store.nextPushes. */
+export interface NextPushQuery {
+  readonly now: Date;
+  /** As DuePushQuery's: changes logged before this are not pushed any more. */
+  readonly notBefore: Date;
+  /** Claims made from this on are left out (the asking process's own: it settles them itself). */
+  readonly claimedBefore: Date;
+}
+
 /** A push this process claimed: one change to one device's push subscription. */
 export interface ClaimedPush {
   readonly deviceSubscriptionId: string;
@@ -180,6 +189,13 @@ export interface Store {
    * push another process claimed first is not returned, unless that claim is stale. At most `limit`.
    */
   claimDuePushes(query: DuePushQuery): Promise<ClaimedPush[]>;
+  /**
+   * When pushes fall due next, as the store stands (the rows claimDuePushes would consider as of `now`,
+   * whatever their delay): the oldest change not claimed yet (due once the push delay has passed since),
+   * and the oldest claim made before `claimedBefore` and never settled (taken over once its lease has
+   * passed). Null for none. One query, over the push window of Change's (createdAt) index.
+   */
+  nextPushes(query: NextPushQuery): Promise<{ firstChange: Date | null; firstClaim: Date | null }>;
   /**
    * Records how claimed pushes ended, in one transaction, for the claims still this process's (not taken
    * over meanwhile). GONE also drops the device's push subscription, if it is still the endpoint pushed

@@ -170,14 +170,22 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   }
   let round: WebSocket[] = [];
   let nextInRound = 0;
+  // When the round under way began: the next begins a keep-alive interval later. With fewer sockets than
+  // slices a round takes fewer ticks, and the wait keeps their pings that far apart (a tick per slice
+  // without it pinged one socket every slice: 20 times as often as TIDINGS_KEEP_ALIVE_MS says, waking
+  // the gateway and its clients' devices for nothing).
+  let roundBeganAt = Number.NEGATIVE_INFINITY;
+  const sliceMs = Math.max(1, Math.floor(options.keepAliveMs / KEEP_ALIVE_SLICES));
   // The timer runs only while sockets are open: an idle gateway (no socket) is not woken for nothing.
   // It starts with the first socket and stops at the first tick that finds none.
   let keepAlive: NodeJS.Timeout | undefined;
   function keepAliveTick() {
+    keepAlive = undefined;
     if (nextInRound >= round.length) {
-      if (wss.clients.size === 0) return stopKeepAlive();
+      if (wss.clients.size === 0) return;
       round = [...wss.clients];
       nextInRound = 0;
+      roundBeganAt = performance.now();
     }
     const end = Math.min(round.length, nextInRound + Math.ceil(round.length / KEEP_ALIVE_SLICES));
     const now = performance.now();
@@ -194,14 +202,17 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
       socket.ping();
     }
     if (nextInRound >= round.length) round = [];
+    const wait = round.length > 0 ? sliceMs : roundBeganAt + options.keepAliveMs - performance.now();
+    keepAlive = setTimeout(keepAliveTick, Math.max(sliceMs, wait));
+    keepAlive.unref();
   }
   function startKeepAlive() {
     if (keepAlive) return;
-    keepAlive = setInterval(keepAliveTick, Math.max(1, Math.floor(options.keepAliveMs / KEEP_ALIVE_SLICES)));
+    keepAlive = setTimeout(keepAliveTick, sliceMs);
     keepAlive.unref();
   }
   function stopKeepAlive() {
-    clearInterval(keepAlive);
+    clearTimeout(keepAlive);
     keepAlive = undefined;
   }
 

@@ -1,8 +1,13 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { MAX_PUSHES_IN_FLIGHT, pushClaimLeaseMs } from '../../src/delivery/web-push/push-dispatcher.js';
+import {
+  MAX_PUSHES_IN_FLIGHT,
+  PUSH_MAX_SLEEP_MS,
+  pushClaimLeaseMs,
+} from '../../src/delivery/web-push/push-dispatcher.js';
 import { SOCKETS_PER_ORIGIN } from '../../src/delivery/web-push/push-sender.js';
 import type { Logger } from '../../src/logger.js';
+import { watchTimers } from '../support/armed-timers.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, storeEnv, type TestApp, type TestGateway, testStore } from '../support/gateway.js';
@@ -12,10 +17,12 @@ import { createDevice, feedCursor, notificationInput, postNotification } from '.
 import { type FakeBrowser, startPushService } from '../support/push-service.js';
 import {
   DELETE_NOTIFICATION,
+  eventually,
   FULL_CHANGE_SELECTION,
   untilNotification,
   updateState,
 } from '../support/state-operations.js';
+import { storeCalls } from '../support/store-calls.js';
 
 // Web Push end to end: a real gateway, the push-service stand-in of test/support/push-service.ts (which
 // checks VAPID and decrypts like a browser's push service), and a clock the test moves past
@@ -95,6 +102,9 @@ async function setUp(
     },
   };
 }
+
+/** The delays of the push timer's pending timeouts (the gateway runs in this process). */
+const pushTimers = watchTimers('src/delivery/web-push/push-timer.ts');
 
 const webPushOf = async (s: Setup) =>
   dataOf(await graphql(s.t.url, DEVICES, {}, s.userToken)).deviceSubscriptions.edges.map(
@@ -220,6 +230,82 @@ describe('Web Push', () => {
     await service.untilReceived(count);
     expect(new Set(service.received.map((push) => push.browser)).size).toBe(count);
     expect(service.problems).toEqual([]);
+  });
+
+  it.runIf(testStore === 'sqlite')(
+    'an idle timer sleeps the bound after one look and one probe of what falls due',
+    async () => {
+      const s = await setUp({ env: { TIDINGS_WEB_PUSH_INTERVAL_MS: '20' } });
+      // Its first look an interval after the start, then the store says nothing falls due: the bound (a
+      // fixed timer would be one of 20 ms, and a claim query every 20 ms).
+      await eventually(async () => expect(pushTimers()).toEqual([PUSH_MAX_SLEEP_MS]));
+      expect(await storeCalls(s.t.origin, 'claimDuePushes')).toBe(1);
+      expect(await storeCalls(s.t.origin, 'nextPushes')).toBe(1);
+    },
+  );
+
+  it('a change is pushed once its delay has passed, and one committed within an interval after it too', async () => {
+    const service = await startPushService();
+    const s = await setUp({ env: { TIDINGS_WEB_PUSH_INTERVAL_MS: '100' } });
+    const device = await s.webDevice(service.browser());
+    const postedAt = s.clock.now.getTime();
+    const first = await s.post(device);
+    s.clock.now = new Date(postedAt + 50);
+    const second = await s.post(device);
+    // Past the first change's delay only: the timer looks, and the second is not due yet.
+    s.clock.now = new Date(postedAt + DELAY_MS + 1);
+    await service.untilReceived(1);
+    // Past the second's: it is pushed by a look an interval later, not after a long sleep.
+    s.clock.now = new Date(postedAt + 50 + DELAY_MS + 1);
+    await service.untilReceived(2);
+    expect(service.received.map((push) => push.payload.notification.id)).toEqual([first, second]);
+    expect(service.problems).toEqual([]);
+    if (testStore === 'sqlite')
+      await eventually(async () => expect(pushTimers()).toEqual([PUSH_MAX_SLEEP_MS]));
+  });
+
+  it('a change committed before the process started is pushed once its delay has passed, not at the bound', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    await s.post(await s.webDevice(service.browser()));
+    await s.t.close();
+    // The next gateway's clock runs, two seconds short of the change's delay as it starts: its first look
+    // finds nothing due, and the store tells it when the change falls due.
+    const offset = s.clock.now.getTime() + DELAY_MS - 2000 - Date.now();
+    const clock = {
+      get now() {
+        return new Date(Date.now() + offset);
+      },
+    };
+    await setUp({ dataDir: s.t.dataDir, clock, env: { TIDINGS_WEB_PUSH_INTERVAL_MS: '20' } });
+    await service.untilReceived(1);
+    expect(service.problems).toEqual([]);
+  });
+
+  it('the store says when pushes fall due next: the oldest change not claimed, the oldest claim of another process', async () => {
+    const service = await startPushService();
+    const s = await setUp();
+    const store = s.t.gateway.services.store;
+    const asOf = (now: Date, claimedBefore: Date) =>
+      store.nextPushes({ now, notBefore: new Date(now.getTime() - DELAY_MS - 3600_000), claimedBefore });
+    expect(await asOf(s.clock.now, s.clock.now)).toEqual({ firstChange: null, firstClaim: null });
+    const browser = service.browser();
+    browser.answers.push({ hang: true });
+    await s.post(await s.webDevice(browser));
+    const postedAt = s.clock.now;
+    expect(await asOf(postedAt, postedAt)).toEqual({ firstChange: postedAt, firstClaim: null });
+    s.pastDelay();
+    const round = s.t.gateway.pushOnce();
+    await service.untilReceived(1);
+    const claimedAt = s.clock.now;
+    // A claim made from `claimedBefore` on is the asking process's own: left out; made before, it counts.
+    expect(await asOf(claimedAt, claimedAt)).toEqual({ firstChange: null, firstClaim: null });
+    expect(await asOf(claimedAt, new Date(claimedAt.getTime() + 1))).toEqual({
+      firstChange: null,
+      firstClaim: claimedAt,
+    });
+    await s.t.close();
+    expect(await round).toMatchObject({ claimed: 1, pushed: 0 });
   });
 
   it('a device that got the change live gets no push; another device of the user does', async () => {

@@ -6,6 +6,7 @@ import { startGateway } from '../support/gateway.js';
 import { dataOf } from '../support/graphql-http.js';
 import { createDevice, notificationInput, postNotification } from '../support/operations.js';
 import { eventually } from '../support/state-operations.js';
+import { storeCalls } from '../support/store-calls.js';
 
 // The sweeper sleeps until the earliest thing known to fall due, woken sooner by what this process
 // commits, and never longer than SWEEP_MAX_SLEEP_MS (issue 14: an idle gateway's CPU). The gateway runs
@@ -14,15 +15,6 @@ import { eventually } from '../support/state-operations.js';
 
 /** The delays of the sweeper's pending timers. */
 const sweeperTimers = watchTimers('src/maintenance/sweep-timer.ts');
-
-/** How many times the store was asked something, by operation (the gateway's own counts, as /metrics serves them). */
-async function storeCalls(origin: string, operation: string): Promise<number> {
-  const text = await (await fetch(`${origin}/metrics`)).text();
-  const match = new RegExp(`^tidings_store_calls_total\\{operation="${operation}"\\} (\\d+)$`, 'm').exec(
-    text,
-  );
-  return Number(match?.[1] ?? 0);
-}
 
 describe("the sweeper's timer", () => {
   it('an idle sweeper sleeps the bound, not the interval', async () => {

@@ -2,6 +2,7 @@ import { createHook } from 'node:async_hooks';
 import type { Gauge } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
+import { watchTimers } from '../support/armed-timers.js';
 import { onCleanup } from '../support/cleanup.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
@@ -44,6 +45,9 @@ afterEach(() => {
   hook.disable();
 });
 
+/** The delays of the keep-alive's pending timeouts. */
+const keepAliveTimers = watchTimers('src/websocket/use-ws.ts');
+
 /** The gateway's own count of its open sockets (what /metrics serves). */
 function openSockets(t: TestGateway): () => Promise<number | undefined> {
   const gauge = t.gateway.services.metrics.registry.getSingleMetric('tidings_open_sockets') as Gauge;
@@ -84,6 +88,27 @@ describe("an idle gateway's timers", () => {
       // Stopped at its first tick without a socket.
       await eventually(async () => expect(timersOf('src/websocket/use-ws.ts')).toBe(0));
     }
+  });
+
+  it('with fewer sockets than a round has slices, the next round waits the keep-alive interval, not a slice', async () => {
+    // 2 s: a slice is 100 ms; a tick per slice pinged a lone socket every 100 ms.
+    const t = await startGateway({ env: { TIDINGS_KEEP_ALIVE_MS: '2000' } });
+    const app = await t.registerApp('lone.example.com');
+    const token = await t.userToken('lone', app.app);
+    const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+    onCleanup(() => socket.terminate());
+    const pinged = new Promise<void>((resolve) => socket.once('ping', () => resolve()));
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+    );
+    await pinged;
+    // Its round is done: one timer, for the next round (the interval less the moment this round took;
+    // the fired one of the ping's tick is forgotten a moment after it ran).
+    await eventually(async () => {
+      const delays = keepAliveTimers();
+      expect(delays).toHaveLength(1);
+      expect(delays[0]).toBeGreaterThan(1000);
+    });
   });
 
   it('the delivery-marks flush is armed by a mark and not again until the next', async () => {

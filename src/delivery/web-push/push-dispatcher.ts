@@ -1,13 +1,23 @@
+import type { Change, ChangeKind } from '../../domain/types.js';
 import { isServiceUnavailable } from '../../errors.js';
 import { errorFields, type Logger } from '../../logger.js';
 import type { ClaimedPush, PushOutcome, Store } from '../../store/types.js';
 import { isPushedTo, pushMessageOf } from './push-message.js';
 import { originOf, type PushSender } from './push-sender.js';
+import { createPushTimer } from './push-timer.js';
 
 // Web Push beside the live feed: a timer looks for changes that a WEB device with a push subscription
 // would show and has not received live within TIDINGS_WEB_PUSH_DELAY, claims them in the store (so of
 // all processes exactly one sends each), and sends them. Nothing here runs inside a mutation or a live
-// feed: a slow or hung push service delays pushes, never posts.
+// feed: a slow or hung push service delays pushes, never posts. When the timer looks: push-timer.ts.
+
+/**
+ * The longest the timer goes without a look on one process (SQLite): a bound for what falls due without
+ * this process hearing of it (a clock stepped, a claim whose outcome could not be written).
+ */
+export const PUSH_MAX_SLEEP_MS = 60_000;
+/** The kinds of change a device may be pushed (the store narrows them further). */
+const PUSHED_KINDS: ReadonlySet<ChangeKind> = new Set(['CREATED', 'REPLACED', 'FALLBACK']);
 
 /** Pushes being sent (or waiting to retry) at once, per process: bounds sockets, timers and memory. */
 export const MAX_PUSHES_IN_FLIGHT = 64;
@@ -44,6 +54,11 @@ export interface PushDispatcher {
   /** One look for due pushes; resolves once every push it claimed has ended (tests, the benchmark). */
   pushOnce(): Promise<PushRoundReport>;
   /**
+   * Changes this process committed: the timer looks once their delay has passed, and every interval
+   * after while others may be pending. Cheap (no store call); call it after the commit.
+   */
+  changed(changes: readonly Change[]): void;
+  /**
    * Stops the timer, aborts the pushes in flight and waits for them. Those that had no answer yet are
    * released (their claims deleted), so another process, or this one's next start, sends them.
    */
@@ -51,14 +66,19 @@ export interface PushDispatcher {
 }
 
 export interface PushDispatcherOptions {
-  readonly store: Pick<Store, 'claimDuePushes' | 'recordPushOutcomes' | 'releasePushClaims'>;
+  readonly store: Pick<Store, 'claimDuePushes' | 'nextPushes' | 'recordPushOutcomes' | 'releasePushClaims'>;
   readonly sender: PushSender;
   readonly now: () => Date;
   readonly delayMs: number;
   /** See pushClaimLeaseMs. */
   readonly claimLeaseMs: number;
-  /** Time between looks; 0: no timer. */
+  /** The least time between looks, and the most a due push waits for one; 0: no timer. */
   readonly intervalMs: number;
+  /**
+   * The longest time between looks: PUSH_MAX_SLEEP_MS with one process (SQLite); the interval with
+   * several (PostgreSQL), which then look every interval whatever is due.
+   */
+  readonly maxSleepMs: number;
   readonly logger: Logger;
   /** Told how each push ended (metrics). */
   readonly onOutcome?: (outcome: PushOutcome) => void;
@@ -201,20 +221,39 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
     }
   }
 
-  let pumping: Promise<void> | undefined;
+  // Claims made from now on are this process's own: it settles them (or releases them as it stops), so
+  // the probe of what falls due next leaves them out.
+  const startedAt = options.now();
+  /** When the next push falls due as the store stands (see Store.nextPushes), or null. */
+  async function nextDue(): Promise<number | null> {
+    if (stopping.signal.aborted) return null;
+    const now = options.now();
+    const { firstChange, firstClaim } = await store.nextPushes({
+      now,
+      notBefore: new Date(now.getTime() - options.delayMs - PUSH_WINDOW_MS),
+      claimedBefore: startedAt,
+    });
+    const times = [
+      firstChange && firstChange.getTime() + options.delayMs,
+      // Taken over once strictly older than the lease.
+      firstClaim && firstClaim.getTime() + options.claimLeaseMs + 1,
+    ].filter((time): time is number => time !== null);
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
   const timer =
     options.intervalMs > 0
-      ? setInterval(() => {
-          pumping ??= pump()
-            .catch((error: unknown) => {
-              if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
-            })
-            .finally(() => {
-              pumping = undefined;
-            });
-        }, options.intervalMs)
+      ? createPushTimer({
+          now: () => options.now(),
+          intervalMs: options.intervalMs,
+          maxSleepMs: options.maxSleepMs,
+          look: pump,
+          nextDue,
+          onError(error) {
+            if (!isServiceUnavailable(error)) logger.error('web push round failed', errorFields(error));
+          },
+        })
       : undefined;
-  timer?.unref();
 
   return {
     async pushOnce() {
@@ -228,11 +267,14 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
         skipped: count('SKIPPED'),
       };
     },
+    changed(changes) {
+      if (!timer || !changes.some((change) => PUSHED_KINDS.has(change.kind))) return;
+      timer.committed(options.now().getTime() + options.delayMs);
+    },
     async close() {
-      if (timer) clearInterval(timer);
       stopping.abort();
+      await timer?.close();
       await claiming;
-      await pumping;
       await Promise.allSettled([...inFlight]);
       await writing;
       sender.close();
