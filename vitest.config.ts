@@ -17,6 +17,7 @@ const runOnce = [
   'test/websocket/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/websocket/idle-sockets.test.ts',
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
+  'test/store/sqlite-write-thread.test.ts', // SQLite's writer thread: always SQLite
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/client-aborts.test.ts', // logging of clients leaving: the store plays no part
   'test/http/cors.test.ts', // headers and preflights: the store plays no part

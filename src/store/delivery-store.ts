@@ -2,7 +2,8 @@ import { isTargeted } from '../domain/targeting.js';
 import type { Platform } from '../domain/types.js';
 import { Prisma } from './generated/sqlite/client.js';
 import type { Database } from './prisma-client.js';
-import { DELIVERY_MARK_COLUMNS, insertRows } from './raw-insert.js';
+import { insertRows } from './prisma-insert.js';
+import { DELIVERY_MARK_COLUMNS } from './raw-insert.js';
 import { toDeviceSubscription } from './records.js';
 import type { DeliveryMarkKind, Store } from './types.js';
 

@@ -1,8 +1,9 @@
 import type { Change, ChangeKind, Notification } from '../domain/types.js';
 import { notFound } from '../errors.js';
 import { createGroupCommit } from './group-commit.js';
-import { prismaPostStatements, writePosts } from './post-notifications.js';
+import { writePosts } from './post-notifications.js';
 import { changeOf, type Database, type NotificationRow, type Transaction } from './prisma-client.js';
+import { prismaPostStatements } from './prisma-post-statements.js';
 import { editColumns, toNotification } from './records.js';
 import type { NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
 import { isStoreUnavailable } from './unavailable.js';

@@ -1,4 +1,3 @@
-import { Prisma } from './generated/sqlite/client.js';
 import type { ReplaceColumns } from './post-statements.js';
 import type { NotificationRow } from './prisma-client.js';
 
@@ -71,21 +70,7 @@ function fits(value: unknown, { type, nullable }: Column): boolean {
   }
 }
 
-const quoted = (name: string) => `"${name}"`;
-
-/**
- * One INSERT of every row into `table` (its columns as `columns` declares them, in that order), after
- * checking every value's type.
- * @throws TypeError naming the first value that does not fit its column; nothing is written then.
- */
-export function insertRows<Columns extends Record<string, Column>>(
-  table: string,
-  columns: Columns,
-  rows: ReadonlyArray<{ readonly [K in keyof Columns]: unknown }>,
-): Prisma.Sql {
-  const values = rows.map((row) => Prisma.sql`(${Prisma.join(rowValues(table, columns, row))})`);
-  return Prisma.sql`INSERT INTO ${Prisma.raw(quoted(table))} (${Prisma.raw(columnList(columns))}) VALUES ${Prisma.join(values)}`;
-}
+export const quoted = (name: string) => `"${name}"`;
 
 /**
  * A row's values in the order of `columns`, each checked against its column's type.

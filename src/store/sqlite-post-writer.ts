@@ -17,19 +17,14 @@ import {
 import type { PostRequest, Store } from './types.js';
 
 // The write path that leaves Prisma on SQLite (postgres-post-writer.ts is PostgreSQL's): a batch of
-// posts, the hot path of every gateway.
+// posts, the hot path of every gateway, and the delivery marks' flush.
 // Through Prisma (even its raw queries) a post cost 3.5x the same SQL on the driver (bench
 // write-floor): its request pipeline, parameter rendering and re-preparing every statement. Here the
-// statements run on the driver adapter's own connection, prepared once per shape, inside the adapter's
-// own transaction lock, so they never interleave with a Prisma transaction on that connection. What is
-// written is decided by post-notifications.ts, as for PostgreSQL; the contract tests cover both.
-
-/** Prisma's better-sqlite3 adapter, as it holds its connection: the database and its transaction lock. */
-export interface SqliteAdapterConnection {
-  readonly client: BetterSqlite3.Database;
-  /** Takes the adapter's transaction lock and runs BEGIN; commit() and rollback() only release it. */
-  startTransaction(): Promise<{ commit(): Promise<void>; rollback(): Promise<void> }>;
-}
+// statements run on a better-sqlite3 connection of their own, prepared once per shape. That connection
+// lives on a worker thread (sqlite-write-worker.ts), so the commit's fsync never holds the event loop;
+// sqlite-write-thread.ts keeps its transactions from overlapping Prisma's own. What is written is decided
+// by post-notifications.ts, as for PostgreSQL; the contract tests cover both. This module loads neither
+// Prisma's client nor anything of the gateway: it is what the worker thread runs.
 
 /** Dates as Prisma's SQLite adapter writes them (ISO 8601 with "+00:00"), so both read them alike. */
 const sqliteDate = (date: Date) => date.toISOString().replace('Z', '+00:00');
@@ -115,21 +110,23 @@ function notificationRowOf(raw: Record<string, unknown>): NotificationRow {
   return row as NotificationRow;
 }
 
-/** The writes that run on the adapter's connection. */
+/** The writes that run on the writer's own connection. */
 export interface SqliteDirectWrites {
   writePosts(requests: readonly PostRequest[]): Promise<Array<Change | null>>;
   recordDeliveryMarks: Store['recordDeliveryMarks'];
 }
 
 /**
- * Writes on `connection`, each call in one transaction, committed before it resolves: batches of posts
- * (see writePosts) and delivery marks. `onQuery` is told every statement, as Prisma's query log would be.
+ * Writes on `client`, each call in one transaction, committed (synchronously: the calls never yield to
+ * I/O) before it resolves: batches of posts (see writePosts) and delivery marks. `onQuery` is told every
+ * statement, as Prisma's query log would be. The caller keeps other writers of the database out of the
+ * way (sqlite-write-thread.ts); another process's write lock is waited for up to the connection's busy
+ * timeout, then fails with SQLITE_BUSY.
  */
 export function createSqliteDirectWrites(
-  connection: SqliteAdapterConnection,
+  client: BetterSqlite3.Database,
   onQuery?: (sql: string) => void,
 ): SqliteDirectWrites {
-  const { client } = connection;
   // By text: one statement per shape (batch sizes up to the group commit's maximum).
   const prepared = new Map<string, BetterSqlite3.Statement>();
   const statement = (sql: string) => {
@@ -142,16 +139,13 @@ export function createSqliteDirectWrites(
     return found;
   };
   async function inTransaction<T>(work: () => Promise<T>): Promise<T> {
-    const transaction = await connection.startTransaction();
-    onQuery?.('BEGIN');
+    statement('BEGIN').run();
     try {
       const result = await work();
       statement('COMMIT').run();
-      await transaction.commit();
       return result;
     } catch (error) {
       if (client.inTransaction) statement('ROLLBACK').run();
-      await transaction.rollback();
       throw error;
     }
   }

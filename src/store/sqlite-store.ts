@@ -7,7 +7,7 @@ import { PrismaClient } from './generated/sqlite/client.js';
 import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPrismaStore } from './prisma-store.js';
-import { createSqliteDirectWrites, type SqliteAdapterConnection } from './sqlite-post-writer.js';
+import { createSqliteWriteThread, type SqliteAdapterConnection } from './sqlite-write-thread.js';
 import type { Store } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -16,6 +16,8 @@ export interface SqliteStoreOptions {
   readonly synchronous: SqliteSynchronous;
   /** Told every SQL statement the store runs (tests count them; operators may trace them). */
   readonly onQuery?: (sql: string) => void;
+  /** The entry of the writer's worker thread, if not sqlite-write-worker (tests make one die). */
+  readonly writerEntry?: URL;
 }
 
 // How long a connection waits for another process's write lock (e.g. the CLI registering an app).
@@ -24,8 +26,10 @@ const BUSY_TIMEOUT_MS = 5000;
 /**
  * Opens (creating and migrating on first use) the SQLite store.
  *
- * Two connections: every write goes through an interactive transaction on `writer` (the driver adapter
- * serialises those), and every read goes to `reader`. With WAL a reader sees only committed data; on a
+ * Three connections: every write goes through an interactive transaction on `writer` (the driver
+ * adapter serialises those), but posts and delivery marks, which a worker thread writes on a connection
+ * of its own while holding `writer`'s transaction lock (sqlite-write-thread.ts); every read goes to
+ * `reader`. With WAL a reader sees only committed data; on a
  * single connection a read could run inside another request's open transaction and see a change that
  * is later rolled back.
  *
@@ -67,7 +71,21 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
   const reader = await connect();
   if (!writerConnection) throw new Error("Prisma did not open the writer's SQLite connection.");
-  return createPrismaStore(writer, reader, 'sqlite', createSqliteDirectWrites(writerConnection, onQuery));
+  const writeThread = createSqliteWriteThread({
+    settings: { path, synchronous: options.synchronous, busyTimeoutMs: BUSY_TIMEOUT_MS },
+    connection: writerConnection,
+    ...(onQuery ? { onQuery } : {}),
+    ...(options.writerEntry ? { entry: options.writerEntry } : {}),
+  });
+  const store = createPrismaStore(writer, reader, 'sqlite', writeThread);
+  return {
+    ...store,
+    async close() {
+      // The batches already sent commit first; Prisma's connections go after them.
+      await writeThread.close();
+      await store.close();
+    },
+  };
 }
 
 // The client's $on is typed only when the log option is a literal; one cast here keeps that local.

@@ -2,6 +2,12 @@ import { ErrorCode, GatewayError } from '../errors.js';
 import type { OutageLog } from '../outage-log.js';
 import type { Store } from './types.js';
 
+/**
+ * SQLite's writer thread ended before it answered a batch (it died, or the store was closed): the outcome
+ * is unknown, as with a connection lost during a commit (sqlite-write-thread.ts starts a new one).
+ */
+export const SQLITE_WRITER_GONE = 'SQLITE_WRITER_GONE';
+
 // Prisma's codes for "the database cannot be reached right now" (P1001 unreachable, P1002 timed out,
 // P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout, P2028 a
 // transaction could not start in time, P2034 write conflict or deadlock: retry), PostgreSQL's connection-exception and shutdown classes, and the
@@ -9,7 +15,7 @@ import type { Store } from './types.js';
 // statement_timeout, 25P03 a session ended idle in a transaction, DB_CONNECTION_SILENT a connection that
 // stopped answering, DB_TRANSACTION_TIMEOUT a write transaction past its bound (postgres-post-writer.ts).
 // PostgreSQL's 40001 (serialization failure) and 40P01 (deadlock), which Prisma reports as P2034, as the
-// writer on node-postgres meets them.
+// writer on node-postgres meets them. SQLite's writer thread ended before it answered (sqlite-write-thread.ts).
 const RETRYABLE_CODES = new Set([
   'P1001',
   'P1002',
@@ -37,6 +43,7 @@ const RETRYABLE_CODES = new Set([
   'DB_TRANSACTION_TIMEOUT',
   '40001',
   '40P01',
+  SQLITE_WRITER_GONE,
 ]);
 
 /** Whether an error (or any error it wraps) says the database is unreachable for now. */
