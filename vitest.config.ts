@@ -57,6 +57,22 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
       {
+        // SQLite's posts and delivery marks on the event loop, as on one CPU (TIDINGS_SQLITE_WRITE_THREAD):
+        // the store's own contract, and what depends on its writes, on that path too.
+        extends: true,
+        test: {
+          name: 'sqlite-loop-writes',
+          include: [
+            'test/store/*.test.ts',
+            'test/delivery/delivery-recorder.test.ts',
+            'test/delivery/acknowledgements.test.ts',
+            'test/delivery/resume.test.ts',
+          ],
+          exclude: runOnce,
+          env: { TIDINGS_TEST_SQLITE_WRITE_THREAD: 'off' },
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'postgres+redis',

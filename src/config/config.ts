@@ -46,6 +46,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** FULL (default) survives power loss; NORMAL survives a process crash and commits faster. */
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** SQLite: whether posts and delivery marks commit on a worker thread (`auto`: with more than one CPU). */
+  readonly sqliteWriteThread: 'auto' | 'on' | 'off';
   /** Bounds of every PostgreSQL call, so an outage answers SERVICE_UNAVAILABLE rather than hangs. */
   readonly postgres: {
     /** Opening a connection, getting a free one from the pool, starting a transaction. */
@@ -230,6 +232,7 @@ export function loadConfig(
     redisUrl: read(SETTINGS.redisUrl) ?? null,
     redisPrefix: get(SETTINGS.redisPrefix),
     sqliteSynchronous: get(SETTINGS.sqliteSynchronous),
+    sqliteWriteThread: get(SETTINGS.sqliteWriteThread),
     postgres: Object.freeze({
       connectTimeoutMs: get(SETTINGS.postgresConnectTimeout),
       statementTimeoutMs: get(SETTINGS.postgresStatementTimeout),

@@ -125,6 +125,12 @@ export const SETTINGS = {
     'FULL',
     '`FULL` survives power loss; `NORMAL` commits faster and survives a process crash (see Durability)',
   ),
+  sqliteWriteThread: setting(
+    'TIDINGS_SQLITE_WRITE_THREAD',
+    oneOf(['auto', 'on', 'off'] as const),
+    'auto',
+    "SQLite: posts and delivery marks commit on a worker thread, so a commit's fsync never holds the event loop; `auto`: when the process may run on more than one CPU (see Decisions)",
+  ),
   postgresConnectTimeout: setting(
     'TIDINGS_POSTGRES_CONNECT_TIMEOUT_MS',
     duration('ms', 100, 60_000),

@@ -7,6 +7,7 @@ import { PrismaClient } from './generated/sqlite/client.js';
 import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPrismaStore } from './prisma-store.js';
+import { createSqliteLoopWrites } from './sqlite-loop-writes.js';
 import { createSqliteWriteThread, type SqliteAdapterConnection } from './sqlite-write-thread.js';
 import type { Store } from './types.js';
 
@@ -16,6 +17,11 @@ export interface SqliteStoreOptions {
   readonly synchronous: SqliteSynchronous;
   /** Told every SQL statement the store runs (tests count them; operators may trace them). */
   readonly onQuery?: (sql: string) => void;
+  /**
+   * Whether posts and delivery marks commit on a worker thread (sqlite-write-thread.ts) or on the
+   * event loop, on Prisma's writer connection (sqlite-loop-writes.ts). Default: the thread.
+   */
+  readonly writeThread?: boolean;
   /** The entry of the writer's worker thread, if not sqlite-write-worker (tests make one die). */
   readonly writerEntry?: URL;
 }
@@ -26,12 +32,12 @@ const BUSY_TIMEOUT_MS = 5000;
 /**
  * Opens (creating and migrating on first use) the SQLite store.
  *
- * Three connections: every write goes through an interactive transaction on `writer` (the driver
- * adapter serialises those), but posts and delivery marks, which a worker thread writes on a connection
- * of its own while holding `writer`'s transaction lock (sqlite-write-thread.ts); every read goes to
- * `reader`. With WAL a reader sees only committed data; on a
- * single connection a read could run inside another request's open transaction and see a change that
- * is later rolled back.
+ * Every write goes through an interactive transaction on `writer` (the driver adapter serialises
+ * those), but posts and delivery marks: with `writeThread` a worker thread writes them on a connection
+ * of its own (sqlite-write-thread.ts), otherwise they run on `writer`'s; either way while holding its
+ * adapter's transaction lock. Every read goes to `reader`. With WAL a reader sees only committed data;
+ * on a single connection a read could run inside another request's open transaction and see a change
+ * that is later rolled back.
  *
  * @throws Error when the database cannot be opened or a migration fails.
  */
@@ -71,6 +77,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
   const reader = await connect();
   if (!writerConnection) throw new Error("Prisma did not open the writer's SQLite connection.");
+  if (options.writeThread === false) {
+    return createPrismaStore(writer, reader, 'sqlite', createSqliteLoopWrites(writerConnection, onQuery));
+  }
   const writeThread = createSqliteWriteThread({
     settings: { path, synchronous: options.synchronous, busyTimeoutMs: BUSY_TIMEOUT_MS },
     connection: writerConnection,

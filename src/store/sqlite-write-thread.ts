@@ -161,8 +161,8 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
     return answer.result as T;
   }
 
-  // Started now, so that the first post does not wait for a thread to load its modules.
-  running = start();
+  // Started by the first write, not now: a CLI command that opens the store never writes a post, and
+  // would wait for a thread to load only to close it. The gateway's first post waits for it once.
   return {
     writePosts: (requests) => write({ id: nextId++, kind: 'posts', requests }),
     recordDeliveryMarks: (marks, markKind) => write({ id: nextId++, kind: 'marks', marks, markKind }),

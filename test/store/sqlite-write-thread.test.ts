@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { registerApp } from '../../src/auth/register-app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ErrorCode, GatewayError } from '../../src/errors.js';
+import { sqliteWritesOnThread } from '../../src/store/create-store.js';
 import { createSqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
 import { reportingUnavailability } from '../../src/store/unavailable.js';
@@ -141,5 +142,15 @@ describe("SQLite's writer thread", () => {
     expect(second.feedId).toBe(device.feedId);
     expect((await store.findDeviceSubscription('unsid-cat-2'))?.deviceLabel).toBe('second');
     expect(await store.feedHead(device.feedId)).toMatchObject({ offset: 1 });
+  });
+});
+
+describe('whether the writes get a thread (TIDINGS_SQLITE_WRITE_THREAD)', () => {
+  it('is the setting, and with auto, whether the process may run on more than one CPU', () => {
+    expect(loadConfig({}, { dataDir: temporaryDataDir() }).sqliteWriteThread).toBe('auto');
+    expect(sqliteWritesOnThread('auto', 2)).toBe(true);
+    expect(sqliteWritesOnThread('auto', 1)).toBe(false);
+    expect(sqliteWritesOnThread('on', 1)).toBe(true);
+    expect(sqliteWritesOnThread('off', 8)).toBe(false);
   });
 });

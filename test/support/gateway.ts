@@ -27,7 +27,11 @@ const installations = new Map<string, Env>();
 
 /** The environment that puts a gateway of `dataDir` on the suite's store and fan-out. */
 export async function storeEnv(dataDir: string): Promise<Env> {
-  if (testStore === 'sqlite') return {};
+  if (testStore === 'sqlite') {
+    // The project that runs the store's tests with SQLite's writes on the event loop (vitest.config.ts).
+    const writeThread = process.env.TIDINGS_TEST_SQLITE_WRITE_THREAD;
+    return writeThread ? { TIDINGS_SQLITE_WRITE_THREAD: writeThread } : {};
+  }
   let env = installations.get(dataDir);
   if (!env) {
     const { url } = await createTestSchema();
