@@ -139,18 +139,18 @@ function principalFromClaims(
   const exp = payload.exp ?? 0;
   // jose refuses a token once `exp <= now - tolerance`, `now` in whole seconds (rounded down): from the
   // first whole second at or after `exp + tolerance`.
-  const lifetime = {
-    expiresAt: new Date(exp * 1000),
-    acceptedUntil: new Date(Math.ceil(exp + clockToleranceSeconds) * 1000),
-  };
+  const expiresAt = new Date(exp * 1000);
+  const acceptedUntil = new Date(Math.ceil(exp + clockToleranceSeconds) * 1000);
+  // Every field written out, not spread: a spread's properties went to a property array of their own in
+  // each principal, which an open socket keeps.
   if (payload[claims.tokenType] === claims.appTokenType) {
-    return { kind: 'app', issuer, appId, scopes, ...lifetime };
+    return { kind: 'app', issuer, appId, scopes, expiresAt, acceptedUntil };
   }
   const subject = payload[claims.user];
   if (typeof subject !== 'string' || subject === '') {
     throw unauthenticated(`no ${claims.user} claim (the user)`);
   }
-  return { kind: 'user', issuer, subject, appId, scopes, ...lifetime };
+  return { kind: 'user', issuer, subject, appId, scopes, expiresAt, acceptedUntil };
 }
 
 /** OAuth's `scope` is space-separated; Entra's `roles` (and some issuers' `scp`) is an array. */

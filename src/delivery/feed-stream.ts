@@ -66,6 +66,11 @@ export interface FeedStream extends AsyncIterableIterator<FeedEvent, void> {
   return(value?: undefined): Promise<IteratorResult<FeedEvent, void>>;
 }
 
+/** What a feed keeps of its options for its whole life (the optional ones present, maybe undefined). */
+type KeptOptions = {
+  readonly [K in Exclude<keyof FeedStreamOptions, 'after' | 'head'>]: FeedStreamOptions[K];
+};
+
 /** A wake-up as a feed queues it: every fan-out signal but DEVICE_REMOVED, which it handles at once. */
 type Wakeup = Exclude<FeedSignal, { kind: 'DEVICE_REMOVED' }>;
 
@@ -126,11 +131,23 @@ class LiveFeedStream implements FeedStream {
   // Where to start (`after`, and the head read with the device), needed only until the feed has started:
   // let go of then, since an idle feed is kept for as long as its socket is open.
   private start: Pick<FeedStreamOptions, 'after' | 'head'> | undefined;
-  private readonly options: Omit<FeedStreamOptions, 'after' | 'head'>;
+  private readonly options: KeptOptions;
 
   constructor(options: FeedStreamOptions) {
-    const { after, head, ...kept } = options;
-    this.options = kept;
+    const { after, head } = options;
+    // Named one by one, not `...rest`: an object made by a rest pattern keeps its properties out of line
+    // (a property array of its own, ≈ 60 bytes per idle feed).
+    this.options = {
+      store: options.store,
+      fanout: options.fanout,
+      feedId: options.feedId,
+      deviceSubscriptionId: options.deviceSubscriptionId,
+      platform: options.platform,
+      onDelivered: options.onDelivered,
+      maxPending: options.maxPending,
+      onOverflow: options.onOverflow,
+      metrics: options.metrics,
+    };
     this.start = head === undefined ? { after } : { after, head };
     this.directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
     this.stream = this.run();

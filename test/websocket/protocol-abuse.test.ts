@@ -164,6 +164,26 @@ describe('graphql-transport-ws violations close with the documented codes', () =
     await stillServes();
   });
 
+  it("takes ids that name Object.prototype's members as any other id: no 4409, each is served", async () => {
+    const raw = await initialised();
+    const cursor = await feedCursor(t.url, mallory);
+    const ids = ['toString', '__proto__', 'constructor', 'hasOwnProperty', '1'];
+    for (const id of ids) {
+      raw.send({
+        id,
+        type: 'subscribe',
+        payload: { query: SUBSCRIPTION, variables: { s: malloryDevice, a: cursor } },
+      });
+    }
+    dataOf(await postNotification(t.url, appToken, notificationInput(malloryDevice, host)));
+    const served = new Set<string | undefined>();
+    while (served.size < ids.length) served.add((await raw.message('next')).id);
+    expect([...served].sort()).toEqual([...ids].sort());
+    raw.socket.close();
+    await raw.closed;
+    await stillServes();
+  });
+
   describe('4400 on a bad message', () => {
     const bad: Array<[string, (raw: RawSocket) => void, boolean]> = [
       ['text that is not JSON', (raw) => raw.send('{"type": "connection_init"'), false],
