@@ -118,11 +118,18 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   // here): they are known by their first bytes (publishRemote's envelope starts with its origin) and
   // dropped as bytes, before being decoded and parsed, dates revived key by key, only to be thrown away.
   const ownPrefix = Buffer.from(JSON.stringify({ origin }).slice(0, -1));
-  subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-    if (message.length > ownPrefix.length && ownPrefix.equals(message.subarray(0, ownPrefix.length))) return;
+  // `message` may be missing, as ioredis's own 'message' event allows for: then it fails to parse, logged.
+  subscriber.on('messageBuffer', (channel: Buffer, message: Buffer | undefined) => {
+    if (
+      message &&
+      message.length > ownPrefix.length &&
+      ownPrefix.equals(message.subarray(0, ownPrefix.length))
+    ) {
+      return;
+    }
     let envelope: Envelope;
     try {
-      envelope = JSON.parse(message.toString(), reviveDates) as Envelope;
+      envelope = JSON.parse(message ? message.toString() : '', reviveDates) as Envelope;
     } catch (error) {
       options.logger.error('unreadable fan-out message', {
         channel: channel.toString(),
