@@ -46,17 +46,18 @@ export function createJsonLogger(
   return wrap(redacting, plain);
 }
 
-// The top-level names REDACTED_PATHS reach; every other path it has goes through an object's field.
-const REDACTED_NAMES = new Set([
-  'authorization',
-  'access_token',
-  'client_secret',
-  'connectionParams',
-  'headers',
-]);
+// The top-level names REDACTED_PATHS start with, made from it so that the two cannot drift apart. A path
+// `*.x` reaches only into objects, which nothingToRedact leaves to redaction anyway. A path this cannot
+// read as a plain name (brackets, or `*` alone: every field) turns the shortcut off rather than guess.
+const TOP_LEVEL_NAMES = REDACTED_PATHS.filter((path) => !path.startsWith('*.')).map(
+  (path) => path.split('.')[0] as string,
+);
+const REDACTED_NAMES = new Set(TOP_LEVEL_NAMES);
+const NAMES_ARE_PLAIN = TOP_LEVEL_NAMES.every((name) => /^[A-Za-z_$][\w$]*$/.test(name));
 
 /** Whether redaction leaves `fields` as they are: no field is an object, and none has a redacted name. */
 function nothingToRedact(fields: Readonly<Record<string, unknown>>): boolean {
+  if (!NAMES_ARE_PLAIN) return false;
   for (const name in fields) {
     const value = fields[name];
     if ((typeof value === 'object' && value !== null) || REDACTED_NAMES.has(name)) return false;
