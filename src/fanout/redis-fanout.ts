@@ -114,12 +114,27 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
     everConnected = true;
     endOutageIfBack();
   });
-  subscriber.on('message', (channel: string, message: string) => {
+  // This process's own publishes come back on every channel it listens to (a feed with a live device
+  // here): they are known by their first bytes (publishRemote's envelope starts with its origin) and
+  // dropped as bytes, before being decoded and parsed, dates revived key by key, only to be thrown away.
+  const ownPrefix = Buffer.from(JSON.stringify({ origin }).slice(0, -1));
+  // `message` may be missing, as ioredis's own 'message' event allows for: then it fails to parse, logged.
+  subscriber.on('messageBuffer', (channel: Buffer, message: Buffer | undefined) => {
+    if (
+      message &&
+      message.length > ownPrefix.length &&
+      ownPrefix.equals(message.subarray(0, ownPrefix.length))
+    ) {
+      return;
+    }
     let envelope: Envelope;
     try {
-      envelope = JSON.parse(message, reviveDates) as Envelope;
+      envelope = JSON.parse(message ? message.toString() : '', reviveDates) as Envelope;
     } catch (error) {
-      options.logger.error('unreadable fan-out message', { channel, ...errorFields(error) });
+      options.logger.error('unreadable fan-out message', {
+        channel: channel.toString(),
+        ...errorFields(error),
+      });
       return;
     }
     if (envelope.origin !== origin) local.deliver(envelope.feedId, envelope.signal);
@@ -129,6 +144,7 @@ export function createRedisFanout(options: RedisFanoutOptions): Fanout {
   const subscribed = new Map<string, PendingSubscribe>();
 
   function publishRemote(feedId: string, signal: FeedSignal): void {
+    // `origin` first: its JSON then starts with ownPrefix, which is how this process skips its own.
     const envelope: Envelope = { origin, feedId, signal };
     publisher.publish(channelOf(feedId), JSON.stringify(envelope)).catch((error: unknown) => {
       if (unannounced.size < MAX_UNANNOUNCED) unannounced.add(feedId);

@@ -4,7 +4,7 @@ import { fallbackDueAt } from '../domain/fallback.js';
 import type { Change, ChangeKind, DeviceSubscription, FeedOwner } from '../domain/types.js';
 import type { ChangeRow, DeviceOwner, PostStatements, ReplaceColumns } from './post-statements.js';
 import type { NotificationRow } from './prisma-client.js';
-import { contentColumns, FRESH_STATE, toNotification } from './records.js';
+import { postedColumns, toNotification } from './records.js';
 import type { PostRequest } from './types.js';
 
 /** One accepted post, placed in its feed's log. */
@@ -124,16 +124,8 @@ export async function writePosts(
 }
 
 /** The content and fresh state a post writes; its position is the offset of its change. */
-function columnsOf(request: PostRequest, offset: number): ReplaceColumns {
-  return {
-    ...contentColumns(request.content),
-    ...FRESH_STATE,
-    feedPosition: offset,
-    lastModifiedDateTime: request.now,
-    fallbackDueAt: fallbackDueAt(request.content, request.now),
-    fallbackSentAt: null,
-  };
-}
+const columnsOf = (request: PostRequest, offset: number): ReplaceColumns =>
+  postedColumns(request.content, offset, request.now, fallbackDueAt(request.content, request.now));
 
 /**
  * Each request's feed: given; its owner's (created if need be); or the one behind its UNSID if usable by

@@ -160,7 +160,15 @@ export function createSqliteDirectWrites(
         issuer: string;
         subject: string;
       }>;
-      return rows.map((row) => ({ ...row, expirationDateTime: new Date(row.expirationDateTime) }));
+      // A literal, not a spread and one more field (see postedColumns in records.ts).
+      return rows.map((row) => ({
+        id: row.id,
+        feedId: row.feedId,
+        expirationDateTime: new Date(row.expirationDateTime),
+        appId: row.appId,
+        issuer: row.issuer,
+        subject: row.subject,
+      }));
     },
     async feeds(owners) {
       return statement(FEEDS_SQL(owners.length)).all(

@@ -26,6 +26,12 @@ const badInputs: Array<[string, Record<string, unknown>, string | null]> = [
     { payload: { visualContent: { title: 't', body: 'x'.repeat(1001) } } },
     'payload.visualContent.body',
   ],
+  // Characters, not UTF-16 units: 201 emoji (402 units) are one too many, 200 (400 units) are not.
+  [
+    'title of 201 characters outside the BMP',
+    { payload: { visualContent: { title: '\u{1F600}'.repeat(201) } } },
+    'payload.visualContent.title',
+  ],
   ['empty raw content', { payload: { rawContent: '' } }, 'payload.rawContent'],
   ['raw content over 4 KB', { payload: { rawContent: 'é'.repeat(2049) } }, 'payload.rawContent'],
   ['expiration in the past', { expirationDateTime: inDays(-1) }, 'expirationDateTime'],
@@ -141,7 +147,10 @@ describe('createNotification input validation', () => {
       appToken,
       notificationInput(unsid, 'VALIDATE.example.com', {
         appNotificationId: 'x'.repeat(200),
-        payload: { visualContent: { title: 't'.repeat(200), body: '' }, rawContent: 'r'.repeat(4096) },
+        payload: {
+          visualContent: { title: '\u{1F600}'.repeat(200), body: '' },
+          rawContent: 'r'.repeat(4096),
+        },
         displayTimeToLive: 86_400,
         targetPolicy: { platformTypes: ['WEB', 'WEB'] },
         priority: 'HIGH',

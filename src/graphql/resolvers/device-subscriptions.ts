@@ -5,6 +5,7 @@ import { badInput, ErrorCode, GatewayError } from '../../errors.js';
 import type { DevicePageKey } from '../../store/types.js';
 import { type GatewayContext, requireUser, requireUserMutation, usableDevice } from '../context.js';
 import type { Resolvers } from '../generated/resolvers-types.js';
+import { hasMoreCharactersThan } from './character-count.js';
 import { checkedPushSubscription } from './push-subscription-input.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -78,7 +79,7 @@ export const deviceSubscriptionResolvers: Resolvers = {
     async createDeviceSubscription(_, { input }, context) {
       const user = requireUserMutation(context);
       const label = input.deviceLabel.trim();
-      if (label === '' || [...label].length > DEVICE_SUBSCRIPTION_LIMITS.deviceLabelLength) {
+      if (label === '' || hasMoreCharactersThan(label, DEVICE_SUBSCRIPTION_LIMITS.deviceLabelLength)) {
         throw badInput('deviceLabel', 'deviceLabel must be 1 to 100 characters.');
       }
       // An external issuer may issue tokens to any client app; only registered ones have feeds here.

@@ -5,6 +5,7 @@ import type {
   EndpointFallbackInput,
   VisualContentInput,
 } from '../generated/resolvers-types.js';
+import { hasMoreCharactersThan } from './character-count.js';
 
 // Graph's rules for a notification, and our caps. Documented in schema.graphql next to each field.
 export const NOTIFICATION_LIMITS = {
@@ -129,7 +130,7 @@ function visual(input: VisualContentInput, field: string): VisualContent {
 /** A string that is not blank (unless allowed) and not longer than `max` characters. */
 function text(value: string, field: string, max: number, blankAllowed = false): string {
   if (!blankAllowed && value.trim() === '') throw badInput(field, `${field} must not be empty.`);
-  if ([...value].length > max) throw badInput(field, `${field} must be at most ${max} characters.`);
+  if (hasMoreCharactersThan(value, max)) throw badInput(field, `${field} must be at most ${max} characters.`);
   return value;
 }
 

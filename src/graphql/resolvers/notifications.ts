@@ -10,6 +10,7 @@ import {
   usableDevice,
 } from '../context.js';
 import type { CreateNotificationInput, Resolvers, UpsertOutcome } from '../generated/resolvers-types.js';
+import { hasMoreCharactersThan } from './character-count.js';
 import { toNotificationContent } from './notification-input.js';
 import { callerFeedId, resolveNotificationRef } from './notification-ref.js';
 
@@ -144,7 +145,7 @@ function checkUserId(userId: string): void {
   if (/[\u0000-\u001f\u007f]/.test(userId)) {
     throw badInput('userId', 'userId must not contain control characters.');
   }
-  if ([...userId].length > USER_ID_MAX_LENGTH) {
+  if (hasMoreCharactersThan(userId, USER_ID_MAX_LENGTH)) {
     throw badInput('userId', `userId must be at most ${USER_ID_MAX_LENGTH} characters.`);
   }
 }
