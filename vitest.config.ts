@@ -55,7 +55,15 @@ export default defineConfig({
     pool: 'forks',
     // The same suites on both stores: SQLite + in-memory fan-out, and PostgreSQL + Redis.
     projects: [
-      { extends: true, test: { name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        // SQLite's writes on their thread whatever the machine's CPUs (auto would choose by them).
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          env: { TIDINGS_TEST_SQLITE_WRITE_THREAD: 'on' },
+        },
+      },
       {
         // SQLite's posts and delivery marks on the event loop, as on one CPU (TIDINGS_SQLITE_WRITE_THREAD):
         // the store's own contract, and what depends on its writes, on that path too.

@@ -28,8 +28,12 @@ export function createMemoryFanout(onListenerError: (error: unknown) => void): M
   const unsubscribe = (feedId: string, listener: FeedListener) => {
     const found = listeners.get(feedId);
     if (found === listener) listeners.delete(feedId);
-    else if (typeof found === 'object' && found.delete(listener) && found.size === 0)
-      listeners.delete(feedId);
+    else if (typeof found === 'object' && found.delete(listener) && found.size <= 1) {
+      // Down to one (or none): the feed holds that listener itself again, as it would have from the start.
+      const [left] = found;
+      if (left === undefined) listeners.delete(feedId);
+      else listeners.set(feedId, left);
+    }
   };
   return {
     deliver,
@@ -44,7 +48,13 @@ export function createMemoryFanout(onListenerError: (error: unknown) => void): M
       if (found === undefined) listeners.set(feedId, listener);
       else if (typeof found === 'function') listeners.set(feedId, new Set([found, listener]));
       else found.add(listener);
-      return () => unsubscribe(feedId, listener);
+      // Once only: the same function may subscribe again, and a stale call must not remove that.
+      let subscribed = true;
+      return () => {
+        if (!subscribed) return;
+        subscribed = false;
+        unsubscribe(feedId, listener);
+      };
     },
     whenListening: () => Promise.resolve(),
     async ping() {},

@@ -20,9 +20,10 @@ import type { PostRequest, Store } from './types.js';
 // posts, the hot path of every gateway, and the delivery marks' flush.
 // Through Prisma (even its raw queries) a post cost 3.5x the same SQL on the driver (bench
 // write-floor): its request pipeline, parameter rendering and re-preparing every statement. Here the
-// statements run on a better-sqlite3 connection of their own, prepared once per shape. That connection
-// lives on a worker thread (sqlite-write-worker.ts), so the commit's fsync never holds the event loop;
-// sqlite-write-thread.ts keeps its transactions from overlapping Prisma's own. What is written is decided
+// statements run on a better-sqlite3 connection directly, prepared once per shape: a worker thread's own
+// (sqlite-write-thread.ts: the commit's fsync never holds the event loop), or, on one CPU, Prisma's writer
+// connection (sqlite-loop-writes.ts); both keep these transactions from overlapping Prisma's own by its
+// adapter's transaction lock. What is written is decided
 // by post-notifications.ts, as for PostgreSQL; the contract tests cover both. This module loads neither
 // Prisma's client nor anything of the gateway: it is what the worker thread runs.
 

@@ -15,7 +15,10 @@ export interface SqliteStoreOptions {
   /** `file:` URL or plain path of the database file. */
   readonly databaseUrl: string;
   readonly synchronous: SqliteSynchronous;
-  /** Told every SQL statement the store runs (tests count them; operators may trace them). */
+  /**
+   * Told every SQL statement the store runs (tests count them; operators may trace them), but the empty
+   * BEGIN and COMMIT that take and leave the writer's lock around a batch of posts or delivery marks.
+   */
   readonly onQuery?: (sql: string) => void;
   /**
    * Whether posts and delivery marks commit on a worker thread (sqlite-write-thread.ts) or on the
@@ -53,7 +56,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   }
   const { onQuery } = options;
   let writerConnection: SqliteAdapterConnection | undefined;
-  // `opened` is given the adapter's connection once Prisma opens it: posts and delivery marks are written on it.
+  // `opened` is given the adapter's connection once Prisma opens it: posts and delivery marks hold its
+  // transaction lock, and are written on it when they have no thread of their own.
   const connect = async (opened?: (connection: SqliteAdapterConnection) => void) => {
     const adapter = new PrismaBetterSqlite3({ url: path, timeout: BUSY_TIMEOUT_MS });
     if (opened) {

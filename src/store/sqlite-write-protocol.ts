@@ -31,6 +31,9 @@ export type WriteRequest =
   /** Answered by the worker closing its connection and ending, after every request before it. */
   | { readonly kind: 'close' };
 
+/** Sent once by the worker when its connection is open: it can take a batch at once. */
+export const WRITER_READY = 'ready';
+
 export type WriteAnswer = { readonly id: number; readonly statements?: readonly string[] } & (
   | { readonly ok: true; readonly result: Array<Change | null> | undefined }
   | { readonly ok: false; readonly error: SentError }
@@ -97,6 +100,7 @@ export function serveSqliteWrites(
       ? writes.writePosts(request.requests)
       : writes.recordDeliveryMarks(request.marks, request.markKind).then(() => undefined);
 
+  port.postMessage(WRITER_READY);
   // Each request starts after the one before has answered: a transaction at a time on the connection.
   let previous = Promise.resolve();
   port.on('message', (request: WriteRequest) => {

@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DirectWrites } from './prisma-client.js';
 import {
   receivedError,
   type SqliteWriterSettings,
+  WRITER_READY,
   type WriteAnswer,
   type WriteRequest,
 } from './sqlite-write-protocol.js';
@@ -48,7 +50,7 @@ export interface SqliteWriteThread extends DirectWrites {
 
 // Beside this module: .js in dist/, .ts when the sources run through tsx or Vitest.
 const WORKER_ENTRY = new URL(
-  `./sqlite-write-worker${import.meta.url.slice(import.meta.url.lastIndexOf('.'))}`,
+  `./sqlite-write-worker${extname(fileURLToPath(import.meta.url))}`,
   import.meta.url,
 );
 
@@ -76,6 +78,8 @@ interface Pending {
 interface Running {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** Resolves when the worker's connection is open; rejects (SQLITE_WRITER_GONE) if it ends before. */
+  readonly ready: Promise<void>;
   /** Resolves when the worker has ended. */
   readonly ended: Promise<void>;
 }
@@ -102,31 +106,45 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
     worker.unref();
     const pending = new Map<number, Pending>();
     let failure: unknown;
+    let readied: { resolve(): void; reject(error: Error): void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      readied = { resolve, reject };
+    });
+    // Awaited by the next write only: a thread that fails before any write must not be unhandled.
+    ready.catch(() => {});
     const ended = new Promise<void>((resolve) => {
       worker.on('error', (error) => {
         failure = error;
       });
       worker.on('exit', () => {
         if (running?.worker === worker) running = undefined;
+        // Its own reason in the message, which the outage log shows (a file it cannot open, say).
+        const reason = failure instanceof Error ? `: ${failure.message}` : '';
         const gone = Object.assign(
-          new Error('The SQLite writer thread ended before it answered; the write may not have completed.', {
-            cause: failure,
-          }),
+          new Error(
+            `The SQLite writer thread ended before it answered${reason}; the write may not have completed.`,
+            { cause: failure },
+          ),
           { code: SQLITE_WRITER_GONE },
         );
+        readied?.reject(gone);
         for (const waiting of pending.values()) waiting.reject(gone);
         pending.clear();
         resolve();
       });
     });
-    worker.on('message', (answer: WriteAnswer) => {
+    worker.on('message', (answer: WriteAnswer | typeof WRITER_READY) => {
+      if (answer === WRITER_READY) {
+        readied?.resolve();
+        return;
+      }
       const waiting = pending.get(answer.id);
       if (!waiting) return;
       pending.delete(answer.id);
       if (pending.size === 0 && !closed) worker.unref();
       waiting.resolve(answer);
     });
-    return { worker, pending, ended };
+    return { worker, pending, ready, ended };
   }
 
   function send(request: Exclude<WriteRequest, { kind: 'close' }>): Promise<WriteAnswer> {
@@ -147,6 +165,12 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
 
   /** Sends a request while holding the Prisma writer's transaction lock; answers what the worker did. */
   async function write<T>(request: Exclude<WriteRequest, { kind: 'close' }>): Promise<T> {
+    // The thread is started, and its connection opened, before the lock is taken: Prisma's own write
+    // transactions wait for that lock, up to their maxWait (2 s), and would fail behind a slow start.
+    if (!closed) {
+      running ??= start();
+      await running.ready;
+    }
     const lock = await connection.startTransaction();
     let answer: WriteAnswer;
     try {
@@ -154,8 +178,11 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
       // Told while the lock is held: no Prisma transaction's statements come between them.
       for (const sql of answer.statements ?? []) onQuery?.(sql);
     } finally {
-      if (connection.client.inTransaction) endEmpty.run();
-      await lock.commit();
+      try {
+        if (connection.client.inTransaction) endEmpty.run();
+      } finally {
+        await lock.commit();
+      }
     }
     if (!answer.ok) throw receivedError(answer.error);
     return answer.result as T;

@@ -49,6 +49,24 @@ describe('the in-process fan-out', () => {
     expect(errors).toEqual([]);
   });
 
+  it('unsubscribes once: a stale call leaves the same listener subscribed again in place', () => {
+    const fanout = createMemoryFanout(() => {});
+    const one = recorder();
+    const two = recorder();
+    const offOne = fanout.subscribe('feed', one.listener);
+    const offTwo = fanout.subscribe('feed', two.listener);
+    offOne();
+    fanout.subscribe('feed', one.listener);
+    offOne(); // stale: from the first subscription
+    fanout.deliver('feed', signal('a'));
+    offTwo();
+    offTwo(); // stale
+    fanout.deliver('feed', signal('b'));
+
+    expect(one.heard).toEqual(['a', 'b']);
+    expect(two.heard).toEqual(['a']);
+  });
+
   it('reports a listener that throws and still reaches the others', () => {
     const errors: unknown[] = [];
     const fanout = createMemoryFanout((error) => errors.push(error));

@@ -145,6 +145,38 @@ describe("SQLite's writer thread", () => {
   });
 });
 
+describe("SQLite's writer thread, starting", () => {
+  it("takes the writer's lock only once it is ready: a Prisma write meanwhile is not held behind its start", async () => {
+    const dataDir = temporaryDataDir();
+    const store = await openStore(dataDir);
+    const { app, device, post } = await withDevice(store, 'dan');
+
+    // The first post starts the thread, which waits before it opens its connection.
+    writeFileSync(join(dataDir, 'tidings.db.slow-start'), '');
+    let posted = false;
+    const posting = post('first').then((change) => {
+      posted = true;
+      return change;
+    });
+    await expect.poll(() => existsSync(join(dataDir, 'tidings.db.starting'))).toBe(true);
+    const now = new Date();
+    const second = await store.createDeviceSubscription({
+      id: 'unsid-dan-2',
+      owner: { appId: app.id, issuer: 'urn:test', subject: 'dan' },
+      platform: 'WEB',
+      deviceLabel: 'second',
+      expirationDateTime: new Date(now.getTime() + 86_400_000),
+      now,
+      maxDevices: 100,
+    });
+    // Committed while the thread was still starting (Prisma's own wait for the lock is bounded: 2 s).
+    expect(posted).toBe(false);
+    expect(second.feedId).toBe(device.feedId);
+    rmSync(join(dataDir, 'tidings.db.slow-start'));
+    expect((await posting)?.offset).toBe(1);
+  });
+});
+
 describe('whether the writes get a thread (TIDINGS_SQLITE_WRITE_THREAD)', () => {
   it('is the setting, and with auto, whether the process may run on more than one CPU', () => {
     expect(loadConfig({}, { dataDir: temporaryDataDir() }).sqliteWriteThread).toBe('auto');

@@ -175,6 +175,9 @@ export function createPushDispatcher(options: PushDispatcherOptions): PushDispat
       await record(push, outcome);
     } catch (error) {
       if (!isServiceUnavailable(error)) logger.error('web push outcome not recorded', errorFields(error));
+      // Its claim stays: it is taken over (sent again) once the lease runs out, and the timer's probe
+      // leaves this process's own claims out, so it is told when that is.
+      timer?.committed(push.claimedAt.getTime() + options.claimLeaseMs + 1);
     }
     return outcome;
   }

@@ -112,7 +112,10 @@ export function createPushTimer(options: PushTimerOptions): PushTimer {
       // time. Nothing to do, and no timer to move on the post's path.
       if (ticking && dueAt >= nextLookAt) return;
       // A sleeping timer starts ticking every interval, to see the clock reach the change's due time.
-      nextLookAt = Math.min(nextLookAt, Math.max(dueAt, lastLookAt + intervalMs));
+      const lookAt = Math.min(nextLookAt, Math.max(dueAt, lastLookAt + intervalMs));
+      // Ticking already towards that look (an interval longer than the delay): nothing to move.
+      if (ticking && lookAt === nextLookAt) return;
+      nextLookAt = lookAt;
       arm();
     },
     async close() {
