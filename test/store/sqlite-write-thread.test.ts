@@ -29,18 +29,23 @@ async function openStore(dataDir: string): Promise<Store> {
   return store;
 }
 
-async function withDevice(store: Store, subject: string) {
-  const { app } = await registerApp(store, { targetHostName: HOST });
+/** A WEB device of `subject` in the app (a Prisma write transaction on the writer's connection). */
+function createDevice(store: Store, appId: string, subject: string, id: string, deviceLabel: string) {
   const now = new Date();
-  const device = await store.createDeviceSubscription({
-    id: `unsid-${subject}`,
-    owner: { appId: app.id, issuer: 'urn:test', subject },
+  return store.createDeviceSubscription({
+    id,
+    owner: { appId, issuer: 'urn:test', subject },
     platform: 'WEB',
-    deviceLabel: 'web',
+    deviceLabel,
     expirationDateTime: new Date(now.getTime() + 86_400_000),
     now,
     maxDevices: 100,
   });
+}
+
+async function withDevice(store: Store, subject: string) {
+  const { app } = await registerApp(store, { targetHostName: HOST });
+  const device = await createDevice(store, app.id, subject, `unsid-${subject}`, 'web');
   const post = (appNotificationId: string) =>
     store.postNotification({
       target: { deviceSubscriptionId: device.id, appId: app.id },
@@ -119,21 +124,10 @@ describe("SQLite's writer thread", () => {
     });
     await expect.poll(() => existsSync(join(dataDir, 'tidings.db.reached'))).toBe(true);
     // A Prisma write transaction on the writer's connection, while the thread is inside its transaction.
-    const now = new Date();
-    const created = store
-      .createDeviceSubscription({
-        id: 'unsid-cat-2',
-        owner: { appId: app.id, issuer: 'urn:test', subject: 'cat' },
-        platform: 'WEB',
-        deviceLabel: 'second',
-        expirationDateTime: new Date(now.getTime() + 86_400_000),
-        now,
-        maxDevices: 100,
-      })
-      .then((second) => {
-        order.push('device');
-        return second;
-      });
+    const created = createDevice(store, app.id, 'cat', 'unsid-cat-2', 'second').then((second) => {
+      order.push('device');
+      return second;
+    });
     rmSync(join(dataDir, 'tidings.db.hold'));
     const [change, second] = await Promise.all([posted, created]);
     // The device waited for the batch (the writer's transaction lock), instead of meeting SQLITE_BUSY.
@@ -159,16 +153,7 @@ describe("SQLite's writer thread, starting", () => {
       return change;
     });
     await expect.poll(() => existsSync(join(dataDir, 'tidings.db.starting'))).toBe(true);
-    const now = new Date();
-    const second = await store.createDeviceSubscription({
-      id: 'unsid-dan-2',
-      owner: { appId: app.id, issuer: 'urn:test', subject: 'dan' },
-      platform: 'WEB',
-      deviceLabel: 'second',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
-      maxDevices: 100,
-    });
+    const second = await createDevice(store, app.id, 'dan', 'unsid-dan-2', 'second');
     // Committed while the thread was still starting (Prisma's own wait for the lock is bounded: 2 s).
     expect(posted).toBe(false);
     expect(second.feedId).toBe(device.feedId);
