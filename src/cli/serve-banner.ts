@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Gateway } from '../gateway.js';
+import { sqliteWritesOnThread } from '../store/create-store.js';
 
 /**
  * What `tidings serve` prints once it listens. In production: what an operator checks (the URL, the mode,
@@ -45,7 +46,9 @@ function signingKeys(gateway: Gateway): string {
 /** The store without credentials: SQLite's file, or PostgreSQL's host, database and schema. */
 function describeStore(config: Config): string {
   if (config.databaseProvider === 'sqlite') {
-    return `SQLite ${config.databaseUrl.slice('file:'.length)} (synchronous=${config.sqliteSynchronous})`;
+    // Where posts commit says what to expect of the latency tail (TIDINGS_SQLITE_WRITE_THREAD).
+    const commits = sqliteWritesOnThread(config.sqliteWriteThread) ? 'a writer thread' : 'the event loop';
+    return `SQLite ${config.databaseUrl.slice('file:'.length)} (synchronous=${config.sqliteSynchronous}; posts commit on ${commits})`;
   }
   const schema = new URL(config.databaseUrl).searchParams.get('schema');
   return `PostgreSQL at ${describeServer(config.databaseUrl)}${schema ? `, schema ${schema}` : ''}`;

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { sqliteWritesOnThread } from '../../src/store/create-store.js';
 import { startChildGateway } from '../support/child-gateway.js';
 import { migratedDataDir, tidings, tidingsInProcess } from '../support/cli.js';
 import { openFeed } from '../support/feed-client.js';
@@ -19,7 +20,11 @@ describe('the CLI paths of the README', () => {
     // The gateway's first start makes the store and the signing key the other commands use.
     const server = await serve(dataDir);
     expect(server.output()).toContain('token user alice --app <client id>');
-    expect(server.output()).toContain(`store:    SQLite ${dataDir}/tidings.db (synchronous=FULL)`);
+    // The child runs on the CPUs this process may use: auto decides the same way for both.
+    const commits = sqliteWritesOnThread('auto') ? 'a writer thread' : 'the event loop';
+    expect(server.output()).toContain(
+      `store:    SQLite ${dataDir}/tidings.db (synchronous=FULL; posts commit on ${commits})`,
+    );
     const created = await tidings(
       ['apps', 'create', '--host', 'cli.example.com', '--name', 'CLI app'],
       dataDir,
