@@ -169,6 +169,9 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
     // transactions wait for that lock, up to their maxWait (2 s), and would fail behind a slow start.
     if (!closed) {
       running ??= start();
+      // Held while it starts (its answer unrefs it): a process with nothing else to do would otherwise
+      // end while this write waits.
+      running.worker.ref();
       await running.ready;
     }
     const lock = await connection.startTransaction();
