@@ -17,7 +17,6 @@ import type {
   Feed as FeedRow,
   Notification as NotificationRow,
 } from './generated/sqlite/client.js';
-import type { ReplaceColumns } from './post-statements.js';
 
 // A device's live feed keeps its platform for as long as its socket is open: the one constant string of
 // each platform, rather than a copy read from each row.
@@ -75,7 +74,7 @@ export function postedColumns(
   feedPosition: number,
   now: Date,
   fallbackDueAt: Date | null,
-): ReplaceColumns {
+): Omit<NotificationRow, 'id' | 'feedId' | 'appId' | 'createdDateTime'> {
   return {
     appNotificationId: content.appNotificationId,
     targetHostName: content.targetHostName,
