@@ -1,4 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config.js';
 import { POSTGRES_POST_BATCHES_IN_FLIGHT } from '../../../src/store/feed-log.js';
 import {
@@ -138,6 +140,7 @@ export const latency: Scenario = {
         const result = await measureLatency(session, rate, n, `latency-${round}-`);
         await waitForIdle(session.running, 30_000);
         if (round > 0) record(context, system, round, rate, result);
+        dumpPosts(session.running, system, round, rate, result);
         // The issue's rate as well, whatever Tidings sustains: a shorter burst, as an app's peak would be.
         // Past saturation the open loop queues, and the figure shows by how much.
         if (round > 0 && rate < ISSUE_RATE) {
@@ -145,6 +148,7 @@ export const latency: Scenario = {
           const peak = await measureLatency(session, ISSUE_RATE, burst, `latency-${round}-peak-`);
           await waitForIdle(session.running, 30_000);
           record(context, system, round, ISSUE_RATE, peak, `-at-${ISSUE_RATE}`);
+          dumpPosts(session.running, system, round, ISSUE_RATE, peak);
         }
       };
       // The disk's own floor at the same rates, after the systems in each round (nothing else runs then).
@@ -193,6 +197,33 @@ interface LatencyResult {
   readonly sendLatenessMs: number[];
   readonly sendRate: number;
   readonly cost: Cost;
+  /** Each post's stamps on the monotonic clock, µs: when it was due, sent, answered and received. */
+  readonly posts: {
+    readonly dueMicros: number[];
+    readonly sentMicros: number[];
+    readonly answeredMicros: number[];
+    readonly receivedMicros: number[];
+  };
+}
+
+/**
+ * With TIDINGS_BENCH_LATENCY_DUMP=<dir>: every measurement's per-post stamps as JSON in that directory,
+ * to see when in a burst the slow posts fall, beside the server's own timeline on the same clock
+ * (TIDINGS_BENCH_LOOP_TRACE, lib/loop-trace.ts, by the server's pid); latency-dump-summary.ts reads both.
+ */
+function dumpPosts(
+  running: RunningSystem,
+  system: SystemUnderTest,
+  round: number,
+  rate: number,
+  result: LatencyResult,
+): void {
+  const dir = process.env.TIDINGS_BENCH_LATENCY_DUMP;
+  if (dir === undefined || dir === '') return;
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${system.definition.id}-round${round}-${rate}.json`);
+  const { id } = system.definition;
+  writeFileSync(file, JSON.stringify({ system: id, pid: running.pid, round, rate, ...result.posts }));
 }
 
 async function measureLatency(
@@ -225,10 +256,12 @@ async function measureLatency(
   );
   const due = (i: number) => sent.startMicros + i * sent.intervalMicros;
   const latenciesMs: number[] = [];
+  const receivedMicros: number[] = [];
   for (let i = 0; i < count; i++) {
     const at = received.get(`${keyPrefix}${i}`);
     if (at === undefined) throw new Error(`post ${i} was never received`);
     latenciesMs.push((at - due(i)) / 1000);
+    receivedMicros.push(at);
   }
   const span = ((sent.sentMicros[count - 1] ?? 0) - (sent.sentMicros[0] ?? 0)) / 1e6;
   return {
@@ -237,6 +270,12 @@ async function measureLatency(
     sendLatenessMs: sent.sentMicros.map((at, i) => (at - due(i)) / 1000),
     sendRate: span > 0 ? (count - 1) / span : rate,
     cost,
+    posts: {
+      dueMicros: Array.from({ length: count }, (_, i) => due(i)),
+      sentMicros: sent.sentMicros,
+      answeredMicros: sent.answeredMicros,
+      receivedMicros,
+    },
   };
 }
 
