@@ -16,6 +16,7 @@ const runOnce = [
   'test/websocket/work-once.test.ts',
   'test/websocket/protocol-abuse.test.ts', // transport-level: the store plays no part
   'test/websocket/idle-sockets.test.ts',
+  'test/websocket/keep-alive-rounds.test.ts', // the transport's timer: the store plays no part
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/store/sqlite-write-thread.test.ts', // SQLite's writer thread: always SQLite
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part

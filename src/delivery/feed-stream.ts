@@ -3,7 +3,6 @@ import type { Change, FeedHead, FeedPosition, Platform } from '../domain/types.j
 import type { Fanout, FeedSignal } from '../fanout/fanout.js';
 import type { FeedMetrics } from '../observability/metrics.js';
 import type { Store } from '../store/types.js';
-import { createAsyncQueue } from './async-queue.js';
 
 /** What a device's live feed yields: a change of its feed, or the order to reload. */
 export type FeedEvent =
@@ -62,9 +61,20 @@ export interface FeedStream extends AsyncIterableIterator<FeedEvent, void> {
    * a resync, a slow socket) goes through the iterator, with every guarantee it gives.
    */
   deliverDirectly(sink: DirectSink): void;
+  /**
+   * Has every event the iterator would yield go through `map` first, and makes the iterator yield what it
+   * returns instead: undefined leaves the event out (the consumer sent it itself: it counts as taken once
+   * `map` has resolved), {@link END_FEED} ends the feed at that event (not counted as taken). The
+   * consumer's own mapping iterator on top of this one would be one more suspended step per idle feed.
+   * Called before the first `next()`; returns this feed, as the iterator of what `map` returns.
+   */
+  filterMap<U>(map: (event: FeedEvent) => Promise<U | undefined | typeof END_FEED>): AsyncIterableIterator<U>;
   /** Ends the feed at once, even while it waits for the next change. */
   return(value?: undefined): Promise<IteratorResult<FeedEvent, void>>;
 }
+
+/** What a {@link FeedStream.filterMap} mapper returns to end the feed at an event. */
+export const END_FEED: unique symbol = Symbol('end of feed');
 
 /** What a feed keeps of its options for its whole life (the optional ones present, maybe undefined). */
 type KeptOptions = {
@@ -81,6 +91,9 @@ const TO_THE_END = Number.MAX_SAFE_INTEGER;
 const DIRECT_IN_FLIGHT = 64;
 // What the metrics are told of a change sent directly (they count it by its type only).
 const DIRECT_CHANGE = { type: 'change' } as const;
+const DONE: IteratorResult<never, void> = Object.freeze({ done: true, value: undefined });
+
+type Mapper = (event: FeedEvent) => Promise<unknown>;
 
 /**
  * A device's feed: the changes after `after` from the store, then live changes from the fan-out,
@@ -95,19 +108,23 @@ export function openFeedStream(options: FeedStreamOptions): FeedStream {
 }
 
 /**
- * The feed of {@link openFeedStream}. A class with one generator on its prototype: an idle device holds
- * one of these for as long as it is connected, and generator functions, closures and iterator methods made
- * per feed cost memory per socket (each generator function made per call also brings a prototype object
- * and hidden classes of its own: ≈ 2 KiB per idle feed before this was a class).
+ * The feed of {@link openFeedStream}. An idle device holds one of these for as long as it is connected, so
+ * an idle feed holds no suspended function: the consumer's pending `next()` is one promise whose settling
+ * functions the feed keeps (`resolveNext`), and nothing else waits. The work between (start, replay, gap
+ * repair, live changes that did not go directly) is a generator made for each busy stretch (`work`), driven
+ * by `drive` while a consumer waits and dropped once it has nothing left to do. (A generator suspended for
+ * the socket's life, under a mapping iterator's suspended `next`, with a queue's waiter, cost ≈ 1 KiB per
+ * idle feed in frames, promises and closures.)
  */
 class LiveFeedStream implements FeedStream {
   // Wake-ups not yet handled: live changes (one entry per transaction), or "read the store".
-  private readonly live = createAsyncQueue<Wakeup>();
-  // Changes held in `live`: at most maxPending. A transaction that does not fit is queued as "read the
+  private readonly wakeups: Wakeup[] = [];
+  // Changes held in `wakeups`: at most maxPending. A transaction that does not fit is queued as "read the
   // store up to its offset" instead (it costs no memory, and the feed reads it page by page as fast as the
   // socket takes it), so one bulk change never makes a healthy device look slow.
   private held = 0;
   private stopped = false;
+  private started = false;
   // Where the unbroken stretch of changes this feed has sent begins (moves on a resync).
   private coveredFrom = 0;
   // The last offset this device was sent or skipped (its position in the feed), and the newest offset
@@ -126,7 +143,12 @@ class LiveFeedStream implements FeedStream {
   private readonly inFlight: Array<number | Change> = [];
   private inFlightHead = 0;
   private readonly directInFlight: number;
-  private readonly stream: AsyncGenerator<FeedEvent, void>;
+  // The consumer's pending next(), if any, and the busy stretch's generator while there is one.
+  private resolveNext: ((step: IteratorResult<unknown, void>) => void) | undefined = undefined;
+  private rejectNext: ((error: unknown) => void) | undefined = undefined;
+  private worker: AsyncGenerator<FeedEvent, void> | undefined = undefined;
+  private driving = false;
+  private map: Mapper | undefined = undefined;
   private readonly unsubscribe: () => void;
   // Where to start (`after`, and the head read with the device), needed only until the feed has started:
   // let go of then, since an idle feed is kept for as long as its socket is open.
@@ -150,7 +172,6 @@ class LiveFeedStream implements FeedStream {
     };
     this.start = head === undefined ? { after } : { after, head };
     this.directInFlight = Math.min(DIRECT_IN_FLIGHT, options.maxPending);
-    this.stream = this.run();
     // Last: the listener may stop the feed at once.
     this.unsubscribe = options.fanout.subscribe(options.feedId, this.heard);
   }
@@ -165,12 +186,14 @@ class LiveFeedStream implements FeedStream {
     if (signal.kind === 'CHANGES' && this.sentDirectly(signal)) return;
     // From here until the feed waits again with nothing queued, live changes take the iterator's path.
     this.parked = false;
-    this.live.push(signal.kind === 'CHANGES' ? this.holdOrDefer(signal) : signal);
+    this.wakeups.push(signal.kind === 'CHANGES' ? this.holdOrDefer(signal) : signal);
     // A device that lets more wake-ups pile up than that is not reading its socket: it resumes later.
-    if (this.live.size > this.options.maxPending) {
+    if (this.wakeups.length > this.options.maxPending) {
       this.stop();
       this.options.onOverflow();
+      return;
     }
+    this.pump();
   };
 
   /** Told once the socket took a direct send (the same function for every send of this feed). */
@@ -194,7 +217,90 @@ class LiveFeedStream implements FeedStream {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe();
-    this.live.close();
+    this.wakeups.length = 0;
+    // A consumer waiting while nothing runs is answered now; one that `drive` serves, by `drive`.
+    if (!this.driving) {
+      this.worker = undefined;
+      this.settle(DONE);
+    }
+  }
+
+  /** Answers the consumer's pending next(), if any. */
+  private settle(step: IteratorResult<unknown, void>) {
+    const resolve = this.resolveNext;
+    this.resolveNext = undefined;
+    this.rejectNext = undefined;
+    resolve?.(step);
+  }
+
+  /** Starts `drive` if a consumer waits and there is work: a busy stretch under way, or wake-ups queued. */
+  private pump() {
+    if (this.driving || this.resolveNext === undefined) return;
+    if (this.stopped) return this.settle(DONE);
+    if (this.worker === undefined && this.started && this.wakeups.length === 0) {
+      // Idle: caught up, nothing queued, the consumer has taken everything and waits.
+      this.parked = true;
+      return;
+    }
+    this.parked = false;
+    this.driving = true;
+    void this.drive();
+  }
+
+  /**
+   * Steps the busy stretch's generator until it yields an event the consumer is to be given (after `map`,
+   * if any), the feed ends, or there is nothing left to do (then the consumer waits, parked). The
+   * generator counts an event as taken when it is stepped again: when the consumer asked for the next
+   * one, or `map` has sent it.
+   */
+  private async drive(): Promise<void> {
+    let step: IteratorResult<unknown, void> | undefined;
+    let failure: { error: unknown } | undefined;
+    try {
+      for (;;) {
+        if (this.stopped) {
+          step = DONE;
+          break;
+        }
+        if (this.worker === undefined) {
+          if (this.started && this.wakeups.length === 0) {
+            this.parked = true;
+            break;
+          }
+          this.worker = this.work();
+        }
+        const next = await this.worker.next();
+        if (next.done) {
+          this.worker = undefined;
+          continue;
+        }
+        if (this.stopped) continue;
+        if (this.map === undefined) {
+          step = next;
+          break;
+        }
+        const mapped = await this.map(next.value);
+        if (mapped === END_FEED) this.stop();
+        else if (mapped !== undefined) {
+          step = { done: false, value: mapped };
+          break;
+        }
+      }
+    } catch (error) {
+      failure = { error };
+    }
+    this.driving = false;
+    if (failure) {
+      this.worker = undefined;
+      const reject = this.rejectNext;
+      this.resolveNext = undefined;
+      this.rejectNext = undefined;
+      this.stop();
+      reject?.(failure.error);
+    } else if (step) {
+      if (step.done) this.worker = undefined;
+      this.settle(step);
+    }
   }
 
   private holdOrDefer(signal: Extract<Wakeup, { kind: 'CHANGES' }>): Wakeup {
@@ -238,7 +344,8 @@ class LiveFeedStream implements FeedStream {
           // The rest of the transaction goes through the iterator, after what was sent here.
           if (index === 0) return false;
           this.parked = false;
-          this.live.push(this.holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
+          this.wakeups.push(this.holdOrDefer({ kind: 'CHANGES', changes: changes.slice(index) }));
+          this.pump();
           return true;
         }
         this.inFlight.push(this.coveredFrom, change);
@@ -284,47 +391,45 @@ class LiveFeedStream implements FeedStream {
     return resync;
   }
 
-  // One generator: after each `yield`, the consumer has taken the event (`taken`).
-  private async *run(): AsyncGenerator<FeedEvent, void> {
-    try {
-      const { options } = this;
+  /**
+   * One busy stretch: the start (with its replay) the first time, then the wake-ups queued, until none is
+   * left. After each `yield`, the consumer has taken the event (`taken`).
+   */
+  private async *work(): AsyncGenerator<FeedEvent, void> {
+    const { options } = this;
+    if (!this.started) {
+      this.started = true;
       const resync = await this.begin();
       if (resync) {
         yield resync;
         this.taken(resync);
       }
       yield* this.readFromStore(TO_THE_END);
-      for (;;) {
-        this.parked = this.live.size === 0;
-        const wakeup = await this.live.pull();
-        this.parked = false;
-        if (wakeup === undefined) return;
-        if (wakeup.kind === 'CATCH_UP') {
-          yield* this.readFromStore(TO_THE_END);
-          continue;
-        }
-        if (wakeup.kind === 'ADVANCED') {
-          this.known = Math.max(this.known, wakeup.offset);
-          if (wakeup.offset > this.position) yield* this.readFromStore(wakeup.offset);
-          continue;
-        }
-        for (const change of wakeup.changes) {
-          this.held--;
-          this.known = Math.max(this.known, change.offset);
-          if (change.offset <= this.position) continue; // already replayed
-          if (change.offset > this.position + 1) yield* this.readFromStore(change.offset - 1);
-          if (change.offset <= this.position) continue; // a resync during the repair moved past it
-          this.position = change.offset;
-          if (!this.visible(change)) continue;
-          const event: FeedEvent = { type: 'change', change };
-          yield event;
-          // Resumed once graphql-ws has written the frame and asks for the next event.
-          this.taken(event);
-          options.metrics?.liveChangeSent(change);
-        }
+    }
+    for (let wakeup = this.wakeups.shift(); wakeup !== undefined; wakeup = this.wakeups.shift()) {
+      if (wakeup.kind === 'CATCH_UP') {
+        yield* this.readFromStore(TO_THE_END);
+        continue;
       }
-    } finally {
-      this.stop();
+      if (wakeup.kind === 'ADVANCED') {
+        this.known = Math.max(this.known, wakeup.offset);
+        if (wakeup.offset > this.position) yield* this.readFromStore(wakeup.offset);
+        continue;
+      }
+      for (const change of wakeup.changes) {
+        this.held--;
+        this.known = Math.max(this.known, change.offset);
+        if (change.offset <= this.position) continue; // already replayed
+        if (change.offset > this.position + 1) yield* this.readFromStore(change.offset - 1);
+        if (change.offset <= this.position) continue; // a resync during the repair moved past it
+        this.position = change.offset;
+        if (!this.visible(change)) continue;
+        const event: FeedEvent = { type: 'change', change };
+        yield event;
+        // Resumed once the consumer has taken the event (asked for the next one, or `map` sent it).
+        this.taken(event);
+        options.metrics?.liveChangeSent(change);
+      }
     }
   }
 
@@ -369,20 +474,33 @@ class LiveFeedStream implements FeedStream {
     this.sink = consumer;
   }
 
-  next() {
-    return this.stream.next();
+  filterMap<U>(map: (event: FeedEvent) => Promise<U | undefined | typeof END_FEED>) {
+    this.map = map;
+    return this as AsyncIterableIterator<unknown> as AsyncIterableIterator<U>;
   }
 
-  // Close the queue before asking the generator to return: a generator waiting in `live.pull()` only
-  // sees the request once that wait ends.
-  return(value?: undefined) {
-    this.stop();
-    return this.stream.return(value);
+  next(): Promise<IteratorResult<FeedEvent, void>> {
+    if (this.resolveNext !== undefined) {
+      return Promise.reject(new Error('A live feed serves one next() at a time.'));
+    }
+    if (this.stopped && !this.driving) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<unknown, void>>((resolve, reject) => {
+      this.resolveNext = resolve;
+      this.rejectNext = reject;
+      this.pump();
+    }) as Promise<IteratorResult<FeedEvent, void>>;
   }
 
-  throw(error: unknown) {
+  // Ends at once, even while the consumer waits for the next change (its next() is answered done); a busy
+  // stretch under way ends at its next step.
+  return(_value?: undefined): Promise<IteratorResult<FeedEvent, void>> {
     this.stop();
-    return this.stream.throw(error);
+    return Promise.resolve(DONE);
+  }
+
+  throw(error: unknown): Promise<IteratorResult<FeedEvent, void>> {
+    this.stop();
+    return Promise.reject(error);
   }
 
   [Symbol.asyncIterator]() {

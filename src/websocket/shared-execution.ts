@@ -10,10 +10,10 @@ import {
   visit,
 } from 'graphql';
 
-import type { FeedStream } from '../delivery/feed-stream.js';
+import { END_FEED, type FeedStream } from '../delivery/feed-stream.js';
 import type { GatewayContext, SharedPayload } from '../graphql/context.js';
 
-type DirectFeed = Pick<FeedStream, 'deliverDirectly'>;
+type DirectFeed = Pick<FeedStream, 'deliverDirectly' | 'filterMap'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
@@ -79,8 +79,9 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     const connection = (args.contextValue as GatewayContext | undefined)?.connection;
     // A live feed that can send its live changes itself is given the way to: the same shared frame,
     // without a step of the iterators below per device (see FeedStream.deliverDirectly).
-    if (connection && selection !== null && isDirectFeed(source)) {
-      source.deliverDirectly((event, written) => {
+    const directFeed = isDirectFeed(source) ? source : undefined;
+    if (connection && selection !== null && directFeed) {
+      directFeed.deliverDirectly((event, written) => {
         const owner = sharingKey(event);
         if (owner === null) return false;
         const entry = sharedResult(owner, selection, args, event);
@@ -92,23 +93,25 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     }
     /**
      * The event's result for graphql-ws to send (one with errors, which graphql-ws formats), undefined
-     * once it has been sent here, or STOP when it could not be sent: the subscription was completed or its
+     * once it has been sent here, or END_FEED when it could not be sent: the subscription was completed or its
      * socket is closing. Stopping ends the source at the event, so the feed does not count it (or any
      * after it) as delivered; graphql-ws's own send would have dropped it and asked for the next.
      */
-    return filterMapAsyncIterator(source, async (event): Promise<ExecutionResult | undefined | Stop> => {
+    const map = async (event: unknown): Promise<ExecutionResult | undefined | Stop> => {
       const owner = sharingKey(event);
       const entry = owner === null || selection === null ? null : sharedResult(owner, selection, args, event);
       const result = await (entry ? entry.result : execute({ ...args, rootValue: event }));
       if (!connection) return result;
-      if (result.errors) return connection.isLive() ? result : STOP;
+      if (result.errors) return connection.isLive() ? result : END_FEED;
       let json: string;
       if (entry) {
         entry.payload ??= { json: JSON.stringify(result) };
         json = entry.payload.json;
       } else json = JSON.stringify(result);
-      return (await connection.sendNext(json)) ? undefined : STOP;
-    });
+      return (await connection.sendNext(json)) ? undefined : END_FEED;
+    };
+    // A live feed maps its own events: no iterator of ours on top of it, suspended per idle subscription.
+    return directFeed ? directFeed.filterMap(map) : filterMapAsyncIterator(source, map);
   };
 }
 
@@ -183,7 +186,8 @@ function variablesOutsideRootArguments(
 }
 
 function isDirectFeed(value: AsyncIterable<unknown>): value is AsyncIterable<unknown> & DirectFeed {
-  return typeof (value as Partial<DirectFeed>).deliverDirectly === 'function';
+  const feed = value as Partial<DirectFeed>;
+  return typeof feed.deliverDirectly === 'function' && typeof feed.filterMap === 'function';
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
@@ -194,13 +198,12 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
-/** What a mapper returns to end the iteration at a value. */
-const STOP: unique symbol = Symbol('stop');
-type Stop = typeof STOP;
+/** What a mapper returns to end the iteration at a value: a live feed's own, which then maps for itself. */
+type Stop = typeof END_FEED;
 
 /**
  * Maps an async iterable, leaving out the values mapped to undefined and ending (the source returned) at
- * a value mapped to STOP, and passes `return` (unsubscribe) through to the source.
+ * a value mapped to END_FEED, and passes `return` (unsubscribe) through to the source.
  */
 function filterMapAsyncIterator<T, U>(
   source: AsyncIterable<T>,
@@ -227,7 +230,7 @@ class FilterMapIterator<T, U> implements AsyncIterableIterator<U> {
       const step = await this.iterator.next();
       if (step.done) return { done: true, value: undefined };
       const value = await this.map(step.value);
-      if (value === STOP) return this.return();
+      if (value === END_FEED) return this.return();
       if (value !== undefined) return { done: false, value };
     }
   }

@@ -168,8 +168,15 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   function answeredPing(this: WebSocket) {
     awaitingPong.delete(this);
   }
-  let round: WebSocket[] = [];
-  let nextInRound = 0;
+  // The round under way: the open sockets' Set iterated in place, not a copy of it, so that a socket that
+  // closes during a round (up to a keep-alive interval long) is no longer reachable from the round. A Set's
+  // iterator skips what was deleted since it began (a table the Set has outgrown or shrunk out of, kept by
+  // the iterator, is let go of at its next step: a tick later); sockets that open during the round come
+  // after every older one, and `leftInRound` ends the round once as many sockets as it began with have had
+  // their turn. (A copy of the Set kept every socket of the round reachable until the round's end.)
+  let round: Iterator<WebSocket> | undefined;
+  let leftInRound = 0;
+  let perTick = 0;
   // When the round under way began: the next begins a keep-alive interval later. With fewer sockets than
   // slices a round takes fewer ticks, and the wait keeps their pings that far apart (a tick per slice
   // without it pinged one socket every slice: 20 times as often as TIDINGS_KEEP_ALIVE_MS says, waking
@@ -181,16 +188,22 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
   let keepAlive: NodeJS.Timeout | undefined;
   function keepAliveTick() {
     keepAlive = undefined;
-    if (nextInRound >= round.length) {
+    if (round === undefined) {
       if (wss.clients.size === 0) return;
-      round = [...wss.clients];
-      nextInRound = 0;
+      round = wss.clients.values();
+      leftInRound = wss.clients.size;
+      perTick = Math.ceil(leftInRound / KEEP_ALIVE_SLICES);
       roundBeganAt = performance.now();
     }
-    const end = Math.min(round.length, nextInRound + Math.ceil(round.length / KEEP_ALIVE_SLICES));
     const now = performance.now();
-    for (; nextInRound < end; nextInRound++) {
-      const socket = round[nextInRound] as WebSocket;
+    for (let turns = 0; turns < perTick && leftInRound > 0; turns++) {
+      const next = round.next();
+      if (next.done) {
+        leftInRound = 0;
+        break;
+      }
+      leftInRound--;
+      const socket = next.value;
       if (socket.readyState !== socket.OPEN) continue;
       const pingedAt = awaitingPong.get(socket);
       if (pingedAt !== undefined) {
@@ -201,8 +214,8 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
       awaitingPong.set(socket, now);
       socket.ping();
     }
-    if (nextInRound >= round.length) round = [];
-    const wait = round.length > 0 ? sliceMs : roundBeganAt + options.keepAliveMs - performance.now();
+    if (leftInRound === 0) round = undefined;
+    const wait = round !== undefined ? sliceMs : roundBeganAt + options.keepAliveMs - performance.now();
     keepAlive = setTimeout(keepAliveTick, Math.max(sliceMs, wait));
     keepAlive.unref();
   }
@@ -244,6 +257,9 @@ export function useWs(server: GraphqlWsServer, options: UseWsOptions): WebSocket
         durationMs: Math.round(performance.now() - opened),
       });
       awaitingPong.delete(socket);
+      // The last socket gone (`ws` has dropped it from its Set already): the round has nothing left, and
+      // its iterator may hold a table the Set shrank out of (see `round`).
+      if (wss.clients.size === 0) round = undefined;
       void closed(code, String(reason));
     });
   });
