@@ -124,20 +124,22 @@ export async function writePosts(
 }
 
 /** The content and fresh state a post writes; its position is the offset of its change. */
-const columnsOf = (request: PostRequest, offset: number): ReplaceColumns =>
+export const columnsOf = (request: PostRequest, offset: number): ReplaceColumns =>
   postedColumns(request.content, offset, request.now, fallbackDueAt(request.content, request.now));
 
 /**
- * Each request's feed: given; its owner's (created if need be); or the one behind its UNSID if usable by
- * its app at its time, else null.
+ * Each request's feed: given; its owner's (created if need be, unless `createMissing` is false: then
+ * null); or the one behind its UNSID if usable by its app at its time, else null.
  */
-async function resolveFeeds(
-  statements: PostStatements,
+export async function resolveFeeds(
+  statements: Pick<PostStatements, 'devices' | 'feeds' | 'insertFeedsIfMissing'>,
   requests: readonly PostRequest[],
+  createMissing = true,
 ): Promise<Array<string | null>> {
   const feedOf = await ensureFeeds(
     statements,
     requests.flatMap((r) => ('owner' in r.target ? [r.target.owner] : [])),
+    createMissing,
   );
   const unsids = [
     ...new Set(
@@ -175,8 +177,9 @@ const ownerKey = (owner: FeedOwner) => JSON.stringify([owner.appId, owner.issuer
  * key order, so two batches creating the same feeds wait for each other in one order, never in a cycle.
  */
 async function ensureFeeds(
-  statements: PostStatements,
+  statements: Pick<PostStatements, 'feeds' | 'insertFeedsIfMissing'>,
   owners: readonly FeedOwner[],
+  createMissing: boolean,
 ): Promise<Map<string, string>> {
   const feedOf = new Map<string, string>();
   if (owners.length === 0) return feedOf;
@@ -188,7 +191,7 @@ async function ensureFeeds(
   };
   await find(unique);
   const missing = unique.filter((owner) => !feedOf.has(ownerKey(owner)));
-  if (missing.length === 0) return feedOf;
+  if (missing.length === 0 || !createMissing) return feedOf;
   await statements.insertFeedsIfMissing(
     missing.map((owner) => ({ ...owner, id: randomUUID(), epoch: randomUUID() })),
   );

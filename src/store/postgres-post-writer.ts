@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { writePosts } from './post-notifications.js';
+import { resolveFeeds, writePosts } from './post-notifications.js';
 import type { PostStatements } from './post-statements.js';
-import type { DirectWrites, NotificationRow } from './prisma-client.js';
+import { batchStatement, writeInOneStatement } from './postgres-batch-statement.js';
+import type { PostgresBounds } from './postgres-pool.js';
+import { notificationRowOf, TYPES, toPostgres } from './postgres-values.js';
+import type { DirectWrites } from './prisma-client.js';
 import {
   CHANGE_COLUMNS,
-  type Column,
   columnList,
   DELIVERY_MARK_COLUMNS,
   NOTIFICATION_COLUMNS,
@@ -31,29 +33,6 @@ export class TransactionTimeoutError extends Error {
   readonly code = 'DB_TRANSACTION_TIMEOUT';
 }
 
-/** A PostgreSQL `timestamp(3)` column's OID: Prisma's DateTime on PostgreSQL. */
-const TIMESTAMP_OID = 1114;
-
-/**
- * Dates as Prisma's adapter writes them into `timestamp(3)` (no time zone): the UTC wall-clock time.
- * node-postgres would write a Date in the process's local time, which the column keeps as if UTC.
- */
-function postgresDate(date: Date): string {
-  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
-  return `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(
-    date.getUTCHours(),
-  )}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(date.getUTCMilliseconds(), 3)}`;
-}
-const toPostgres = (value: unknown) => (value instanceof Date ? postgresDate(value) : value);
-
-/** How this writer reads columns back: timestamps as UTC (node-postgres' default reads local time). */
-const TYPES = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === TIMESTAMP_OID && format !== 'binary'
-      ? (text: string) => new Date(`${text.replace(' ', 'T')}Z`)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
 /** `$first, $first+1, …`: `count` placeholders. */
 const placeholders = (count: number, first = 1) =>
   Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
@@ -66,33 +45,75 @@ const REPLACE_SQL = `UPDATE "Notification" SET ${REPLACED_NAMES.map((name, i) =>
 // columns changed ("cached plan must not change result type"), e.g. after a rolling upgrade's migration
 // adds one while older processes still run.
 
-/** A notification row as this connection returns it, as the model API would. */
-function notificationRowOf(raw: Record<string, unknown>): NotificationRow {
-  const row: Record<string, unknown> = {};
-  for (const name of NOTIFICATION_NAMES) {
-    const value = raw[name];
-    const { type } = NOTIFICATION_COLUMNS[name] as Column;
-    row[name] = value === null ? null : type === 'int' ? Number(value) : value;
-  }
-  return row as NotificationRow;
-}
-
 /** A prepared statement's name: one per distinct text, the same in every process and on every connection. */
 const nameOf = (text: string) => `tidings_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
 
 /**
- * Writes on connections of `pool` (the Prisma adapter's), each call in one transaction, committed before
- * it resolves: batches of posts (see writePosts) and delivery marks. A transaction longer than
- * `transactionTimeoutMs` (Prisma's interactive transactions have the same bound) fails with
- * TransactionTimeoutError and its connection is destroyed, which rolls it back on the server. `onQuery`
- * is told every statement as Prisma's query log told them (all but BEGIN).
+ * Writes on connections of `pool` (the Prisma adapter's), each call committed before it resolves:
+ * batches of posts and delivery marks. A batch of posts is one statement committed on its own
+ * (postgres-batch-statement.ts) after a read of its feeds, bounded by `statement_timeout` on the server,
+ * when that bound is within the transaction bound; otherwise, and for what one statement cannot write,
+ * a transaction (see writePosts). A transaction longer than `transactionTimeoutMs` (Prisma's interactive
+ * transactions have the same bound) fails with TransactionTimeoutError and its connection is destroyed,
+ * which rolls it back on the server. `onQuery` is told every statement as Prisma's query log told them
+ * (all but BEGIN).
  */
 export function createPostgresDirectWrites(
   pool: pg.Pool,
-  transactionTimeoutMs: number,
+  bounds: Pick<PostgresBounds, 'statementTimeoutMs' | 'transactionTimeoutMs'>,
   onQuery?: (sql: string) => void,
 ): DirectWrites {
+  const { transactionTimeoutMs } = bounds;
   const names = new Map<string, string>();
+  // A statement committed on its own cannot be stopped by the client once sent without the risk of
+  // reporting a failure for what the server committed: the server's own bound must be the tighter one.
+  const oneStatementBounded = bounds.statementTimeoutMs <= transactionTimeoutMs;
+
+  /** Runs statements on `client`, each prepared on its connection once. */
+  const runOn =
+    (client: pg.PoolClient): Run =>
+    async (text, values = []) => {
+      onQuery?.(text);
+      let name = names.get(text);
+      if (!name && !unnamed.has(text)) {
+        name = nameOf(text);
+        names.set(text, name);
+      }
+      // node-postgres only reads the values; its type asks for a mutable array.
+      const config: pg.QueryConfig = { text, values: values as unknown[], types: TYPES };
+      if (name) config.name = name;
+      return (await client.query(config)).rows;
+    };
+
+  /** Statements outside a transaction, each committed on its own, on one connection of the pool. */
+  async function onConnection<T>(work: (run: Run) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
+    try {
+      const result = await work(runOn(client));
+      client.removeListener('error', onError);
+      client.release();
+      return result;
+    } catch (error) {
+      // A statement the server refused (an ERROR, not a FATAL that ends the session), or a value refused
+      // before anything was sent, leaves the connection usable: nothing is open on it. Any other failure
+      // is the connection's: the pool drops it, and the listener stays, for the 'error' event that may
+      // follow the failed statement.
+      const refused =
+        (error instanceof pg.DatabaseError && error.severity === 'ERROR') || error instanceof TypeError;
+      if (!broken && refused) {
+        client.removeListener('error', onError);
+        client.release();
+      } else {
+        client.release((broken ?? error) as Error);
+      }
+      throw error;
+    }
+  }
 
   async function inTransaction<T>(work: (run: Run) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -112,18 +133,7 @@ export function createPostgresDirectWrites(
       );
     }, transactionTimeoutMs);
     timer.unref();
-    const run: Run = async (text, values = []) => {
-      onQuery?.(text);
-      let name = names.get(text);
-      if (!name && !unnamed.has(text)) {
-        name = nameOf(text);
-        names.set(text, name);
-      }
-      // node-postgres only reads the values; its type asks for a mutable array.
-      const config: pg.QueryConfig = { text, values: values as unknown[], types: TYPES };
-      if (name) config.name = name;
-      return (await client.query(config)).rows;
-    };
+    const run = runOn(client);
     const finish = (error?: Error) => {
       clearTimeout(timer);
       client.removeListener('error', onError);
@@ -165,7 +175,24 @@ export function createPostgresDirectWrites(
   }
 
   return {
-    writePosts: (requests) => inTransaction((run) => writePosts(postStatements(run), requests)),
+    async writePosts(requests) {
+      const inOne = oneStatementBounded
+        ? await onConnection(async (run) => {
+            const statements = postStatements(run);
+            // Read before the write, as the transaction reads them before its feeds' lock: a plain read
+            // holds nothing either way (READ COMMITTED). A user's first post (its feed to create with it)
+            // goes the transactional way, so a failed post leaves no feed behind.
+            const feedIds = await resolveFeeds(statements, requests, false);
+            if (requests.some((request, i) => 'owner' in request.target && !feedIds[i])) return null;
+            return writeInOneStatement(
+              (count, values) => run(textOf('postBatch', count), values),
+              requests,
+              feedIds,
+            );
+          })
+        : null;
+      return inOne ?? inTransaction((run) => writePosts(postStatements(run), requests));
+    },
     // What delivery-store.ts does through Prisma, in three statement shapes instead of one per mark.
     recordDeliveryMarks: (marks, kind) =>
       inTransaction(async (run) => {
@@ -236,6 +263,7 @@ const SQL = {
     VALUES ${rowsOf(NOTIFICATION_NAMES.length, n)}`,
   insertChanges: (n: number) =>
     `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(Object.keys(CHANGE_COLUMNS).length, n)}`,
+  postBatch: batchStatement,
 } satisfies Record<string, (count: number) => string>;
 
 /**

@@ -71,7 +71,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // typed against the SQLite one.
   const shared = client as unknown as Client;
   // Posts and delivery marks skip Prisma, on connections of the same pool (postgres-post-writer.ts).
-  const direct = createPostgresDirectWrites(pool, bounds.transactionTimeoutMs, onQuery);
+  const direct = createPostgresDirectWrites(pool, bounds, onQuery);
   const store = createPrismaStore(shared, shared, 'postgres', direct);
   return {
     ...store,

@@ -65,33 +65,113 @@ describe('the PostgreSQL write path on node-postgres', () => {
     });
     onCleanup(() => pool.end());
     const statements: string[] = [];
-    const writes = createPostgresDirectWrites(pool, bounds.transactionTimeoutMs, (sql) =>
-      statements.push(sql),
-    );
+    const writes = createPostgresDirectWrites(pool, bounds, (sql) => statements.push(sql));
     return { pool, writes, statements };
   }
 
   const posts = (keys: readonly string[]): PostRequest[] =>
     keys.map((key) => ({ target: { feedId }, content: notificationContent(HOST, key), now: new Date() }));
 
-  it("prepares each statement once per connection and runs a post in as many statements as Prisma's log showed", async () => {
+  it('prepares each statement once per connection and writes a batch of posts in one statement', async () => {
     const { pool, writes, statements } = writerOnPool();
     const prepared = async () =>
       (await pool.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'tidings_%' ORDER BY name"))
         .rows;
 
+    // To a feed by id: nothing to read first, the batch is one statement committed on its own (lock and
+    // advance the feed, write the notification, log it). Transactional, it was 5 (and a BEGIN).
     await writes.writePosts(posts(['prepared-1']));
-    // Lock and advance the feed, look for the key, insert the notification, log it, COMMIT: what Prisma's
-    // query log showed for the same post (it does not show BEGIN).
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(1);
     const afterFirst = await prepared();
-    expect(afterFirst).toHaveLength(4);
+    expect(afterFirst).toHaveLength(1);
 
     statements.length = 0;
     await writes.writePosts(posts(['prepared-2']));
-    expect(statements).toHaveLength(5);
+    expect(statements).toHaveLength(1);
     // The same shapes again: nothing new prepared, on the one connection the pool opened.
     expect(await prepared()).toEqual(afterFirst);
+    expect(pool.totalCount).toBe(1);
+
+    // To UNSIDs: their devices read, then the batch, created and replaced alike.
+    statements.length = 0;
+    const byUnsid = (key: string): PostRequest => ({
+      target: { deviceSubscriptionId: unsid, appId },
+      content: notificationContent(HOST, key),
+      now: new Date(),
+    });
+    const [created, replaced] = await writes.writePosts([byUnsid('unsid-1'), byUnsid('prepared-1')]);
+    expect(statements).toHaveLength(2);
+    expect(created).toMatchObject({ kind: 'CREATED', feedId });
+    expect(replaced).toMatchObject({ kind: 'REPLACED', offset: (created?.offset ?? 0) + 1 });
+    expect(await store.readChanges(feedId, (created?.offset ?? 0) - 1, 10)).toEqual([created, replaced]);
+  });
+
+  it('replaces what a writer holding the feed committed meanwhile, with its key (never fails on it)', async () => {
+    const { writes } = writerOnPool();
+    const device = await webDevice('lock-holder');
+    // Another process holds the feed's row and creates the notification the post then names.
+    const other = await connectPostgres(url);
+    await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await other.query('BEGIN');
+    await other.query('UPDATE "Feed" SET "lastOffset" = "lastOffset" + 1 WHERE "id" = $1', [device.feedId]);
+    const waiting = writes.writePosts([
+      { target: { feedId: device.feedId }, content: notificationContent(HOST, 'raced'), now: new Date() },
+    ]);
+    // The post's statement began before the other commits: it waits for the feed, its snapshot older.
+    // Watched from a third connection: inside the other's transaction pg_stat_activity stays as first read.
+    const otherPid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+    const watcher = await connectPostgres(url);
+    await expect
+      .poll(
+        async () =>
+          (
+            await watcher.query('SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [
+              otherPid,
+            ])
+          ).rows.length,
+      )
+      .toBe(1);
+    await other.query(
+      `INSERT INTO "Notification" ("id", "feedId", "appId", "appNotificationId", "targetHostName", "feedPosition",
+        "priority", "platformTypes", "expirationDateTime", "readState", "userActionState", "status",
+        "createdDateTime", "lastModifiedDateTime")
+      SELECT 'held-by-other', "id", "appId", 'raced', $2, "lastOffset", 'NONE', '[]', now() + interval '1 day',
+        'UNREAD', 'NO_INTERACTION', 'ACTIVE', now(), now() FROM "Feed" WHERE "id" = $1`,
+      [device.feedId, HOST],
+    );
+    await other.query(
+      `INSERT INTO "Change" ("feedId", "offset", "kind", "notificationId", "createdAt")
+      SELECT "id", "lastOffset", 'CREATED', 'held-by-other', now() FROM "Feed" WHERE "id" = $1`,
+      [device.feedId],
+    );
+    await other.query('COMMIT');
+    const [replaced] = await waiting;
+    expect(replaced).toMatchObject({ kind: 'REPLACED', offset: 2 });
+    expect(replaced?.notification.id).toBe('held-by-other');
+    expect(await store.readChanges(device.feedId, 0, 10)).toMatchObject([
+      { offset: 1, kind: 'CREATED' },
+      { offset: 2, kind: 'REPLACED', notification: { id: 'held-by-other' } },
+    ]);
+  });
+
+  it('fails a batch past statement_timeout as unavailable, nothing committed, and the connection goes on', async () => {
+    const { pool, writes } = writerOnPool({ ...BOUNDS, statementTimeoutMs: 500 });
+    const device = await webDevice('statement-bound');
+    const other = await connectPostgres(url);
+    await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await other.query('BEGIN');
+    await other.query('SELECT * FROM "Feed" WHERE "id" = $1 FOR UPDATE', [device.feedId]);
+    const post = (key: string) =>
+      writes.writePosts([
+        { target: { feedId: device.feedId }, content: notificationContent(HOST, key), now: new Date() },
+      ]);
+    const failed = await post('statement-bound').catch((error: unknown) => error);
+    expect((failed as { code?: string }).code).toBe('57014');
+    expect(isStoreUnavailable(failed)).toBe(true);
+    await other.query('ROLLBACK');
+    expect(await store.findNotificationByAppId(device.feedId, 'statement-bound')).toBeNull();
+    const [next] = await post('statement-after');
+    expect(next).toMatchObject({ kind: 'CREATED', offset: 1 });
     expect(pool.totalCount).toBe(1);
   });
 
