@@ -15,7 +15,7 @@ const COUNTER_MAX = 0xfff;
  * random place in both, so every post dirtied two pages of its own there, each written to the WAL at
  * commit and again by the checkpoint; ids in time order append at the indexes' ends, where the posts of
  * a batch, and of the batches after it, share pages. Measured with test/bench/write-locality.ts (SQLite,
- * batches of 4, 10,000 users): written per post 42 → 25 KiB when all go to one user, 78 → 52 KiB when
+ * batches of 4, 10,000 users): written per post 41 → 26 KiB when all go to one user, 77 → 53 KiB when
  * each goes to another user.
  *
  * Not for what must be unguessable (UNSIDs: 128 random bits): 62 bits here are random, and the

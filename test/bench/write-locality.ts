@@ -9,8 +9,10 @@
 //   node --import tsx test/bench/write-locality.ts
 //   LOCALITY_USERS=10000 LOCALITY_BATCH=4 LOCALITY_BATCHES=150 LOCALITY_ROUNDS=5
 //
-// Measured 2026-12-05 (10,000 users, batches of 4, load average 14–26 from other work: compare within a
-// run): one user 318 µs and 17 writes, 42 KiB per post; distinct users 422 µs and 29 writes, 78 KiB.
+// Measured 2026-12-05 (10,000 users, batches of 4; other work on the machine, load average 9–17: the
+// CPU figures of two runs do not compare, the writes do), with random notification ids (main before
+// UUIDv7, the tool run against it) and then UUIDv7: one user 16.8 → 11.1 write calls and 41.1 → 25.6
+// KiB written per post, distinct users 28.8 → 20.7 and 76.8 → 52.6 KiB.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
