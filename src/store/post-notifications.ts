@@ -5,6 +5,7 @@ import type { Change, ChangeKind, DeviceSubscription, FeedOwner } from '../domai
 import type { ChangeRow, DeviceOwner, PostStatements, ReplaceColumns } from './post-statements.js';
 import type { NotificationRow } from './prisma-client.js';
 import { postedColumns, toNotification } from './records.js';
+import { timeOrderedId } from './time-ordered-id.js';
 import type { PostRequest } from './types.js';
 
 /** One accepted post, placed in its feed's log. */
@@ -74,7 +75,8 @@ export async function writePosts(
       epoch: feed.epoch,
       offset,
       kind: known ? 'REPLACED' : 'CREATED',
-      id: known ?? randomUUID(),
+      // In time order, not random: see time-ordered-id.ts (pages written per post).
+      id: known ?? timeOrderedId(),
     };
     if (known) replaces.push({ placed: entry, data });
     else {

@@ -2,9 +2,13 @@
 // TIDINGS_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"), by module and by function, or
 // the callers of the functions whose name starts with --callers. Not a test, not part of the bench.
 //
-//   node test/bench/profile-summary.mjs <file.cpuprofile> [--from=<s>] [--top=<n>] [--callers=<name> --depth=<n>]
+//   node test/bench/profile-summary.mjs <file.cpuprofile> [--from=<s>] [--to=<s>] [--top=<n>]
+//     [--callers=<name> --depth=<n>] [--inclusive=<name>,<name>…]
 //
-// --from leaves out the first seconds (start-up, warm-up). A sampled profile counts time on the thread,
+// --from leaves out the first seconds (start-up, warm-up), --to what follows (the sockets' closing).
+// --inclusive sums, for each name, the time of every sample with a function of that name (its label's
+// start, e.g. `writePosts` or `sentDirectly dist/delivery`) anywhere on its stack, once per sample:
+// what a path costs with everything it calls. A sampled profile counts time on the thread,
 // not CPU time: a synchronous fsync (SQLite's COMMIT) or a blocking write shows as self time of its
 // caller although it costs little CPU, so read a function's share beside process.cpuUsage() figures.
 import { readFileSync } from 'node:fs';
@@ -12,7 +16,7 @@ import { readFileSync } from 'node:fs';
 const [file, ...flags] = process.argv.slice(2);
 if (!file) {
   process.stderr.write(
-    'usage: profile-summary.mjs <file.cpuprofile> [--from=s] [--top=n] [--callers=name]\n',
+    'usage: profile-summary.mjs <file.cpuprofile> [--from=s] [--to=s] [--top=n] [--callers=name] [--inclusive=a,b]\n',
   );
   process.exit(2);
 }
@@ -21,6 +25,10 @@ const option = (name, fallback) => {
   return flag ? flag.slice(name.length + 3) : fallback;
 };
 const fromMicros = Number(option('from', '0')) * 1e6;
+const toMicros = Number(option('to', 'Infinity')) * 1e6;
+const inclusiveNames = option('inclusive', '')
+  .split(',')
+  .filter((name) => name !== '');
 const top = Number(option('top', '40'));
 const callersOf = option('callers', undefined);
 const depth = Number(option('depth', '6'));
@@ -36,7 +44,7 @@ let clock = profile.startTime;
 for (let i = 0; i < profile.samples.length; i++) {
   const delta = profile.timeDeltas[i] ?? 0;
   clock += delta;
-  if (clock - profile.startTime < fromMicros) continue;
+  if (clock - profile.startTime < fromMicros || clock - profile.startTime >= toMicros) continue;
   const id = profile.samples[i];
   selfMicros.set(id, (selfMicros.get(id) ?? 0) + delta);
 }
@@ -78,6 +86,19 @@ for (const [id, micros] of selfMicros) {
   }
 }
 
+// Inclusive time: a sample counts for a name once if any frame of its stack carries that name.
+const inclusive = new Map(inclusiveNames.map((name) => [name, 0]));
+if (inclusiveNames.length > 0) {
+  for (const [id, micros] of selfMicros) {
+    const found = new Set();
+    for (let up = id; up !== undefined; up = parentOf.get(up)) {
+      const text = label(nodes.get(up));
+      for (const name of inclusiveNames) if (text.startsWith(name)) found.add(name);
+    }
+    for (const name of found) add(inclusive, name, micros);
+  }
+}
+
 const busy = total - idle;
 const ms = (micros) => (micros / 1000).toFixed(0).padStart(7);
 const show = (title, map, count) => {
@@ -87,6 +108,7 @@ const show = (title, map, count) => {
   }
 };
 process.stdout.write(`sampled ${ms(total)} ms, idle ${ms(idle)} ms, busy ${ms(busy)} ms\n`);
+if (inclusiveNames.length > 0) show('inclusive (with what they call)', inclusive, inclusive.size);
 if (callersOf) show(`callers of ${callersOf}`, byCallers, top);
 else {
   show('modules (self time)', byModule, 30);
