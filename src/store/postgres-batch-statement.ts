@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Change, ChangeKind } from '../domain/types.js';
 import { columnsOf } from './post-notifications.js';
 import { notificationRowOf, toPostgres } from './postgres-values.js';
@@ -12,6 +11,7 @@ import {
   rowValues,
 } from './raw-insert.js';
 import { toNotification } from './records.js';
+import { timeOrderedId } from './time-ordered-id.js';
 import type { PostRequest } from './types.js';
 
 // A batch of posts on PostgreSQL as ONE statement, committed on its own (no BEGIN, no COMMIT): it locks
@@ -118,7 +118,7 @@ export async function writeInOneStatement(
     keys.add(key);
     const rank = ranks.get(feedId) ?? 0;
     ranks.set(feedId, rank + 1);
-    const id = randomUUID();
+    const id = timeOrderedId();
     // Checked before anything is sent, as the transactional writer checks: a value that does not fit its
     // column fails the batch with nothing written. The feed's columns are placeholders here.
     const row = rowValues('Notification', NOTIFICATION_COLUMNS, {
