@@ -75,6 +75,21 @@ export function createPostgresPool(
 
 type QueryFunction = (...args: unknown[]) => unknown;
 
+/** The query configs of statements that commit on their own (see {@link commitsOnItsOwn}). */
+const selfCommitting = new WeakSet<object>();
+
+/**
+ * Marks a query whose statement commits on its own, outside a transaction: its silence bound covers the
+ * statement and then its commit, so it gets the bound twice, as a statement and the transaction's COMMIT
+ * after it each had theirs. (`statement_timeout` stops before the commit: a commit that is slow to reach
+ * the disk must not make the client drop a connection whose statement is committing, and so report a
+ * failure for what the server committed.)
+ */
+export function commitsOnItsOwn<Config extends object>(config: Config): Config {
+  selfCommitting.add(config);
+  return config;
+}
+
 /** A node-postgres client class whose connection is destroyed when a statement is not answered in `ms`. */
 function clientDroppingSilentConnections(ms: number): new () => pg.Client {
   return class BoundedClient extends pg.Client {
@@ -83,12 +98,15 @@ function clientDroppingSilentConnections(ms: number): new () => pg.Client {
       const query = super.query.bind(this) as QueryFunction;
       // Every form the adapter and the pool use: (config[, values], callback) or a promise.
       const bounded: QueryFunction = (...args) => {
+        const first = args[0];
+        const silence =
+          typeof first === 'object' && first !== null && selfCommitting.has(first) ? 2 * ms : ms;
         const timer = setTimeout(
           () =>
             this.connection.stream.destroy(
-              new SilentConnectionError(`PostgreSQL did not answer in ${ms} ms.`),
+              new SilentConnectionError(`PostgreSQL did not answer in ${silence} ms.`),
             ),
-          ms,
+          silence,
         );
         timer.unref();
         const done = () => clearTimeout(timer);

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { resolveFeeds, writePosts } from './post-notifications.js';
 import type { PostStatements } from './post-statements.js';
-import { batchStatement, writeInOneStatement } from './postgres-batch-statement.js';
-import type { PostgresBounds } from './postgres-pool.js';
+import { BATCH_STATEMENT, writeInOneStatement } from './postgres-batch-statement.js';
+import { commitsOnItsOwn, type PostgresBounds } from './postgres-pool.js';
 import { notificationRowOf, TYPES, toPostgres } from './postgres-values.js';
 import type { DirectWrites } from './prisma-client.js';
 import {
@@ -16,6 +16,7 @@ import {
   replacedValues,
   rowValues,
 } from './raw-insert.js';
+import { POSTS_OUTCOME_UNKNOWN } from './unavailable.js';
 
 // The write path that leaves Prisma on PostgreSQL, as sqlite-post-writer.ts does on SQLite: a batch of
 // posts, and a flush of delivery marks. Through Prisma's raw queries a post cost 2.8x the same SQL on
@@ -72,7 +73,7 @@ export function createPostgresDirectWrites(
   /** Runs statements on `client`, each prepared on its connection once. */
   const runOn =
     (client: pg.PoolClient): Run =>
-    async (text, values = []) => {
+    async (text, values = [], committing = false) => {
       onQuery?.(text);
       let name = names.get(text);
       if (!name && !unnamed.has(text)) {
@@ -82,7 +83,7 @@ export function createPostgresDirectWrites(
       // node-postgres only reads the values; its type asks for a mutable array.
       const config: pg.QueryConfig = { text, values: values as unknown[], types: TYPES };
       if (name) config.name = name;
-      return (await client.query(config)).rows;
+      return (await client.query(committing ? commitsOnItsOwn(config) : config)).rows;
     };
 
   /** Statements outside a transaction, each committed on its own, on one connection of the pool. */
@@ -103,8 +104,11 @@ export function createPostgresDirectWrites(
       // before anything was sent, leaves the connection usable: nothing is open on it. Any other failure
       // is the connection's: the pool drops it, and the listener stays, for the 'error' event that may
       // follow the failed statement.
+      // So does a batch whose answer could not be read after the connection gave it.
       const refused =
-        (error instanceof pg.DatabaseError && error.severity === 'ERROR') || error instanceof TypeError;
+        (error instanceof pg.DatabaseError && error.severity === 'ERROR') ||
+        error instanceof TypeError ||
+        (error as { code?: unknown }).code === POSTS_OUTCOME_UNKNOWN;
       if (!broken && refused) {
         client.removeListener('error', onError);
         client.release();
@@ -184,11 +188,7 @@ export function createPostgresDirectWrites(
             // goes the transactional way, so a failed post leaves no feed behind.
             const feedIds = await resolveFeeds(statements, requests, false);
             if (requests.some((request, i) => 'owner' in request.target && !feedIds[i])) return null;
-            return writeInOneStatement(
-              (count, values) => run(textOf('postBatch', count), values),
-              requests,
-              feedIds,
-            );
+            return writeInOneStatement((columns) => run(BATCH_STATEMENT, columns, true), requests, feedIds);
           })
         : null;
       return inOne ?? inTransaction((run) => writePosts(postStatements(run), requests));
@@ -222,7 +222,12 @@ export function createPostgresDirectWrites(
 }
 
 /** Runs one statement of the transaction (prepared on its connection once), answering its rows. */
-type Run = (text: string, values?: readonly unknown[]) => Promise<Array<Record<string, unknown>>>;
+/** Runs one statement; `committing`: it commits on its own (outside a transaction), see commitsOnItsOwn. */
+type Run = (
+  text: string,
+  values?: readonly unknown[],
+  committing?: boolean,
+) => Promise<Array<Record<string, unknown>>>;
 
 /** The text of each statement whose shape depends on how many rows (or values) it has. */
 const SQL = {
@@ -263,7 +268,6 @@ const SQL = {
     VALUES ${rowsOf(NOTIFICATION_NAMES.length, n)}`,
   insertChanges: (n: number) =>
     `INSERT INTO "Change" (${columnList(CHANGE_COLUMNS)}) VALUES ${rowsOf(Object.keys(CHANGE_COLUMNS).length, n)}`,
-  postBatch: batchStatement,
 } satisfies Record<string, (count: number) => string>;
 
 /**

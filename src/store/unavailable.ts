@@ -8,6 +8,12 @@ import type { Store } from './types.js';
  */
 export const SQLITE_WRITER_GONE = 'SQLITE_WRITER_GONE';
 
+/**
+ * A batch of posts committed but its answer could not be read (postgres-batch-statement.ts): the outcome
+ * of each post is unknown to the caller, as with a connection lost during a commit; a retry replaces.
+ */
+export const POSTS_OUTCOME_UNKNOWN = 'POSTS_OUTCOME_UNKNOWN';
+
 // Prisma's codes for "the database cannot be reached right now" (P1001 unreachable, P1002 timed out,
 // P1008 operation timed out, P1017 server closed the connection, P2024 pool timeout, P2028 a
 // transaction could not start in time, P2034 write conflict or deadlock: retry), PostgreSQL's connection-exception and shutdown classes, and the
@@ -15,7 +21,8 @@ export const SQLITE_WRITER_GONE = 'SQLITE_WRITER_GONE';
 // statement_timeout, 25P03 a session ended idle in a transaction, DB_CONNECTION_SILENT a connection that
 // stopped answering, DB_TRANSACTION_TIMEOUT a write transaction past its bound (postgres-post-writer.ts).
 // PostgreSQL's 40001 (serialization failure) and 40P01 (deadlock), which Prisma reports as P2034, as the
-// writer on node-postgres meets them. SQLite's writer thread ended before it answered (sqlite-write-thread.ts).
+// writer on node-postgres meets them. SQLite's writer thread ended before it answered (sqlite-write-thread.ts),
+// and a committed batch whose answer could not be read (postgres-batch-statement.ts).
 const RETRYABLE_CODES = new Set([
   'P1001',
   'P1002',
@@ -44,6 +51,7 @@ const RETRYABLE_CODES = new Set([
   '40001',
   '40P01',
   SQLITE_WRITER_GONE,
+  POSTS_OUTCOME_UNKNOWN,
 ]);
 
 /** Whether an error (or any error it wraps) says the database is unreachable for now. */

@@ -91,6 +91,10 @@ describe('the PostgreSQL write path on node-postgres', () => {
     // The same shapes again: nothing new prepared, on the one connection the pool opened.
     expect(await prepared()).toEqual(afterFirst);
     expect(pool.totalCount).toBe(1);
+    // Batches of other sizes: still the one statement (its rows come from arrays), not one per size.
+    await writes.writePosts(posts(['prepared-3', 'prepared-4', 'prepared-5']));
+    await writes.writePosts(posts(Array.from({ length: 7 }, (_, i) => `prepared-batch-${i}`)));
+    expect(await prepared()).toEqual(afterFirst);
 
     // To UNSIDs: their devices read, then the batch, created and replaced alike.
     statements.length = 0;
@@ -173,6 +177,37 @@ describe('the PostgreSQL write path on node-postgres', () => {
     const [next] = await post('statement-after');
     expect(next).toMatchObject({ kind: 'CREATED', offset: 1 });
     expect(pool.totalCount).toBe(1);
+  });
+
+  it('gives a batch committed on its own time to commit past its statement bound: a slow commit is no failure', async () => {
+    // statement_timeout stops before the commit. A commit slower than the statement's silence bound (a
+    // slow disk, a synchronous standby: here a deferred trigger that runs inside COMMIT) once made the
+    // client drop the connection and report a failure for a committed post.
+    const bounds = { ...BOUNDS, statementTimeoutMs: 1000, transactionTimeoutMs: 1000 };
+    const { writes } = writerOnPool(bounds);
+    const device = await webDevice('slow-commit');
+    const db = await connectPostgres(url);
+    await db.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
+    await db.query(
+      'CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2.5); RETURN NULL; END $$',
+    );
+    await db.query(
+      'CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON "Change" DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()',
+    );
+    try {
+      const [posted] = await writes.writePosts([
+        {
+          target: { feedId: device.feedId },
+          content: notificationContent(HOST, 'slow-commit'),
+          now: new Date(),
+        },
+      ]);
+      expect(posted).toMatchObject({ kind: 'CREATED', offset: 1 });
+    } finally {
+      await db.query('DROP TRIGGER slow_commit ON "Change"');
+      await db.query('DROP FUNCTION slow_commit()');
+    }
+    expect(await store.findNotificationByAppId(device.feedId, 'slow-commit')).not.toBeNull();
   });
 
   it('fails a post whose last statement fails: nothing committed, the offset unchanged, the connection goes on', async () => {
