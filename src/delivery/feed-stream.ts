@@ -280,6 +280,8 @@ class LiveFeedStream implements FeedStream {
           break;
         }
         const mapped = await this.map(next.value);
+        // Stopped (returned) while `map` ran: the consumer is answered done, not given one more event.
+        if (this.stopped) continue;
         if (mapped === END_FEED) this.stop();
         else if (mapped !== undefined) {
           step = { done: false, value: mapped };
@@ -290,6 +292,11 @@ class LiveFeedStream implements FeedStream {
       failure = { error };
     }
     this.driving = false;
+    // A failure after the feed was stopped (a read that was under way) is no longer the consumer's: done.
+    if (failure && this.stopped) {
+      failure = undefined;
+      step = DONE;
+    }
     if (failure) {
       this.worker = undefined;
       const reject = this.rejectNext;
@@ -443,7 +450,8 @@ class LiveFeedStream implements FeedStream {
    */
   private async *readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
     const { store, feedId, metrics } = this.options;
-    while (this.position < until) {
+    // A stopped feed reads no further page (nothing it yields would be taken).
+    while (this.position < until && !this.stopped) {
       const limit = Math.min(PAGE_SIZE, until - this.position);
       const page = await store.readChanges(feedId, this.position, limit);
       metrics?.readFromStore(page.length);
