@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { storeEnv, temporaryDataDir } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';
+import { createWebDevice } from '../support/store-devices.js';
 
 const HOST = 'stop.example.com';
 /** More than two of the feed's store pages (200 changes each). */
@@ -28,16 +29,7 @@ describe('a live feed stopped while it works', () => {
     const {
       app: { id: appId },
     } = await registerApp(store, { targetHostName: HOST });
-    const now = new Date();
-    const device = await store.createDeviceSubscription({
-      id: `stop-${Math.random().toString(36).slice(2)}`,
-      owner: { appId, issuer: 'urn:test', subject: 'stopper' },
-      platform: 'WEB',
-      deviceLabel: 'web',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
-      maxDevices: 10,
-    });
+    const device = await createWebDevice(store, appId, 'stopper');
     feedId = device.feedId;
     ({ epoch } = await store.feedHead(feedId));
     // One change a WEB device sees, then many it does not (they target iOS only).

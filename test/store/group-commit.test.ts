@@ -8,6 +8,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { storeEnv, temporaryDataDir, testStore } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';
 import { connectPostgres, createTestDatabase } from '../support/postgres.js';
+import { createWebDevice } from '../support/store-devices.js';
 
 const HOST = 'batch.example.com';
 const USERS = 6;
@@ -31,18 +32,8 @@ describe('posting notifications with group commit', () => {
     ({
       app: { id: appId },
     } = await registerApp(store, { targetHostName: HOST }));
-    const now = new Date();
     for (let user = 0; user < USERS; user += 1) {
-      const device = await store.createDeviceSubscription({
-        id: `unsid-${user}-${Math.random().toString(36).slice(2)}`,
-        owner: { appId, issuer: 'urn:test', subject: `user-${user}` },
-        platform: 'WEB',
-        deviceLabel: 'web',
-        expirationDateTime: new Date(now.getTime() + 86_400_000),
-        now,
-        maxDevices: 100,
-      });
-      unsids.push(device.id);
+      unsids.push((await createWebDevice(store, appId, `user-${user}`, `unsid-${user}`)).id);
     }
   });
 

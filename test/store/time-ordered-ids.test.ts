@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/types.js';
 import { onCleanup } from '../support/cleanup.js';
 import { storeEnv, temporaryDataDir } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';
+import { createWebDevice } from '../support/store-devices.js';
 
 const HOST = 'ids.example.com';
 const USERS = 8;
@@ -40,18 +41,8 @@ describe('time-ordered notification ids', () => {
       ({
         app: { id: appId },
       } = await registerApp(store, { targetHostName: HOST }));
-      const now = new Date();
       for (let user = 0; user < USERS; user += 1) {
-        const device = await store.createDeviceSubscription({
-          id: `ids-${user}-${Math.random().toString(36).slice(2)}`,
-          owner: { appId, issuer: 'urn:test', subject: `user-${user}` },
-          platform: 'WEB',
-          deviceLabel: 'web',
-          expirationDateTime: new Date(now.getTime() + 86_400_000),
-          now,
-          maxDevices: 10,
-        });
-        unsids.push(device.id);
+        unsids.push((await createWebDevice(store, appId, `user-${user}`, `ids-${user}`)).id);
       }
     });
 
