@@ -1,7 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
+import { captureLogs } from '../support/logs.js';
 import { CREATE_NOTIFICATION, createDevice, notificationInput } from '../support/operations.js';
+import { storeSql } from '../support/store-sql.js';
 
 // A known document sent as a plain JSON POST is answered without Apollo's pipeline (known-operation.ts).
 // The same request with `extensions: {}` always goes through Apollo (the known-operation path takes no
@@ -9,6 +11,8 @@ import { CREATE_NOTIFICATION, createDevice, notificationInput } from '../support
 
 interface Answer {
   readonly status: number;
+  /** Every header but those that differ per request (date, request id). */
+  readonly headers: Record<string, unknown>;
   readonly contentType: string | null;
   readonly contentLength: string | null;
   readonly retryAfter: string | null;
@@ -22,6 +26,7 @@ interface Case {
   readonly operationName?: string | null;
   readonly token?: string;
   readonly accept?: string | undefined;
+  readonly requestId?: string;
 }
 
 // POSTs with node:http: fetch would add `Accept: */*` to a request without one.
@@ -29,6 +34,8 @@ function post(url: string, request: Case, throughApollo: boolean): Promise<Answe
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (request.token) headers.authorization = `Bearer ${request.token}`;
   if (request.accept !== undefined) headers.accept = request.accept;
+  if (request.requestId)
+    headers['x-request-id'] = `${request.requestId}-${throughApollo ? 'apollo' : 'known'}`;
   const body = JSON.stringify({
     query: request.query,
     ...(request.variables ? { variables: request.variables } : {}),
@@ -45,8 +52,10 @@ function post(url: string, request: Case, throughApollo: boolean): Promise<Answe
           const value = response.headers[name];
           return typeof value === 'string' ? value : null;
         };
+        const { date: _, 'x-request-id': __, ...headers } = response.headers;
         resolve({
           status: response.statusCode ?? 0,
+          headers,
           contentType: header('content-type'),
           contentLength: header('content-length'),
           retryAfter: header('retry-after'),
@@ -182,5 +191,31 @@ describe('known operations over HTTP', () => {
     expect(known).toEqual(apollo);
     expect(known?.status).toBe(429);
     expect(Number(known?.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+  it("mask an unexpected failure exactly as Apollo does, logged on the request's own log", async () => {
+    const logs = captureLogs();
+    const t = await startGateway({ logger: logs.logger });
+    const app = await t.registerApp('masked.example.com');
+    const user = await t.userToken('alice', app.app);
+    await createDevice(t.url, user, 'WEB');
+    const request: Case = { query: DEVICES, token: user, requestId: 'masked' };
+    await post(t.url, request, false);
+    // A real fault under the running gateway: another process renames a table it needs away.
+    await storeSql(t, 'ALTER TABLE "DeviceSubscription" RENAME TO "Gone"');
+    const apollo = await post(t.url, request, true);
+    const known = await post(t.url, request, false);
+    expect(known).toEqual(apollo);
+    expect(JSON.parse(known.body).errors).toEqual([
+      expect.objectContaining({
+        message: 'Unexpected error.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
+    ]);
+    expect(known.body).not.toMatch(/prisma|sqlite|stack|\.ts/i);
+    for (const id of ['masked-apollo', 'masked-known']) {
+      await expect
+        .poll(() => logs.withMessage('unexpected error').filter((line) => line.requestId === id).length)
+        .toBe(1);
+    }
   });
 });
