@@ -3,7 +3,6 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
-  execute,
   getOperationAST,
   Kind,
   type ValueNode,
@@ -12,10 +11,12 @@ import {
 
 import { END_FEED, type FeedStream } from '../delivery/feed-stream.js';
 import type { GatewayContext, SharedPayload } from '../graphql/context.js';
+import { createCompiledSelections, executeOnEvent } from './compiled-selections.js';
 
 type DirectFeed = Pick<FeedStream, 'deliverDirectly' | 'filterMap'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
+type Compiled = ReturnType<ReturnType<typeof createCompiledSelections>>;
 
 /** One selection's result for one event, and its JSON text (and frames) once a socket has needed it. */
 interface SharedResult {
@@ -41,24 +42,35 @@ interface SharedResult {
  * cursor) choose *which* events a subscriber gets, not what an event's result contains, because the
  * root field's `resolve` maps the event alone. Any other variable (e.g. in `@include`) stays in the key.
  *
+ * Each execution runs the selection compiled once per document (compiled-selections.ts): with one device
+ * per user, every event is executed for one subscriber, and graphql-js's interpretation of the selection
+ * was most of what a frame cost beyond the socket's write.
+ *
  * @param sharingKey the object an event's results are attached to, or null to not share (e.g. events
  *   made for one subscriber only, such as a replay).
  */
 export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
   const shared = new WeakMap<object, Map<string, SharedResult>>();
+  const compiledSelection = createCompiledSelections();
 
   // The entry found last: a change goes to every device of its feed one after the other, and their
   // selections are mostly one string, so most lookups are this one (it holds one event at most alive).
   let last: { owner: object; selection: string; entry: SharedResult } | undefined;
 
-  function sharedResult(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
+  function sharedResult(
+    owner: object,
+    selection: string,
+    args: ExecutionArgs,
+    query: Compiled,
+    event: unknown,
+  ) {
     if (last !== undefined && last.owner === owner && last.selection === selection) return last.entry;
-    const entry = lookUp(owner, selection, args, event);
+    const entry = lookUp(owner, selection, args, query, event);
     last = { owner, selection, entry };
     return entry;
   }
 
-  function lookUp(owner: object, selection: string, args: ExecutionArgs, event: unknown) {
+  function lookUp(owner: object, selection: string, args: ExecutionArgs, query: Compiled, event: unknown) {
     let results = shared.get(owner);
     if (!results) {
       results = new Map();
@@ -66,7 +78,7 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     }
     let entry = results.get(selection);
     if (entry === undefined) {
-      entry = { result: execute({ ...args, rootValue: event }) };
+      entry = { result: executeOnEvent(args, query, event) };
       results.set(selection, entry);
     }
     return entry;
@@ -76,6 +88,8 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source; // errors before the stream started
     const selection = selectionKey(args);
+    // Compiled with the first subscriber of its document: the others find it done.
+    const query = compiledSelection(args);
     const connection = (args.contextValue as GatewayContext | undefined)?.connection;
     // A live feed that can send its live changes itself is given the way to: the same shared frame,
     // without a step of the iterators below per device (see FeedStream.deliverDirectly).
@@ -84,7 +98,7 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
       directFeed.deliverDirectly((event, written) => {
         const owner = sharingKey(event);
         if (owner === null) return false;
-        const entry = sharedResult(owner, selection, args, event);
+        const entry = sharedResult(owner, selection, args, query, event);
         const result = entry.result;
         if (isPromise(result) || result.errors) return false; // the iterator's path waits and formats
         entry.payload ??= { json: JSON.stringify(result) };
@@ -99,8 +113,9 @@ export function createSharedSubscribe(sharingKey: (event: unknown) => object | n
      */
     const map = async (event: unknown): Promise<ExecutionResult | undefined | Stop> => {
       const owner = sharingKey(event);
-      const entry = owner === null || selection === null ? null : sharedResult(owner, selection, args, event);
-      const result = await (entry ? entry.result : execute({ ...args, rootValue: event }));
+      const entry =
+        owner === null || selection === null ? null : sharedResult(owner, selection, args, query, event);
+      const result = await (entry ? entry.result : executeOnEvent(args, query, event));
       if (!connection) return result;
       if (result.errors) return connection.isLive() ? result : END_FEED;
       let json: string;
