@@ -47,8 +47,8 @@ export const idleMemory: Scenario = {
   async run(context) {
     // TIDINGS_BENCH_IDLE_SOCKETS: another count, e.g. fewer for heap snapshots of a store that --quick skips.
     const sockets = Number(process.env.TIDINGS_BENCH_IDLE_SOCKETS) || (context.quick ? 500 : 10_000);
-    // Few rounds: each restarts every server and opens N sockets on each (Tidings takes ~4 ms of CPU per
-    // socket: 40 s at 10,000), and RSS varies little from one round to the next.
+    // Few rounds: each restarts every server and opens N sockets on each (Tidings took 2–3 ms of CPU per
+    // socket, idle-memory/open-cpu-per-socket: 20–30 s at 10,000), and RSS varies little between rounds.
     const rounds = context.rounds ?? (context.quick ? 1 : 2);
     context.report.parameters['idle-memory'] = {
       sockets,
