@@ -27,6 +27,7 @@ const runOnce = [
   'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy
   'test/store/postgres-outage.test.ts', // always PostgreSQL behind a proxy
   'test/store/postgres-post-writer.test.ts', // the PostgreSQL writer's own module: always PostgreSQL
+  'test/store/tombstone-purge.test.ts', // a race only PostgreSQL's concurrent writers can run: always PostgreSQL
   'test/http/store-outage.test.ts', // always PostgreSQL behind a proxy
   'test/observability/outage-log.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/client/client-package.test.ts', // the package as installed: the gateway's store plays no part

@@ -27,8 +27,10 @@ import { createApolloServer } from './http/apollo-server.js';
 import { createCors, createOriginPolicy } from './http/cors.js';
 import { createGraphRest } from './http/graph-rest.js';
 import { createGraphQLOverHttp } from './http/graphql-over-http.js';
+import { createHttpErrorFormatter } from './http/http-error-format.js';
 import { createHttpServer } from './http/http-server.js';
 import { createKnownDocuments } from './http/known-documents.js';
+import { createKnownOperations } from './http/known-operation.js';
 import { hostPort, listen } from './http/listen.js';
 import { createMetricsRoutes, createOperationalRoutes } from './http/operational-routes.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';
@@ -211,10 +213,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     logger,
   });
   const knownDocuments = createKnownDocuments();
-  const apollo = await createApolloServer(schema, services, knownDocuments);
+  const formatHttpError = createHttpErrorFormatter(services);
+  const knownOperations = createKnownOperations(schema, knownDocuments, formatHttpError);
+  const apollo = await createApolloServer(schema, services, knownDocuments, formatHttpError, [
+    knownOperations.plugin,
+  ]);
   const transport = {
     apollo,
     knownDocuments,
+    knownOperations,
     services,
     authenticate,
     maxBodyBytes: config.limits.maxBodyBytes,

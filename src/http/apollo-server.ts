@@ -1,17 +1,17 @@
-import { ApolloServer, type GraphQLRequestListener } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
-import { formatError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { documentParseOptions } from '../graphql/document-checker.js';
 import { operationLimitsRule } from '../graphql/operation-limits.js';
-import { errorFields, type Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { combinedListener } from './combined-listener.js';
 import { GRAPH_CREATE_NOTIFICATION } from './graph-notification.js';
+import type { HttpErrorFormatter } from './http-error-format.js';
 import type { KnownDocuments } from './known-documents.js';
 import { retryLaterListener } from './retry-later.js';
 import { subscriptionsRefusedOverHttp } from './subscriptions-refused.js';
@@ -26,8 +26,11 @@ export async function createApolloServer(
   schema: GraphQLSchema,
   services: Services,
   knownDocuments: KnownDocuments,
+  formatHttpError: HttpErrorFormatter,
+  /** The gateway's other plugins (e.g. known-operation.ts's, which must know when Apollo stops). */
+  plugins: readonly ApolloServerPlugin<GatewayContext>[] = [],
 ): Promise<ApolloServer<GatewayContext>> {
-  const { config, logger, metrics } = services;
+  const { config, logger } = services;
   const production = config.mode === 'production';
   // Which request's logger an error belongs to, for Apollo's formatError (which is given no context).
   const requestLoggers = new WeakMap<object, Logger>();
@@ -63,13 +66,8 @@ export async function createApolloServer(
       }),
     ],
     hideSchemaDetailsFromClientErrors: production,
-    formatError: (formatted, error) => {
-      const log = requestLoggers.get(error as object) ?? logger;
-      const unexpected = (root: unknown) => log.error('unexpected error', errorFields(root));
-      const answer = formatError(error, unexpected, formatted.extensions?.code, production);
-      metrics.errorAnswered('http', answer.extensions?.code);
-      return answer;
-    },
+    formatError: (formatted, error) =>
+      formatHttpError(error, requestLoggers.get(error as object) ?? logger, formatted.extensions?.code),
     plugins: [
       // One listener for every request (they keep nothing per request but the WeakMap's entries), made of
       // the gateway's own: one plugin's hooks cost Apollo a promise per request and per hook, not four.
@@ -80,6 +78,7 @@ export async function createApolloServer(
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ...plugins,
     ],
     logger: {
       debug() {},

@@ -6,6 +6,7 @@ import { ErrorCode, GatewayError, isServiceUnavailable } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { errorFields, type Logger } from '../logger.js';
 import type { KnownDocuments } from './known-documents.js';
+import type { KnownOperations } from './known-operation.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
@@ -15,6 +16,8 @@ export interface GraphQLOverHttpOptions {
   readonly apollo: ApolloServer<GatewayContext>;
   /** Documents Apollo already accepted: sent to it by hash (see known-documents.ts). */
   readonly knownDocuments: KnownDocuments;
+  /** Known documents sent as plain JSON POSTs, executed without Apollo's pipeline (see known-operation.ts). */
+  readonly knownOperations: KnownOperations;
   readonly services: Services;
   readonly authenticate: (authorization: unknown) => Promise<Principal>;
   readonly maxBodyBytes: number;
@@ -80,6 +83,29 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
         body = text; // Apollo refuses it with a clear message (and CSRF prevention relies on that)
       }
     }
+    let contextOf = () => context(request, logger);
+    const known = options.knownOperations.requestOf(request.method, request.headers, body);
+    if (known) {
+      // Authenticated first; a refusal there is Apollo's to answer, the same refusal (not made again).
+      let contextValue: GatewayContext | undefined;
+      try {
+        contextValue = await contextOf();
+      } catch (refusal) {
+        contextOf = () => Promise.reject(refusal);
+      }
+      if (contextValue) {
+        const answered = await options.knownOperations.answer(known, contextValue);
+        if (answered) {
+          // As Apollo's answers below are written (Content-Length, not chunked).
+          for (const name in answered.headers) response.setHeader(name, answered.headers[name] as string);
+          response.statusCode = answered.status;
+          response.end(answered.body);
+          return;
+        }
+        const authenticated = contextValue;
+        contextOf = async () => authenticated;
+      }
+    }
     const headers = new HeaderMap();
     const incoming = request.headers;
     for (const key in incoming) {
@@ -89,7 +115,7 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
     const execute = (body: unknown) =>
       apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: searchOf(request.url), body },
-        context: () => context(request, logger),
+        context: contextOf,
       });
     // A document Apollo already accepted goes by its hash (see known-documents.ts).
     const result = isRecord(body)

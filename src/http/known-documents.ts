@@ -1,4 +1,5 @@
 import type { GraphQLRequestListener, PersistedQueryOptions } from '@apollo/server';
+import type { DocumentNode } from 'graphql';
 import type { GatewayContext } from '../graphql/context.js';
 
 /** How many documents are remembered (least recently used first out), and how long one may be. */
@@ -17,7 +18,9 @@ interface OperationRequest {
  * finds its parsed, validated document in its own document store without hashing the text again (its
  * SHA-256 per request, with a `require("crypto")` per call, was the largest piece of a `{ __typename }`
  * request's Apollo cost). Every other step of Apollo's pipeline runs as before: the plugins (rate
- * limits, 429/503, subscriptions refused), error formatting, masking, logging and metrics.
+ * limits, 429/503, subscriptions refused), error formatting, masking, logging and metrics. (A known
+ * document sent as a plain JSON POST skips Apollo altogether: known-operation.ts executes the parsed
+ * document kept here, `documentOf`.)
  *
  * Only documents that passed parsing, validation and the operation limits once are remembered (Apollo
  * calls `didResolveOperation` after validation), so nothing a client sends skips a check it would fail:
@@ -38,6 +41,11 @@ export interface KnownDocuments {
    * (else with the request itself), and keeps that document findable by its hash until `execute` settles.
    */
   withPersisted<T extends OperationRequest, R>(request: T, execute: (request: T) => Promise<R>): Promise<R>;
+  /**
+   * The parsed document, as Apollo parsed and validated it, of a request whose text is known and that
+   * names no persisted query itself (as withPersisted would rewrite it); undefined otherwise.
+   */
+  documentOf(request: OperationRequest): DocumentNode | undefined;
   /** For Apollo's `persistedQueries.cache`. */
   readonly persistedQueryCache: NonNullable<PersistedQueryOptions['cache']>;
   /** The Apollo request listener that remembers each accepted document (the same for every request). */
@@ -46,6 +54,11 @@ export interface KnownDocuments {
 
 interface Known {
   readonly text: string;
+  /**
+   * Its parsed document, as Apollo validated it (the same object Apollo's own document store holds);
+   * absent for a document learnt from an APQ registration alone.
+   */
+  document: DocumentNode | undefined;
   /** Apollo's `extensions.persistedQuery` for this document, made once. */
   readonly persistedQuery: Readonly<{ version: 1; sha256Hash: string }>;
   /** Rewritten requests of this document not answered yet (see withPersisted). */
@@ -75,8 +88,13 @@ export function createKnownDocuments(): KnownDocuments {
     if (known.requests > 0) evictedUnderWay.set(known.persistedQuery.sha256Hash, known);
   };
 
-  const remember = (text: string, sha256Hash: string) => {
-    if (text.length > MAX_KNOWN_DOCUMENT_LENGTH || byText.has(text)) return;
+  const remember = (text: string, sha256Hash: string, document?: DocumentNode) => {
+    if (text.length > MAX_KNOWN_DOCUMENT_LENGTH) return;
+    const already = byText.get(text);
+    if (already) {
+      already.document ??= document;
+      return;
+    }
     // Apollo's hashes are lowercase hex SHA-256; a hash in any other form is not one to store under.
     if (!/^[0-9a-f]{64}$/.test(sha256Hash)) return;
     if (byText.size >= MAX_KNOWN_DOCUMENTS) forget(byText.values().next().value as Known);
@@ -86,7 +104,8 @@ export function createKnownDocuments(): KnownDocuments {
     const known: Known =
       pinned?.text === text
         ? pinned
-        : { text, persistedQuery: Object.freeze({ version: 1, sha256Hash }), requests: 0 };
+        : { text, document, persistedQuery: Object.freeze({ version: 1, sha256Hash }), requests: 0 };
+    known.document ??= document;
     byText.set(text, known);
     byHash.set(sha256Hash, known);
     newest = known;
@@ -102,8 +121,8 @@ export function createKnownDocuments(): KnownDocuments {
   // Shared by every request (nothing per request to allocate).
   const listener: GraphQLRequestListener<GatewayContext> = {
     // Reached only by a document that parsed and validated (every rule, the limits included).
-    async didResolveOperation({ source, queryHash }) {
-      if (typeof source === 'string' && typeof queryHash === 'string') remember(source, queryHash);
+    async didResolveOperation({ source, queryHash, document }) {
+      if (typeof source === 'string' && typeof queryHash === 'string') remember(source, queryHash, document);
     },
   };
 
@@ -118,6 +137,12 @@ export function createKnownDocuments(): KnownDocuments {
   };
 
   return {
+    documentOf(request) {
+      const known = knownDocumentOf(request);
+      if (!known) return undefined;
+      touch(known);
+      return known.document;
+    },
     async withPersisted(request, execute) {
       const known = knownDocumentOf(request);
       if (!known) return execute(request);

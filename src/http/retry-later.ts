@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCode, isServiceUnavailable } from '../errors.js';
 import type { GatewayContext } from '../graphql/context.js';
 import { errorFields, type Logger } from '../logger.js';
@@ -27,30 +28,46 @@ const RETRY_LATER: Readonly<Record<string, { status: number; retryAfterSeconds: 
   [ErrorCode.ServiceUnavailable]: { status: 503, retryAfterSeconds: UNAVAILABLE_RETRY_AFTER_SECONDS },
 };
 
+/** How a refused-for-now GraphQL answer is sent over HTTP: its status and `Retry-After` (seconds). */
+export interface RetryLater {
+  readonly status: number;
+  readonly retryAfter: string;
+}
+
 /**
  * A GraphQL request refused for now (RATE_LIMITED, SERVICE_UNAVAILABLE) answers 429 or 503 with
  * Retry-After, as every other route does, not 200 with an error inside. Only when nothing was done: a
  * request that did part of its work (one of several fields) keeps its 200, since retrying it all would
- * repeat that part. It holds no state, so every request shares it.
+ * repeat that part. Undefined: the answer keeps its status.
  */
+export function retryLaterOf(result: {
+  readonly data?: Record<string, unknown> | null | undefined;
+  readonly errors?: readonly GraphQLFormattedError[] | undefined;
+}): RetryLater | undefined {
+  const { data, errors } = result;
+  // Most answers have no errors: nothing to look at in their data.
+  if (!errors) return undefined;
+  const refusal = errors.find((error) => String(error.extensions?.code) in RETRY_LATER);
+  if (!refusal) return undefined;
+  const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
+  if (somethingDone) return undefined;
+  const answer = RETRY_LATER[String(refusal.extensions?.code)];
+  if (!answer) return undefined;
+  const seconds = refusal.extensions?.retryAfterSeconds;
+  return {
+    status: answer.status,
+    retryAfter: String(typeof seconds === 'number' ? seconds : answer.retryAfterSeconds),
+  };
+}
+
+/** retryLaterOf, for Apollo's answers. It holds no state, so every request shares it. */
 export const retryLaterListener: GraphQLRequestListener<GatewayContext> = {
   async willSendResponse({ response }) {
     if (response.body.kind !== 'single') return;
-    const { data, errors } = response.body.singleResult;
-    // Most answers have no errors: nothing to look at in their data.
-    if (!errors) return;
-    const refusal = errors.find((error) => String(error.extensions?.code) in RETRY_LATER);
-    if (!refusal) return;
-    const somethingDone = data ? Object.values(data).some((value) => value !== null) : false;
-    if (somethingDone) return;
-    const answer = RETRY_LATER[String(refusal.extensions?.code)];
-    if (!answer) return;
-    response.http.status = answer.status;
-    const seconds = refusal.extensions?.retryAfterSeconds;
-    response.http.headers.set(
-      'retry-after',
-      String(typeof seconds === 'number' ? seconds : answer.retryAfterSeconds),
-    );
+    const retry = retryLaterOf(response.body.singleResult);
+    if (!retry) return;
+    response.http.status = retry.status;
+    response.http.headers.set('retry-after', retry.retryAfter);
   },
 };
 

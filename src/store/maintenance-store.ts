@@ -122,8 +122,8 @@ export function createMaintenanceStore(
       const oldMarks = await reader.$queryRaw<Array<{ id: number }>>`
         SELECT "id" FROM "DeliveryMark" WHERE "at" < ${cutoff} LIMIT ${limit}`;
       // Tombstones go once expired, quiet since the cutoff, and with no log entry left to replay.
-      const tombstones = await reader.$queryRaw<Array<{ id: string }>>`
-        SELECT "id" FROM "Notification"
+      const tombstones = await reader.$queryRaw<Array<{ id: string; feedId: string }>>`
+        SELECT "id", "feedId" FROM "Notification"
         WHERE "status" = 'DELETED' AND "expirationDateTime" <= ${now} AND "lastModifiedDateTime" < ${cutoff}
           AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id")
         LIMIT ${limit}`;
@@ -132,6 +132,10 @@ export function createMaintenanceStore(
       const oldDevices = await reader.$queryRaw<Array<{ id: string }>>`
         SELECT "id" FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff} LIMIT ${limit}`;
       purged += await write(async (tx) => {
+        // The tombstones' feeds first, in id order as posts lock them: a post holding its feed may have
+        // read a tombstone's key and be about to replace it (revive it). Deleted under that post, the
+        // replace would find its row gone and fail; after it, the conditions below see it revived.
+        for (const feedId of [...new Set(tombstones.map((t) => t.feedId))].sort()) await lockFeed(tx, feedId);
         const devices = await tx.deviceSubscription.deleteMany({
           where: { id: { in: oldDevices.map((d) => d.id) }, expirationDateTime: { lt: cutoff } },
         });

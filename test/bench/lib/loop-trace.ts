@@ -8,7 +8,7 @@
 // - `request`: an HTTP request from its `request` event to its response's end, and whether it was its
 //   connection's first.
 // The timer costs a wake-up every 2 ms and a /proc read each: for finding a tail, not for a measured run.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { Server as HttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { PerformanceObserver, performance } from 'node:perf_hooks';
 const TICK_MS = 2;
 
 export function startLoopTrace(dir: string): void {
+  mkdirSync(dir, { recursive: true });
   const file = join(dir, `${process.pid}.jsonl`);
   const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
   // performance.now()'s origin on the monotonic clock, for the GC entries' start times.

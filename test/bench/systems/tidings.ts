@@ -26,6 +26,21 @@ const MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
  * measured beside this one as `tidings-*-before`, so a change is measured before and after in one run.
  */
 export const BEFORE_ROOT = process.env.TIDINGS_BENCH_BEFORE;
+/**
+ * Settings for the `-before` systems only (`NAME=value`, space-separated), e.g. with TIDINGS_BENCH_BEFORE
+ * naming this very checkout: one build under two settings, side by side in one run.
+ */
+const BEFORE_ENV = Object.fromEntries(
+  (process.env.TIDINGS_BENCH_BEFORE_ENV ?? '')
+    .split(' ')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+/** The `-before` systems' settings, for their label. */
+const settingsNote = () => {
+  const names = Object.entries(BEFORE_ENV).map(([name, value]) => `${name}=${value}`);
+  return names.length === 0 ? '' : ` with ${names.join(' ')}`;
+};
 const HOST_NAME = 'bench.example.com';
 /** User tokens and app tokens outlive any run. */
 const TOKEN_TTL_SECONDS = 86_400;
@@ -62,8 +77,9 @@ export function tidingsSystem(store: 'sqlite' | 'postgres', before?: string): Sy
   const main = before === undefined ? MAIN : join(before, 'dist', 'main.js');
   return {
     id: before === undefined ? id : `${id}-before`,
-    label: before === undefined ? label : `${label}, the build at ${before}`,
-    install: (environment) => installTidings(store, environment, main),
+    label: before === undefined ? label : `${label}, the build at ${before}${settingsNote()}`,
+    install: (environment) =>
+      installTidings(store, environment, main, before === undefined ? {} : BEFORE_ENV),
   };
 }
 
@@ -71,6 +87,7 @@ async function installTidings(
   store: 'sqlite' | 'postgres',
   environment: BenchEnvironment,
   main: string,
+  settings: Readonly<Record<string, string>>,
 ): Promise<Installation> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidings-bench-'));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
@@ -89,6 +106,7 @@ async function installTidings(
     TIDINGS_APP_TOKEN_TTL: String(TOKEN_TTL_SECONDS),
     // The bench reads store operations from /metrics on the gateway's port (off it in production).
     TIDINGS_METRICS_ADDRESS: 'public',
+    ...settings,
   });
   let dropSchema = async () => {};
   let database: DatabaseLocation = { kind: 'sqlite', file: join(dataDir, 'tidings.db') };

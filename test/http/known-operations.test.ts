@@ -1,0 +1,221 @@
+import { request as httpRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { startGateway } from '../support/gateway.js';
+import { captureLogs } from '../support/logs.js';
+import { CREATE_NOTIFICATION, createDevice, notificationInput } from '../support/operations.js';
+import { storeSql } from '../support/store-sql.js';
+
+// A known document sent as a plain JSON POST is answered without Apollo's pipeline (known-operation.ts).
+// The same request with `extensions: {}` always goes through Apollo (the known-operation path takes no
+// extensions), so each case below compares the two answers, byte for byte, once the document is known.
+
+interface Answer {
+  readonly status: number;
+  /** Every header but those that differ per request (date, request id). */
+  readonly headers: Record<string, unknown>;
+  readonly contentType: string | null;
+  readonly contentLength: string | null;
+  readonly retryAfter: string | null;
+  readonly authenticate: string | null;
+  readonly body: string;
+}
+
+interface Case {
+  readonly query: string;
+  readonly variables?: Record<string, unknown>;
+  readonly operationName?: string | null;
+  readonly token?: string;
+  readonly accept?: string | undefined;
+  readonly requestId?: string;
+}
+
+// POSTs with node:http: fetch would add `Accept: */*` to a request without one.
+function post(url: string, request: Case, throughApollo: boolean): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (request.token) headers.authorization = `Bearer ${request.token}`;
+  if (request.accept !== undefined) headers.accept = request.accept;
+  if (request.requestId)
+    headers['x-request-id'] = `${request.requestId}-${throughApollo ? 'apollo' : 'known'}`;
+  const body = JSON.stringify({
+    query: request.query,
+    ...(request.variables ? { variables: request.variables } : {}),
+    ...(request.operationName !== undefined ? { operationName: request.operationName } : {}),
+    ...(throughApollo ? { extensions: {} } : {}),
+  });
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(url, { method: 'POST', headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const header = (name: string) => {
+          const value = response.headers[name];
+          return typeof value === 'string' ? value : null;
+        };
+        const { date: _, 'x-request-id': __, ...headers } = response.headers;
+        resolve({
+          status: response.statusCode ?? 0,
+          headers,
+          contentType: header('content-type'),
+          contentLength: header('content-length'),
+          retryAfter: header('retry-after'),
+          authenticate: header('www-authenticate'),
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+/** Apollo's answer and the known-operation path's, to the same request (the document known by then). */
+async function bothAnswers(url: string, request: Case): Promise<[Answer, Answer]> {
+  await post(url, request, false);
+  const apollo = await post(url, request, true);
+  const known = await post(url, request, false);
+  return [apollo, known];
+}
+
+const DEVICES = 'query Devices { deviceSubscriptions { edges { node { id platform deviceLabel } } } }';
+const TWO_OPERATIONS = `query Devices { deviceSubscriptions { edges { node { id platform } } } }
+query Typename { __typename }`;
+
+describe('known operations over HTTP', () => {
+  it('answer exactly as Apollo does: data, every Accept answered without Apollo, operation names', async () => {
+    const t = await startGateway();
+    const app = await t.registerApp('same.example.com');
+    const user = await t.userToken('alice', app.app);
+    await createDevice(t.url, user, 'WEB');
+    for (const accept of [
+      undefined,
+      '',
+      '*/*',
+      'application/json',
+      'application/json, */*',
+      'application/graphql-response+json',
+      'application/graphql-response+json, application/json',
+      'application/graphql-response+json, application/json;q=0.9',
+      'text/html', // answered by Apollo both ways (406)
+    ]) {
+      const [apollo, known] = await bothAnswers(t.url, { query: DEVICES, token: user, accept });
+      expect(known).toEqual(apollo);
+    }
+    const [apollo, known] = await bothAnswers(t.url, { query: DEVICES, token: user });
+    expect(apollo.status).toBe(200);
+    expect(JSON.parse(known.body).data.deviceSubscriptions.edges).toHaveLength(1);
+    for (const operationName of ['Devices', 'Typename', 'Nope', null]) {
+      const [apollo, known] = await bothAnswers(t.url, { query: TWO_OPERATIONS, token: user, operationName });
+      expect(known).toEqual(apollo);
+    }
+  });
+
+  it('answer errors exactly as Apollo does: bad variables, not found, forbidden, a token refused', async () => {
+    const t = await startGateway({ env: { TIDINGS_MODE: 'production' } });
+    const host = 'errors.example.com';
+    const app = await t.registerApp(host);
+    const appToken = await app.token();
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    const cases: [Case, number, string][] = [
+      [
+        {
+          query: CREATE_NOTIFICATION,
+          variables: { input: notificationInput(unsid, host, { priority: 'URGENT' }) },
+          token: appToken,
+        },
+        400,
+        'BAD_USER_INPUT',
+      ],
+      [
+        {
+          query: CREATE_NOTIFICATION,
+          variables: {},
+          token: appToken,
+          accept: 'application/graphql-response+json',
+        },
+        400,
+        'BAD_USER_INPUT',
+      ],
+      [
+        {
+          query: CREATE_NOTIFICATION,
+          variables: { input: notificationInput('no-such-device', host) },
+          token: appToken,
+        },
+        200,
+        'NOT_FOUND',
+      ],
+      [
+        { query: CREATE_NOTIFICATION, variables: { input: notificationInput(unsid, host) }, token: user },
+        200,
+        'FORBIDDEN',
+      ],
+      [{ query: DEVICES, token: 'not-a-token' }, 401, 'UNAUTHENTICATED'],
+      [{ query: DEVICES }, 401, 'UNAUTHENTICATED'],
+    ];
+    for (const [request, status, code] of cases) {
+      const [apollo, known] = await bothAnswers(t.url, request);
+      expect(known).toEqual(apollo);
+      expect(known.status).toBe(status);
+      expect(
+        JSON.parse(known.body).errors.map((e: { extensions: { code: string } }) => e.extensions.code),
+      ).toEqual([code]);
+    }
+  });
+
+  it('answer a refused rate exactly as Apollo does: 429 with Retry-After', async () => {
+    const host = 'rate.example.com';
+    const t = await startGateway({
+      env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '2' },
+    });
+    const app = await t.registerApp(host);
+    const appToken = await app.token();
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    const request = (appNotificationId: string): Case => ({
+      query: CREATE_NOTIFICATION,
+      variables: { input: notificationInput(unsid, host, { appNotificationId }) },
+      token: appToken,
+    });
+    // The burst spent: the first post through Apollo, the second without it (known by then).
+    expect((await post(t.url, request('first'), false)).status).toBe(200);
+    expect((await post(t.url, request('second'), false)).status).toBe(200);
+    // One token comes back each second: a pair split by one is asked again.
+    let answers: Answer[] = [];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      answers = [await post(t.url, request('refused'), true), await post(t.url, request('refused'), false)];
+      if (answers.every((answer) => answer.status === 429)) break;
+    }
+    const [apollo, known] = answers;
+    expect(known).toEqual(apollo);
+    expect(known?.status).toBe(429);
+    expect(Number(known?.retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+  it("mask an unexpected failure exactly as Apollo does, logged on the request's own log", async () => {
+    const logs = captureLogs();
+    const t = await startGateway({ logger: logs.logger });
+    const app = await t.registerApp('masked.example.com');
+    const user = await t.userToken('alice', app.app);
+    await createDevice(t.url, user, 'WEB');
+    const request: Case = { query: DEVICES, token: user, requestId: 'masked' };
+    await post(t.url, request, false);
+    // A real fault under the running gateway: another process renames a table it needs away.
+    await storeSql(t, 'ALTER TABLE "DeviceSubscription" RENAME TO "Gone"');
+    const apollo = await post(t.url, request, true);
+    const known = await post(t.url, request, false);
+    expect(known).toEqual(apollo);
+    expect(JSON.parse(known.body).errors).toEqual([
+      expect.objectContaining({
+        message: 'Unexpected error.',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      }),
+    ]);
+    expect(known.body).not.toMatch(/prisma|sqlite|stack|\.ts/i);
+    for (const id of ['masked-apollo', 'masked-known']) {
+      await expect
+        .poll(() => logs.withMessage('unexpected error').filter((line) => line.requestId === id).length)
+        .toBe(1);
+    }
+  });
+});
