@@ -371,15 +371,18 @@ class LiveFeedStream implements FeedStream {
 
   /**
    * Where the feed starts: after `after` if the log still holds what follows it, else at the head with a
-   * resync to send first (returned). A function of its own, not part of `run`: what it reads (the head,
-   * the cursor) would otherwise stay alive in the suspended generator's frame for the socket's life.
+   * resync to send first; and whether the log is to be read from there (a replay, or changes that may
+   * have been committed before the feed listened). A function of its own, not part of `run`: what it
+   * reads (the head, the cursor) would otherwise stay alive in the suspended generator's frame for the
+   * socket's life.
    */
-  private async begin(): Promise<FeedEvent | undefined> {
+  private async begin(): Promise<{ resync: FeedEvent | undefined; read: boolean }> {
     const { options } = this;
     const start = this.start ?? { after: null };
     this.start = undefined;
     await options.fanout.whenListening(options.feedId);
-    const head = start.head ?? (await options.store.feedHead(options.feedId));
+    const given = start.head;
+    const head = given ?? (await options.store.feedHead(options.feedId));
     const after = start.after;
     let resync: FeedEvent | undefined;
     if (after === null) this.position = head.offset;
@@ -395,7 +398,18 @@ class LiveFeedStream implements FeedStream {
     }
     this.coveredFrom = this.position;
     this.known = head.offset;
-    return resync;
+    // A head read after the feed listened: anything committed since is heard live, so a device at that
+    // head has nothing to read. A head given (read with the device, before the feed listened) may be
+    // behind: a device at it is caught up unless changes were committed in between, which the head read
+    // again now tells (the store reads the heads of every feed starting at once together, where a read of
+    // the log is a query per device: a reconnect storm of caught-up devices). If it moved, the log is read
+    // from the position as before.
+    if (this.position < head.offset) return { resync, read: true };
+    if (given === undefined) return { resync, read: false };
+    const now = await options.store.feedHead(options.feedId);
+    const moved = now.epoch !== head.epoch || now.offset !== head.offset;
+    if (moved) this.known = Math.max(this.known, now.offset);
+    return { resync, read: moved };
   }
 
   /**
@@ -406,12 +420,12 @@ class LiveFeedStream implements FeedStream {
     const { options } = this;
     if (!this.started) {
       this.started = true;
-      const resync = await this.begin();
+      const { resync, read } = await this.begin();
       if (resync) {
         yield resync;
         this.taken(resync);
       }
-      yield* this.readFromStore(TO_THE_END);
+      if (read) yield* this.readFromStore(TO_THE_END);
     }
     for (let wakeup = this.wakeups.shift(); wakeup !== undefined; wakeup = this.wakeups.shift()) {
       if (wakeup.kind === 'CATCH_UP') {

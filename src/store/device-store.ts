@@ -3,6 +3,7 @@ import type { FeedOwner, PushSubscription } from '../domain/types.js';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import { lockFeed } from './feed-log.js';
 import type { Database } from './prisma-client.js';
+import { createReadBatch } from './read-batch.js';
 import { toDeviceSubscription } from './records.js';
 import type { Store } from './types.js';
 
@@ -32,6 +33,15 @@ export function createDeviceStore(
   | 'findFeedId'
 > {
   const { write, reader } = db;
+  // Every socket that subscribes reads its device subscription: read together with the others of the
+  // same turn (a reconnect storm's), one query for all (read-batch.ts).
+  const devicesById = createReadBatch(async (ids: readonly string[]) => {
+    const rows = await reader.deviceSubscription.findMany({
+      where: { id: { in: [...ids] } },
+      include: { feed: true },
+    });
+    return new Map(rows.map((row) => [row.id, toDeviceSubscription(row)]));
+  }, null);
   return {
     createDeviceSubscription: (input) => {
       const create = () =>
@@ -74,10 +84,7 @@ export function createDeviceStore(
         throw error;
       });
     },
-    async findDeviceSubscription(id) {
-      const row = await reader.deviceSubscription.findUnique({ where: { id }, include: { feed: true } });
-      return row && toDeviceSubscription(row);
-    },
+    findDeviceSubscription: devicesById,
     async listDeviceSubscriptions(owner, page) {
       const after = page.after;
       const rows = await reader.deviceSubscription.findMany({

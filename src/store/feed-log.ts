@@ -4,6 +4,7 @@ import { createGroupCommit } from './group-commit.js';
 import { writePosts } from './post-notifications.js';
 import { changeOf, type Database, type NotificationRow, type Transaction } from './prisma-client.js';
 import { prismaPostStatements } from './prisma-post-statements.js';
+import { createReadBatch } from './read-batch.js';
 import { editColumns, toNotification } from './records.js';
 import type { NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
 import { isStoreUnavailable } from './unavailable.js';
@@ -145,6 +146,20 @@ export function createFeedLog(
   | 'readChanges'
 > {
   const { write, reader, provider } = db;
+  // A live feed that starts at the head it was given reads the head again once it listens: the feeds
+  // starting on one turn (a reconnect storm's) read theirs together, one query for all (read-batch.ts).
+  const headsById = createReadBatch(async (ids: readonly string[]) => {
+    const feeds = await reader.feed.findMany({
+      where: { id: { in: [...ids] } },
+      select: { id: true, epoch: true, lastOffset: true, purgedThrough: true },
+    });
+    return new Map(
+      feeds.map((feed) => [
+        feed.id,
+        { epoch: feed.epoch, offset: feed.lastOffset, purgedThrough: feed.purgedThrough },
+      ]),
+    );
+  }, null);
   const postInGroups = createGroupCommit(
     db.direct?.writePosts ??
       ((requests: readonly PostRequest[]) =>
@@ -197,12 +212,9 @@ export function createFeedLog(
     editNotifications: (feedId, match, edit, now, limit) =>
       write((tx) => editNotificationsIn(tx, feedId, match, edit, now, limit)),
     async feedHead(feedId) {
-      const feed = await reader.feed.findUnique({
-        where: { id: feedId },
-        select: { epoch: true, lastOffset: true, purgedThrough: true },
-      });
-      if (!feed) throw notFound('Feed');
-      return { epoch: feed.epoch, offset: feed.lastOffset, purgedThrough: feed.purgedThrough };
+      const head = await headsById(feedId);
+      if (!head) throw notFound('Feed');
+      return head;
     },
     async readChanges(feedId, afterOffset, limit) {
       const rows = await reader.change.findMany({

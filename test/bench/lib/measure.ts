@@ -69,6 +69,30 @@ export async function waitForIdle(running: RunningSystem, maxMs = 30_000): Promi
 }
 
 /**
+ * Waits like {@link waitForIdle} and returns when (performance.now()) the quiet began: the start of the
+ * first of the two quiet samples, so a busy stretch's end is known to a sample (250 ms).
+ */
+export async function quietSince(running: RunningSystem, maxMs = 30_000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let last = (await running.probe()).cpuMicros;
+  let sampledAt = performance.now();
+  let quietFrom = sampledAt;
+  let quiet = 0;
+  while (quiet < 2 && Date.now() < deadline) {
+    await sleep(250);
+    const now = (await running.probe()).cpuMicros;
+    const at = performance.now();
+    if (now - last < 0.03 * (at - sampledAt) * 1000) {
+      if (quiet === 0) quietFrom = sampledAt;
+      quiet++;
+    } else quiet = 0;
+    last = now;
+    sampledAt = at;
+  }
+  return quietFrom;
+}
+
+/**
  * Makes sure every socket's subscription is live before anything is measured: triggers each user once,
  * then again for users with a socket that has not had a frame yet (it subscribed after the trigger),
  * until all have; then waits until no more frames arrive. `socketUsers[i]` is the user of socket i;

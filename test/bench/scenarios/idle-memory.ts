@@ -1,5 +1,5 @@
 import { LoadPool } from '../lib/load-pool.js';
-import { ensureLive, settledMemory, waitForIdle } from '../lib/measure.js';
+import { ensureLive, quietSince, settledMemory, waitForIdle } from '../lib/measure.js';
 import { NOTIFICATION_CHANGES } from '../lib/notification.js';
 import type { ProbeReading } from '../lib/server-process.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
@@ -24,6 +24,22 @@ const CHECKED_USERS = 100;
 const LIVE = { concurrency: 8, timeoutMs: 60_000 };
 /** Sockets that never send connection_init, measured on Tidings after the subscribed ones. */
 const unauthenticatedSockets = (quick: boolean) => (quick ? 500 : 2000);
+/** The open phase's bound: generous, so that a slow system is measured rather than failed (≥ 120 s). */
+const openTimeoutMs = (sockets: number) => Math.max(120_000, sockets * 30);
+
+/**
+ * Runs the systems' open phases one at a time. Every server is pinned to the same CPU, so opening on
+ * all at once gains no time and mixes their wall times (and the load clients' CPU); the rest of a round
+ * (starting, collecting, reading RSS) still runs side by side.
+ */
+function oneAtATime() {
+  let turn: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const mine = turn.then(work);
+    turn = mine.catch(() => {});
+    return mine;
+  };
+}
 
 export const idleMemory: Scenario = {
   id: 'idle-memory',
@@ -31,8 +47,8 @@ export const idleMemory: Scenario = {
   async run(context) {
     // TIDINGS_BENCH_IDLE_SOCKETS: another count, e.g. fewer for heap snapshots of a store that --quick skips.
     const sockets = Number(process.env.TIDINGS_BENCH_IDLE_SOCKETS) || (context.quick ? 500 : 10_000);
-    // Few rounds: each restarts every server and opens N sockets on each (Tidings takes ~4 ms of CPU per
-    // socket: 40 s at 10,000), and RSS varies little from one round to the next.
+    // Few rounds: each restarts every server and opens N sockets on each (Tidings took 2–3 ms of CPU per
+    // socket, idle-memory/open-cpu-per-socket: 20–30 s at 10,000), and RSS varies little between rounds.
     const rounds = context.rounds ?? (context.quick ? 1 : 2);
     context.report.parameters['idle-memory'] = {
       sockets,
@@ -49,7 +65,7 @@ export const idleMemory: Scenario = {
     const pools = new Map(
       systems.map((s) => [s, LoadPool.create(`${s.definition.id} idle-memory`, sockets)]),
     );
-    const round = { users, checked, sockets, log };
+    const round = { users, checked, sockets, log, openTurn: oneAtATime() };
     try {
       // Devices made once, before any measured process: creating them must not weigh on a round.
       log(`preparing ${sockets} devices on every system`);
@@ -98,6 +114,7 @@ async function measureRound(
     checked: ReadonlySet<string>;
     sockets: number;
     log: (message: string) => void;
+    openTurn: <T>(work: () => Promise<T>) => Promise<T>;
   },
 ): Promise<void> {
   const { users, sockets } = round;
@@ -122,10 +139,48 @@ async function measureRound(
   const before = await settledMemory(running);
   lap('warm-up');
 
-  await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs);
+  // The open phase (a reconnect storm): every socket connects, is authenticated and subscribes, until
+  // the server has done with the last subscribe (its CPU falls quiet: graphql-ws answers a subscribe
+  // with nothing until a change comes, so the server's quiet is when the last feed was ready).
+  const opening = await round.openTurn(async () => {
+    const cpuBefore = (await running.probe()).cpuMicros;
+    const started = performance.now();
+    await pool.open(running.wsUrl, NOTIFICATION_CHANGES, specs, openTimeoutMs(sockets));
+    const acknowledgedMs = performance.now() - started;
+    const quietAt = await quietSince(running, 60_000);
+    const cpuMicros = (await running.probe()).cpuMicros - cpuBefore;
+    return { cpuMicros, acknowledgedMs, wallMs: quietAt - started };
+  });
   const after = await settledMemory(running);
   pool.check();
   lap('open');
+  const openCpuPerSocketMs = opening.cpuMicros / sockets / 1000;
+  round.log(
+    `${system.definition.id}: opening ${sockets} sockets: server CPU ${(opening.cpuMicros / 1e6).toFixed(2)} s ` +
+      `(${openCpuPerSocketMs.toFixed(3)} ms/socket), all acknowledged after ${(opening.acknowledgedMs / 1000).toFixed(1)} s, ` +
+      `server quiet after ${(opening.wallMs / 1000).toFixed(1)} s`,
+  );
+  context.report.add(
+    {
+      id: 'idle-memory/open-cpu-per-socket',
+      label: `opening ${sockets.toLocaleString('en-US')} subscribed sockets at once, server CPU per socket (connect, init, subscribe)`,
+      unit: 'ms/socket',
+    },
+    system.definition.id,
+    openCpuPerSocketMs,
+    { round: round.number, sockets, cpuMicros: opening.cpuMicros, acknowledgedMs: opening.acknowledgedMs },
+    sockets / (opening.wallMs / 1000),
+  );
+  context.report.add(
+    {
+      id: 'idle-memory/open-wall',
+      label: `opening ${sockets.toLocaleString('en-US')} subscribed sockets at once, wall time until the server is done`,
+      unit: 's',
+    },
+    system.definition.id,
+    opening.wallMs / 1000,
+    { round: round.number, sockets, acknowledgedMs: opening.acknowledgedMs },
+  );
   // They were subscribed, not just connected: a sample of users gets a notification.
   await ensureLive(running, pool, users, { ...LIVE, only: round.checked });
   lap('check');
