@@ -135,7 +135,8 @@ function rootCause(error: unknown): { root: unknown; code: string | undefined } 
   let current = error;
   let code: string | undefined;
   while (current instanceof GraphQLError && !(current instanceof GatewayError)) {
-    if (code === undefined && typeof current.extensions.code === 'string') code = current.extensions.code;
+    // `?.`: an error made by another executor (graphql-jit) may have no extensions at all.
+    if (code === undefined && typeof current.extensions?.code === 'string') code = current.extensions.code;
     if (current.originalError === undefined || current.originalError === null) break;
     current = current.originalError;
   }

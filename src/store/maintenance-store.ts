@@ -1,6 +1,7 @@
 import { fallbackIsDue } from '../domain/fallback.js';
 import type { Change, Platform } from '../domain/types.js';
 import { appendChanges, lockFeed } from './feed-log.js';
+import { Prisma } from './generated/sqlite/client.js';
 import { byFeed, changeOf, type Database } from './prisma-client.js';
 import { timeOf, toNotification } from './records.js';
 import type { Store } from './types.js';
@@ -13,7 +14,7 @@ import type { Store } from './types.js';
 export function createMaintenanceStore(
   db: Database,
 ): Pick<Store, 'sweepIsDue' | 'nextSweepDue' | 'findExpiredNotifications' | 'runDueFallbacks' | 'purge'> {
-  const { write, reader } = db;
+  const { write, reader, provider } = db;
   return {
     async sweepIsDue(now, cutoff) {
       // Each search of a pass below, as an existence test (same conditions).
@@ -132,10 +133,14 @@ export function createMaintenanceStore(
       const oldDevices = await reader.$queryRaw<Array<{ id: string }>>`
         SELECT "id" FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff} LIMIT ${limit}`;
       purged += await write(async (tx) => {
-        // The tombstones' feeds first, in id order as posts lock them: a post holding its feed may have
-        // read a tombstone's key and be about to replace it (revive it). Deleted under that post, the
-        // replace would find its row gone and fail; after it, the conditions below see it revived.
-        for (const feedId of [...new Set(tombstones.map((t) => t.feedId))].sort()) await lockFeed(tx, feedId);
+        // PostgreSQL: the tombstones' feeds first, in one statement and in the order posts lock them. A post
+        // holding its feed may have read a tombstone's key and be about to replace it (revive it): deleted
+        // under that post, the replace would find its row gone and fail; after it, the conditions below see
+        // it revived. (SQLite has one writer at a time: no post is under way during this transaction.)
+        if (provider === 'postgres' && tombstones.length > 0) {
+          const feeds = Prisma.join([...new Set(tombstones.map((t) => t.feedId))]);
+          await tx.$queryRaw`SELECT "id" FROM "Feed" WHERE "id" IN (${feeds}) ORDER BY "id" FOR UPDATE`;
+        }
         const devices = await tx.deviceSubscription.deleteMany({
           where: { id: { in: oldDevices.map((d) => d.id) }, expirationDateTime: { lt: cutoff } },
         });

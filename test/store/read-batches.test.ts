@@ -67,6 +67,17 @@ describe('reads asked for together (a reconnect storm)', () => {
     expect(ran.length).toBeLessThanOrEqual(2);
   });
 
+  it('fails only the read whose key the store refuses, not the other reads of its turn', async () => {
+    const [good] = devices as [DeviceSubscription];
+    // PostgreSQL refuses text with a NUL byte (22021): the query of a whole batch would fail with it.
+    const [own, bad] = await separately([good.id, 'evil\u0000unsid'], (id) =>
+      store.findDeviceSubscription(id),
+    );
+    expect(own?.status === 'fulfilled' ? own.value?.id : own?.reason).toBe(good.id);
+    // SQLite reads the key and finds nothing; PostgreSQL fails that one read.
+    if (bad?.status === 'fulfilled') expect(bad.value).toBeNull();
+  });
+
   it('never answers from an earlier read: a device deleted since is not found, a feed posted to since has moved', async () => {
     const [gone, kept] = devices.slice(-2) as [DeviceSubscription, DeviceSubscription];
     expect(await store.findDeviceSubscription(gone.id)).not.toBeNull();

@@ -4,7 +4,11 @@ import { NOTIFICATION_CHANGES } from '../../src/client/documents.js';
 import type { FeedEvent } from '../../src/delivery/feed-stream.js';
 import type { Change } from '../../src/domain/types.js';
 import { createSchema } from '../../src/graphql/schema.js';
-import { createCompiledSelections, executeOnEvent } from '../../src/websocket/compiled-selections.js';
+import {
+  createCompiledSelections,
+  executeOnEvent,
+  MAX_COMPILED_DOCUMENTS,
+} from '../../src/websocket/compiled-selections.js';
 
 const at = new Date('2026-12-05T06:40:00.000Z');
 
@@ -90,6 +94,17 @@ describe('compiled subscription selections', () => {
     }
   });
 
+  // graphql-jit's own errors differ (no extensions, other wording): a result with errors is graphql-js's.
+  it('answers an event that breaks the schema (a null where none may be) exactly as graphql-js does', () => {
+    const args = subscriberArgs(NOTIFICATION_CHANGES, { deviceSubscriptionId: 'd', after: null });
+    const compiled = createCompiledSelections()(args);
+    const event = changeEvent({ appNotificationId: null as unknown as string });
+    const result = executeOnEvent(args, compiled, event) as Awaited<ReturnType<typeof execute>>;
+    expect(result.errors?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(result)).toBe(JSON.stringify(execute({ ...args, rootValue: event })));
+    expect(result.errors?.every((error) => typeof error.extensions === 'object')).toBe(true);
+  });
+
   it('compiles a document once for all its subscribers, whatever their variables', () => {
     const compiledSelection = createCompiledSelections();
     const document = parse(NOTIFICATION_CHANGES);
@@ -104,6 +119,23 @@ describe('compiled subscription selections', () => {
     expect(compiledSelection(args('device-2'))).toBe(first);
     // Another document with the same text is another document (documents are shared by text upstream).
     expect(compiledSelection({ ...args('device-3'), document: parse(NOTIFICATION_CHANGES) })).not.toBe(first);
+  });
+
+  it('keeps the most recently subscribed documents compiled, not every document ever subscribed', () => {
+    const compiledSelection = createCompiledSelections();
+    const args = (document = parse(NOTIFICATION_CHANGES)): ExecutionArgs => ({
+      schema,
+      document,
+      variableValues: { deviceSubscriptionId: 'd', after: null },
+      contextValue: {},
+    });
+    const kept = args();
+    const first = compiledSelection(kept);
+    for (let i = 0; i < MAX_COMPILED_DOCUMENTS - 1; i++) compiledSelection(args());
+    // Subscribed to again, it is the newest: the next documents push others out before it.
+    expect(compiledSelection(kept)).toBe(first);
+    for (let i = 0; i < MAX_COMPILED_DOCUMENTS; i++) compiledSelection(args());
+    expect(compiledSelection(kept)).not.toBe(first);
   });
 
   it('leaves to graphql-js the arguments that bring a resolver of their own', () => {
