@@ -96,6 +96,7 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
       if (contextValue) {
         const answered = await options.knownOperations.answer(known, contextValue);
         if (answered) {
+          options.services.metrics.graphqlOverHttp('known');
           // As Apollo's answers below are written (Content-Length, not chunked).
           for (const name in answered.headers) response.setHeader(name, answered.headers[name] as string);
           response.statusCode = answered.status;
@@ -106,6 +107,7 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
         contextOf = async () => authenticated;
       }
     }
+    options.services.metrics.graphqlOverHttp('apollo');
     const headers = new HeaderMap();
     const incoming = request.headers;
     for (const key in incoming) {

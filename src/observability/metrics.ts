@@ -29,6 +29,11 @@ export interface Metrics {
   gaugeOf(name: string, help: string, read: () => number): void;
   /** Counts a GraphQL error answered to a client, by its `extensions.code`. */
   errorAnswered(transport: Transport, code: unknown): void;
+  /**
+   * Counts a GraphQL request over HTTP by what answered it: `known` (a known document, without Apollo's
+   * pipeline: known-operation.ts) or `apollo`.
+   */
+  graphqlOverHttp(pipeline: 'known' | 'apollo'): void;
   /** Counts a Web Push that ended: PUSHED, GONE, FAILED or SKIPPED. */
   webPushEnded(outcome: PushOutcome): void;
   readonly feeds: FeedMetrics;
@@ -67,6 +72,7 @@ export function createMetrics(): Metrics {
   // handed to prom-client when scraped, as the feed tallies below.
   const storeCallTally = createLabelTally('operation');
   const createdTally = createLabelTally('outcome', ['CREATED', 'REPLACED']);
+  const pipelineTally = createLabelTally('pipeline', ['known', 'apollo']);
   new Counter({
     name: 'tidings_store_calls_total',
     help: 'Store operations by name (each is one transaction or one read).',
@@ -83,6 +89,15 @@ export function createMetrics(): Metrics {
     registers,
     collect() {
       createdTally.flushInto(this);
+    },
+  });
+  new Counter({
+    name: 'tidings_graphql_http_requests_total',
+    help: "GraphQL requests over HTTP by what answered them: known (a known document, without Apollo's pipeline) or apollo.",
+    labelNames: ['pipeline'] as const,
+    registers,
+    collect() {
+      pipelineTally.flushInto(this);
     },
   });
   const errors = new Counter({
@@ -161,6 +176,9 @@ export function createMetrics(): Metrics {
           this.set(read());
         },
       });
+    },
+    graphqlOverHttp(pipeline) {
+      pipelineTally.add(pipeline);
     },
     errorAnswered(transport, code) {
       errors.labels(transport, typeof code === 'string' && ERROR_CODE.test(code) ? code : 'OTHER').inc();

@@ -69,6 +69,16 @@ function post(url: string, request: Case, throughApollo: boolean): Promise<Answe
   });
 }
 
+/** How many GraphQL requests over HTTP a gateway answered by that pipeline (its /metrics). */
+async function answeredBy(origin: string, pipeline: 'known' | 'apollo'): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const match = new RegExp(
+    `^tidings_graphql_http_requests_total\\{pipeline="${pipeline}"\\} (\\d+)$`,
+    'm',
+  ).exec(text);
+  return Number(match?.[1] ?? 0);
+}
+
 /** Apollo's answer and the known-operation path's, to the same request (the document known by then). */
 async function bothAnswers(url: string, request: Case): Promise<[Answer, Answer]> {
   await post(url, request, false);
@@ -101,7 +111,14 @@ describe('known operations over HTTP', () => {
       const [apollo, known] = await bothAnswers(t.url, { query: DEVICES, token: user, accept });
       expect(known).toEqual(apollo);
     }
+    // The comparisons prove something only if the known request took the other path: /metrics says which.
+    const before = {
+      known: await answeredBy(t.origin, 'known'),
+      apollo: await answeredBy(t.origin, 'apollo'),
+    };
     const [apollo, known] = await bothAnswers(t.url, { query: DEVICES, token: user });
+    expect(await answeredBy(t.origin, 'known')).toBe(before.known + 2);
+    expect(await answeredBy(t.origin, 'apollo')).toBe(before.apollo + 1);
     expect(apollo.status).toBe(200);
     expect(JSON.parse(known.body).data.deviceSubscriptions.edges).toHaveLength(1);
     for (const operationName of ['Devices', 'Typename', 'Nope', null]) {
