@@ -30,7 +30,7 @@ import { createGraphQLOverHttp } from './http/graphql-over-http.js';
 import { createHttpErrorFormatter } from './http/http-error-format.js';
 import { createHttpServer } from './http/http-server.js';
 import { createKnownDocuments } from './http/known-documents.js';
-import { createKnownOperations } from './http/known-operation.js';
+import { createKnownOperations } from './http/known-operations.js';
 import { hostPort, listen } from './http/listen.js';
 import { createMetricsRoutes, createOperationalRoutes } from './http/operational-routes.js';
 import { createTokenEndpoint } from './http/token-endpoint.js';

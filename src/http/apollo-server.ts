@@ -27,7 +27,7 @@ export async function createApolloServer(
   services: Services,
   knownDocuments: KnownDocuments,
   formatHttpError: HttpErrorFormatter,
-  /** The gateway's other plugins (e.g. known-operation.ts's, which must know when Apollo stops). */
+  /** The gateway's other plugins (e.g. known-operations.ts's, which must know when Apollo stops). */
   plugins: readonly ApolloServerPlugin<GatewayContext>[] = [],
 ): Promise<ApolloServer<GatewayContext>> {
   const { config, logger } = services;

@@ -6,7 +6,7 @@ import { ErrorCode, GatewayError, isServiceUnavailable } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
 import { errorFields, type Logger } from '../logger.js';
 import type { KnownDocuments } from './known-documents.js';
-import type { KnownOperations } from './known-operation.js';
+import type { KnownOperations } from './known-operations.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
@@ -16,7 +16,7 @@ export interface GraphQLOverHttpOptions {
   readonly apollo: ApolloServer<GatewayContext>;
   /** Documents Apollo already accepted: sent to it by hash (see known-documents.ts). */
   readonly knownDocuments: KnownDocuments;
-  /** Known documents sent as plain JSON POSTs, executed without Apollo's pipeline (see known-operation.ts). */
+  /** Known documents sent as plain JSON POSTs, executed without Apollo's pipeline (see known-operations.ts). */
   readonly knownOperations: KnownOperations;
   readonly services: Services;
   readonly authenticate: (authorization: unknown) => Promise<Principal>;

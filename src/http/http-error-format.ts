@@ -6,7 +6,7 @@ import { errorFields, type Logger } from '../logger.js';
 /**
  * Formats one error of an HTTP GraphQL answer: the one formatter (masking, with an unexpected error logged
  * on `log`, the request's own), schema details hidden in production, the answered code counted. Apollo's
- * `formatError` and the known operations' answers (known-operation.ts) both go through it. `knownCode` is
+ * `formatError` and the known operations' answers (known-operations.ts) both go through it. `knownCode` is
  * the code Apollo gives the error (`extensions.code`, or INTERNAL_SERVER_ERROR). Does not throw.
  */
 export type HttpErrorFormatter = (error: unknown, log: Logger, knownCode: unknown) => GraphQLFormattedError;

@@ -19,7 +19,7 @@ interface OperationRequest {
  * SHA-256 per request, with a `require("crypto")` per call, was the largest piece of a `{ __typename }`
  * request's Apollo cost). Every other step of Apollo's pipeline runs as before: the plugins (rate
  * limits, 429/503, subscriptions refused), error formatting, masking, logging and metrics. (A known
- * document sent as a plain JSON POST skips Apollo altogether: known-operation.ts executes the parsed
+ * document sent as a plain JSON POST skips Apollo altogether: known-operations.ts executes the parsed
  * document kept here, `documentOf`.)
  *
  * Only documents that passed parsing, validation and the operation limits once are remembered (Apollo

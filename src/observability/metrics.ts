@@ -31,7 +31,7 @@ export interface Metrics {
   errorAnswered(transport: Transport, code: unknown): void;
   /**
    * Counts a GraphQL request over HTTP by what answered it: `known` (a known document, without Apollo's
-   * pipeline: known-operation.ts) or `apollo`.
+   * pipeline: known-operations.ts) or `apollo`.
    */
   graphqlOverHttp(pipeline: 'known' | 'apollo'): void;
   /** Counts a Web Push that ended: PUSHED, GONE, FAILED or SKIPPED. */

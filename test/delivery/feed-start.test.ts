@@ -123,8 +123,12 @@ describe('a live feed that starts at the head read with its device', () => {
     const { calls, whenRead, reading } = counting();
     const feed = liveFeed(reading, fanout, device, head);
     const first = feed.next();
-    // Posted once the feed has looked at the store: the change is then heard live.
-    await whenRead;
+    // Posted once the feed has looked at the store: the change is then heard live. Bounded: a feed that
+    // never reads fails here, not by the test's timeout.
+    await Promise.race([
+      whenRead,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the feed never read the store')), 5000)),
+    ]);
     await post(fanout, device.feedId, 'live');
     expect(await first).toMatchObject({
       done: false,

@@ -5,7 +5,7 @@ import { captureLogs } from '../support/logs.js';
 import { CREATE_NOTIFICATION, createDevice, notificationInput } from '../support/operations.js';
 import { storeSql } from '../support/store-sql.js';
 
-// A known document sent as a plain JSON POST is answered without Apollo's pipeline (known-operation.ts).
+// A known document sent as a plain JSON POST is answered without Apollo's pipeline (known-operations.ts).
 // The same request with `extensions: {}` always goes through Apollo (the known-operation path takes no
 // extensions), so each case below compares the two answers, byte for byte, once the document is known.
 

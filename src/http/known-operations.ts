@@ -126,6 +126,8 @@ export function createKnownOperations(
       };
     },
     async answer(request, context) {
+      // Checked again: Apollo may have begun to stop while the request was authenticated.
+      if (!serving) return undefined;
       const operation = getOperationAST(request.document, request.operationName);
       if (!operation || operation.operation === 'subscription') return undefined;
       let result: ExecutionResult;
