@@ -13,6 +13,7 @@ import { onCleanup } from '../support/cleanup.js';
 import { temporaryDataDir } from '../support/gateway.js';
 import { notificationContent } from '../support/notification-content.js';
 import { connectPostgres, createTestSchema } from '../support/postgres.js';
+import { createWebDevice } from '../support/store-devices.js';
 
 const HOST = 'writer.example.com';
 const BOUNDS: PostgresBounds = {
@@ -40,22 +41,8 @@ describe('the PostgreSQL write path on node-postgres', () => {
     ({
       app: { id: appId },
     } = await registerApp(store, { targetHostName: HOST }));
-    ({ feedId, id: unsid } = await webDevice('alice'));
+    ({ feedId, id: unsid } = await createWebDevice(store, appId, 'alice'));
   });
-
-  /** A WEB device subscription of `subject` in the test's app, for a day. */
-  function webDevice(subject: string) {
-    const now = new Date();
-    return store.createDeviceSubscription({
-      id: `unsid-${Math.random().toString(36).slice(2)}`,
-      owner: { appId, issuer: 'urn:test', subject },
-      platform: 'WEB',
-      deviceLabel: 'web',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
-      maxDevices: 10,
-    });
-  }
 
   /** A pool on the test's schema, bounded as the store's, and the writer on it. */
   function writerOnPool(bounds = BOUNDS) {
@@ -112,7 +99,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
 
   it('replaces what a writer holding the feed committed meanwhile, with its key (never fails on it)', async () => {
     const { writes } = writerOnPool();
-    const device = await webDevice('lock-holder');
+    const device = await createWebDevice(store, appId, 'lock-holder');
     // Another process holds the feed's row and creates the notification the post then names.
     const other = await connectPostgres(url);
     await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
@@ -160,7 +147,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
 
   it('fails a batch past statement_timeout as unavailable, nothing committed, and the connection goes on', async () => {
     const { pool, writes } = writerOnPool({ ...BOUNDS, statementTimeoutMs: 500 });
-    const device = await webDevice('statement-bound');
+    const device = await createWebDevice(store, appId, 'statement-bound');
     const other = await connectPostgres(url);
     await other.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
     await other.query('BEGIN');
@@ -185,7 +172,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
     // client drop the connection and report a failure for a committed post.
     const bounds = { ...BOUNDS, statementTimeoutMs: 1000, transactionTimeoutMs: 1000 };
     const { writes } = writerOnPool(bounds);
-    const device = await webDevice('slow-commit');
+    const device = await createWebDevice(store, appId, 'slow-commit');
     const db = await connectPostgres(url);
     await db.query(`SET search_path TO ${pg.escapeIdentifier(schema)}`);
     await db.query(
@@ -212,7 +199,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
 
   it('fails a post whose last statement fails: nothing committed, the offset unchanged, the connection goes on', async () => {
     const { pool, writes } = writerOnPool();
-    const device = await webDevice('last-statement');
+    const device = await createWebDevice(store, appId, 'last-statement');
     const post = (key: string) =>
       writes.writePosts([
         { target: { feedId: device.feedId }, content: notificationContent(HOST, key), now: new Date() },
