@@ -22,6 +22,7 @@ const runOnce = [
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/client-aborts.test.ts', // logging of clients leaving: the store plays no part
   'test/http/cors.test.ts', // headers and preflights: the store plays no part
+  'test/http/idle-connections.test.ts', // the HTTP server's keep-alive: the store plays no part
   'test/websocket/origin-check.test.ts', // the upgrade's Origin: refused before any store is asked
   'test/http/readiness.test.ts', // sets up its own stores (SQLite, PostgreSQL) behind proxies
   'test/client/client-outage.test.ts', // always PostgreSQL behind a proxy

@@ -254,12 +254,18 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     logger,
     clientAddress,
+    keepAliveTimeoutMs: config.limits.httpKeepAliveTimeoutMs,
   });
   // Metrics on a listener of their own (off the public port), with liveness and readiness beside them.
   const metricsAddress = typeof config.metricsAddress === 'object' ? config.metricsAddress : null;
   const metricsServer =
     metricsAddress &&
-    createHttpServer({ routes: createMetricsRoutes({ metrics, readiness }), logger, clientAddress });
+    createHttpServer({
+      routes: createMetricsRoutes({ metrics, readiness }),
+      logger,
+      clientAddress,
+      keepAliveTimeoutMs: config.limits.httpKeepAliveTimeoutMs,
+    });
 
   // WebSocket: graphql-ws on the same port and path, for the live feeds.
   const webSockets = useWs(

@@ -93,6 +93,8 @@ export interface Config {
     readonly connectionInitTimeoutMs: number;
     /** Every socket is pinged this often; one that has not answered the previous ping is cut. */
     readonly keepAliveMs: number;
+    /** An idle HTTP keep-alive connection is closed after this long (above a proxy's idle timeout). */
+    readonly httpKeepAliveTimeoutMs: number;
     /** Whether WebSocket frames are compressed (permessage-deflate) for clients that offer it. */
     readonly webSocketCompression: boolean;
     /** Lexical tokens in one document: bounds the parser's work and its recursion (see settings.ts). */
@@ -255,6 +257,7 @@ export function loadConfig(
       maxSubscriptionsPerConnection: get(SETTINGS.maxSubscriptionsPerConnection),
       connectionInitTimeoutMs: get(SETTINGS.connectionInitTimeout),
       keepAliveMs: get(SETTINGS.keepAlive),
+      httpKeepAliveTimeoutMs: get(SETTINGS.httpKeepAliveTimeout),
       webSocketCompression: get(SETTINGS.webSocketCompression) === 'permessage-deflate',
       maxQueryTokens: get(SETTINGS.maxQueryTokens),
       maxQueryDepth: get(SETTINGS.maxQueryDepth),

@@ -285,6 +285,17 @@ export const SETTINGS = {
     25_000,
     'every socket is pinged this often; one that did not answer the previous ping is cut',
   ),
+  httpKeepAliveTimeout: setting(
+    'TIDINGS_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    duration('ms', 1000, 3_600_000),
+    // Node's own default is 5 s, far under the 60 s a reverse proxy or load balancer keeps an idle
+    // connection to its upstream (nginx's upstream keepalive_timeout, AWS ALB's idle timeout): the
+    // gateway then closed connections the proxy was about to reuse, and a POST sent on one in that
+    // instant failed (nginx answers 502 and does not retry a POST). Longer than the proxy's, the proxy
+    // closes first. 72 s as Fastify's default, for the same reason.
+    72_000,
+    "an idle HTTP keep-alive connection is closed after this long; keep it above your proxy's or load balancer's idle timeout",
+  ),
   webSocketCompression: setting(
     'TIDINGS_WS_COMPRESSION',
     oneOf(['off', 'permessage-deflate'] as const),

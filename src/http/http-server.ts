@@ -16,6 +16,8 @@ export interface HttpServerOptions {
   /** A route for paths the table does not name exactly (e.g. a path pattern); undefined: 404. */
   readonly routeByPath?: (path: string) => Route | undefined;
   readonly logger: Logger;
+  /** How long an idle keep-alive connection stays open (see TIDINGS_HTTP_KEEP_ALIVE_TIMEOUT_MS). */
+  readonly keepAliveTimeoutMs: number;
   /** The paths pages on other origins may call, and their CORS headers and preflights (see cors.ts). */
   readonly cors?: { readonly serves: (path: string) => boolean; readonly apply: CorsHandler };
   /** The client's address, for the access log (behind trusted proxies, from `X-Forwarded-For`). */
@@ -29,7 +31,7 @@ export interface HttpServerOptions {
  * else 500 with the error logged, never sent).
  */
 export function createHttpServer(options: HttpServerOptions): Server {
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const path = pathOf(request.url);
     // Every line about this request carries its id and client address (and one access line is written
     // when it ends).
@@ -48,6 +50,10 @@ export function createHttpServer(options: HttpServerOptions): Server {
       .then(() => route(request, response))
       .catch((error: unknown) => answerRouteFailure(error, response, log));
   });
+  // Node announces it to clients (`Keep-Alive: timeout=…`); headersTimeout (60 s) runs only while a
+  // request's headers arrive, not while a connection waits for its next request.
+  server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  return server;
 }
 
 // A path made only of these, without `//` (which URL reads as a host), needs no URL parsing: `new URL`
