@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type CpuPlan, onServerCpu } from './cpu-pinning.js';
 import type { LoopDelay, MemoryBreakdown, ProbeReply, ProbeRequest } from './probe-messages.js';
@@ -85,6 +87,15 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // e.g. TIDINGS_BENCH_SERVER_OUTPUT=/tmp/out with TIDINGS_BENCH_SERVER_NODE_ARGS='--trace-gc-nvp': every
+  // line each server writes, in <dir>/<name>-<pid>.log (only the last OUTPUT_KEPT characters are kept here).
+  const outputDir = options.env.TIDINGS_BENCH_SERVER_OUTPUT;
+  if (outputDir) {
+    mkdirSync(outputDir, { recursive: true });
+    const file = createWriteStream(join(outputDir, `${options.name.replace(/\W+/g, '-')}-${pid}.log`));
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
 
   const pending = new Map<number, (reply: ProbeReply) => void>();
   let nextId = 1;
