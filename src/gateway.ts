@@ -132,15 +132,19 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     now,
     onError: logUnexpected,
   });
+  // Budgets refill by the gateway's clock (a test's clock too), read as a number: no Date per mutation
+  // on the real one.
+  const givenNow = options.now;
+  const budgetNow = givenNow ? () => givenNow().getTime() : Date.now;
   const appMutations = createRateLimiter({
     perSecond: config.limits.appMutationsPerSecond,
     burst: config.limits.appMutationBurst,
-    now: () => Date.now(),
+    now: budgetNow,
   });
   const userMutations = createRateLimiter({
     perSecond: config.limits.userMutationsPerSecond,
     burst: config.limits.userMutationBurst,
-    now: () => Date.now(),
+    now: budgetNow,
   });
   // Web Push: one VAPID key pair for the deployment, in the store (every process reads the same one).
   const vapidKeys = config.webPush.enabled ? await loadOrCreateVapidKeys(store, now()) : null;

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
+import { createTestClock } from '../support/clock.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
 import { dataOf, errorCodes } from '../support/graphql-http.js';
@@ -122,8 +123,12 @@ describe('createNotification with a delegated user token', () => {
 
 describe('delegated posts and the app rate limit', () => {
   it("charge the app's own budget: past the burst, its app token is refused too", async () => {
+    // The budget refills by the gateway's clock, which stands still here: however long the posts take
+    // on a loaded machine, nothing comes back between them.
+    const clock = createTestClock();
     const t = await startGateway({
       env: { TIDINGS_APP_MUTATION_BURST: '3', TIDINGS_APP_MUTATIONS_PER_SECOND: '1' },
+      now: clock.now,
     });
     const app = await t.registerApp(HOST);
     const user = await t.userToken('alice', app.app);

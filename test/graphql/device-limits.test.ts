@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { FeedOwner } from '../../src/domain/types.js';
+import { createTestClock } from '../support/clock.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
 import {
@@ -105,8 +106,11 @@ describe('device subscriptions per user are capped', () => {
 
 describe('per-user rate limit on mutations', () => {
   it('answers 429 with Retry-After past the burst, and does nothing for the refused mutation', async () => {
+    // The budget refills by the gateway's clock, which stands still: a slow machine refills nothing.
+    const clock = createTestClock();
     const t = await startGateway({
       env: { TIDINGS_USER_MUTATIONS_PER_SECOND: '1', TIDINGS_USER_MUTATION_BURST: '3' },
+      now: clock.now,
     });
     const app = await t.registerApp('user-rate.example.com');
     const alice = await t.userToken('alice', app.app);

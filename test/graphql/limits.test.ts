@@ -3,6 +3,7 @@ import { createClient } from 'graphql-ws';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { onCleanup } from '../support/cleanup.js';
+import { createTestClock } from '../support/clock.js';
 import { openFeed } from '../support/feed-client.js';
 import { startGateway } from '../support/gateway.js';
 import { errorCodes, graphql } from '../support/graphql-http.js';
@@ -128,8 +129,11 @@ describe('operation shape limits, on by default', () => {
 
 describe('per-app rate limit on mutations', () => {
   it('answers 429 with Retry-After past the burst, and stores nothing for the refused mutation', async () => {
+    // The budget refills by the gateway's clock, which stands still: a slow machine refills nothing.
+    const clock = createTestClock();
     const t = await startGateway({
       env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '3' },
+      now: clock.now,
     });
     const app = await t.registerApp('rate.example.com');
     const appToken = await app.token();
@@ -165,9 +169,31 @@ describe('per-app rate limit on mutations', () => {
     ).toEqual([]);
   });
 
-  it('refuses a mutation over WebSocket past the burst with the coded error, from the same budget', async () => {
+  it('refills at the sustained rate, by the gateway clock: one second later, one more mutation', async () => {
+    const clock = createTestClock();
     const t = await startGateway({
       env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '2' },
+      now: clock.now,
+    });
+    const host = 'refill.example.com';
+    const app = await t.registerApp(host);
+    const appToken = await app.token();
+    const unsid = await createDevice(t.url, await t.userToken('alice', app.app), 'WEB');
+    const post = async () => postNotification(t.url, appToken, notificationInput(unsid, host));
+    expect(errorCodes(await post())).toEqual([]);
+    expect(errorCodes(await post())).toEqual([]);
+    expect((await post()).status).toBe(429);
+    clock.advance(1000);
+    expect(errorCodes(await post())).toEqual([]);
+    expect((await post()).status).toBe(429);
+  });
+
+  it('refuses a mutation over WebSocket past the burst with the coded error, from the same budget', async () => {
+    // The budget refills by the gateway's clock, which stands still: a slow machine refills nothing.
+    const clock = createTestClock();
+    const t = await startGateway({
+      env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '2' },
+      now: clock.now,
     });
     const app = await t.registerApp('ws-rate.example.com');
     const appToken = await app.token();

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { NOTIFICATIONS_SCOPE } from '../../src/auth/principal.js';
+import { createTestClock } from '../support/clock.js';
 import { type FeedClient, openFeed } from '../support/feed-client.js';
 import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
@@ -578,8 +579,11 @@ describe('POST /v1.0/me/notifications', () => {
 
 describe('the Graph route and the app rate limit', () => {
   it('share one budget with GraphQL: past the burst either way is refused, with 429 and Retry-After', async () => {
+    // The budget refills by the gateway's clock, which stands still: a slow machine refills nothing.
+    const clock = createTestClock();
     const t = await startGateway({
       env: { TIDINGS_APP_MUTATION_BURST: '3', TIDINGS_APP_MUTATIONS_PER_SECOND: '1' },
+      now: clock.now,
     });
     const host = 'limited.example.com';
     const restFirst = await t.registerApp(host);

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { createTestClock } from '../support/clock.js';
 import { startGateway } from '../support/gateway.js';
 import { captureLogs } from '../support/logs.js';
 import { CREATE_NOTIFICATION, createDevice, notificationInput } from '../support/operations.js';
@@ -183,8 +184,11 @@ describe('known operations over HTTP', () => {
 
   it('answer a refused rate exactly as Apollo does: 429 with Retry-After', async () => {
     const host = 'rate.example.com';
+    // The budget refills by the gateway's clock, which stands still: a slow machine refills nothing.
+    const clock = createTestClock();
     const t = await startGateway({
       env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '2' },
+      now: clock.now,
     });
     const app = await t.registerApp(host);
     const appToken = await app.token();
