@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { type Socket, connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
 
@@ -55,7 +55,9 @@ describe('idle HTTP keep-alive connections', () => {
     // The gateway ends the idle connection itself (bounded: the test fails if it never does).
     await Promise.race([
       closed,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('the idle connection stayed open')), 10_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the idle connection stayed open')), 10_000),
+      ),
     ]);
     // Not at once after the answer: it waited for the (short) timeout.
     expect(performance.now() - answeredAt).toBeGreaterThanOrEqual(900);
