@@ -71,7 +71,9 @@ describe('reads asked for together (a reconnect storm)', () => {
 
   it('fails only the read whose key the store refuses, not the other reads of its turn', async () => {
     const [good] = devices as [DeviceSubscription];
-    // PostgreSQL refuses text with a NUL byte (22021): the query of a whole batch would fail with it.
+    // PostgreSQL refuses text with a NUL byte (22021): the query of a whole batch would fail with it. (The
+    // gateway answers a UNSID of any other shape than an issued one without asking the store; the store
+    // still lets no key fail the other reads of its batch.)
     const [own, bad] = await separately([good.id, 'evil\u0000unsid'], (id) =>
       store.findDeviceSubscription(id),
     );
