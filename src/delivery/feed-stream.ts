@@ -10,10 +10,14 @@ export type FeedEvent =
   | { readonly type: 'resync'; readonly position: FeedPosition };
 
 export interface FeedStreamOptions {
-  readonly store: Pick<Store, 'feedHead' | 'readChanges'>;
+  readonly store: Pick<Store, 'deviceFeedHead' | 'readChanges'>;
   readonly fanout: Pick<Fanout, 'subscribe' | 'whenListening'>;
   readonly feedId: string;
-  /** The device whose feed this is: it ends when that device subscription is deleted. */
+  /**
+   * The device whose feed this is: it ends when that device subscription is deleted, also when the
+   * deletion was committed before the feed listened (its announcement then reached no one): what the feed
+   * reads once it listens tells it.
+   */
   readonly deviceSubscriptionId: string;
   /** The device's platform: changes of notifications not targeted at it are skipped. */
   readonly platform: Platform;
@@ -372,17 +376,21 @@ class LiveFeedStream implements FeedStream {
   /**
    * Where the feed starts: after `after` if the log still holds what follows it, else at the head with a
    * resync to send first; and whether the log is to be read from there (a replay, or changes that may
-   * have been committed before the feed listened). A function of its own, not part of `run`: what it
-   * reads (the head, the cursor) would otherwise stay alive in the suspended generator's frame for the
-   * socket's life.
+   * have been committed before the feed listened). Null when the device subscription is gone: deleted
+   * after it was read for this feed and before the feed listened, so its DEVICE_REMOVED reached no one.
+   * A function of its own, not part of `run`: what it reads (the head, the cursor) would otherwise stay
+   * alive in the suspended generator's frame for the socket's life.
    */
-  private async begin(): Promise<{ resync: FeedEvent | undefined; read: boolean }> {
+  private async begin(): Promise<{ resync: FeedEvent | undefined; read: boolean } | null> {
     const { options } = this;
     const start = this.start ?? { after: null };
     this.start = undefined;
     await options.fanout.whenListening(options.feedId);
     const given = start.head;
-    const head = given ?? (await options.store.feedHead(options.feedId));
+    // Every read from here on comes after the feed listened: a device deleted before it is not found (its
+    // feed ends, as DEVICE_REMOVED would have ended it), one deleted after it is heard of.
+    const head = given ?? (await options.store.deviceFeedHead(options.deviceSubscriptionId));
+    if (head === null) return null;
     const after = start.after;
     let resync: FeedEvent | undefined;
     if (after === null) this.position = head.offset;
@@ -403,10 +411,12 @@ class LiveFeedStream implements FeedStream {
     // behind: a device at it is caught up unless changes were committed in between, which the head read
     // again now tells (the store reads the heads of every feed starting at once together, where a read of
     // the log is a query per device: a reconnect storm of caught-up devices). If it moved, the log is read
-    // from the position as before.
+    // from the position as before. That head is read by the device's id: it also tells whether the device
+    // is still there. A replay's first page tells that too (readFromStore), at no read of its own.
     if (this.position < head.offset) return { resync, read: true };
     if (given === undefined) return { resync, read: false };
-    const now = await options.store.feedHead(options.feedId);
+    const now = await options.store.deviceFeedHead(options.deviceSubscriptionId);
+    if (now === null) return null;
     const moved = now.epoch !== head.epoch || now.offset !== head.offset;
     if (moved) this.known = Math.max(this.known, now.offset);
     return { resync, read: moved };
@@ -420,7 +430,9 @@ class LiveFeedStream implements FeedStream {
     const { options } = this;
     if (!this.started) {
       this.started = true;
-      const { resync, read } = await this.begin();
+      const begun = await this.begin();
+      if (begun === null) return this.stop();
+      const { resync, read } = begun;
       if (resync) {
         yield resync;
         this.taken(resync);
@@ -460,19 +472,23 @@ class LiveFeedStream implements FeedStream {
    * runs concurrently): the device cannot be caught up change by change any more, so it resyncs.
    * Read to the end (`TO_THE_END`), a page shorter than asked for reached the end of the log: anything
    * committed after that read is heard live (the feed listened before it read), so the replay of a
-   * reconnecting device costs one read, not one more to find the log empty.
+   * reconnecting device costs one read, not one more to find the log empty. Pages are read only while the
+   * device exists: none where changes are known to exist may also mean that it was deleted (before the
+   * feed listened: see begin), which the head read then tells.
    */
   private async *readFromStore(until: number): AsyncGenerator<FeedEvent, void> {
-    const { store, feedId, metrics } = this.options;
+    const { store, feedId, deviceSubscriptionId, metrics } = this.options;
     // A stopped feed reads no further page (nothing it yields would be taken).
     while (this.position < until && !this.stopped) {
       const limit = Math.min(PAGE_SIZE, until - this.position);
-      const page = await store.readChanges(feedId, this.position, limit);
+      const page = await store.readChanges(feedId, this.position, limit, deviceSubscriptionId);
       metrics?.readFromStore(page.length);
       const first = page[0];
-      // A page that skips offsets, or none where changes are known to exist: purged under the read.
+      // A page that skips offsets, or none where changes are known to exist: purged under the read, or
+      // the device is gone.
       if (first ? first.offset !== this.position + 1 : this.position < Math.min(until, this.known)) {
-        const now = await store.feedHead(feedId);
+        const now = await store.deviceFeedHead(deviceSubscriptionId);
+        if (now === null) return this.stop();
         this.position = now.offset;
         this.coveredFrom = this.position;
         const resync: FeedEvent = { type: 'resync', position: now };

@@ -11,6 +11,7 @@ import type { DeliveryRecorder } from '../delivery/delivery-recorder.js';
 import type { FeedWriter } from '../delivery/feed-writer.js';
 import { mayUseDevice } from '../domain/device-access.js';
 import type { DeviceSubscription } from '../domain/types.js';
+import { hasUnsidShape } from '../domain/unsid.js';
 import { ErrorCode, GatewayError, notFound } from '../errors.js';
 import type { Fanout } from '../fanout/fanout.js';
 import type { Logger } from '../logger.js';
@@ -145,11 +146,11 @@ export function requireDelegatedMutation(context: GatewayContext): UserPrincipal
 
 /**
  * The device subscription a request names by UNSID, if the caller may use it: it exists, belongs to the
- * caller and has not expired (the one rule: mayUseDevice).
+ * caller and has not expired (the one rule: mayUseDevice). A string not shaped as a UNSID is not read.
  * @throws GatewayError NOT_FOUND otherwise, exactly as for a UNSID that does not exist.
  */
 export async function usableDevice(context: GatewayContext, unsid: string): Promise<DeviceSubscription> {
-  const device = await context.services.store.findDeviceSubscription(unsid);
+  const device = hasUnsidShape(unsid) ? await context.services.store.findDeviceSubscription(unsid) : null;
   if (!mayUseDevice(device, deviceCallerOf(context.principal), context.services.now())) {
     throw notFound('Device subscription');
   }

@@ -1,5 +1,6 @@
 import type { Change, ChangeKind, Notification } from '../domain/types.js';
 import { notFound } from '../errors.js';
+import { Prisma } from './generated/sqlite/client.js';
 import { createGroupCommit } from './group-commit.js';
 import { writePosts } from './post-notifications.js';
 import { changeOf, type Database, type NotificationRow, type Transaction } from './prisma-client.js';
@@ -8,6 +9,14 @@ import { createReadBatch } from './read-batch.js';
 import { editColumns, toNotification } from './records.js';
 import type { NotificationEdit, NotificationMatch, PostRequest, Store } from './types.js';
 import { isStoreUnavailable } from './unavailable.js';
+
+/** A device's feed head as the join of deviceFeedHead returns it (PostgreSQL's driver may give bigints). */
+interface DeviceHeadRow {
+  id: string;
+  epoch: string;
+  lastOffset: number | bigint;
+  purgedThrough: number | bigint;
+}
 
 // Enough to share one commit among everything that piles up behind a slow fsync; small enough that one
 // batch's statements stay short.
@@ -143,6 +152,7 @@ export function createFeedLog(
   | 'findNotificationById'
   | 'editNotifications'
   | 'feedHead'
+  | 'deviceFeedHead'
   | 'readChanges'
 > {
   const { write, reader, provider } = db;
@@ -157,6 +167,21 @@ export function createFeedLog(
       feeds.map((feed) => [
         feed.id,
         { epoch: feed.epoch, offset: feed.lastOffset, purgedThrough: feed.purgedThrough },
+      ]),
+    );
+  }, null);
+  // A live feed reads its device's feed head once it listens (see feed-stream.ts begin): a device deleted
+  // before then has no row, and its feed ends. One statement for the whole batch: a join, where Prisma's
+  // `include` reads the feeds with a second one.
+  const deviceHeadsById = createReadBatch(async (ids: readonly string[]) => {
+    const rows = await reader.$queryRaw<DeviceHeadRow[]>`
+      SELECT d."id", f."epoch", f."lastOffset", f."purgedThrough"
+      FROM "DeviceSubscription" d JOIN "Feed" f ON f."id" = d."feedId"
+      WHERE d."id" IN (${Prisma.join(ids)})`;
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { epoch: row.epoch, offset: Number(row.lastOffset), purgedThrough: Number(row.purgedThrough) },
       ]),
     );
   }, null);
@@ -216,9 +241,17 @@ export function createFeedLog(
       if (!head) throw notFound('Feed');
       return head;
     },
-    async readChanges(feedId, afterOffset, limit) {
+    deviceFeedHead: deviceHeadsById,
+    async readChanges(feedId, afterOffset, limit, whileDeviceExists) {
       const rows = await reader.change.findMany({
-        where: { feedId, offset: { gt: afterOffset } },
+        where: {
+          feedId,
+          offset: { gt: afterOffset },
+          // In the statement that reads the changes (Prisma reads the included rows with others after it).
+          ...(whileDeviceExists === undefined
+            ? {}
+            : { feed: { deviceSubscriptions: { some: { id: whileDeviceExists } } } }),
+        },
         orderBy: { offset: 'asc' },
         take: limit,
         include: { notification: true, feed: { select: { epoch: true } } },

@@ -240,8 +240,24 @@ export interface Store {
   ): Promise<Change[]>;
   /** The newest position of a feed's log; offset 0 for a feed with no change yet. */
   feedHead(feedId: string): Promise<FeedHead>;
-  /** Changes after `afterOffset`, oldest first, at most `limit`. */
-  readChanges(feedId: string, afterOffset: number, limit: number): Promise<Change[]>;
+  /**
+   * The head of a device subscription's feed; null when that device subscription does not exist (it was
+   * deleted). Reads asked for on one turn of the event loop are one query (read-batch.ts): a live feed
+   * that starts learns in one read, shared with every feed starting at once, where its feed stands and
+   * whether its device is still there.
+   */
+  deviceFeedHead(deviceSubscriptionId: string): Promise<FeedHead | null>;
+  /**
+   * Changes after `afterOffset`, oldest first, at most `limit`. With `whileDeviceExists`, none (an empty
+   * page) once that device subscription has been deleted: decided by the same statement, so a device's
+   * feed learns of its deletion from a read it makes anyway.
+   */
+  readChanges(
+    feedId: string,
+    afterOffset: number,
+    limit: number,
+    whileDeviceExists?: string,
+  ): Promise<Change[]>;
 
   /** Records that devices had (received or acknowledged) every change in (fromOffset, offset]. */
   recordDeliveryMarks(

@@ -15,8 +15,9 @@ const HOST = 'start.example.com';
 
 // A device's live feed is given its feed's head as read with its device subscription, before the feed
 // listens to the fan-out. Whatever is committed in between is in neither, so the feed looks again once it
-// listens: it reads its feed's head (a read the store shares with every feed starting at once), and reads
-// the log only if the head has moved. On a real store, with the feed's own fan-out.
+// listens: it reads its feed's head by its device's id (a read the store shares with every feed starting at
+// once, which also tells whether the device is still there), and reads the log only if the head has moved.
+// On a real store, with the feed's own fan-out.
 describe('a live feed that starts at the head read with its device', () => {
   let store: Store;
   let appId: string;
@@ -32,7 +33,7 @@ describe('a live feed that starts at the head read with its device', () => {
 
   /** The store, counting the feed's reads, and telling when the first of them has answered. */
   function counting() {
-    const calls = { feedHead: 0, readChanges: 0 };
+    const calls = { deviceFeedHead: 0, readChanges: 0 };
     let answered!: () => void;
     const whenRead = new Promise<void>((resolve) => {
       answered = resolve;
@@ -46,7 +47,11 @@ describe('a live feed that starts at the head read with its device', () => {
         return result;
       };
     const reading: Store = Object.create(store, {
-      feedHead: { value: counted('feedHead', (feedId: string) => store.feedHead(feedId)) },
+      deviceFeedHead: {
+        value: counted('deviceFeedHead', (deviceSubscriptionId: string) =>
+          store.deviceFeedHead(deviceSubscriptionId),
+        ),
+      },
       readChanges: {
         value: counted('readChanges', (...args: Parameters<Store['readChanges']>) =>
           store.readChanges(...args),
@@ -106,7 +111,7 @@ describe('a live feed that starts at the head read with its device', () => {
         change: { offset: head.offset + 1, notification: { appNotificationId: 'between' } },
       },
     });
-    expect(calls).toEqual({ feedHead: 1, readChanges: 1 });
+    expect(calls).toEqual({ deviceFeedHead: 1, readChanges: 1 });
     // Then live, with no duplicate.
     const second = feed.next();
     await post(fanout, device.feedId, 'after');
@@ -137,7 +142,7 @@ describe('a live feed that starts at the head read with its device', () => {
         change: { offset: head.offset + 1, notification: { appNotificationId: 'live' } },
       },
     });
-    expect(calls).toEqual({ feedHead: 1, readChanges: 0 });
+    expect(calls).toEqual({ deviceFeedHead: 1, readChanges: 0 });
     await feed.return();
   });
 });

@@ -20,6 +20,7 @@ const HIDDEN = 450;
 describe('a live feed stopped while it works', () => {
   let store: Store;
   let feedId: string;
+  let deviceSubscriptionId: string;
   let epoch: string;
 
   beforeAll(async () => {
@@ -31,6 +32,7 @@ describe('a live feed stopped while it works', () => {
     } = await registerApp(store, { targetHostName: HOST });
     const device = await createWebDevice(store, appId, 'stopper');
     feedId = device.feedId;
+    deviceSubscriptionId = device.id;
     ({ epoch } = await store.feedHead(feedId));
     // One change a WEB device sees, then many it does not (they target iOS only).
     await store.postNotification({
@@ -57,7 +59,7 @@ describe('a live feed stopped while it works', () => {
         throw error;
       }),
       feedId,
-      deviceSubscriptionId: 'stop-device',
+      deviceSubscriptionId,
       platform: 'WEB',
       after: { epoch, offset: 0 },
       maxPending: 100,

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { feedOwnerOf } from '../../auth/principal.js';
 import type { DeviceSubscription } from '../../domain/types.js';
+import { newUnsid } from '../../domain/unsid.js';
 import { badInput, ErrorCode, GatewayError } from '../../errors.js';
 import type { DevicePageKey } from '../../store/types.js';
 import { type GatewayContext, requireUser, requireUserMutation, usableDevice } from '../context.js';
@@ -25,9 +25,6 @@ function decodePageCursor(cursor: string): DevicePageKey {
   if (!match?.[1] || !match[2]) throw badInput('after', 'Not a valid page cursor.');
   return { createdDateTime: new Date(Number(match[1])), id: match[2] };
 }
-
-/** A UNSID: 144 random bits, so one cannot be guessed from another. */
-const newUnsid = (): string => randomBytes(18).toString('base64url');
 
 function expiration(requested: Date | null | undefined, now: Date): Date {
   const value = requested ?? new Date(now.getTime() + DEVICE_SUBSCRIPTION_LIMITS.defaultLifetimeMs);

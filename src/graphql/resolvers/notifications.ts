@@ -1,6 +1,7 @@
 import { feedOwnerOf } from '../../auth/principal.js';
 import { encodeCursor } from '../../delivery/cursor.js';
 import type { ChangeKind, Notification } from '../../domain/types.js';
+import { hasUnsidShape } from '../../domain/unsid.js';
 import { badInput, ErrorCode, GatewayError, notFound } from '../../errors.js';
 import type { PostTarget } from '../../store/types.js';
 import {
@@ -59,8 +60,9 @@ export const notificationResolvers: Resolvers = {
       const app = await store.findApp(appId);
       if (!app) throw new GatewayError(ErrorCode.Forbidden, 'This app is no longer registered.');
       const content = toNotificationContent(input, app.targetHostName, now);
-      // Another app's UNSID, or an expired one, is reported exactly like one that does not exist.
-      const change = await feeds.postNotification({ target, content, now });
+      // Another app's UNSID, or an expired one, is reported exactly like one that does not exist; so is a
+      // string not shaped as a UNSID, which is not posted (the store would read it with other posts).
+      const change = namesNoDevice(target) ? null : await feeds.postNotification({ target, content, now });
       if (!change) throw notFound('Device subscription');
       return { notification: change.notification, outcome: upsertOutcome(change.kind) };
     },
@@ -71,6 +73,10 @@ export const notificationResolvers: Resolvers = {
     fallbackPolicy: (n) => (n.fallbackPolicy ? { endpointFallback: n.fallbackPolicy } : null),
   },
 };
+
+/** Whether a post's target is a UNSID of a shape never issued (see hasUnsidShape). */
+const namesNoDevice = (target: PostTarget): boolean =>
+  'deviceSubscriptionId' in target && !hasUnsidShape(target.deviceSubscriptionId);
 
 /** What a post did. The store logs a post only as CREATED or REPLACED; anything else is a bug. */
 function upsertOutcome(kind: ChangeKind): UpsertOutcome {
