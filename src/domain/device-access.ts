@@ -15,7 +15,8 @@ const sameOwner = (a: FeedOwner, b: FeedOwner): boolean =>
  * The one rule for a UNSID named in a request: it may be used when it exists, belongs to the caller (a
  * user's own device in the token's app; for an app, a device of one of its users) and has not expired
  * at `now`. A caller that fails it is answered exactly as for a UNSID that does not exist, so the ids of
- * others leak nothing.
+ * others leak nothing. (A batch of posts on PostgreSQL applies the app's case of it in SQL, in its one
+ * statement: store/postgres-batch-statement.ts. A change here changes it there too.)
  */
 export function mayUseDevice(
   device: DeviceSubscription | null | undefined,

@@ -1,6 +1,6 @@
 import type { Change, ChangeKind } from '../domain/types.js';
 import { columnsOf } from './post-notifications.js';
-import { notificationRowOf, toPostgres } from './postgres-values.js';
+import { toPostgres } from './postgres-values.js';
 import type { NotificationRow } from './prisma-client.js';
 import {
   type Column,
@@ -15,10 +15,11 @@ import { timeOrderedId } from './time-ordered-id.js';
 import type { PostRequest } from './types.js';
 import { POSTS_OUTCOME_UNKNOWN } from './unavailable.js';
 
-// A batch of posts on PostgreSQL as ONE statement, committed on its own (no BEGIN, no COMMIT): it locks
-// the batch's feeds in id order, advances each by its count, writes every notification (created, or
-// replaced when its feed already has its appNotificationId) and logs each change. What writePosts
-// (post-notifications.ts) does in 5–6 statements inside a transaction, with the same outcome.
+// A batch of posts on PostgreSQL as ONE statement, committed on its own (no BEGIN, no COMMIT): it finds
+// the feed of each post that names a UNSID, locks the batch's feeds in id order, advances each by its
+// count, writes every notification (created, or replaced when its feed already has its appNotificationId)
+// and logs each change. What writePosts (post-notifications.ts) does in 5–6 statements inside a
+// transaction, with the same outcome.
 //
 // Why: there, the feed's row stays locked from the advance until COMMIT, across 4 round trips, each of
 // which waits for this process's event loop to read the answer and send the next statement. Under load
@@ -32,7 +33,16 @@ import { POSTS_OUTCOME_UNKNOWN } from './unavailable.js';
 // for) rows committed after the statement's snapshot; and the offsets come from the feed's row as locked
 // (the latest version, as the transactional advance reads it). A batch that names one key twice (a
 // create then a replace of it) cannot be one INSERT … ON CONFLICT: it answers null, and the caller
-// writes it the transactional way.
+// writes it the transactional way. So does a batch whose posts name one key through two UNSIDs of one
+// feed (seen only once the statement has found their feed: PostgreSQL refuses the statement, nothing
+// written, and it answers null too).
+//
+// A post that names a UNSID is written only if the UNSID may be used by its app at its time: the rule of
+// mayUseDevice (domain/device-access.ts) for an app, as SQL: the device exists, has not expired at the
+// post's `now`, and its feed is the app's. Reading the devices first, as writePosts does, was a round trip
+// of its own per batch (half of the batch's), and each one costs this process a write, a wake-up and a
+// read (issue 14: 10,000 users on PostgreSQL). The device is read in the statement's snapshot, as a read
+// before it would have read it: a device deleted meanwhile is as deleted after a separate read.
 
 /** Notification's columns that a post's request gives; the rest come from its feed and its offset. */
 const GIVEN_NAMES = NOTIFICATION_NAMES.filter(
@@ -44,8 +54,13 @@ const castOf = (name: keyof NotificationRow) => SQL_TYPES[(NOTIFICATION_COLUMNS[
 /** Where each given column is in a row of NOTIFICATION_NAMES' order. */
 const GIVEN_AT = GIVEN_NAMES.map((name) => NOTIFICATION_NAMES.indexOf(name));
 
-/** Input columns per post: its new notification's id, its feed, its rank among the batch's posts to that feed, then GIVEN_NAMES. */
-const WIDTH = 3 + GIVEN_NAMES.length;
+/**
+ * Input columns per post: its new notification's id, its feed (null when it names a UNSID), its UNSID and
+ * the app posting through it (null when it names a feed), then GIVEN_NAMES.
+ */
+const WIDTH = 4 + GIVEN_NAMES.length;
+/** Where the post's `now` is among the input columns: the UNSID's expiry is checked against it. */
+const NOW_NAME = 'createdDateTime' satisfies (typeof GIVEN_NAMES)[number];
 
 /** How each column of the notification is filled from the input row and its locked feed. */
 const insertedValue = (name: keyof NotificationRow) =>
@@ -54,6 +69,29 @@ const insertedValue = (name: keyof NotificationRow) =>
     : name === 'feedPosition'
       ? '"advanced"."before" + "input"."rank" + 1'
       : `"input"."${name}"`;
+
+/**
+ * The columns of a written notification that the statement decides (its id and creation time when it
+ * replaced one, its feed's, its position), the only ones it answers: every other column is what the post
+ * sent (a replace sets them all), so the answer is that row with these. Answering every column cost
+ * this process the parsing of 25 columns per post, dates included, that it already held.
+ */
+const WRITTEN_HERE = [
+  'id',
+  'feedId',
+  'appId',
+  'feedPosition',
+  'createdDateTime',
+] as const satisfies ReadonlyArray<keyof NotificationRow>;
+
+/** The notification as written: what the post sent (`sent`, in NOTIFICATION_NAMES' order), with WRITTEN_HERE from `raw`. */
+function writtenRow(sent: readonly unknown[], raw: Record<string, unknown>): NotificationRow {
+  const row: Record<string, unknown> = {};
+  for (const [i, name] of NOTIFICATION_NAMES.entries()) row[name] = sent[i];
+  for (const name of WRITTEN_HERE) row[name] = raw[name];
+  row.feedPosition = Number(raw.feedPosition);
+  return row as NotificationRow;
+}
 
 /**
  * What every batch statement starts with: a comment, so a query log (onQuery) shows where a batch
@@ -71,12 +109,22 @@ export const BATCH_STATEMENT = (() => {
   const arrays = [
     '$1::text[]',
     '$2::text[]',
-    '$3::integer[]',
-    ...GIVEN_NAMES.map((name, i) => `$${4 + i}::${castOf(name)}[]`),
+    '$3::text[]',
+    '$4::text[]',
+    ...GIVEN_NAMES.map((name, i) => `$${5 + i}::${castOf(name)}[]`),
   ];
-  const returned = NOTIFICATION_NAMES.map((name) => `"written"."${name}"`).join(', ');
-  return `${BATCH_STATEMENT_MARK} WITH "input" ("id", "feedId", "rank", ${GIVEN_NAMES.map((name) => `"${name}"`).join(', ')}) AS (
-      SELECT * FROM unnest(${arrays.join(', ')})),
+  const given = GIVEN_NAMES.map((name) => `"${name}"`).join(', ');
+  const feedOf = 'COALESCE("given"."feedId", "device"."feedId")';
+  return `${BATCH_STATEMENT_MARK} WITH "given" ("id", "feedId", "unsid", "appId", ${given}, "ordinal") AS (
+      SELECT * FROM unnest(${arrays.join(', ')}) WITH ORDINALITY),
+    "input" AS (SELECT "given"."id", ${feedOf} AS "feedId",
+        CAST(row_number() OVER (PARTITION BY ${feedOf} ORDER BY "given"."ordinal") - 1 AS INTEGER) AS "rank",
+        ${GIVEN_NAMES.map((name) => `"given"."${name}"`).join(', ')}
+      FROM "given"
+      LEFT JOIN ("DeviceSubscription" AS "device" JOIN "Feed" AS "owner" ON "owner"."id" = "device"."feedId")
+        ON "device"."id" = "given"."unsid" AND "device"."expirationDateTime" > "given"."${NOW_NAME}"
+        AND "owner"."appId" = "given"."appId"
+      WHERE ${feedOf} IS NOT NULL),
     "counts" AS (SELECT "feedId", CAST(COUNT(*) AS INTEGER) AS "n" FROM "input" GROUP BY "feedId"),
     "locked" AS (SELECT "Feed"."id" FROM "Feed" JOIN "counts" ON "counts"."feedId" = "Feed"."id"
       ORDER BY "Feed"."id" FOR UPDATE OF "Feed"),
@@ -88,7 +136,7 @@ export const BATCH_STATEMENT = (() => {
       FROM "input" JOIN "advanced" ON "advanced"."id" = "input"."feedId"
       ON CONFLICT ("feedId", "appNotificationId") DO UPDATE
       SET ${REPLACED_NAMES.map((name) => `"${name}" = EXCLUDED."${name}"`).join(', ')}
-      RETURNING ${columnList(NOTIFICATION_COLUMNS)}),
+      RETURNING ${WRITTEN_HERE.map((name) => `"${name}"`).join(', ')}, "appNotificationId"),
     "posted" AS (SELECT "written".*, "input"."id" AS "postedId", "input"."createdDateTime" AS "postedAt",
         "advanced"."epoch" AS "epoch"
       FROM "written"
@@ -99,61 +147,81 @@ export const BATCH_STATEMENT = (() => {
       SELECT "feedId", "feedPosition", CASE WHEN "id" = "postedId" THEN 'CREATED' ELSE 'REPLACED' END, "id",
         "postedAt"
       FROM "posted")
-    SELECT ${returned.replaceAll('"written".', '')}, "postedId", "epoch" FROM "posted"`;
+    SELECT ${WRITTEN_HERE.map((name) => `"${name}"`).join(', ')}, "postedId", "epoch" FROM "posted"`;
 })();
 
 /**
- * Writes `requests` (whose feeds are `feedIds`, null for a post that answers null) through `send`, one
+ * Where a post of the statement goes: a feed known by id, or the feed of a UNSID that the statement checks
+ * the app may use; null: nowhere (the post answers null).
+ */
+export type BatchTarget =
+  | { readonly feedId: string }
+  | { readonly deviceSubscriptionId: string; readonly appId: string }
+  | null;
+
+/** PostgreSQL's cardinality_violation: an INSERT … ON CONFLICT DO UPDATE met one key twice. */
+const ONE_KEY_TWICE = '21000';
+
+/**
+ * Writes `requests` (whose targets are `targets`: null for a post that answers null) through `send`, one
  * statement committed on its own; answers per request its change or null, as writePosts does. Answers
  * null instead, writing nothing, when the batch names one key twice.
  */
 export async function writeInOneStatement(
   send: (columns: unknown[][]) => Promise<Array<Record<string, unknown>>>,
   requests: readonly PostRequest[],
-  feedIds: ReadonlyArray<string | null>,
+  targets: readonly BatchTarget[],
 ): Promise<Array<Change | null> | null> {
-  const ranks = new Map<string, number>();
   const keys = new Set<string>();
-  const posted: Array<{ id: string; at: number }> = [];
+  const posted: Array<{ id: string; at: number; sent: unknown[] }> = [];
   // One array per column of the statement's input (BATCH_STATEMENT's parameters).
   const columns: unknown[][] = Array.from({ length: WIDTH }, () => []);
   for (const [at, request] of requests.entries()) {
-    const feedId = feedIds[at];
-    if (!feedId) continue;
-    const key = `${feedId}\u0000${request.content.appNotificationId}`;
+    const target = targets[at];
+    if (!target) continue;
+    const byFeed = 'feedId' in target;
+    // A UNSID's feed is known only to the statement: two UNSIDs of one feed with one key are its to refuse.
+    const key = `${byFeed ? target.feedId : `\u0001${target.deviceSubscriptionId}`}\u0000${request.content.appNotificationId}`;
     if (keys.has(key)) return null;
     keys.add(key);
-    const rank = ranks.get(feedId) ?? 0;
-    ranks.set(feedId, rank + 1);
     const id = timeOrderedId();
     // Checked before anything is sent, as the transactional writer checks: a value that does not fit its
     // column fails the batch with nothing written. The feed's columns are placeholders here.
     const row = rowValues('Notification', NOTIFICATION_COLUMNS, {
       id,
-      feedId,
+      feedId: '',
       appId: '',
       createdDateTime: request.now,
       ...columnsOf(request, 0),
     });
     (columns[0] as unknown[]).push(id);
-    (columns[1] as unknown[]).push(feedId);
-    (columns[2] as unknown[]).push(rank);
-    for (const [c, i] of GIVEN_AT.entries()) (columns[3 + c] as unknown[]).push(toPostgres(row[i]));
-    posted.push({ id, at });
+    (columns[1] as unknown[]).push(byFeed ? target.feedId : null);
+    (columns[2] as unknown[]).push(byFeed ? null : target.deviceSubscriptionId);
+    (columns[3] as unknown[]).push(byFeed ? null : target.appId);
+    for (const [c, i] of GIVEN_AT.entries()) (columns[4 + c] as unknown[]).push(toPostgres(row[i]));
+    posted.push({ id, at, sent: row });
   }
   const answers: Array<Change | null> = requests.map(() => null);
   if (posted.length === 0) return answers;
-  const rows = await send(columns);
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = await send(columns);
+  } catch (error) {
+    // Refused as a whole, nothing written: the caller writes the batch the transactional way.
+    if ((error as { code?: unknown }).code === ONE_KEY_TWICE) return null;
+    throw error;
+  }
   // From here the posts are committed: a failure to read the answer (not expected: the values are our
   // own) must not have them written again one by one (group commit retries a batch's posts alone after an
   // error one of them may have caused): it is the outcome-unknown case of a connection lost in a commit.
   try {
     const byId = new Map(rows.map((raw) => [raw.postedId as string, raw]));
-    for (const { id, at } of posted) {
+    for (const { id, at, sent } of posted) {
       const raw = byId.get(id);
-      // A feed named by id that does not exist: nothing written, null, as writePosts answers.
+      // A feed named by id that does not exist, or a UNSID the app may not use: nothing written, null,
+      // as writePosts answers.
       if (!raw) continue;
-      const row = notificationRowOf(raw);
+      const row = writtenRow(sent, raw);
       answers[at] = {
         feedId: row.feedId,
         epoch: raw.epoch as string,

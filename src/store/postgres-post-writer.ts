@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { resolveFeeds, writePosts } from './post-notifications.js';
 import type { PostStatements } from './post-statements.js';
-import { BATCH_STATEMENT, writeInOneStatement } from './postgres-batch-statement.js';
+import { BATCH_STATEMENT, type BatchTarget, writeInOneStatement } from './postgres-batch-statement.js';
 import { commitsOnItsOwn, type PostgresBounds } from './postgres-pool.js';
 import { notificationRowOf, TYPES, toPostgres } from './postgres-values.js';
 import type { DirectWrites } from './prisma-client.js';
@@ -16,6 +16,7 @@ import {
   replacedValues,
   rowValues,
 } from './raw-insert.js';
+import type { PostRequest } from './types.js';
 import { POSTS_OUTCOME_UNKNOWN } from './unavailable.js';
 
 // The write path that leaves Prisma on PostgreSQL, as sqlite-post-writer.ts does on SQLite: a batch of
@@ -52,7 +53,8 @@ const nameOf = (text: string) => `tidings_${createHash('sha1').update(text).dige
 /**
  * Writes on connections of `pool` (the Prisma adapter's), each call committed before it resolves:
  * batches of posts and delivery marks. A batch of posts is one statement committed on its own
- * (postgres-batch-statement.ts) after a read of its feeds, bounded by `statement_timeout` on the server,
+ * (postgres-batch-statement.ts), alone unless a post names a user by id (then after a read of the feeds:
+ * batchTargets), bounded by `statement_timeout` on the server,
  * when that bound is within the transaction bound; otherwise, and for what one statement cannot write,
  * a transaction (see writePosts). A transaction longer than `transactionTimeoutMs` (Prisma's interactive
  * transactions have the same bound) fails with TransactionTimeoutError and its connection is destroyed,
@@ -182,13 +184,9 @@ export function createPostgresDirectWrites(
     async writePosts(requests) {
       const inOne = oneStatementBounded
         ? await onConnection(async (run) => {
-            const statements = postStatements(run);
-            // Read before the write, as the transaction reads them before its feeds' lock: a plain read
-            // holds nothing either way (READ COMMITTED). A user's first post (its feed to create with it)
-            // goes the transactional way, so a failed post leaves no feed behind.
-            const feedIds = await resolveFeeds(statements, requests, false);
-            if (requests.some((request, i) => 'owner' in request.target && !feedIds[i])) return null;
-            return writeInOneStatement((columns) => run(BATCH_STATEMENT, columns, true), requests, feedIds);
+            const targets = await batchTargets(postStatements(run), requests);
+            if (!targets) return null;
+            return writeInOneStatement((columns) => run(BATCH_STATEMENT, columns, true), requests, targets);
           })
         : null;
       return inOne ?? inTransaction((run) => writePosts(postStatements(run), requests));
@@ -221,7 +219,27 @@ export function createPostgresDirectWrites(
   };
 }
 
-/** Runs one statement of the transaction (prepared on its connection once), answering its rows. */
+/**
+ * Where each post of a batch written in one statement goes. A post names its feed, or a UNSID whose feed
+ * and usability the statement itself finds (no read before it); a post to a user by id needs its feed
+ * read first: then every post's feed is read (resolveFeeds, devices included) as the transaction reads
+ * them. Answers null, for the transactional way, when a user has no feed yet (it is created with the post,
+ * so that a failed post leaves no feed behind).
+ */
+async function batchTargets(
+  statements: PostStatements,
+  requests: readonly PostRequest[],
+): Promise<BatchTarget[] | null> {
+  if (!requests.some((request) => 'owner' in request.target)) {
+    return requests.map(({ target }) => ('owner' in target ? null : target));
+  }
+  // Read before the write, as the transaction reads them before its feeds' lock: a plain read holds
+  // nothing either way (READ COMMITTED).
+  const feedIds = await resolveFeeds(statements, requests, false);
+  if (requests.some((request, i) => 'owner' in request.target && !feedIds[i])) return null;
+  return feedIds.map((feedId) => (feedId ? { feedId } : null));
+}
+
 /** Runs one statement; `committing`: it commits on its own (outside a transaction), see commitsOnItsOwn. */
 type Run = (
   text: string,

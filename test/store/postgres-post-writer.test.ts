@@ -4,6 +4,7 @@ import { registerApp } from '../../src/auth/register-app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createStore } from '../../src/store/create-store.js';
 import { parsePostgresUrl, searchPathOption } from '../../src/store/migrations/apply-postgres-migrations.js';
+import { BATCH_STATEMENT_MARK } from '../../src/store/postgres-batch-statement.js';
 import { createPostgresPool, type PostgresBounds } from '../../src/store/postgres-pool.js';
 import { createPostgresDirectWrites } from '../../src/store/postgres-post-writer.js';
 import { WARM_POSTGRES_CONNECTIONS as WARM_CONNECTIONS } from '../../src/store/postgres-store.js';
@@ -83,7 +84,7 @@ describe('the PostgreSQL write path on node-postgres', () => {
     await writes.writePosts(posts(Array.from({ length: 7 }, (_, i) => `prepared-batch-${i}`)));
     expect(await prepared()).toEqual(afterFirst);
 
-    // To UNSIDs: their devices read, then the batch, created and replaced alike.
+    // To UNSIDs: the statement finds their feed (no read before it), created and replaced alike.
     statements.length = 0;
     const byUnsid = (key: string): PostRequest => ({
       target: { deviceSubscriptionId: unsid, appId },
@@ -91,10 +92,62 @@ describe('the PostgreSQL write path on node-postgres', () => {
       now: new Date(),
     });
     const [created, replaced] = await writes.writePosts([byUnsid('unsid-1'), byUnsid('prepared-1')]);
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(1);
+    expect(await prepared()).toEqual(afterFirst);
     expect(created).toMatchObject({ kind: 'CREATED', feedId });
     expect(replaced).toMatchObject({ kind: 'REPLACED', offset: (created?.offset ?? 0) + 1 });
     expect(await store.readChanges(feedId, (created?.offset ?? 0) - 1, 10)).toEqual([created, replaced]);
+  });
+
+  it('writes a post through a UNSID only if its app may use it at the time of the post, in the one statement', async () => {
+    const { writes, statements } = writerOnPool();
+    const own = await createWebDevice(store, appId, 'unsid-rule');
+    const { app: other } = await registerApp(store, { targetHostName: 'other-app.example.com' });
+    const othersDevice = await createWebDevice(store, other.id, 'unsid-rule');
+    const expires = own.expirationDateTime.getTime();
+    const post = (unsid: string, key: string, now: number, app = appId): PostRequest => ({
+      target: { deviceSubscriptionId: unsid, appId: app },
+      content: notificationContent(HOST, key),
+      now: new Date(now),
+    });
+    const answers = await writes.writePosts([
+      post(own.id, 'rule-last-moment', expires - 1),
+      post(own.id, 'rule-expired', expires),
+      post(othersDevice.id, 'rule-other-app', expires - 1),
+      post('unsid-nobody-has', 'rule-unknown', expires - 1),
+      post(othersDevice.id, 'rule-its-own-app', expires - 1, other.id),
+    ]);
+    expect(statements).toHaveLength(1);
+    // The rule of mayUseDevice: the device exists, belongs to a user of the app, and has not expired.
+    expect(answers.map((answer) => answer?.kind ?? null)).toEqual(['CREATED', null, null, null, 'CREATED']);
+    expect(answers[0]).toMatchObject({ feedId: own.feedId, offset: 1 });
+    expect(answers[4]).toMatchObject({ feedId: othersDevice.feedId, offset: 1 });
+    // Nothing of the refused posts is written: each feed holds its one change.
+    expect(await store.readChanges(own.feedId, 0, 10)).toEqual([answers[0]]);
+    expect(await store.readChanges(othersDevice.feedId, 0, 10)).toEqual([answers[4]]);
+  });
+
+  it('writes one key named through two UNSIDs of one feed the transactional way: a create, then a replace', async () => {
+    const { writes, statements } = writerOnPool();
+    const phone = await createWebDevice(store, appId, 'two-devices');
+    const laptop = await createWebDevice(store, appId, 'two-devices');
+    expect(laptop.feedId).toBe(phone.feedId);
+    const post = (unsid: string): PostRequest => ({
+      target: { deviceSubscriptionId: unsid, appId },
+      content: notificationContent(HOST, 'same-key'),
+      now: new Date(),
+    });
+    const [created, replaced] = await writes.writePosts([post(phone.id), post(laptop.id)]);
+    // The statement met the key twice and was refused, nothing written; the transaction wrote both.
+    expect(statements[0]?.startsWith(BATCH_STATEMENT_MARK)).toBe(true);
+    expect(statements.at(-1)).toBe('COMMIT');
+    expect(created).toMatchObject({ kind: 'CREATED', feedId: phone.feedId, offset: 1 });
+    expect(replaced).toMatchObject({ kind: 'REPLACED', offset: 2 });
+    expect(replaced?.notification.id).toBe(created?.notification.id);
+    expect(await store.readChanges(phone.feedId, 0, 10)).toMatchObject([
+      { offset: 1, kind: 'CREATED' },
+      { offset: 2, kind: 'REPLACED', notification: replaced?.notification },
+    ]);
   });
 
   it('replaces what a writer holding the feed committed meanwhile, with its key (never fails on it)', async () => {
