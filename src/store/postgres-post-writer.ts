@@ -7,6 +7,7 @@ import { commitsOnItsOwn, type PostgresBounds } from './postgres-pool.js';
 import { notificationRowOf, TYPES, toPostgres } from './postgres-values.js';
 import type { DirectWrites } from './prisma-client.js';
 import {
+  appendRowValues,
   CHANGE_COLUMNS,
   columnList,
   DELIVERY_MARK_COLUMNS,
@@ -347,9 +348,8 @@ function postStatements(run: Run): PostStatements {
     },
     async insertNotifications(rows) {
       // Checked before anything is sent: a value that does not fit fails the batch, nothing written.
-      const values = rows.flatMap((row) =>
-        rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toPostgres),
-      );
+      const values: unknown[] = [];
+      for (const row of rows) appendRowValues(values, 'Notification', NOTIFICATION_COLUMNS, row, toPostgres);
       await run(textOf('insertNotifications', rows.length), values);
     },
     async replaceNotification(id, data) {
@@ -359,10 +359,9 @@ function postStatements(run: Run): PostStatements {
       return notificationRowOf(raw);
     },
     async insertChanges(rows) {
-      await run(
-        textOf('insertChanges', rows.length),
-        rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toPostgres)),
-      );
+      const values: unknown[] = [];
+      for (const row of rows) appendRowValues(values, 'Change', CHANGE_COLUMNS, row, toPostgres);
+      await run(textOf('insertChanges', rows.length), values);
     },
   };
 }

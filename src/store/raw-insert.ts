@@ -72,23 +72,49 @@ function fits(value: unknown, { type, nullable }: Column): boolean {
 
 export const quoted = (name: string) => `"${name}"`;
 
+// Each column set's names, listed once: a list per row was three arrays of 23 per post (its keys, its
+// values, their conversion), then a copy of them all for the batch.
+const namesByColumns = new WeakMap<Record<string, Column>, readonly string[]>();
+function namesOf(columns: Record<string, Column>): readonly string[] {
+  let names = namesByColumns.get(columns);
+  if (!names) {
+    names = Object.keys(columns);
+    namesByColumns.set(columns, names);
+  }
+  return names;
+}
+
 /**
- * A row's values in the order of `columns`, each checked against its column's type.
+ * Appends a row's values to `values` in the order of `columns`, each checked against its column's type,
+ * then passed through `convert` (the driver's form, e.g. of dates); returns `values`.
  * @throws TypeError naming the first value that does not fit its column.
  */
-export function rowValues<Columns extends Record<string, Column>>(
+export function appendRowValues<Columns extends Record<string, Column>>(
+  values: unknown[],
   table: string,
   columns: Columns,
   row: { readonly [K in keyof Columns]: unknown },
+  convert?: (value: unknown) => unknown,
 ): unknown[] {
-  return Object.keys(columns).map((name) => {
+  for (const name of namesOf(columns)) {
     const value = row[name];
     if (!fits(value, columns[name] as Column)) {
       throw new TypeError(`${table}.${name} cannot hold ${typeof value} ${String(value).slice(0, 40)}`);
     }
-    return value;
-  });
+    values.push(convert ? convert(value) : value);
+  }
+  return values;
 }
+
+/**
+ * A row's values in the order of `columns`, each checked against its column's type.
+ * @throws TypeError naming the first value that does not fit its column.
+ */
+export const rowValues = <Columns extends Record<string, Column>>(
+  table: string,
+  columns: Columns,
+  row: { readonly [K in keyof Columns]: unknown },
+): unknown[] => appendRowValues([], table, columns, row);
 
 /** `"a", "b", …`: the column list of an INSERT into a table of `columns`. */
 export const columnList = (columns: Record<string, Column>) => Object.keys(columns).map(quoted).join(', ');

@@ -4,6 +4,7 @@ import { writePosts } from './post-notifications.js';
 import type { PostStatements } from './post-statements.js';
 import type { NotificationRow } from './prisma-client.js';
 import {
+  appendRowValues,
   CHANGE_COLUMNS,
   type Column,
   columnList,
@@ -27,8 +28,19 @@ import type { PostRequest, Store } from './types.js';
 // by post-notifications.ts, as for PostgreSQL; the contract tests cover both. This module loads neither
 // Prisma's client nor anything of the gateway: it is what the worker thread runs.
 
+// The last date written and its text: a post's creation, modification and change times are one `now`,
+// and the posts of a batch mostly share a millisecond.
+let lastDateMs = Number.NaN;
+let lastDateText = '';
 /** Dates as Prisma's SQLite adapter writes them (ISO 8601 with "+00:00"), so both read them alike. */
-const sqliteDate = (date: Date) => date.toISOString().replace('Z', '+00:00');
+function sqliteDate(date: Date): string {
+  const ms = date.getTime();
+  if (ms !== lastDateMs) {
+    lastDateMs = ms;
+    lastDateText = `${date.toISOString().slice(0, -1)}+00:00`;
+  }
+  return lastDateText;
+}
 const toSqlite = (value: unknown) => (value instanceof Date ? sqliteDate(value) : value);
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 const rowsOf = (width: number, count: number) =>
@@ -195,10 +207,9 @@ export function createSqliteDirectWrites(
       ) as Array<{ id: string; feedId: string; appNotificationId: string }>;
     },
     async insertNotifications(rows) {
-      const values = rows.flatMap((row) =>
-        rowValues('Notification', NOTIFICATION_COLUMNS, row).map(toSqlite),
-      );
-      statement(INSERT_NOTIFICATIONS_SQL(rows.length)).run(...values);
+      const values: unknown[] = [];
+      for (const row of rows) appendRowValues(values, 'Notification', NOTIFICATION_COLUMNS, row, toSqlite);
+      statement(INSERT_NOTIFICATIONS_SQL(rows.length)).run(values);
     },
     async replaceNotification(id, data) {
       const values = replacedValues(data).map(toSqlite);
@@ -207,9 +218,9 @@ export function createSqliteDirectWrites(
       return notificationRowOf(raw as Record<string, unknown>);
     },
     async insertChanges(rows) {
-      statement(INSERT_CHANGES_SQL(rows.length)).run(
-        ...rows.flatMap((row) => rowValues('Change', CHANGE_COLUMNS, row).map(toSqlite)),
-      );
+      const values: unknown[] = [];
+      for (const row of rows) appendRowValues(values, 'Change', CHANGE_COLUMNS, row, toSqlite);
+      statement(INSERT_CHANGES_SQL(rows.length)).run(values);
     },
   };
 
