@@ -169,6 +169,35 @@ describe('known operations over HTTP', () => {
         200,
         'FORBIDDEN',
       ],
+      // Variables graphql-js refuses deep in the input: the fast coercion of known mutations
+      // (coerced-variables.ts) leaves them to graphql-js, whose errors these are.
+      ...[
+        { displayTimeToLive: 1.5 },
+        { targetPolicy: { platformTypes: ['WEB', null] } },
+        { payload: { visualContent: { body: 'no title' } } },
+        { unknownField: true },
+        { expirationDateTime: 'tomorrow' },
+      ].map((overrides): [Case, number, string] => [
+        {
+          query: CREATE_NOTIFICATION,
+          variables: { input: notificationInput(unsid, host, overrides) },
+          token: appToken,
+        },
+        400,
+        'BAD_USER_INPUT',
+      ]),
+      // Variables the fast coercion takes (a list of one, the default priority), then the resolver's error.
+      [
+        {
+          query: CREATE_NOTIFICATION,
+          variables: {
+            input: notificationInput(unsid, 'other.example.com', { targetPolicy: { platformTypes: 'WEB' } }),
+          },
+          token: appToken,
+        },
+        200,
+        'BAD_USER_INPUT',
+      ],
       [{ query: DEVICES, token: 'not-a-token' }, 401, 'UNAUTHENTICATED'],
       [{ query: DEVICES }, 401, 'UNAUTHENTICATED'],
     ];
