@@ -1,17 +1,22 @@
 // Preloaded (node --import) into every server under test, Tidings included, so that each one reports its
 // own CPU time at µs resolution (process.cpuUsage: every thread, unlike a 10 ms /proc tick) and can be
 // asked to collect garbage before its memory is read, and its event-loop delay over an interval (the
-// soak). It touches nothing else of the server (but with TIDINGS_BENCH_LOOP_TRACE, loop-trace.ts).
+// soak). It touches nothing else of the server (but with TIDINGS_BENCH_LOOP_TRACE, loop-trace.ts, and
+// TIDINGS_BENCH_ALLOCATION_PROFILE, allocation-profile.ts).
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { startAllocationProfile } from './allocation-profile.js';
 import { startLoopTrace } from './loop-trace.js';
 import type { LoopDelay, MemoryBreakdown, ProbeReply, ProbeRequest } from './probe-messages.js';
 
 // TIDINGS_BENCH_LOOP_TRACE=<dir>: a timeline of what held the event loop (loop-trace.ts).
 const loopTraceDir = process.env.TIDINGS_BENCH_LOOP_TRACE;
 if (loopTraceDir) startLoopTrace(loopTraceDir);
+// TIDINGS_BENCH_ALLOCATION_PROFILE=<dir>: what the server allocated between probes (allocation-profile.ts).
+const allocationDir = process.env.TIDINGS_BENCH_ALLOCATION_PROFILE;
+const nextAllocationProfile = allocationDir ? startAllocationProfile(allocationDir) : undefined;
 
 const collect = (globalThis as { gc?: (options?: object) => void }).gc;
 /**
@@ -99,6 +104,7 @@ function loopDelay(): LoopDelay {
 if (process.send) {
   process.on('message', (message: ProbeRequest) => {
     if (message?.type !== 'probe') return;
+    nextAllocationProfile?.();
     // Twice: the first collection's finalizers free more for the second.
     if (message.gc && collect) {
       collect(gcOptions);
