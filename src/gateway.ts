@@ -316,6 +316,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       // Stop accepting; requests in flight (a mutation committing) finish and are answered.
       const httpClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
+      // A kept-alive connection whose request was in flight becomes idle once answered: closed then, not
+      // left to the grace's cut (idle connections last TIDINGS_HTTP_KEEP_ALIVE_TIMEOUT_MS, 72 s).
+      const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 100);
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       // Sockets get 1001 and reconnect elsewhere with their cursors.
@@ -325,6 +328,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         httpClosed,
         new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
       ]);
+      clearInterval(closeIdle);
       httpServer.closeAllConnections();
       try {
         await apollo.stop();

@@ -36,6 +36,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
     // Every line about this request carries its id and client address (and one access line is written
     // when it ends).
     const log = logRequest(request, response, path, options.logger, options.clientAddress(request));
+    // Closing (no longer listening): a request still sent on a kept connection is answered, and its
+    // connection closed after it, so that a proxy does not send another on a connection about to be cut.
+    if (!server.listening) response.setHeader('connection', 'close');
     // Before the route, so that its every answer (errors too) carries them; a preflight ends here.
     if (options.cors?.serves(path) && options.cors.apply(request, response)) return;
     const route = options.routes[`${request.method} ${path}`] ?? options.routeByPath?.(path);

@@ -18,7 +18,7 @@ const COUNTER_MAX = 0xfff;
  * batches of 4, 10,000 users): written per post 41 → 26 KiB when all go to one user, 77 → 53 KiB when
  * each goes to another user.
  *
- * Not for what must be unguessable (UNSIDs: 128 random bits): 62 bits here are random, and the
+ * Not for what must be unguessable (UNSIDs: 144 random bits): 62 bits here are random, and the
  * creation time is readable, as a notification's createdDateTime is anyway.
  */
 export function timeOrderedId(now: number = Date.now()): string {

@@ -16,7 +16,8 @@ const MINUTE = 60_000;
  * group "digest", expiring in a minute: all but one written straight in the store (nobody listens yet, and
  * it is fast), the last one posted once both feeds are open, to know they are live. The devices are made
  * in the store too, so that no HTTP connection sits idle while the notifications are written: a pooled
- * connection idle for the server's keep-alive timeout (5 s) may be reused as the server closes it.
+ * connection idle for the server's keep-alive timeout (Node's 5 s when this was written; 72 s now)
+ * may be reused as the server closes it.
  */
 async function bulkFixture() {
   const clock = { now: new Date() };

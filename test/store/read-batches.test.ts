@@ -11,7 +11,7 @@ import { notificationContent } from '../support/notification-content.js';
 import { createWebDevice } from '../support/store-devices.js';
 
 const HOST = 'storm.example.com';
-// Each test keeps to its own users' devices: 0–9 feed heads, 10–16 device heads and reads, 18–19 reads never
+// Each test keeps to its own users' devices: 0–9 feed heads, 10–15 device heads and reads, 18–19 reads never
 // remembered (posts move a feed's head, deletions remove a device).
 const USERS = 20;
 

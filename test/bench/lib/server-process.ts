@@ -93,8 +93,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   if (outputDir) {
     mkdirSync(outputDir, { recursive: true });
     const file = createWriteStream(join(outputDir, `${options.name.replace(/\W+/g, '-')}-${pid}.log`));
-    child.stdout?.pipe(file);
-    child.stderr?.pipe(file);
+    // Both into one file, ended once the process has closed both (not by whichever pipe ends first).
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
+    child.once('close', () => file.end());
   }
 
   const pending = new Map<number, (reply: ProbeReply) => void>();
