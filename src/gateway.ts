@@ -318,17 +318,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       httpServer.closeIdleConnections();
       // A kept-alive connection whose request was in flight becomes idle once answered: closed then, not
       // left to the grace's cut (idle connections last TIDINGS_HTTP_KEEP_ALIVE_TIMEOUT_MS, 72 s).
-      const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 100);
-      metricsServer?.close();
-      metricsServer?.closeAllConnections();
-      // Sockets get 1001 and reconnect elsewhere with their cursors.
-      await webSockets.close();
-      // A request that hangs must not hold the shutdown forever.
-      await Promise.race([
-        httpClosed,
-        new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
-      ]);
-      clearInterval(closeIdle);
+      // (Unref'd and cleared whatever happens below: it never holds the process.)
+      const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 100).unref();
+      try {
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
+        // Sockets get 1001 and reconnect elsewhere with their cursors.
+        await webSockets.close();
+        // A request that hangs must not hold the shutdown forever.
+        await Promise.race([
+          httpClosed,
+          new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref()),
+        ]);
+      } finally {
+        clearInterval(closeIdle);
+      }
       httpServer.closeAllConnections();
       try {
         await apollo.stop();
