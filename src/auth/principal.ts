@@ -6,13 +6,12 @@ export type Principal = AppPrincipal | UserPrincipal;
 
 /** How long the token a principal was read from is good for. */
 export interface TokenLifetime {
-  /** The token's `exp`. */
-  readonly expiresAt: Date;
   /**
-   * The first instant, by the gateway's clock, at which the token is refused: its `exp` plus the clock
-   * tolerance, the rule jose applies over HTTP. A WebSocket opened with it is closed (4403) then.
+   * The first instant (epoch ms, by the gateway's clock) at which the token is refused: its `exp` plus
+   * the clock tolerance, the rule jose applies over HTTP. A WebSocket opened with it is closed (4403)
+   * then. A number, not a Date: every open socket keeps its principal, and a Date is an object of its own.
    */
-  readonly acceptedUntil: Date;
+  readonly acceptedUntilMs: number;
 }
 
 /** An app service, authenticated by its own client credentials. */

@@ -28,7 +28,7 @@ export type TokenVerifier = (token: string, digest?: string) => Promise<Principa
 /**
  * Verification: signature by one of the issuer's keys with a pinned algorithm; `exp`, `iss`, `aud`
  * required and checked with the configured clock tolerance (jose also checks `nbf` when present), by
- * `options.now`. The principal says when that check will first fail (`acceptedUntil`).
+ * `options.now`. The principal says when that check will first fail (`acceptedUntilMs`).
  * @throws GatewayError UNAUTHENTICATED for any token that fails, whatever the reason;
  *   SERVICE_UNAVAILABLE when the issuer's keys cannot be fetched (the token may be fine: retry).
  */
@@ -49,7 +49,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     if (verified.size >= MAX_VERIFIED) verified.clear();
     verified.set(key, {
       principal,
-      until: Math.min(at + VERIFIED_FOR_MS, principal.acceptedUntil.getTime()),
+      until: Math.min(at + VERIFIED_FOR_MS, principal.acceptedUntilMs),
     });
     return principal;
   };
@@ -135,22 +135,35 @@ function principalFromClaims(
   if (typeof appId !== 'string' || appId === '') {
     throw unauthenticated(`no ${claims.app} claim (the app the token was issued to)`);
   }
-  const scopes = claims.scopes.flatMap((name) => scopesIn(payload[name]));
+  const scopes = sharedScopes(claims.scopes.flatMap((name) => scopesIn(payload[name])));
   const exp = payload.exp ?? 0;
   // jose refuses a token once `exp <= now - tolerance`, `now` in whole seconds (rounded down): from the
   // first whole second at or after `exp + tolerance`.
-  const expiresAt = new Date(exp * 1000);
-  const acceptedUntil = new Date(Math.ceil(exp + clockToleranceSeconds) * 1000);
+  const acceptedUntilMs = Math.ceil(exp + clockToleranceSeconds) * 1000;
   // Every field written out, not spread: a spread's properties went to a property array of their own in
   // each principal, which an open socket keeps.
   if (payload[claims.tokenType] === claims.appTokenType) {
-    return { kind: 'app', issuer, appId, scopes, expiresAt, acceptedUntil };
+    return { kind: 'app', issuer, appId, scopes, acceptedUntilMs };
   }
   const subject = payload[claims.user];
   if (typeof subject !== 'string' || subject === '') {
     throw unauthenticated(`no ${claims.user} claim (the user)`);
   }
-  return { kind: 'user', issuer, subject, appId, scopes, expiresAt, acceptedUntil };
+  return { kind: 'user', issuer, subject, appId, scopes, acceptedUntilMs };
+}
+
+// Tokens of one app carry the same few scope lists: every principal of one list shares one frozen array
+// (an open socket keeps its principal). Bounded like the verified-token cache.
+const MAX_SCOPE_LISTS = 1000;
+const scopeLists = new Map<string, readonly string[]>();
+function sharedScopes(scopes: string[]): readonly string[] {
+  const key = JSON.stringify(scopes);
+  const known = scopeLists.get(key);
+  if (known) return known;
+  if (scopeLists.size >= MAX_SCOPE_LISTS) scopeLists.clear();
+  const shared = Object.freeze(scopes);
+  scopeLists.set(key, shared);
+  return shared;
 }
 
 /** OAuth's `scope` is space-separated; Entra's `roles` (and some issuers' `scp`) is an array. */

@@ -218,7 +218,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   ];
   const connections = new Map<string, number>();
   const { now } = options.services;
-  // Every authenticated socket, until its token would be refused over HTTP (`acceptedUntil`, by the
+  // Every authenticated socket, until its token would be refused over HTTP (`acceptedUntilMs`, by the
   // gateway's clock): then it is closed with 4403, and the client reconnects with a fresh token.
   const expiry = createExpirySweep<ConnectionExtra>({
     now,
@@ -228,7 +228,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   /** Whether an authenticated socket's token is still accepted; closes it (4403) when not. */
   const tokenAccepted = (extra: ConnectionExtra): boolean => {
     const { principal } = extra;
-    if (!principal || now().getTime() < principal.acceptedUntil.getTime()) return true;
+    if (!principal || now().getTime() < principal.acceptedUntilMs) return true;
     extra.socket.close(FeedCloseCode.Forbidden, 'Token expired');
     return false;
   };
@@ -256,7 +256,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     awaitingInit?.remove(extra, extra.openedAt + initTimeoutMs);
     const { principal } = extra;
     if (!principal) return;
-    expiry.remove(extra, principal.acceptedUntil.getTime());
+    expiry.remove(extra, principal.acceptedUntilMs);
     const key = principalKey(principal);
     const left = (connections.get(key) ?? 1) - 1;
     if (left > 0) connections.set(key, left);
@@ -328,7 +328,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       connections.set(key, open + 1);
       ctx.extra.principal = principal;
       // Released when the socket closes (`opened`); closed already if its token ran out meanwhile.
-      if (tokenAccepted(ctx.extra)) expiry.add(ctx.extra, principal.acceptedUntil.getTime());
+      if (tokenAccepted(ctx.extra)) expiry.add(ctx.extra, principal.acceptedUntilMs);
       return true;
     },
     onSubscribe(ctx, id, payload) {

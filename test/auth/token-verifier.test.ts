@@ -19,13 +19,13 @@ async function issuer() {
     clockToleranceSeconds: 0,
     claims: CLAIMS,
   });
-  const sign = (subject: string) =>
-    new SignJWT({ azp: 'app-1' })
+  const sign = (subject: string, claims: Record<string, unknown> = {}, expiresAt: number | string = '1h') =>
+    new SignJWT({ azp: 'app-1', ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setSubject(subject)
-      .setExpirationTime('1h')
+      .setExpirationTime(expiresAt)
       .sign(privateKey);
   return { verify, sign };
 }
@@ -55,5 +55,29 @@ describe('token verifier', () => {
     const refused = await verify(tampered).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(GatewayError);
     expect((refused as GatewayError).code).toBe(ErrorCode.Unauthenticated);
+  });
+
+  it('keeps a token lifetime as a number, the instant jose starts refusing it', async () => {
+    const { verify, sign } = await issuer();
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const principal = await verify(await sign('carol', {}, exp));
+    // Tolerance 0: refused from exp on. A number, not a Date, on every open socket's principal.
+    expect(principal.acceptedUntilMs).toBe(exp * 1000);
+    expect(Object.keys(principal)).not.toContain('expiresAt');
+  });
+
+  it('gives principals with the same scopes one shared, frozen list', async () => {
+    const { verify, sign } = await issuer();
+    const alice = await verify(await sign('alice', { scp: 'Notifications.Read offline_access' }));
+    const bob = await verify(await sign('bob', { scp: 'Notifications.Read offline_access' }));
+    expect(alice.scopes).toEqual(['Notifications.Read', 'offline_access']);
+    expect(bob.scopes).toBe(alice.scopes);
+    expect(Object.isFrozen(alice.scopes)).toBe(true);
+    // A list that would read the same joined by a space is another list.
+    const carol = await verify(await sign('carol', { scp: ['Notifications.Read offline_access'] }));
+    expect(carol.scopes).toEqual(['Notifications.Read offline_access']);
+    const dave = await verify(await sign('dave', { scp: 'Notifications.Read' }));
+    expect(dave.scopes).toEqual(['Notifications.Read']);
+    expect(dave.scopes).not.toBe(alice.scopes);
   });
 });
