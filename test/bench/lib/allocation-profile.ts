@@ -11,10 +11,14 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 
+// TIDINGS_BENCH_ALLOCATION_SURVIVORS=1: objects a scavenge collected are left out, so a profile holds what
+// survived at least one scavenge (promoted, or still in the young generation at the end): what makes a
+// scavenge slow, since its cost is what it copies, not what it frees.
+const survivorsOnly = process.env.TIDINGS_BENCH_ALLOCATION_SURVIVORS === '1';
 const SAMPLING = {
   samplingInterval: 1024,
   includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true,
+  includeObjectsCollectedByMinorGC: !survivorsOnly,
 };
 const MIN_REQUESTS = 100;
 
