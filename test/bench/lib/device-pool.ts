@@ -79,7 +79,12 @@ export class DevicePool {
         resolve();
       });
     });
-    return { reached: this.process.orFailure(bounded).finally(stop) };
+    const armed = this.process.orFailure(bounded).finally(stop);
+    // A caller whose own step failed first (e.g. its posts) never awaits this: its later rejection (the
+    // devices closing with the failed system) must not end the run as an unhandled rejection, which
+    // failed the next system's measurement too. Awaiting it still rejects.
+    armed.catch(() => {});
+    return { reached: armed };
   }
 
   /** Changes each device has received since the pool started, across reconnects. */

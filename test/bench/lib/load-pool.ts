@@ -220,7 +220,10 @@ export class LoadPool {
     );
     await withTimeout(this.orFailure(Promise.all(armed)), 30_000, `${this.name} arm`);
     const all = Promise.all(reached).then(() => undefined);
-    return { reached: withTimeout(this.orFailure(all), timeoutMs, `${this.name} frames`) };
+    const frames = withTimeout(this.orFailure(all), timeoutMs, `${this.name} frames`);
+    // Handled here too, for a caller whose own step failed before it awaited this (DevicePool.arm).
+    frames.catch(() => {});
+    return { reached: frames };
   }
 
   /** Closes every socket (a normal close, not a failure) and forgets any failure: a fresh start. */
