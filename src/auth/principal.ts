@@ -9,7 +9,8 @@ export interface TokenLifetime {
   /**
    * The first instant (epoch ms, by the gateway's clock) at which the token is refused: its `exp` plus
    * the clock tolerance, the rule jose applies over HTTP. A WebSocket opened with it is closed (4403)
-   * then. A number, not a Date: every open socket keeps its principal, and a Date is an object of its own.
+   * then. A number, not a Date: every open socket keeps its principal, and a Date (≈ 90 bytes) is far
+   * larger than the number (a 16-byte heap number at most).
    */
   readonly acceptedUntilMs: number;
 }

@@ -153,11 +153,14 @@ function principalFromClaims(
 }
 
 // Tokens of one app carry the same few scope lists: every principal of one list shares one frozen array
-// (an open socket keeps its principal). Bounded like the verified-token cache.
+// (an open socket keeps its principal). Bounded in entries like the verified-token cache, and in size: a
+// list longer than any app's usual few scopes is not shared (nor kept here).
 const MAX_SCOPE_LISTS = 1000;
+const MAX_SHARED_SCOPES_CHARS = 1024;
 const scopeLists = new Map<string, readonly string[]>();
 function sharedScopes(scopes: string[]): readonly string[] {
   const key = JSON.stringify(scopes);
+  if (key.length > MAX_SHARED_SCOPES_CHARS) return Object.freeze(scopes);
   const known = scopeLists.get(key);
   if (known) return known;
   if (scopeLists.size >= MAX_SCOPE_LISTS) scopeLists.clear();
