@@ -7,7 +7,6 @@ import { commitsOnItsOwn, type PostgresBounds } from './postgres-pool.js';
 import { notificationRowOf, TYPES, toPostgres } from './postgres-values.js';
 import type { DirectWrites } from './prisma-client.js';
 import {
-  appendRowValues,
   CHANGE_COLUMNS,
   columnList,
   DELIVERY_MARK_COLUMNS,
@@ -15,7 +14,7 @@ import {
   NOTIFICATION_NAMES,
   REPLACED_NAMES,
   replacedValues,
-  rowValues,
+  rowsValues,
 } from './raw-insert.js';
 import type { PostRequest } from './types.js';
 import { POSTS_OUTCOME_UNKNOWN } from './unavailable.js';
@@ -204,8 +203,11 @@ export function createPostgresDirectWrites(
         if (kept.length === 0) return;
         await run(
           textOf('insertDeliveryMarks', kept.length),
-          kept.flatMap((mark) =>
-            rowValues('DeliveryMark', DELIVERY_MARK_COLUMNS, { ...mark, kind }).map(toPostgres),
+          rowsValues(
+            'DeliveryMark',
+            DELIVERY_MARK_COLUMNS,
+            kept.map((mark) => ({ ...mark, kind })),
+            toPostgres,
           ),
         );
         if (kind === 'ACKNOWLEDGED') {
@@ -348,8 +350,7 @@ function postStatements(run: Run): PostStatements {
     },
     async insertNotifications(rows) {
       // Checked before anything is sent: a value that does not fit fails the batch, nothing written.
-      const values: unknown[] = [];
-      for (const row of rows) appendRowValues(values, 'Notification', NOTIFICATION_COLUMNS, row, toPostgres);
+      const values = rowsValues('Notification', NOTIFICATION_COLUMNS, rows, toPostgres);
       await run(textOf('insertNotifications', rows.length), values);
     },
     async replaceNotification(id, data) {
@@ -359,8 +360,7 @@ function postStatements(run: Run): PostStatements {
       return notificationRowOf(raw);
     },
     async insertChanges(rows) {
-      const values: unknown[] = [];
-      for (const row of rows) appendRowValues(values, 'Change', CHANGE_COLUMNS, row, toPostgres);
+      const values = rowsValues('Change', CHANGE_COLUMNS, rows, toPostgres);
       await run(textOf('insertChanges', rows.length), values);
     },
   };

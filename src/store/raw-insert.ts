@@ -89,7 +89,7 @@ function namesOf(columns: Record<string, Column>): readonly string[] {
  * then passed through `convert` (the driver's form, e.g. of dates); returns `values`.
  * @throws TypeError naming the first value that does not fit its column.
  */
-export function appendRowValues<Columns extends Record<string, Column>>(
+function appendRowValues<Columns extends Record<string, Column>>(
   values: unknown[],
   table: string,
   columns: Columns,
@@ -115,6 +115,22 @@ export const rowValues = <Columns extends Record<string, Column>>(
   columns: Columns,
   row: { readonly [K in keyof Columns]: unknown },
 ): unknown[] => appendRowValues([], table, columns, row);
+
+/**
+ * The values of a multi-row INSERT of `rows` into a table of `columns`, row after row in one array, each
+ * checked against its column's type and passed through `convert` (the driver's form, e.g. of dates).
+ * @throws TypeError naming the first value that does not fit its column: nothing is to be sent then.
+ */
+export function rowsValues<Columns extends Record<string, Column>>(
+  table: string,
+  columns: Columns,
+  rows: ReadonlyArray<{ readonly [K in keyof Columns]: unknown }>,
+  convert?: (value: unknown) => unknown,
+): unknown[] {
+  const values: unknown[] = [];
+  for (const row of rows) appendRowValues(values, table, columns, row, convert);
+  return values;
+}
 
 /** `"a", "b", …`: the column list of an INSERT into a table of `columns`. */
 export const columnList = (columns: Record<string, Column>) => Object.keys(columns).map(quoted).join(', ');

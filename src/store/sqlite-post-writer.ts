@@ -4,7 +4,6 @@ import { writePosts } from './post-notifications.js';
 import type { PostStatements } from './post-statements.js';
 import type { NotificationRow } from './prisma-client.js';
 import {
-  appendRowValues,
   CHANGE_COLUMNS,
   type Column,
   columnList,
@@ -13,7 +12,7 @@ import {
   NOTIFICATION_NAMES,
   REPLACED_NAMES,
   replacedValues,
-  rowValues,
+  rowsValues,
 } from './raw-insert.js';
 import type { PostRequest, Store } from './types.js';
 
@@ -207,8 +206,7 @@ export function createSqliteDirectWrites(
       ) as Array<{ id: string; feedId: string; appNotificationId: string }>;
     },
     async insertNotifications(rows) {
-      const values: unknown[] = [];
-      for (const row of rows) appendRowValues(values, 'Notification', NOTIFICATION_COLUMNS, row, toSqlite);
+      const values = rowsValues('Notification', NOTIFICATION_COLUMNS, rows, toSqlite);
       statement(INSERT_NOTIFICATIONS_SQL(rows.length)).run(values);
     },
     async replaceNotification(id, data) {
@@ -218,8 +216,7 @@ export function createSqliteDirectWrites(
       return notificationRowOf(raw as Record<string, unknown>);
     },
     async insertChanges(rows) {
-      const values: unknown[] = [];
-      for (const row of rows) appendRowValues(values, 'Change', CHANGE_COLUMNS, row, toSqlite);
+      const values = rowsValues('Change', CHANGE_COLUMNS, rows, toSqlite);
       statement(INSERT_CHANGES_SQL(rows.length)).run(values);
     },
   };
@@ -245,8 +242,11 @@ export function createSqliteDirectWrites(
         statement(
           `INSERT INTO "DeliveryMark" (${columnList(DELIVERY_MARK_COLUMNS)}) VALUES ${rowsOf(width, kept.length)}`,
         ).run(
-          ...kept.flatMap((mark) =>
-            rowValues('DeliveryMark', DELIVERY_MARK_COLUMNS, { ...mark, kind }).map(toSqlite),
+          rowsValues(
+            'DeliveryMark',
+            DELIVERY_MARK_COLUMNS,
+            kept.map((mark) => ({ ...mark, kind })),
+            toSqlite,
           ),
         );
         if (kind === 'ACKNOWLEDGED') {
