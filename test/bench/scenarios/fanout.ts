@@ -6,9 +6,21 @@ import type { Scenario, ScenarioContext } from './scenario.js';
 import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './systems-under-test.js';
 
 // Server CPU per delivered frame. Each variant opens its sockets on every system, makes sure they are
-// live, warms up with one unmeasured round, then measures rounds interleaving the systems. A round of one
+// live, warms up with unmeasured rounds, then measures rounds interleaving the systems. A round of one
 // system measures (1) the trigger alone: notifications to a user with a device but no live socket, and
 // (2) the delivery: the round's triggers, until every expected frame has arrived.
+
+/**
+ * Triggers every server has taken, in warm-up rounds, before its first measured round (a quick run: a
+ * tenth). V8 optimises a request's path over its first few thousand requests: raw `ws` took 229, 166, 116,
+ * then 37–54 µs per post and frame in the measured rounds after one warm-up round of 300 triggers (25
+ * rounds of users-10000, 2026-12-05), and Tidings 387–420, then ≈ 320. Measured that early, a round
+ * compares how fast each system compiles, not what it costs once running. Counted over the run, not per
+ * variant: a variant after others finds the servers warm and warms up one round.
+ */
+const WARM_UP_TRIGGERS = 5_000;
+/** ...unless a variant's warm-up would deliver more frames than this (1 user × 1,000 devices: 5 rounds). */
+const WARM_UP_FRAMES = 500_000;
 
 /** Triggers in flight at once, as an app service with a small connection pool would post. */
 const TRIGGER_CONCURRENCY = 8;
@@ -114,9 +126,12 @@ export const fanout: Scenario = {
     const variants = variantsOf(context.quick);
     const rounds = context.rounds ?? (context.quick ? 2 : 5);
     const ghostTriggers = context.quick ? 50 : 300;
+    const share = context.quick ? 0.1 : 1;
+    const warmUp = { triggers: WARM_UP_TRIGGERS * share, frames: WARM_UP_FRAMES * share, taken: 0 };
     context.report.parameters.fanout = {
       rounds,
-      warmUpRounds: 1,
+      warmUpTriggers: warmUp.triggers,
+      warmUpFramesAtMost: warmUp.frames,
       triggerConcurrency: TRIGGER_CONCURRENCY,
       ghostTriggers,
       variants: variants.map((v) => {
@@ -141,7 +156,9 @@ export const fanout: Scenario = {
         },
         { parallel: true },
       );
-      for (const variant of variants) await runVariant(context, systems, variant, rounds, ghostTriggers);
+      for (const variant of variants) {
+        await runVariant(context, systems, variant, rounds, ghostTriggers, warmUp);
+      }
     } finally {
       await tearDown(systems);
     }
@@ -154,6 +171,7 @@ async function runVariant(
   variant: Variant,
   rounds: number,
   ghostTriggerCount: number,
+  warmUp: { readonly triggers: number; readonly frames: number; taken: number },
 ): Promise<void> {
   const log = (message: string) => context.environment.log(`fanout ${variant.id}: ${message}`);
   const sockets = variant.users.length * variant.perUser;
@@ -163,11 +181,12 @@ async function runVariant(
   const sample = new Set(variant.users.filter((_, i) => i % step === 0));
   const sessions = new Map<SystemUnderTest, Session>();
 
+  /** Round 0 and below warm up (not recorded); a warm-up round's users are those of a round after the last. */
   const measure = async (system: SystemUnderTest, round: number) => {
     const session = sessions.get(system);
     if (!session) throw new Error('its sockets were not opened');
     const { running, pool } = session;
-    const plan = variant.plan(round);
+    const plan = variant.plan(round > 0 ? round : rounds - round + 1);
     const ghostTriggers = Array.from(
       { length: Math.min(ghostTriggerCount, plan.triggers.length) },
       () => ghost,
@@ -214,11 +233,22 @@ async function runVariant(
       },
       { parallel: true },
     );
-    log('warm-up round');
-    await forEachSystem(context, 'fanout', systems, (system) => measure(system, 0));
+    // Every system takes the same triggers, so one count serves them all.
+    const { triggers, frames } = variant.plan(0);
+    const perRound = Math.min(ghostTriggerCount, triggers.length) + triggers.length;
+    const warmUpRounds = Math.max(
+      1,
+      Math.min(Math.ceil((warmUp.triggers - warmUp.taken) / perRound), Math.floor(warmUp.frames / frames)),
+    );
+    for (let round = 1; round <= warmUpRounds; round++) {
+      log(`warm-up round ${round}/${warmUpRounds}`);
+      await forEachSystem(context, 'fanout', systems, (system) => measure(system, 1 - round));
+      warmUp.taken += perRound;
+    }
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round}/${rounds}`);
       await forEachSystem(context, 'fanout', systems, (system) => measure(system, round));
+      warmUp.taken += perRound;
     }
   } finally {
     await Promise.all(
