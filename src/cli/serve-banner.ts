@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Gateway } from '../gateway.js';
@@ -26,6 +27,8 @@ export function startBanner(gateway: Gateway, config: Config, dataDirFlag: strin
         : `none trusted (${SETTINGS.trustedProxies.name}): client addresses are the peers'`
     }`,
   ];
+  const advice = oneCpuAdvice();
+  if (advice) lines.push(`  one CPU:  ${advice}`);
   if (config.mode === 'production') return `${lines.join('\n')}\n`;
   return `${lines.join('\n')}
 Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.
@@ -60,4 +63,21 @@ function describeServer(url: string): string {
   const path = parsed.pathname === '/' ? '' : decodeURIComponent(parsed.pathname);
   const tls = parsed.protocol === 'rediss:' ? ' (TLS)' : '';
   return `${parsed.host}${path}${tls}`;
+}
+
+/**
+ * Advice for a process that may run on one CPU only (its affinity: `taskset`, a container's cpuset) and
+ * was started without `--v8-pool-size`: Node gives V8 four background threads whatever the CPUs, and
+ * during a major collection they all mark at once, so on one CPU the event loop gets a fifth of it for
+ * tens of milliseconds. `--v8-pool-size=0` sizes the pool to the CPUs (one thread here): p99 from post to
+ * device at 1,000 posts/s 20–22 → 7–8 ms (bench latency, 2026-12-05). The flag can only be given at
+ * start (NODE_OPTIONS or node's command line); V8 cannot resize its pool, nor change its collector's
+ * threading, once running (setting --single-threaded-gc at run time aborted the process).
+ */
+export function oneCpuAdvice(
+  cpus: number = availableParallelism(),
+  nodeOptions: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)],
+): string | undefined {
+  if (cpus > 1 || nodeOptions.some((option) => option.startsWith('--v8-pool-size'))) return undefined;
+  return "start node with --v8-pool-size=0 (e.g. NODE_OPTIONS=--v8-pool-size=0): V8's four background threads otherwise take the CPU from the event loop in every major collection";
 }

@@ -19,16 +19,19 @@ export interface ChildGateway {
 /**
  * Starts `tidings serve` (our bin, or `bin`: an installed one) as a real child process on a free port,
  * with `env` added to the environment and `args` (more flags) to the command line, and resolves once it
- * prints its URL. Killed when the test file ends.
+ * prints its URL. `onCpu`: pinned to that one CPU (`taskset -c`), as on a machine with one. Killed when
+ * the test file ends.
  */
 export async function startChildGateway(
   env: Env,
   dataDir: string,
   args: readonly string[] = [],
   bin = 'bin/tidings.js',
+  onCpu?: number,
 ): Promise<ChildGateway> {
-  const serve = [bin, 'serve', '--port', '0', '--data-dir', dataDir, ...args];
-  const child = spawn(process.execPath, serve, {
+  const serve = [process.execPath, bin, 'serve', '--port', '0', '--data-dir', dataDir, ...args];
+  const [command, ...commandArgs] = onCpu === undefined ? serve : ['taskset', '-c', String(onCpu), ...serve];
+  const child = spawn(command as string, commandArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

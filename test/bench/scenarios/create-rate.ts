@@ -72,8 +72,10 @@ export const createRate: Scenario = {
         '{ ping } (apollo-naive, yoga); Tidings trivial request: { __typename } with the app token',
     };
     const log = (message: string) => context.environment.log(`create-rate: ${message}`);
-    // The raw ws server has no GraphQL over HTTP.
-    const systems = (await installAll(context, 'create-rate')).filter((s) => s.definition.id !== 'raw-ws');
+    // The raw ws servers have no GraphQL over HTTP.
+    const systems = (await installAll(context, 'create-rate')).filter(
+      (s) => !s.definition.id.startsWith('raw-ws'),
+    );
     const load = HttpLoad.start('create-rate');
     const kinds = new Map<SystemUnderTest, Kind[]>();
     const ratesOf = new Map<SystemUnderTest, number[]>();

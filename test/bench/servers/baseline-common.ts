@@ -1,4 +1,4 @@
-// What the three comparison servers share: the change they deliver (the shape Tidings' notificationChanges
+// What the comparison servers share: the change they deliver (the shape Tidings' notificationChanges
 // yields), the POST /publish control endpoint that triggers one, and how they listen and stop.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -59,13 +59,16 @@ async function readJson(request: IncomingMessage): Promise<PublishRequest> {
 export function handlePublish(
   request: IncomingMessage,
   response: ServerResponse,
-  publish: (userId: string, change: Change) => void,
+  publish: (userId: string, change: Change) => void | Promise<void>,
 ): boolean {
   if (request.method !== 'POST' || request.url !== '/publish') return false;
+  const answer = () => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   readJson(request).then(
     (body) => {
-      publish(body.userId, makeChange(body));
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      // Answered once published: at once, or when a publish that stores first has stored.
+      const published = publish(body.userId, makeChange(body));
+      if (published) published.then(answer, () => response.writeHead(500).end());
+      else answer();
     },
     () => response.writeHead(400).end(),
   );

@@ -57,8 +57,8 @@ export function baselineSystem(id: SystemId, label: string, serverFile: string):
               if (status !== 200) throw new Error(`${id}: /publish answered ${status}`);
             },
             triggerRequest: { url: publishUrl, headers: {}, body: publishBody },
-            // The raw ws server has no GraphQL over HTTP.
-            ...(id === 'raw-ws'
+            // The raw ws servers have no GraphQL over HTTP.
+            ...(id.startsWith('raw-ws')
               ? {}
               : {
                   trivialRequest: {

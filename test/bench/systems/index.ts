@@ -6,6 +6,11 @@ import { BEFORE_ROOT, tidingsSystem } from './tidings.js';
 export const SYSTEMS: readonly SystemDefinition[] = [
   baselineSystem('raw-ws', 'raw ws broadcast of a pre-serialised frame (ceiling)', 'raw-ws.ts'),
   baselineSystem(
+    'raw-ws-durable',
+    'raw ws, each change committed to SQLite first (WAL, synchronous=FULL, group commit): a durable floor',
+    'raw-ws-durable.ts',
+  ),
+  baselineSystem(
     'apollo-naive',
     'Apollo Server 5 + graphql-ws useServer, in-memory pub/sub',
     'apollo-naive.ts',

@@ -6,6 +6,8 @@ import type { ServerProcess } from '../lib/server-process.js';
 /** The systems compared, in the order they are measured in each round; raw-ws is the reference. */
 export type SystemId =
   | 'raw-ws'
+  // raw-ws, but each change committed to SQLite before it is answered and sent: a durable gateway's floor.
+  | 'raw-ws-durable'
   | 'apollo-naive'
   | 'yoga'
   | 'tidings-sqlite'

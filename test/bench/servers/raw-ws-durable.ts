@@ -1,0 +1,65 @@
+// The floor of a durable gateway: the raw `ws` server (raw-ws-server.ts), but each published change is
+// first committed to SQLite, as Tidings commits a post before it answers or delivers it (WAL,
+// synchronous=FULL: Tidings' defaults), in group commits (the changes that arrived while the previous
+// commit ran share the next one, one fsync). What is written is the least an idempotent, ordered log
+// per user needs: one row per notification keyed by user and position, and a unique index on the
+// app's key. Positions are counted in memory (a fresh database per start). Its ratios to raw `ws` say
+// what storing costs on this machine; Tidings' ratios to it, what everything else costs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Change } from './baseline-common.js';
+import { serveRawWs } from './raw-ws-server.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'raw-ws-durable-'));
+process.on('exit', () => rmSync(directory, { recursive: true, force: true }));
+const db = new Database(join(directory, 'log.db'));
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.exec(`CREATE TABLE "Notification" (
+  "userId" TEXT NOT NULL, "position" INTEGER NOT NULL, "id" TEXT NOT NULL, "appNotificationId" TEXT NOT NULL,
+  "title" TEXT NOT NULL, "body" TEXT NOT NULL, "createdAt" TEXT NOT NULL,
+  PRIMARY KEY ("userId", "position")) WITHOUT ROWID;
+  CREATE UNIQUE INDEX "Notification_key" ON "Notification" ("userId", "appNotificationId");`);
+const insert = db.prepare('INSERT INTO "Notification" VALUES (?, ?, ?, ?, ?, ?, ?)');
+
+interface Pending {
+  readonly userId: string;
+  readonly change: Change;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+const positions = new Map<string, number>();
+const commit = db.transaction((batch: readonly Pending[]) => {
+  for (const { userId, change } of batch) {
+    const position = (positions.get(userId) ?? 0) + 1;
+    positions.set(userId, position);
+    const { id, appNotificationId, createdDateTime, payload } = change.notification;
+    const { title, body } = payload.visualContent;
+    insert.run(userId, position, id, appNotificationId, title, body, createdDateTime);
+  }
+});
+
+let pending: Pending[] = [];
+function commitPending(): void {
+  const batch = pending;
+  pending = [];
+  try {
+    commit(batch);
+  } catch (error) {
+    for (const one of batch) one.reject(error);
+    return;
+  }
+  for (const one of batch) one.resolve();
+}
+
+serveRawWs(
+  'raw-ws-durable',
+  (userId, change) =>
+    new Promise<void>((resolve, reject) => {
+      // After the I/O phase, so every request read in this turn of the loop shares the commit.
+      if (pending.length === 0) setImmediate(commitPending);
+      pending.push({ userId, change, resolve, reject });
+    }),
+);
