@@ -67,10 +67,10 @@ function describeServer(url: string): string {
 
 /**
  * Advice for a process that may run on one CPU only (its affinity: `taskset`, a container's cpuset) and
- * was started without `--v8-pool-size`: Node gives V8 four background threads whatever the CPUs, and
- * during a major collection they all mark at once, so on one CPU the event loop gets a fifth of it for
- * tens of milliseconds. `--v8-pool-size=0` sizes the pool to the CPUs (one thread here): p99 from post to
- * device at 1,000 posts/s 20–22 → 7–8 ms (bench latency, 2026-12-05). The flag can only be given at
+ * was started without `--v8-pool-size`: Node gives V8 four background threads whatever the CPUs, and in a
+ * major collection they mark beside the event loop, which on one CPU waits for them for tens of
+ * milliseconds. `--v8-pool-size=0` sizes the pool to the CPUs (one thread here): p99 from post to device
+ * at 1,000 posts/s 20–22.5 → 7.6–9.9 ms (bench latency, 2026-12-05). The flag can only be given at
  * start (NODE_OPTIONS or node's command line); V8 cannot resize its pool, nor change its collector's
  * threading, once running (setting --single-threaded-gc at run time aborted the process).
  */
