@@ -9,6 +9,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 process.exitCode = await runCli(process.argv.slice(2), {
   env: process.env,
+  nodeOptions: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean)],
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   shutdown: shutdown.signal,

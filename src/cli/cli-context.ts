@@ -3,6 +3,8 @@ import type { Env } from '../config/config.js';
 /** What a CLI command may touch: given by main.ts, replaced by tests. */
 export interface CliContext {
   readonly env: Env;
+  /** Node's own options, from its command line then NODE_OPTIONS: what serve's banner advises on. */
+  readonly nodeOptions?: readonly string[];
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** Aborted on SIGINT/SIGTERM: long-running commands (serve) stop gracefully. */

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { Config } from '../config/config.js';
 import { SETTINGS } from '../config/settings.js';
 import type { Gateway } from '../gateway.js';
@@ -9,7 +8,12 @@ import { sqliteWritesOnThread } from '../store/create-store.js';
  * the store and fan-out without credentials, where metrics are, the signing key, which proxies are
  * trusted). In development: the same, then the commands that give tokens.
  */
-export function startBanner(gateway: Gateway, config: Config, dataDirFlag: string): string {
+export function startBanner(
+  gateway: Gateway,
+  config: Config,
+  dataDirFlag: string,
+  oneCpu: string | undefined,
+): string {
   const base = gateway.url.replace(/\/graphql$/, '');
   const lines = [
     `Tidings is listening on ${gateway.url} (${config.mode}; data in ${config.dataDir})`,
@@ -27,8 +31,7 @@ export function startBanner(gateway: Gateway, config: Config, dataDirFlag: strin
         : `none trusted (${SETTINGS.trustedProxies.name}): client addresses are the peers'`
     }`,
   ];
-  const advice = oneCpuAdvice();
-  if (advice) lines.push(`  one CPU:  ${advice}`);
+  if (oneCpu) lines.push(`  one CPU:  ${oneCpu}`);
   if (config.mode === 'production') return `${lines.join('\n')}\n`;
   return `${lines.join('\n')}
 Open ${gateway.url} in a browser for Apollo Sandbox, ${base}/inbox for the web inbox.
@@ -66,18 +69,29 @@ function describeServer(url: string): string {
 }
 
 /**
- * Advice for a process that may run on one CPU only (its affinity: `taskset`, a container's cpuset) and
- * was started without `--v8-pool-size`: Node gives V8 four background threads whatever the CPUs, and in a
- * major collection they mark beside the event loop, which on one CPU waits for them for tens of
- * milliseconds. `--v8-pool-size=0` sizes the pool to the CPUs (one thread here): p99 from post to device
- * at 1,000 posts/s 20–22.5 → 7.6–9.9 ms (bench latency, 2026-12-05). The flag can only be given at
- * start (NODE_OPTIONS or node's command line); V8 cannot resize its pool, nor change its collector's
- * threading, once running (setting --single-threaded-gc at run time aborted the process).
+ * Advice for a process that may run on one CPU only (its affinity: `taskset`, a container's cpuset; a
+ * quota such as `docker run --cpus=1` is not seen) and whose V8 pool was not sized to it: Node gives V8
+ * four background threads whatever the CPUs, and in a major collection they mark beside the event loop,
+ * which on one CPU waits for them for tens of milliseconds. One thread (`--v8-pool-size=1`; `=0` sizes
+ * the pool to what Node counts, one here): p99 from post to device at 1,000 posts/s on SQLite 20–22.5 →
+ * 7.6–9.9 ms (bench latency, 2026-12-05). It can only be given at start (NODE_OPTIONS or node's command
+ * line): V8 neither resizes its pool nor changes its collector's threading once running (setting
+ * --single-threaded-gc at run time aborted the process).
  */
-export function oneCpuAdvice(
-  cpus: number = availableParallelism(),
-  nodeOptions: readonly string[] = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)],
-): string | undefined {
-  if (cpus > 1 || nodeOptions.some((option) => option.startsWith('--v8-pool-size'))) return undefined;
-  return "start node with --v8-pool-size=0 (e.g. NODE_OPTIONS=--v8-pool-size=0): V8's four background threads otherwise take the CPU from the event loop in every major collection";
+export function oneCpuAdvice(cpus: number, nodeOptions: readonly string[]): string | undefined {
+  if (cpus > 1) return undefined;
+  const size = poolSize(nodeOptions);
+  if (size !== undefined && size <= 1) return undefined;
+  return "start node with --v8-pool-size=1 (e.g. NODE_OPTIONS=--v8-pool-size=1): V8's four background threads otherwise take the CPU from the event loop in every major collection";
+}
+
+/** The last `--v8-pool-size` Node was given (`=N` or `N` after it; `_` for `-` as Node allows), as Node reads it. */
+function poolSize(nodeOptions: readonly string[]): number | undefined {
+  let size: number | undefined;
+  for (const [i, option] of nodeOptions.entries()) {
+    const name = option.split('=', 1)[0]?.replaceAll('_', '-');
+    if (name !== '--v8-pool-size') continue;
+    size = Number(option.includes('=') ? option.slice(option.indexOf('=') + 1) : nodeOptions[i + 1]);
+  }
+  return size;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { loadConfig } from '../config/config.js';
 import { ALL_SETTINGS, SETTINGS } from '../config/settings.js';
 import { settingsHelp } from '../config/settings-docs.js';
@@ -6,7 +7,7 @@ import { createJsonLogger } from '../logger.js';
 import { noPositionals } from './apps.js';
 import type { CommandOptions, ParsedArguments } from './arguments.js';
 import type { CliContext } from './cli-context.js';
-import { startBanner } from './serve-banner.js';
+import { oneCpuAdvice, startBanner } from './serve-banner.js';
 
 export const SERVE_HELP = `tidings serve [--port N] [--host H] [--data-dir DIR] [--<setting> VALUE …]
 
@@ -25,7 +26,8 @@ export async function serve(args: ParsedArguments, cli: CliContext): Promise<voi
   const config = loadConfig(cli.env, {}, args.settings);
   const gateway = await createGateway(config, { logger: createJsonLogger(cli.stderr, config.logLevel) });
   const dataDir = args.settings[SETTINGS.dataDir.name];
-  cli.stdout(startBanner(gateway, config, dataDir ? ` --data-dir ${dataDir}` : ''));
+  const advice = oneCpuAdvice(availableParallelism(), cli.nodeOptions ?? []);
+  cli.stdout(startBanner(gateway, config, dataDir ? ` --data-dir ${dataDir}` : '', advice));
   await new Promise<void>((resolve) => {
     if (cli.shutdown.aborted) resolve();
     cli.shutdown.addEventListener('abort', () => resolve(), { once: true });

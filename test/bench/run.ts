@@ -46,7 +46,7 @@ if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) {
   process.exit(2);
 }
 const quick = values.quick ?? false;
-const QUICK_SYSTEMS = ['raw-ws', 'apollo-naive', 'tidings-sqlite-before', 'tidings-sqlite'];
+const QUICK_SYSTEMS = ['raw-ws', 'raw-ws-durable', 'apollo-naive', 'tidings-sqlite-before', 'tidings-sqlite'];
 // TIDINGS_BENCH_SYSTEMS narrows the run to these systems (ids, comma-separated), e.g. to compare one
 // Tidings before and after beside its reference only; the reference (raw ws) stays: every ratio is to it.
 const pickedSystems = process.env.TIDINGS_BENCH_SYSTEMS?.split(',')

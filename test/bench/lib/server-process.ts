@@ -61,10 +61,10 @@ const OUTPUT_KEPT = 20_000;
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const [command, args] = onServerCpu(options.cpus, process.execPath, [
-    // Every server runs as Node should on the one CPU it is pinned to: V8's background threads sized to
-    // it (one), not Node's default four, which in each major collection took the CPU from the event loop
-    // (Tidings' p99 at 1,000 posts/s 20–22.5 → 7.6–9.9 ms). The README's production command passes it too.
-    '--v8-pool-size=0',
+    // Every server runs as Node should on the one CPU it is pinned to: one V8 background thread, not
+    // Node's default four, which in each major collection took the CPU from the event loop (Tidings' p99
+    // at 1,000 posts/s on SQLite 20–22.5 → 7.6–9.9 ms), as the README's Decisions advise on one CPU.
+    '--v8-pool-size=1',
     // e.g. TIDINGS_BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the servers.
     ...(options.env.TIDINGS_BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
     '--expose-gc',

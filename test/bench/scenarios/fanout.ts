@@ -13,8 +13,8 @@ import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './sys
 /**
  * Triggers every server has taken, in warm-up rounds, before its first measured round (a quick run: a
  * tenth). V8 optimises a request's path over its first few thousand requests: raw `ws` took 229, 166, 116,
- * then 37–54 µs per post and frame in the measured rounds after one warm-up round of 300 triggers (25
- * rounds of users-10000, 2026-12-05), and Tidings 387–420, then ≈ 320. Measured that early, a round
+ * then 37–67 µs per post and frame in the measured rounds after one warm-up round of 300 triggers (25
+ * rounds of users-10000, 2026-12-05), and Tidings 387, 420, 383, then mostly 309–349. Measured that early, a round
  * compares how fast each system compiles, not what it costs once running. Counted over the run, not per
  * variant: a variant after others finds the servers warm and warms up one round.
  */
@@ -127,11 +127,19 @@ export const fanout: Scenario = {
     const rounds = context.rounds ?? (context.quick ? 2 : 5);
     const ghostTriggers = context.quick ? 50 : 300;
     const share = context.quick ? 0.1 : 1;
-    const warmUp = { triggers: WARM_UP_TRIGGERS * share, frames: WARM_UP_FRAMES * share, taken: 0 };
+    // How many warm-up rounds each variant got (it depends on the variants before it), for the JSON.
+    const warmUpRounds: Record<string, number> = {};
+    const warmUp = {
+      triggers: WARM_UP_TRIGGERS * share,
+      frames: WARM_UP_FRAMES * share,
+      taken: 0,
+      rounds: warmUpRounds,
+    };
     context.report.parameters.fanout = {
       rounds,
       warmUpTriggers: warmUp.triggers,
       warmUpFramesAtMost: warmUp.frames,
+      warmUpRounds,
       triggerConcurrency: TRIGGER_CONCURRENCY,
       ghostTriggers,
       variants: variants.map((v) => {
@@ -171,7 +179,12 @@ async function runVariant(
   variant: Variant,
   rounds: number,
   ghostTriggerCount: number,
-  warmUp: { readonly triggers: number; readonly frames: number; taken: number },
+  warmUp: {
+    readonly triggers: number;
+    readonly frames: number;
+    taken: number;
+    readonly rounds: Record<string, number>;
+  },
 ): Promise<void> {
   const log = (message: string) => context.environment.log(`fanout ${variant.id}: ${message}`);
   const sockets = variant.users.length * variant.perUser;
@@ -181,7 +194,10 @@ async function runVariant(
   const sample = new Set(variant.users.filter((_, i) => i % step === 0));
   const sessions = new Map<SystemUnderTest, Session>();
 
-  /** Round 0 and below warm up (not recorded); a warm-up round's users are those of a round after the last. */
+  /**
+   * Round 0 and below warm up (not recorded); a warm-up round's users are those of a round after the last
+   * (with few users, the slices wrap round and meet the measured ones: a post each to the same users).
+   */
   const measure = async (system: SystemUnderTest, round: number) => {
     const session = sessions.get(system);
     if (!session) throw new Error('its sockets were not opened');
@@ -240,6 +256,7 @@ async function runVariant(
       1,
       Math.min(Math.ceil((warmUp.triggers - warmUp.taken) / perRound), Math.floor(warmUp.frames / frames)),
     );
+    warmUp.rounds[variant.id] = warmUpRounds;
     for (let round = 1; round <= warmUpRounds; round++) {
       log(`warm-up round ${round}/${warmUpRounds}`);
       await forEachSystem(context, 'fanout', systems, (system) => measure(system, 1 - round));

@@ -4,7 +4,9 @@
 // commit ran share the next one, one fsync). What is written is the least an idempotent, ordered log
 // per user needs: one row per notification keyed by user and position, and a unique index on the
 // app's key. Positions are counted in memory (a fresh database per start). Its ratios to raw `ws` say
-// what storing costs on this machine; Tidings' ratios to it, what everything else costs.
+// what storing costs on this machine; Tidings' ratios to it, what everything else costs. `synchronous`
+// follows TIDINGS_SQLITE_SYNCHRONOUS as Tidings' does. A failed commit fails every post of its group
+// (500): the bench's posts never conflict, so none is retried alone.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,10 @@ const directory = mkdtempSync(join(tmpdir(), 'raw-ws-durable-'));
 process.on('exit', () => rmSync(directory, { recursive: true, force: true }));
 const db = new Database(join(directory, 'log.db'));
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+const synchronous = process.env.TIDINGS_SQLITE_SYNCHRONOUS ?? 'FULL';
+if (!SYNCHRONOUS.includes(synchronous)) throw new Error(`TIDINGS_SQLITE_SYNCHRONOUS: ${synchronous}?`);
+db.pragma(`synchronous = ${synchronous}`);
 db.exec(`CREATE TABLE "Notification" (
   "userId" TEXT NOT NULL, "position" INTEGER NOT NULL, "id" TEXT NOT NULL, "appNotificationId" TEXT NOT NULL,
   "title" TEXT NOT NULL, "body" TEXT NOT NULL, "createdAt" TEXT NOT NULL,
@@ -30,27 +35,33 @@ interface Pending {
   resolve(): void;
   reject(error: unknown): void;
 }
+/** Each user's last committed position. */
 const positions = new Map<string, number>();
+/** Writes a group; answers the positions it took, to be kept only once it has committed. */
 const commit = db.transaction((batch: readonly Pending[]) => {
+  const taken = new Map<string, number>();
   for (const { userId, change } of batch) {
-    const position = (positions.get(userId) ?? 0) + 1;
-    positions.set(userId, position);
+    const position = (taken.get(userId) ?? positions.get(userId) ?? 0) + 1;
+    taken.set(userId, position);
     const { id, appNotificationId, createdDateTime, payload } = change.notification;
     const { title, body } = payload.visualContent;
     insert.run(userId, position, id, appNotificationId, title, body, createdDateTime);
   }
+  return taken;
 });
 
 let pending: Pending[] = [];
 function commitPending(): void {
   const batch = pending;
   pending = [];
+  let taken: Map<string, number>;
   try {
-    commit(batch);
+    taken = commit(batch);
   } catch (error) {
     for (const one of batch) one.reject(error);
     return;
   }
+  for (const [userId, position] of taken) positions.set(userId, position);
   for (const one of batch) one.resolve();
 }
 
