@@ -12,11 +12,11 @@ import { forEachSystem, installAll, type SystemUnderTest, tearDown } from './sys
 
 /**
  * Triggers every server has taken, in warm-up rounds, before its first measured round (a quick run: a
- * tenth). V8 optimises a request's path over its first few thousand requests: raw `ws` took 229, 166, 116,
- * then 37–67 µs per post and frame in the measured rounds after one warm-up round of 300 triggers (25
- * rounds of users-10000, 2026-12-05), and Tidings 387, 420, 383, then mostly 309–349. Measured that early, a round
- * compares how fast each system compiles, not what it costs once running. Counted over the run, not per
- * variant: a variant after others finds the servers warm and warms up one round.
+ * tenth). V8 optimises a request's path over its first few thousand requests: raw `ws` took 229, 166,
+ * 116, then 37–67 µs per post and frame in the measured rounds after one warm-up round of 300 triggers
+ * (25 rounds of users-10000, 2026-12-05), and Tidings 387, 420, 383, then mostly 309–349. Measured that
+ * early, a round compares how fast each system compiles, not what it costs once running. Counted over the
+ * run, not per variant: a variant after others finds the servers warm and warms up one round.
  */
 const WARM_UP_TRIGGERS = 5_000;
 /** ...unless a variant's warm-up would deliver more frames than this (1 user × 1,000 devices: 5 rounds). */

@@ -19,7 +19,7 @@ process.on('exit', () => rmSync(directory, { recursive: true, force: true }));
 const db = new Database(join(directory, 'log.db'));
 db.pragma('journal_mode = WAL');
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
-const synchronous = process.env.TIDINGS_SQLITE_SYNCHRONOUS ?? 'FULL';
+const synchronous = (process.env.TIDINGS_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase();
 if (!SYNCHRONOUS.includes(synchronous)) throw new Error(`TIDINGS_SQLITE_SYNCHRONOUS: ${synchronous}?`);
 db.pragma(`synchronous = ${synchronous}`);
 db.exec(`CREATE TABLE "Notification" (
