@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   type DocumentNode,
+  type ExecutionArgs,
   type ExecutionResult,
   execute,
   GraphQLError,
@@ -10,7 +11,9 @@ import {
   getOperationAST,
   Kind,
 } from 'graphql';
+import type { CompiledQuery } from 'graphql-jit';
 import { ErrorCode } from '../errors.js';
+import { createCompiledDocuments } from '../graphql/compiled-documents.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { HttpErrorFormatter } from './http-error-format.js';
 import type { KnownDocuments } from './known-documents.js';
@@ -73,7 +76,8 @@ const CONTENT_TYPE_BY_ACCEPT: ReadonlyMap<string | undefined, string> = new Map(
 /**
  * Known documents (known-documents.ts) executed without Apollo's request pipeline: a request that sends
  * the text of a document Apollo has already parsed and validated, as a plain JSON POST, is executed here
- * with graphql-js on that parsed document, and answered exactly as Apollo answers it (status, headers,
+ * on that parsed document (compiled once with graphql-jit: graphql/compiled-documents.ts), and answered
+ * exactly as Apollo answers it (status, headers,
  * body, error codes, masking, logging, metrics, 429/503 with Retry-After). Apollo's pipeline for such a
  * request (its plugins' hooks, request context, persisted-query and document-store lookups, content
  * negotiation, result shaping: each a promise or an object per request) cost more than the execution.
@@ -93,6 +97,7 @@ export function createKnownOperations(
 ): KnownOperations {
   // Apollo refuses every operation while it stops; so does this module (and before it has started).
   let serving = false;
+  const compiledOperation = createCompiledDocuments();
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async serverWillStart() {
       serving = true;
@@ -130,15 +135,16 @@ export function createKnownOperations(
       if (!serving) return undefined;
       const operation = getOperationAST(request.document, request.operationName);
       if (!operation || operation.operation === 'subscription') return undefined;
+      const args: ExecutionArgs = {
+        schema,
+        document: request.document,
+        contextValue: context,
+        variableValues: request.variables,
+        operationName: request.operationName,
+      };
       let result: ExecutionResult;
       try {
-        result = await execute({
-          schema,
-          document: request.document,
-          contextValue: context,
-          variableValues: request.variables,
-          operationName: request.operationName,
-        });
+        result = await executeKnown(args, compiledOperation(args));
       } catch (error) {
         // As Apollo answers an execution that throws (graphql-js does only for arguments it was never given).
         return answerOf(request, context, { errors: [asGraphQLError(error)] }, true);
@@ -166,13 +172,14 @@ export function createKnownOperations(
         const coded =
           !thrown && isBadUserInput(error) && error.extensions?.code == null ? asUserInput(error) : error;
         // An error may say how the HTTP answer goes (`extensions.http`), as Apollo lets it.
-        const http = coded.extensions.http;
+        // `?.`: graphql-jit leaves `extensions` out of an error whose cause has none.
+        const http = coded.extensions?.http;
         if (isHttpHead(http)) {
           if (http.status) status = http.status;
           for (const [name, value] of http.headers ?? []) headers[name] = value;
         }
         try {
-          return formatHttpError(coded, context.logger, coded.extensions.code ?? ErrorCode.Internal);
+          return formatHttpError(coded, context.logger, coded.extensions?.code ?? ErrorCode.Internal);
         } catch {
           return { message: 'Internal server error', extensions: { code: ErrorCode.Internal } };
         }
@@ -190,6 +197,20 @@ export function createKnownOperations(
     const body = `${JSON.stringify({ errors, data: result.data, extensions: result.extensions })}\n`;
     return { status: status ?? 200, headers, body };
   }
+}
+
+/**
+ * A known operation executed by its compiled query, or by graphql-js where there is none. Variables the
+ * compiled query refuses (it answers errors and no `data`, before any resolver runs) are executed again by
+ * graphql-js, which refuses them too, with the messages Apollo answers and clients know. Once resolvers
+ * have run nothing runs again (a mutation's effects are done): their errors are graphql-jit's, located as
+ * graphql-js locates them (message, locations, path, and the thrown error as `originalError`, which the
+ * formatter answers or masks), so the answer is the same.
+ */
+async function executeKnown(args: ExecutionArgs, query: CompiledQuery | null): Promise<ExecutionResult> {
+  if (query === null) return execute(args);
+  const result = await query.query(undefined, args.contextValue, args.variableValues);
+  return 'data' in result ? result : execute(args);
 }
 
 /** Apollo's isBadUserInputGraphQLError: a variable's value that did not coerce. */

@@ -10,13 +10,14 @@ import {
 } from 'graphql';
 
 import { END_FEED, type FeedStream } from '../delivery/feed-stream.js';
+import { createCompiledDocuments } from '../graphql/compiled-documents.js';
 import type { GatewayContext, SharedPayload } from '../graphql/context.js';
-import { createCompiledSelections, executeOnEvent } from './compiled-selections.js';
+import { executeOnEvent } from './compiled-selections.js';
 
 type DirectFeed = Pick<FeedStream, 'deliverDirectly' | 'filterMap'>;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
-type Compiled = ReturnType<ReturnType<typeof createCompiledSelections>>;
+type Compiled = ReturnType<ReturnType<typeof createCompiledDocuments>>;
 
 /** One selection's result for one event, and its JSON text (and frames) once a socket has needed it. */
 interface SharedResult {
@@ -42,7 +43,7 @@ interface SharedResult {
  * cursor) choose *which* events a subscriber gets, not what an event's result contains, because the
  * root field's `resolve` maps the event alone. Any other variable (e.g. in `@include`) stays in the key.
  *
- * Each execution runs the selection compiled once per document (compiled-selections.ts): with one device
+ * Each execution runs the selection compiled once per document (graphql/compiled-documents.ts): with one device
  * per user, every event is executed for one subscriber, and graphql-js's interpretation of the selection
  * was most of what a frame cost beyond the socket's write.
  *
@@ -51,7 +52,7 @@ interface SharedResult {
  */
 export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
   const shared = new WeakMap<object, Map<string, SharedResult>>();
-  const compiledSelection = createCompiledSelections();
+  const compiledSelection = createCompiledDocuments();
 
   // The entry found last: a change goes to every device of its feed one after the other, and their
   // selections are mostly one string, so most lookups are this one (it holds one event at most alive).

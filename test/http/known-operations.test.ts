@@ -237,6 +237,43 @@ describe('known operations over HTTP', () => {
     expect(known.status).toBe(429);
     expect(Number(known.retryAfter)).toBeGreaterThanOrEqual(1);
   });
+  it('run each field of a mutation once, in order, also when a later field fails', async () => {
+    const t = await startGateway();
+    const host = 'fields.example.com';
+    const app = await t.registerApp(host);
+    const appToken = await app.token();
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    // The second post names another app's host: its resolver refuses it once the first has been stored.
+    const query = `mutation ($first: CreateNotificationInput!, $second: CreateNotificationInput!) {
+      first: createNotification(input: $first) { outcome }
+      second: createNotification(input: $second) { outcome }
+    }`;
+    const request = (n: number): Case => ({
+      query,
+      variables: {
+        first: notificationInput(unsid, host, { appNotificationId: `first-${n}` }),
+        second: notificationInput(unsid, 'other.example.com', { appNotificationId: `second-${n}` }),
+      },
+      token: appToken,
+    });
+    const apollo = await post(t.url, request(1), true);
+    const knownBefore = await answeredBy(t.origin, 'known');
+    const known = await post(t.url, request(2), false);
+    expect(await answeredBy(t.origin, 'known')).toBe(knownBefore + 1);
+    expect(known).toEqual(apollo);
+    expect(known.status).toBe(200);
+    const body = JSON.parse(known.body);
+    // createNotification's payload is non-null: the error nulls the whole data, after the first post.
+    expect(body.data).toBeNull();
+    expect(
+      body.errors.map((e: { path: string[]; extensions: { code: string } }) => [e.path, e.extensions.code]),
+    ).toEqual([[['second'], 'BAD_USER_INPUT']]);
+    // One change per request: the first field ran once on each path (nothing ran again after the error).
+    const rows = await storeSql<{ changes: number | string }>(t, 'SELECT COUNT(*) AS changes FROM "Change"');
+    expect(Number(rows[0]?.changes)).toBe(2);
+  });
+
   it("mask an unexpected failure exactly as Apollo does, logged on the request's own log", async () => {
     const logs = captureLogs();
     const t = await startGateway({ logger: logs.logger });

@@ -3,12 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { NOTIFICATION_CHANGES } from '../../src/client/documents.js';
 import type { FeedEvent } from '../../src/delivery/feed-stream.js';
 import type { Change } from '../../src/domain/types.js';
+import { createCompiledDocuments, MAX_COMPILED_DOCUMENTS } from '../../src/graphql/compiled-documents.js';
 import { createSchema } from '../../src/graphql/schema.js';
-import {
-  createCompiledSelections,
-  executeOnEvent,
-  MAX_COMPILED_DOCUMENTS,
-} from '../../src/websocket/compiled-selections.js';
+import { executeOnEvent } from '../../src/websocket/compiled-selections.js';
 
 const at = new Date('2026-12-05T06:40:00.000Z');
 
@@ -82,7 +79,7 @@ describe('compiled subscription selections', () => {
     ],
   ])('gives graphql-js’s result for %s', (_, query, variables) => {
     const args = subscriberArgs(query, variables);
-    const compiled = createCompiledSelections()(args);
+    const compiled = createCompiledDocuments()(args);
     expect(compiled).not.toBeNull();
     for (const event of [
       changeEvent(),
@@ -97,7 +94,7 @@ describe('compiled subscription selections', () => {
   // graphql-jit's own errors differ (no extensions, other wording): a result with errors is graphql-js's.
   it('answers an event that breaks the schema (a null where none may be) exactly as graphql-js does', () => {
     const args = subscriberArgs(NOTIFICATION_CHANGES, { deviceSubscriptionId: 'd', after: null });
-    const compiled = createCompiledSelections()(args);
+    const compiled = createCompiledDocuments()(args);
     const event = changeEvent({ appNotificationId: null as unknown as string });
     const result = executeOnEvent(args, compiled, event) as Awaited<ReturnType<typeof execute>>;
     expect(result.errors?.length).toBeGreaterThan(0);
@@ -106,7 +103,7 @@ describe('compiled subscription selections', () => {
   });
 
   it('compiles a document once for all its subscribers, whatever their variables', () => {
-    const compiledSelection = createCompiledSelections();
+    const compiledSelection = createCompiledDocuments();
     const document = parse(NOTIFICATION_CHANGES);
     const args = (deviceSubscriptionId: string): ExecutionArgs => ({
       schema,
@@ -122,7 +119,7 @@ describe('compiled subscription selections', () => {
   });
 
   it('keeps the most recently subscribed documents compiled, not every document ever subscribed', () => {
-    const compiledSelection = createCompiledSelections();
+    const compiledSelection = createCompiledDocuments();
     const args = (document = parse(NOTIFICATION_CHANGES)): ExecutionArgs => ({
       schema,
       document,
@@ -141,7 +138,7 @@ describe('compiled subscription selections', () => {
   it('leaves to graphql-js the arguments that bring a resolver of their own', () => {
     const fieldResolver: GraphQLFieldResolver<unknown, unknown> = () => 'resolved';
     const args = { ...subscriberArgs(NOTIFICATION_CHANGES, { deviceSubscriptionId: 'd' }), fieldResolver };
-    expect(createCompiledSelections()(args)).toBeNull();
+    expect(createCompiledDocuments()(args)).toBeNull();
     const event = changeEvent();
     expect(executeOnEvent(args, null, event)).toEqual(execute({ ...args, rootValue: event }));
   });
@@ -159,7 +156,7 @@ describe('compiled subscription selections', () => {
       ...subscriberArgs(NOTIFICATION_CHANGES, { deviceSubscriptionId: 'd' }),
       schema: failingSchema,
     };
-    const compiled = createCompiledSelections()(args);
+    const compiled = createCompiledDocuments()(args);
     const event = changeEvent();
     const result = executeOnEvent(args, compiled, event) as Awaited<ReturnType<typeof execute>>;
     const expected = execute({ ...args, rootValue: event }) as typeof result;

@@ -1,0 +1,98 @@
+import { type ExecutionArgs, execute, type GraphQLSchema, parse } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createCompiledDocuments } from '../../src/graphql/compiled-documents.js';
+import { createSchema } from '../../src/graphql/schema.js';
+
+// The known operations over HTTP (src/http/known-operations.ts) run their compiled query once and never
+// again: what a resolver is handed must be what graphql-js hands it, defaults, nulls and scalars included.
+
+const CREATE = `mutation ($input: CreateNotificationInput!) {
+  createNotification(input: $input) { outcome notification { id } }
+}`;
+
+/** The schema with createNotification's resolver replaced by one that records its arguments. */
+function recordingSchema(): { schema: GraphQLSchema; calls: unknown[] } {
+  const schema = createSchema();
+  const calls: unknown[] = [];
+  const field = schema.getMutationType()?.getFields().createNotification;
+  if (!field) throw new Error('no createNotification');
+  field.resolve = (_root, args) => {
+    calls.push(args);
+    return { outcome: 'CREATED', notification: { id: 'n-1' } };
+  };
+  return { schema, calls };
+}
+
+const base = {
+  deviceSubscriptionId: 'd-1',
+  appNotificationId: 'a-1',
+  payload: { visualContent: { title: 'Hi' } },
+};
+
+describe('compiled documents', () => {
+  it.each([
+    ['the fewest fields (priority from its default)', base],
+    [
+      'every field, nested inputs, enums, a date-time and a list of one',
+      {
+        ...base,
+        userId: null,
+        targetHostName: 'app.example.com',
+        payload: { visualContent: { title: 'Hi', body: null }, rawContent: '{"k":1}' },
+        targetPolicy: { platformTypes: 'WEB' },
+        priority: 'HIGH',
+        groupName: null,
+        displayTimeToLive: 60,
+        expirationDateTime: '2026-12-31T10:00:00+02:00',
+        fallbackPolicy: {
+          endpointFallback: {
+            platformTypes: ['ANDROID', 'IOS'],
+            fallbackDelayInSeconds: 90,
+            visualContent: { title: 'F' },
+          },
+        },
+      },
+    ],
+  ])("hand a mutation's resolver the arguments graphql-js does: %s", async (_, input) => {
+    const { schema, calls } = recordingSchema();
+    const args: ExecutionArgs = {
+      schema,
+      document: parse(CREATE),
+      variableValues: { input },
+      contextValue: {},
+    };
+    const compiled = createCompiledDocuments()(args);
+    expect(compiled).not.toBeNull();
+    const interpreted = await execute(args);
+    const fast = await compiled?.query(undefined, {}, { input });
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(interpreted));
+    expect(calls).toHaveLength(2);
+    // toStrictEqual: a field left out and a field given as null stay apart, as graphql-js keeps them.
+    expect(calls[1]).toStrictEqual(calls[0]);
+  });
+
+  it('refuse bad variables before any resolver runs, with errors and no data', async () => {
+    const { schema, calls } = recordingSchema();
+    const document = parse(CREATE);
+    const compiled = createCompiledDocuments()({ schema, document, contextValue: {} });
+    for (const input of [{ ...base, priority: 'URGENT' }, { ...base, expirationDateTime: 'tomorrow' }, {}]) {
+      const result = await compiled?.query(undefined, {}, { input });
+      expect(result?.errors?.length).toBeGreaterThan(0);
+      expect(result && 'data' in result).toBe(false);
+    }
+    expect(calls).toHaveLength(0);
+  });
+
+  it("leave introspection to graphql-js's own resolvers, and compile __typename", () => {
+    const schema = createSchema();
+    const compiledOf = createCompiledDocuments();
+    const args = (query: string): ExecutionArgs => ({ schema, document: parse(query), contextValue: {} });
+    expect(compiledOf(args('{ __schema { queryType { name } } }'))).toBeNull();
+    expect(
+      compiledOf(
+        args('query { deviceSubscriptions { edges { node { id } } } __type(name: "Query") { name } }'),
+      ),
+    ).toBeNull();
+    expect(compiledOf(args('{ __typename }'))).not.toBeNull();
+  });
+});
