@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import { ErrorCode } from '../errors.js';
-import { createCompiledDocuments } from '../graphql/compiled-documents.js';
+import { createCompiledDocuments, executesAsGraphqlJs } from '../graphql/compiled-documents.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { HttpErrorFormatter } from './http-error-format.js';
 import type { KnownDocuments } from './known-documents.js';
@@ -76,8 +76,8 @@ const CONTENT_TYPE_BY_ACCEPT: ReadonlyMap<string | undefined, string> = new Map(
 /**
  * Known documents (known-documents.ts) executed without Apollo's request pipeline: a request that sends
  * the text of a document Apollo has already parsed and validated, as a plain JSON POST, is executed here
- * on that parsed document (compiled once with graphql-jit: graphql/compiled-documents.ts), and answered
- * exactly as Apollo answers it (status, headers,
+ * on that parsed document (compiled once with graphql-jit where it runs as graphql-js does:
+ * graphql/compiled-documents.ts), and answered exactly as Apollo answers it (status, headers,
  * body, error codes, masking, logging, metrics, 429/503 with Retry-After). Apollo's pipeline for such a
  * request (its plugins' hooks, request context, persisted-query and document-store lookups, content
  * negotiation, result shaping: each a promise or an object per request) cost more than the execution.
@@ -97,7 +97,7 @@ export function createKnownOperations(
 ): KnownOperations {
   // Apollo refuses every operation while it stops; so does this module (and before it has started).
   let serving = false;
-  const compiledOperation = createCompiledDocuments();
+  const compiledOperation = createCompiledDocuments(executesAsGraphqlJs);
   const plugin: ApolloServerPlugin<GatewayContext> = {
     async serverWillStart() {
       serving = true;
@@ -146,7 +146,8 @@ export function createKnownOperations(
       try {
         result = await executeKnown(args, compiledOperation(args));
       } catch (error) {
-        // As Apollo answers an execution that throws (graphql-js does only for arguments it was never given).
+        // As Apollo answers an execution that throws (graphql-js does only for arguments it was never given;
+        // graphql-jit also for a value whose property access throws: plain rows here, none do).
         return answerOf(request, context, { errors: [asGraphQLError(error)] }, true);
       }
       return answerOf(request, context, result, false);
@@ -202,10 +203,13 @@ export function createKnownOperations(
 /**
  * A known operation executed by its compiled query, or by graphql-js where there is none. Variables the
  * compiled query refuses (it answers errors and no `data`, before any resolver runs) are executed again by
- * graphql-js, which refuses them too, with the messages Apollo answers and clients know. Once resolvers
- * have run nothing runs again (a mutation's effects are done): their errors are graphql-jit's, located as
- * graphql-js locates them (message, locations, path, and the thrown error as `originalError`, which the
- * formatter answers or masks), so the answer is the same.
+ * graphql-js, whose answer is the one sent: its refusal with the messages Apollo answers and clients know
+ * (or its result, where graphql-jit is the stricter). Once resolvers have run nothing runs again (a
+ * mutation's effects are done), so their errors are graphql-jit's: the same message, locations, path and
+ * extensions as graphql-js's for an error a resolver throws (kept as `originalError`, which the formatter
+ * answers or masks); a value the schema cannot serialise is masked either way (its log line then names
+ * graphql-jit's error, not the cause). The live selections (websocket/compiled-selections.ts) can run an
+ * event again instead, and send graphql-js's errors.
  */
 async function executeKnown(args: ExecutionArgs, query: CompiledQuery | null): Promise<ExecutionResult> {
   if (query === null) return execute(args);

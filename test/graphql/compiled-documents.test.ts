@@ -1,6 +1,11 @@
 import { type ExecutionArgs, execute, type GraphQLSchema, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createCompiledDocuments } from '../../src/graphql/compiled-documents.js';
+import * as clientDocuments from '../../src/client/documents.js';
+import {
+  createCompiledDocuments,
+  executesAsGraphqlJs,
+  MAX_COMPILED_FIELDS,
+} from '../../src/graphql/compiled-documents.js';
 import { createSchema } from '../../src/graphql/schema.js';
 
 // The known operations over HTTP (src/http/known-operations.ts) run their compiled query once and never
@@ -96,6 +101,42 @@ describe('compiled documents', () => {
       // toStrictEqual: a field left out and a field given as null stay apart, as graphql-js keeps them.
       expect(calls[1]).toStrictEqual(calls[0]);
       expect(JSON.stringify(fast)).toBe(JSON.stringify(interpreted));
+    }
+  });
+
+  // What a request runs once (known operations over HTTP) is compiled only where graphql-jit runs it as
+  // graphql-js does (see executesAsGraphqlJs for what it does otherwise).
+  it('compile for requests what runs alike, and leave the rest to graphql-js', () => {
+    const schema = createSchema();
+    const compiledOf = createCompiledDocuments(executesAsGraphqlJs);
+    const compiled = (query: string) => compiledOf({ schema, document: parse(query), contextValue: {} });
+    const clientOperations = Object.values(clientDocuments as Record<string, unknown>).filter(
+      (text): text is string => typeof text === 'string' && /^(query|mutation) /.test(text),
+    );
+    expect(clientOperations.length).toBeGreaterThan(10);
+    for (const query of [
+      CREATE,
+      '{ __typename }',
+      'query { notifications(first: 10) { feedCursor } }',
+      ...clientOperations,
+    ]) {
+      expect(compiled(query), query).not.toBeNull();
+    }
+    const ref = '{ id: "n-1" }';
+    for (const query of [
+      // Two root fields of a mutation: graphql-jit would run the second after the first failed.
+      `mutation { markAllRead { count } again: markAllRead { count } }`,
+      `mutation ($go: Boolean!) { markAllRead @include(if: $go) { count } }`,
+      // A variable inside a literal object: left out, graphql-jit hands the resolver null for it.
+      `mutation ($g: String) { updateNotification(input: { notification: ${ref}, groupName: $g }) { notification { id } } }`,
+      `mutation { updateNotification(input: { notification: ${ref}, groupName: "g" }) { notification { id } } }`,
+      // A default value: graphql-jit hands a DateTime default over as text.
+      `mutation ($e: DateTime = "2030-01-01T00:00:00Z") { updateNotification(input: { notification: ${ref}, expirationDateTime: $e }) { notification { id } } }`,
+      `query ($first: Int = 5) { notifications(first: $first) { feedCursor } }`,
+      // Too many fields to be worth a compilation a client could make the gateway repeat.
+      `query { ${Array.from({ length: MAX_COMPILED_FIELDS + 1 }, (_, i) => `f${i}: __typename`).join(' ')} }`,
+    ]) {
+      expect(compiled(query), query).toBeNull();
     }
   });
 
