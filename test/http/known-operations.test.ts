@@ -295,6 +295,40 @@ describe('known operations over HTTP', () => {
     expect(await changes()).toBe(2);
   });
 
+  it("leave a field an edit's literal object names by a variable left out as it is, on both paths", async () => {
+    const t = await startGateway();
+    const host = 'edits.example.com';
+    const app = await t.registerApp(host);
+    const appToken = await app.token();
+    const user = await t.userToken('alice', app.app);
+    const unsid = await createDevice(t.url, user, 'WEB');
+    const created = await post(
+      t.url,
+      {
+        query: CREATE_NOTIFICATION,
+        variables: { input: notificationInput(unsid, host, { groupName: 'orders' }) },
+        token: appToken,
+      },
+      true,
+    );
+    const id = JSON.parse(created.body).data.createNotification.notification.id as string;
+    // `groupName: $group` inside an object written in the document: left out, the group stays; null removes it.
+    const edit = (variables: Record<string, unknown>): Case => ({
+      query: `mutation ($id: ID!, $group: String) {
+        updateNotification(input: { notification: { id: $id }, groupName: $group }) { notification { groupName } }
+      }`,
+      variables,
+      token: appToken,
+    });
+    const groupOf = (answer: Answer) =>
+      JSON.parse(answer.body).data.updateNotification.notification.groupName;
+    expect(groupOf(await post(t.url, edit({ id }), true))).toBe('orders');
+    const knownBefore = await answeredBy(t.origin, 'known');
+    expect(groupOf(await post(t.url, edit({ id }), false))).toBe('orders');
+    expect(groupOf(await post(t.url, edit({ id, group: null }), false))).toBeNull();
+    expect(await answeredBy(t.origin, 'known')).toBe(knownBefore + 2);
+  });
+
   it("mask an unexpected failure exactly as Apollo does, logged on the request's own log", async () => {
     const logs = captureLogs();
     const t = await startGateway({ logger: logs.logger });
