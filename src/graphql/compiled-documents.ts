@@ -1,5 +1,21 @@
-import type { DocumentNode, ExecutionArgs, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { BREAK, getOperationAST, Kind, OperationTypeNode, visit } from 'graphql';
+import type {
+  DocumentNode,
+  ExecutionArgs,
+  GraphQLInputType,
+  GraphQLSchema,
+  OperationDefinitionNode,
+} from 'graphql';
+import {
+  BREAK,
+  GraphQLInputObjectType,
+  GraphQLList,
+  GraphQLNonNull,
+  getOperationAST,
+  Kind,
+  OperationTypeNode,
+  typeFromAST,
+  visit,
+} from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 /** Documents kept compiled, per schema and per cache (least recently used first out). */
@@ -14,9 +30,9 @@ export const MAX_COMPILED_DOCUMENTS = 64;
  * of it), each with the same JSON text. A compilation costs ≈ 0.6 ms for such a document, and up to
  * ≈ 4.6× parsing and validating for a large one (7.6 ms for 150 fields), once while it is kept.
  *
- * What graphql-jit does not compile (it answers errors instead), introspection (graphql-js' own resolvers
- * answer it, as Apollo Sandbox expects them to), arguments that bring resolvers of their own, and
- * documents `compilable` refuses, are left to graphql-js: the lookup answers null for them.
+ * What graphql-jit does not compile (it answers errors instead), what it would run otherwise
+ * (leftToGraphqlJs), arguments that bring resolvers of their own, and documents `compilable` refuses, are
+ * left to graphql-js: the lookup answers null for them.
  *
  * Returns the lookup of a document's compiled operation: the same object for every caller that sent the
  * same document and operation (null where graphql-js executes), to be kept while it is used. What differs
@@ -50,7 +66,7 @@ export function createCompiledDocuments(
     if (query === undefined) {
       query = null;
       const operation = getOperationAST(args.document, operationName);
-      if (operation && !asksForIntrospection(args.document) && compilable(args.document, operation)) {
+      if (operation && !leftToGraphqlJs(args.document) && compilable(args.document, operation)) {
         const made = compileQuery(args.schema, args.document, operationName ?? undefined);
         if (isCompiledQuery(made)) query = made;
       }
@@ -60,15 +76,33 @@ export function createCompiledDocuments(
   };
 }
 
-/** Whether a document selects `__schema` or `__type` anywhere (`__typename` is an ordinary field). */
-function asksForIntrospection(document: DocumentNode): boolean {
-  let found = false;
+/**
+ * Whether graphql-jit would not run this document as graphql-js does, whatever the caller: it asks for
+ * introspection (graphql-js' own resolvers answer it, as Apollo Sandbox expects them to), or it has both
+ * fragments and `@skip`/`@include`. graphql-jit 0.8.9 keeps a field's conditions on the document's own
+ * field node, so a fragment used in two places (or in another operation of the document) takes the
+ * conditions of one place to the other: fields left out of the result with no error (found by a review
+ * with scripts; a subscription's selection can only send graphql-js' result on errors, and there are none).
+ */
+function leftToGraphqlJs(document: DocumentNode): boolean {
+  let fragments = false;
+  let conditions = false;
+  let introspection = false;
   visit(document, {
     [Kind.FIELD](node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+      if (node.name.value === '__schema' || node.name.value === '__type') introspection = true;
+    },
+    [Kind.FRAGMENT_SPREAD]() {
+      fragments = true;
+    },
+    [Kind.INLINE_FRAGMENT]() {
+      fragments = true;
+    },
+    [Kind.DIRECTIVE](node) {
+      if (node.name.value === 'skip' || node.name.value === 'include') conditions = true;
     },
   });
-  return found;
+  return introspection || (fragments && conditions);
 }
 
 /** Fields a document may select and still be compiled for a request (see executesAsGraphqlJs). */
@@ -105,4 +139,60 @@ export function executesAsGraphqlJs(document: DocumentNode, operation: Operation
     [Kind.FIELD]: () => (++fields > MAX_COMPILED_FIELDS ? refuse() : undefined),
   });
   return runsAlike;
+}
+
+// Each operation's variables and their types in the schema, found once.
+const variableTypes = new WeakMap<
+  GraphQLSchema,
+  WeakMap<OperationDefinitionNode, ReadonlyArray<readonly [string, GraphQLInputType | undefined]>>
+>();
+
+/**
+ * Whether `variables` hold a list where the operation takes an input object. graphql-js refuses it;
+ * graphql-jit 0.8.9 takes `[]` for `{}` where the object has no required field (`targetPolicy: []` would
+ * post to every platform, `filter: []` list unfiltered). Checked before a compiled request runs, on the
+ * values given only (plain `instanceof`: graphql's own type checks cost more outside production mode);
+ * where it answers true, graphql-js runs the request and refuses it.
+ */
+export function listWhereObject(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | null | undefined,
+): boolean {
+  if (!variables) return false;
+  let bySchema = variableTypes.get(schema);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    variableTypes.set(schema, bySchema);
+  }
+  let types = bySchema.get(operation);
+  if (!types) {
+    types = (operation.variableDefinitions ?? []).map(
+      (definition) =>
+        [
+          definition.variable.name.value,
+          typeFromAST(schema, definition.type) as GraphQLInputType | undefined,
+        ] as const,
+    );
+    bySchema.set(operation, types);
+  }
+  return types.some(([name, type]) => type !== undefined && listIn(type, variables[name]));
+}
+
+function listIn(type: GraphQLInputType, value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (type instanceof GraphQLNonNull) return listIn(type.ofType, value);
+  if (type instanceof GraphQLList) {
+    const item = type.ofType as GraphQLInputType;
+    return Array.isArray(value) ? value.some((one) => listIn(item, one)) : listIn(item, value);
+  }
+  if (!(type instanceof GraphQLInputObjectType)) return false;
+  if (Array.isArray(value)) return true;
+  if (typeof value !== 'object') return false;
+  const fields = type.getFields();
+  for (const name in value) {
+    const field = fields[name];
+    if (field && listIn(field.type, (value as Record<string, unknown>)[name])) return true;
+  }
+  return false;
 }

@@ -10,10 +10,15 @@ import {
   type GraphQLSchema,
   getOperationAST,
   Kind,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import { ErrorCode } from '../errors.js';
-import { createCompiledDocuments, executesAsGraphqlJs } from '../graphql/compiled-documents.js';
+import {
+  createCompiledDocuments,
+  executesAsGraphqlJs,
+  listWhereObject,
+} from '../graphql/compiled-documents.js';
 import type { GatewayContext } from '../graphql/context.js';
 import type { HttpErrorFormatter } from './http-error-format.js';
 import type { KnownDocuments } from './known-documents.js';
@@ -144,7 +149,7 @@ export function createKnownOperations(
       };
       let result: ExecutionResult;
       try {
-        result = await executeKnown(args, compiledOperation(args));
+        result = await executeKnown(args, operation, compiledOperation(args));
       } catch (error) {
         // As Apollo answers an execution that throws (graphql-js does only for arguments it was never given;
         // graphql-jit also for a value whose property access throws: plain rows here, none do).
@@ -201,7 +206,8 @@ export function createKnownOperations(
 }
 
 /**
- * A known operation executed by its compiled query, or by graphql-js where there is none. Variables the
+ * A known operation executed by its compiled query, or by graphql-js where there is none or where its
+ * variables hold a list for an input object (graphql-jit would take `[]` for `{}`). Variables the
  * compiled query refuses (it answers errors and no `data`, before any resolver runs) are executed again by
  * graphql-js, whose answer is the one sent: its refusal with the messages Apollo answers and clients know
  * (or its result, where graphql-jit is the stricter). Once resolvers have run nothing runs again (a
@@ -211,8 +217,12 @@ export function createKnownOperations(
  * graphql-jit's error, not the cause). The live selections (websocket/compiled-selections.ts) can run an
  * event again instead, and send graphql-js's errors.
  */
-async function executeKnown(args: ExecutionArgs, query: CompiledQuery | null): Promise<ExecutionResult> {
-  if (query === null) return execute(args);
+async function executeKnown(
+  args: ExecutionArgs,
+  operation: OperationDefinitionNode,
+  query: CompiledQuery | null,
+): Promise<ExecutionResult> {
+  if (query === null || listWhereObject(args.schema, operation, args.variableValues)) return execute(args);
   const result = await query.query(undefined, args.contextValue, args.variableValues);
   return 'data' in result ? result : execute(args);
 }

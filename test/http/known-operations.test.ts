@@ -176,6 +176,9 @@ describe('known operations over HTTP', () => {
         { payload: { visualContent: { body: 'no title' } } },
         { unknownField: true },
         { expirationDateTime: 'tomorrow' },
+        // A list where an input object goes: graphql-jit alone would take `[]` for `{}`.
+        { targetPolicy: [] },
+        { payload: { visualContent: [] } },
       ].map((overrides): [Case, number, string] => [
         {
           query: CREATE_NOTIFICATION,
