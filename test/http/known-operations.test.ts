@@ -88,6 +88,14 @@ async function bothAnswers(url: string, request: Case): Promise<[Answer, Answer]
   return [apollo, known];
 }
 
+/** An app registered on `host` with an app token, and a WEB device of its user alice: what a case posts to. */
+async function appWithDevice(t: Awaited<ReturnType<typeof startGateway>>, host: string) {
+  const app = await t.registerApp(host);
+  const appToken = await app.token();
+  const user = await t.userToken('alice', app.app);
+  return { appToken, user, unsid: await createDevice(t.url, user, 'WEB') };
+}
+
 const DEVICES = 'query Devices { deviceSubscriptions { edges { node { id platform deviceLabel } } } }';
 const TWO_OPERATIONS = `query Devices { deviceSubscriptions { edges { node { id platform } } } }
 query Typename { __typename }`;
@@ -131,10 +139,7 @@ describe('known operations over HTTP', () => {
   it('answer errors exactly as Apollo does: bad variables, not found, forbidden, a token refused', async () => {
     const t = await startGateway({ env: { TIDINGS_MODE: 'production' } });
     const host = 'errors.example.com';
-    const app = await t.registerApp(host);
-    const appToken = await app.token();
-    const user = await t.userToken('alice', app.app);
-    const unsid = await createDevice(t.url, user, 'WEB');
+    const { appToken, user, unsid } = await appWithDevice(t, host);
     const cases: [Case, number, string][] = [
       [
         {
@@ -221,10 +226,7 @@ describe('known operations over HTTP', () => {
       env: { TIDINGS_APP_MUTATIONS_PER_SECOND: '1', TIDINGS_APP_MUTATION_BURST: '2' },
       now: clock.now,
     });
-    const app = await t.registerApp(host);
-    const appToken = await app.token();
-    const user = await t.userToken('alice', app.app);
-    const unsid = await createDevice(t.url, user, 'WEB');
+    const { appToken, unsid } = await appWithDevice(t, host);
     const request = (appNotificationId: string): Case => ({
       query: CREATE_NOTIFICATION,
       variables: { input: notificationInput(unsid, host, { appNotificationId }) },
@@ -243,10 +245,7 @@ describe('known operations over HTTP', () => {
   it('run each field of a mutation once, in order, and none after one that fails', async () => {
     const t = await startGateway();
     const host = 'fields.example.com';
-    const app = await t.registerApp(host);
-    const appToken = await app.token();
-    const user = await t.userToken('alice', app.app);
-    const unsid = await createDevice(t.url, user, 'WEB');
+    const { appToken, unsid } = await appWithDevice(t, host);
     // The second post names another app's host: its resolver refuses it once the first has been stored.
     const query = `mutation ($first: CreateNotificationInput!, $second: CreateNotificationInput!) {
       first: createNotification(input: $first) { outcome }
@@ -301,10 +300,7 @@ describe('known operations over HTTP', () => {
   it("leave a field an edit's literal object names by a variable left out as it is, on both paths", async () => {
     const t = await startGateway();
     const host = 'edits.example.com';
-    const app = await t.registerApp(host);
-    const appToken = await app.token();
-    const user = await t.userToken('alice', app.app);
-    const unsid = await createDevice(t.url, user, 'WEB');
+    const { appToken, unsid } = await appWithDevice(t, host);
     const created = await post(
       t.url,
       {
