@@ -4,7 +4,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode, formatError } from '../errors.js';
 import type { GatewayContext, Services } from '../graphql/context.js';
-import { errorFields } from '../logger.js';
+import { errorFields, type Logger } from '../logger.js';
 import {
   type CreatedNotification,
   GRAPH_CREATE_NOTIFICATION,
@@ -23,7 +23,6 @@ import {
   ClientGoneError,
   readBody,
 } from './read-body.js';
-import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
 import { retryAfterHeader } from './retry-later.js';
 
@@ -45,7 +44,8 @@ export interface GraphRestOptions {
 export interface GraphRest {
   /** Whether `path` is the Graph notifications collection (`/v1.0` or `/beta`, trailing slash or not). */
   serves(path: string): boolean;
-  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /** `log` is the request's own (its lines carry the request id). */
+  handle(request: IncomingMessage, response: ServerResponse, log: Logger): Promise<void>;
 }
 
 const COLLECTION = /^\/(v1\.0|beta)\/me\/notifications\/?$/;
@@ -79,15 +79,19 @@ const UNEXPECTED = { status: 500, code: 'generalException' };
 export function createGraphRest(options: GraphRestOptions): GraphRest {
   const { apollo, services } = options;
   /** Logs an unexpected error on the request's own log, so that its line carries the request id. */
-  const unexpectedIn = (request: IncomingMessage) => (error: unknown) =>
-    requestLogger(request, services.logger).error('unexpected error', errorFields(error));
+  const unexpectedIn = (log: Logger) => (error: unknown) => log.error('unexpected error', errorFields(error));
 
-  async function post(request: IncomingMessage, response: ServerResponse, prefix: string): Promise<void> {
+  async function post(
+    request: IncomingMessage,
+    response: ServerResponse,
+    prefix: string,
+    log: Logger,
+  ): Promise<void> {
     let principal: Principal;
     try {
       principal = await options.authenticate(request.headers.authorization);
     } catch (error) {
-      return sendGraphError(response, formatError(error, unexpectedIn(request)));
+      return sendGraphError(response, formatError(error, unexpectedIn(log)));
     }
     const unsid = headerValue(request.headers['x-uns-id']);
     if (!unsid) return refuse(response, 'BAD_REQUEST', 'The X-UNS-ID header (a UNSID) is required.');
@@ -144,7 +148,7 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
       },
       (operation) =>
         apollo.executeOperation<{ createNotification: { notification: CreatedNotification } }>(operation, {
-          contextValue: { principal, services, logger: requestLogger(request, services.logger) },
+          contextValue: { principal, services, logger: log },
         }),
     );
     if (result.body.kind !== 'single') throw new Error('createNotification answered incrementally.');
@@ -153,7 +157,7 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
     if (!created || errors?.length) {
       return sendGraphError(
         response,
-        errors?.[0] ?? formatError(new Error('createNotification answered nothing'), unexpectedIn(request)),
+        errors?.[0] ?? formatError(new Error('createNotification answered nothing'), unexpectedIn(log)),
       );
     }
     sendJson(response, 201, toGraphNotification(created), {
@@ -163,7 +167,7 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
 
   return {
     serves: (path) => COLLECTION.test(path),
-    async handle(request, response) {
+    async handle(request, response, log) {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
       const prefix = `/${COLLECTION.exec(path)?.[1] ?? 'v1.0'}`;
       if (request.method !== 'POST') {
@@ -172,11 +176,11 @@ export function createGraphRest(options: GraphRestOptions): GraphRest {
         });
       }
       try {
-        await post(request, response, prefix);
+        await post(request, response, prefix, log);
       } catch (error) {
         // A client that left is no error of ours: the gateway notes it (debug) and answers nothing.
         if (response.headersSent || error instanceof ClientGoneError) throw error;
-        sendGraphError(response, formatError(error, unexpectedIn(request)));
+        sendGraphError(response, formatError(error, unexpectedIn(log)));
       }
     },
   };

@@ -8,7 +8,6 @@ import { errorFields, type Logger } from '../logger.js';
 import type { KnownDocuments } from './known-documents.js';
 import type { KnownOperations } from './known-operations.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
-import { requestLogger } from './request-log.js';
 import { sendJson } from './respond.js';
 import { retryAfterHeader } from './retry-later.js';
 
@@ -58,9 +57,12 @@ export function createGraphQLOverHttp(options: GraphQLOverHttpOptions) {
     sendJson(response, status, errorBody(message, code), close ? { connection: 'close' } : {});
   };
 
-  return async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    // The request's own log (its lines carry the request id), started by the gateway's HTTP handler.
-    const logger = requestLogger(request, services.logger);
+  return async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    logger: Logger,
+  ): Promise<void> {
+    // `logger` is the request's own log (its lines carry the request id), started by the HTTP server.
     let body: unknown;
     if (request.method === 'POST') {
       let text: string;

@@ -6,7 +6,8 @@ import { logRequest } from './request-log.js';
 import { sendJson } from './respond.js';
 import { answerRouteFailure } from './retry-later.js';
 
-export type Route = (request: IncomingMessage, response: ServerResponse) => Promise<void> | void;
+/** A route is given its request's own log (request-log.ts): every line it writes carries the request id. */
+export type Route = (request: IncomingMessage, response: ServerResponse, log: Logger) => Promise<void> | void;
 
 /** Routes by `"<METHOD> <path>"`, e.g. `"POST /oauth2/token"`. */
 export type RouteTable = Readonly<Record<string, Route>>;
@@ -50,7 +51,7 @@ export function createHttpServer(options: HttpServerOptions): Server {
       return;
     }
     Promise.resolve()
-      .then(() => route(request, response))
+      .then(() => route(request, response, log))
       .catch((error: unknown) => answerRouteFailure(error, response, log));
   });
   // Node announces it to clients (`Keep-Alive: timeout=…`); headersTimeout (60 s) runs only while a

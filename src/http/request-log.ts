@@ -6,9 +6,6 @@ import { REQUEST_ID_HEADER, requestIdOf } from '../observability/request-id.js';
 /** Longest path written to the access log (the rest is cut). */
 const MAX_LOGGED_PATH = 200;
 
-// Each request's logger, for the handlers that serve it (see requestLogger).
-const loggers = new WeakMap<IncomingMessage, Logger>();
-
 /**
  * Starts the log of an HTTP request: gives it an id (sent back in `X-Request-Id`), returns a logger whose
  * every line carries that id and the client's address, and writes the access line when the response
@@ -27,7 +24,6 @@ export function logRequest(
   // The request's own logger is made only if a handler logs (most requests write the access line only,
   // which carries the same fields without one: a pino child per request was a visible share of a post).
   const log = lazyChild(logger, bindings);
-  loggers.set(request, log);
   response.setHeader(REQUEST_ID_HEADER, requestId);
   // `on`, not `once`: a response closes once, and `once` wraps the listener per request.
   response.on('close', () => {
@@ -44,7 +40,3 @@ export function logRequest(
   });
   return log;
 }
-
-/** The logger `logRequest` started for this request, or `fallback` for one it never saw. */
-export const requestLogger = (request: IncomingMessage, fallback: Logger): Logger =>
-  loggers.get(request) ?? fallback;
