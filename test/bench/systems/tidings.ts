@@ -17,7 +17,13 @@ import { NOTIFICATION_BODY, NOTIFICATION_TITLE } from '../lib/notification.js';
 import { onCleanup } from '../lib/processes.js';
 import { startServerProcess } from '../lib/server-process.js';
 import { runConcurrently } from '../lib/time.js';
-import type { BenchEnvironment, DatabaseLocation, Installation, SystemDefinition } from './system.js';
+import type {
+  BenchEnvironment,
+  DatabaseLocation,
+  Installation,
+  SystemDefinition,
+  SystemId,
+} from './system.js';
 
 /** The build, as `npm start` and production run it (`npm run bench` builds first). */
 const MAIN = fileURLToPath(new URL('../../../dist/main.js', import.meta.url));
@@ -75,16 +81,19 @@ export function tidingsSystem(store: 'sqlite' | 'postgres', before?: string): Sy
     store === 'sqlite' ? 'Tidings, SQLite (FULL sync) + in-memory fan-out' : 'Tidings, PostgreSQL + Redis';
   const id = store === 'sqlite' ? 'tidings-sqlite' : 'tidings-postgres';
   const main = before === undefined ? MAIN : join(before, 'dist', 'main.js');
+  const systemId: SystemId = before === undefined ? id : `${id}-before`;
   return {
-    id: before === undefined ? id : `${id}-before`,
+    id: systemId,
     label: before === undefined ? label : `${label}, the build at ${before}${settingsNote()}`,
     install: (environment) =>
-      installTidings(store, environment, main, before === undefined ? {} : BEFORE_ENV),
+      installTidings(store, systemId, environment, main, before === undefined ? {} : BEFORE_ENV),
   };
 }
 
 async function installTidings(
   store: 'sqlite' | 'postgres',
+  /** The system's id, the name of its server's process (and of its log, TIDINGS_BENCH_SERVER_OUTPUT). */
+  systemId: string,
   environment: BenchEnvironment,
   main: string,
   settings: Readonly<Record<string, string>>,
@@ -137,7 +146,7 @@ async function installTidings(
     database,
     async start(options = {}) {
       const server = await startServerProcess({
-        name: store === 'sqlite' ? 'tidings-sqlite' : 'tidings-postgres',
+        name: systemId,
         entry: options.entry ?? main,
         args: ['serve', '--port', '0', '--data-dir', dataDir],
         env: { ...env, ...options.env },
