@@ -109,6 +109,30 @@ describe('request ids and access logs', () => {
       ['info', 'http request'],
     ]);
 
+    // The Graph-compatible route: its post runs the mutation with the request's own logger too.
+    const graph = await fetch(`${t.origin}/v1.0/me/notifications`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await app.token()}`,
+        'content-type': 'application/json',
+        'x-request-id': 'graph-3',
+        'x-uns-id': unsid,
+      },
+      body: JSON.stringify({
+        targetHostName: 'logs.example.com',
+        appNotificationId: 'broken-graph',
+        payload: { visualContent: { title: 'Hello' } },
+      }),
+    });
+    expect(graph.status).toBe(500);
+    await expect.poll(() => logs.lines.filter((line) => line.requestId === 'graph-3').length).toBe(2);
+    expect(
+      logs.lines.filter((line) => line.requestId === 'graph-3').map((line) => [line.level, line.msg]),
+    ).toEqual([
+      ['error', 'unexpected error'],
+      ['info', 'http request'],
+    ]);
+
     // Over WebSocket: the connection's id (here the client's X-Request-Id on the upgrade request).
     const socket = new WebSocket(t.wsUrl, 'graphql-transport-ws', {
       headers: { 'x-request-id': 'socket-7' },
