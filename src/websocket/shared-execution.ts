@@ -26,24 +26,24 @@ interface SharedResult {
 }
 
 /**
- * Where an event's results are kept: on the event object itself, under this module's symbol (not
- * enumerable, so neither JSON nor a spread of the event carries them), so they are collected with it.
- * Not in a WeakMap keyed by the event: V8's scavenger kept every such entry's value (the result, its
- * JSON, the frames) through the next young collection, long after its change had been delivered, so a
- * collection copied them all and promoted most (measured, test/bench/RESULTS.md: at 1,000 posts/s ≈ 0.6–1
- * MB per scavenge, 2.5–4.5 ms each, against ≈ 0.1 MB and under a millisecond without live devices).
+ * Where an event's results are kept: on the object its sharing key names (a live change), under a symbol
+ * of each `createSharedSubscribe` (so two of them, e.g. two gateways' schemas, never see each other's),
+ * not enumerable (neither JSON nor a spread of the change carries them): they are collected with it.
+ * Not in a WeakMap keyed by the change: V8's scavenger kept every such entry's value (the result, its
+ * JSON, the frames) through young collections long after its change had been delivered, so collections
+ * copied them and promoted most (test/bench/RESULTS.md: at 1,000 posts/s ≈ 0.6–1 MB per scavenge, 2.5–4.5
+ * ms each, against ≈ 0.1 MB and under a millisecond without live devices).
  */
-const RESULTS = Symbol('tidings.sharedResults');
-type ResultsHolder = { [RESULTS]?: Map<string, SharedResult> };
-
-/** The results kept on `owner`, made on first use (undefined for an owner that takes no property). */
-function resultsOf(owner: object): Map<string, SharedResult> | undefined {
-  const holder = owner as ResultsHolder;
-  const kept = holder[RESULTS];
-  if (kept !== undefined || !Object.isExtensible(owner)) return kept;
-  const results = new Map<string, SharedResult>();
-  Object.defineProperty(owner, RESULTS, { value: results, enumerable: false });
-  return results;
+function resultsOnOwners(): (owner: object) => Map<string, SharedResult> | undefined {
+  const key = Symbol('tidings.sharedResults');
+  // The results kept on `owner`, made on first use (undefined for an owner that takes no property).
+  return (owner) => {
+    const kept = (owner as Record<symbol, Map<string, SharedResult> | undefined>)[key];
+    if (kept !== undefined || !Object.isExtensible(owner)) return kept;
+    const results = new Map<string, SharedResult>();
+    Object.defineProperty(owner, key, { value: results, enumerable: false });
+    return results;
+  };
 }
 
 /**
@@ -53,8 +53,8 @@ function resultsOf(owner: object): Map<string, SharedResult> | undefined {
  * graphql's own `subscribe` runs the selection set for every subscriber on every event, and graphql-ws
  * then builds and stringifies a message per subscriber. A notification fans out to every device of its
  * user as the same event object, so the result of one device's selection is the result of every other
- * device that sent the same selection: it is computed and turned into JSON once (kept on the event
- * object, so it lives only as long as the event does), and each socket is sent the same text with its
+ * device that sent the same selection: it is computed and turned into JSON once (kept on the object
+ * `sharingKey` names, the change, so it lives only as long as the change does), and each socket is sent the same text with its
  * own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the whole message per id,
  * as bytes every socket with that id is sent). Results with errors, and events made for one subscriber,
  * go through graphql-ws as usual (its `onNext` formats errors).
@@ -72,6 +72,7 @@ function resultsOf(owner: object): Map<string, SharedResult> | undefined {
  *   made for one subscriber only, such as a replay).
  */
 export function createSharedSubscribe(sharingKey: (event: unknown) => object | null) {
+  const resultsOf = resultsOnOwners();
   const compiledSelection = createCompiledDocuments();
 
   // The entry found last: a change goes to every device of its feed one after the other, and their
