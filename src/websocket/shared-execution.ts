@@ -26,7 +26,7 @@ interface SharedResult {
 }
 
 /**
- * Where an event's results are kept: on the object its sharing key names (a live change), under a symbol
+ * Where an event's results are kept: on the object its sharing key names (the change), under a symbol
  * of each `createSharedSubscribe` (so two of them, e.g. two gateways' schemas, never see each other's),
  * not enumerable (neither JSON nor a spread of the change carries them): they are collected with it.
  * Not in a WeakMap keyed by the change: V8's scavenger kept every such entry's value (the result, its
