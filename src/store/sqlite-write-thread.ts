@@ -147,12 +147,11 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
     return { worker, pending, ready, ended };
   }
 
+  const storeClosed = () =>
+    Object.assign(new Error('The SQLite store is closed.'), { code: SQLITE_WRITER_GONE });
+
   function send(request: Exclude<WriteRequest, { kind: 'close' }>): Promise<WriteAnswer> {
-    if (closed) {
-      return Promise.reject(
-        Object.assign(new Error('The SQLite store is closed.'), { code: SQLITE_WRITER_GONE }),
-      );
-    }
+    if (closed) return Promise.reject(storeClosed());
     running ??= start();
     const { worker, pending } = running;
     return new Promise<WriteAnswer>((resolve, reject) => {
@@ -174,7 +173,16 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
       running.worker.ref();
       await running.ready;
     }
-    const lock = await connection.startTransaction();
+    // A write that waits for the lock while the store closes finds the connection closed under it
+    // (better-sqlite3's TypeError "The database connection is not open"): refused as closed, as a write
+    // asked after close is, not as a fault of its own.
+    let lock: Awaited<ReturnType<typeof connection.startTransaction>>;
+    try {
+      lock = await connection.startTransaction();
+    } catch (error) {
+      if (closed) throw storeClosed();
+      throw error;
+    }
     let answer: WriteAnswer;
     try {
       answer = await send(request);
@@ -182,9 +190,14 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
       for (const sql of answer.statements ?? []) onQuery?.(sql);
     } finally {
       try {
-        if (connection.client.inTransaction) endEmpty.run();
-      } finally {
-        await lock.commit();
+        try {
+          if (connection.client.inTransaction) endEmpty.run();
+        } finally {
+          await lock.commit();
+        }
+      } catch (error) {
+        // The connection closed with the store: its transaction, empty, went with it.
+        if (!closed) throw error;
       }
     }
     if (!answer.ok) throw receivedError(answer.error);
