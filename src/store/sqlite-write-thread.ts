@@ -162,6 +162,20 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
     });
   }
 
+  /** Ends the lock's (empty) transaction on the Prisma writer's connection and releases the lock. */
+  async function release(lock: Awaited<ReturnType<typeof connection.startTransaction>>): Promise<void> {
+    try {
+      try {
+        if (connection.client.inTransaction) endEmpty.run();
+      } finally {
+        await lock.commit();
+      }
+    } catch (error) {
+      // The connection closed with the store: its transaction, empty, went with it.
+      if (!closed) throw error;
+    }
+  }
+
   /** Sends a request while holding the Prisma writer's transaction lock; answers what the worker did. */
   async function write<T>(request: Exclude<WriteRequest, { kind: 'close' }>): Promise<T> {
     // The thread is started, and its connection opened, before the lock is taken: Prisma's own write
@@ -189,16 +203,7 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
       // Told while the lock is held: no Prisma transaction's statements come between them.
       for (const sql of answer.statements ?? []) onQuery?.(sql);
     } finally {
-      try {
-        try {
-          if (connection.client.inTransaction) endEmpty.run();
-        } finally {
-          await lock.commit();
-        }
-      } catch (error) {
-        // The connection closed with the store: its transaction, empty, went with it.
-        if (!closed) throw error;
-      }
+      await release(lock);
     }
     if (!answer.ok) throw receivedError(answer.error);
     return answer.result as T;
