@@ -69,6 +69,9 @@ function startWorker(entry: URL, settings: SqliteWriterSettings): Worker {
   return new Worker(code, { ...options, eval: true });
 }
 
+/** The Prisma writer's transaction lock, held while the worker writes. */
+type WriterLock = Awaited<ReturnType<SqliteAdapterConnection['startTransaction']>>;
+
 interface Pending {
   resolve(answer: WriteAnswer): void;
   reject(error: Error): void;
@@ -163,7 +166,7 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
   }
 
   /** Ends the lock's (empty) transaction on the Prisma writer's connection and releases the lock. */
-  async function release(lock: Awaited<ReturnType<typeof connection.startTransaction>>): Promise<void> {
+  async function release(lock: WriterLock): Promise<void> {
     try {
       try {
         if (connection.client.inTransaction) endEmpty.run();
@@ -190,13 +193,9 @@ export function createSqliteWriteThread(options: SqliteWriteThreadOptions): Sqli
     // A write that waits for the lock while the store closes finds the connection closed under it
     // (better-sqlite3's TypeError "The database connection is not open"): refused as closed, as a write
     // asked after close is, not as a fault of its own.
-    let lock: Awaited<ReturnType<typeof connection.startTransaction>>;
-    try {
-      lock = await connection.startTransaction();
-    } catch (error) {
-      if (closed) throw storeClosed();
-      throw error;
-    }
+    const lock = await connection.startTransaction().catch((error: unknown) => {
+      throw closed ? storeClosed() : error;
+    });
     let answer: WriteAnswer;
     try {
       answer = await send(request);

@@ -54,9 +54,9 @@ function resultsOnOwners(): (owner: object) => Map<string, SharedResult> | undef
  * then builds and stringifies a message per subscriber. A notification fans out to every device of its
  * user as the same event object, so the result of one device's selection is the result of every other
  * device that sent the same selection: it is computed and turned into JSON once (kept on the object
- * `sharingKey` names, the change, so it lives only as long as the change does), and each socket is sent the same text with its
- * own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the whole message per id,
- * as bytes every socket with that id is sent). Results with errors, and events made for one subscriber,
+ * `sharingKey` names, the change, so it lives only as long as the change does), and each socket is sent
+ * the same text with its own operation id in front (`connection.sendNext`; `sendSharedNext` keeps the
+ * whole message per id, as bytes every socket with that id is sent). Results with errors, and events made for one subscriber,
  * go through graphql-ws as usual (its `onNext` formats errors).
  *
  * What makes two selections "the same": the same document text, operation and variables, leaving out

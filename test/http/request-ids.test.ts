@@ -97,14 +97,15 @@ describe('request ids and access logs', () => {
     const unsid = await createDevice(t.url, token, 'WEB');
     // A real fault under the running gateway: another process renames a table it needs away.
     await storeSql(t, 'ALTER TABLE "DeviceSubscription" RENAME TO "Gone"');
+    /** The level and message of each line logged with request id `id`, in order. */
+    const linesOf = (id: string) =>
+      logs.lines.filter((line) => line.requestId === id).map((line) => [line.level, line.msg]);
 
     const response = await listDevices(t.url, token, { 'x-request-id': 'broken-1' });
     const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
     expect(body.errors?.map((error) => error.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
-    await expect.poll(() => logs.lines.filter((line) => line.requestId === 'broken-1').length).toBe(2);
-    expect(
-      logs.lines.filter((line) => line.requestId === 'broken-1').map((line) => [line.level, line.msg]),
-    ).toEqual([
+    await expect.poll(() => linesOf('broken-1').length).toBe(2);
+    expect(linesOf('broken-1')).toEqual([
       ['error', 'unexpected error'],
       ['info', 'http request'],
     ]);
@@ -125,10 +126,8 @@ describe('request ids and access logs', () => {
       }),
     });
     expect(graph.status).toBe(500);
-    await expect.poll(() => logs.lines.filter((line) => line.requestId === 'graph-3').length).toBe(2);
-    expect(
-      logs.lines.filter((line) => line.requestId === 'graph-3').map((line) => [line.level, line.msg]),
-    ).toEqual([
+    await expect.poll(() => linesOf('graph-3').length).toBe(2);
+    expect(linesOf('graph-3')).toEqual([
       ['error', 'unexpected error'],
       ['info', 'http request'],
     ]);
