@@ -34,7 +34,8 @@ export function createMaintenanceStore(
     },
     async nextSweepDue(retentionMs, now) {
       // Each the first row of an index that leads with the column (after `status` where it is fixed):
-      // Notification's (status, expirationDateTime) and (fallbackDueAt), Change's (createdAt),
+      // Notification's (status, expirationDateTime) and (fallbackDueAt: pending ones only, a partial
+      // index this search's IS NOT NULL matches), Change's (createdAt),
       // DeliveryMark's (at), DeviceSubscription's (expirationDateTime). ORDER BY … LIMIT 1 rather than
       // MIN: PostgreSQL's planner may otherwise aggregate over every ACTIVE notification's index entry.
       const [row] = await reader.$queryRaw<Array<Record<SweepTerm, unknown>>>`

@@ -249,7 +249,7 @@ function sqliteAdapterFactory(
   const inner = new PrismaBetterSqlite3({ url });
   const opened = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
     connections.push(adapter);
-    return runScriptsWhole(adapter);
+    return readIndexSqlByName(runScriptsWhole(adapter));
   };
   return {
     provider: inner.provider,
@@ -276,6 +276,27 @@ function runScriptsWhole(adapter: SqlDriverAdapter): SqlDriverAdapter {
       await adapter.executeScript(query.sql);
       return 0;
     }
+  };
+  return adapter;
+}
+
+/** The engine's look-up of an index's definition by name, as it sends it. */
+const INDEX_SQL_BY_NAME =
+  /^(SELECT sql FROM sqlite_master WHERE type = 'index' AND name = )"((?:[^"]|"")*)";?$/;
+
+/**
+ * The engine looks up a partial index's definition (Notification's fallbackDueAt index is one) with the
+ * name in double quotes, a string only where SQLite still accepts double-quoted strings; better-sqlite3
+ * is built without them (SQLITE_DQS=0), so "column not found" failed `migrate diff` and `dev`. The name is
+ * sent as the string literal it is meant to be.
+ */
+function readIndexSqlByName(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  adapter.queryRaw = (query) => {
+    const match = INDEX_SQL_BY_NAME.exec(query.sql.trim());
+    if (!match) return queryRaw(query);
+    const name = (match[2] as string).replaceAll('""', '"').replaceAll("'", "''");
+    return queryRaw({ ...query, sql: `${match[1]}'${name}'` });
   };
   return adapter;
 }
