@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestApp, type TestGateway } from '../support/gateway.js';
 import { dataOf, errorCodes, graphql } from '../support/graphql-http.js';
-import { feedCursor } from '../support/operations.js';
+import { feedCursor, WITH_ANDROID_FALLBACK } from '../support/operations.js';
 import {
   ACKNOWLEDGE,
   craftCursor,
@@ -172,24 +172,11 @@ describe('endpoint fallback', () => {
     appToken = await app.token();
   });
 
-  /** A HIGH raw notification, with a fallback to its visual content on Android after 60 s. */
-  const withFallback = {
-    priority: 'HIGH',
-    payload: { rawContent: '{"call":"incoming"}' },
-    fallbackPolicy: {
-      endpointFallback: {
-        platformTypes: ['ANDROID'],
-        fallbackDelayInSeconds: 60,
-        visualContent: { title: 'Missed call' },
-      },
-    },
-  };
-
   async function setUp() {
     const user = await createUser(t, app, `user-${++userCount}`, { phone: 'ANDROID', browser: 'WEB' });
     const phone = await user.open('phone');
     const browser = await user.open('browser');
-    const id = await user.post(appToken, withFallback);
+    const id = await user.post(appToken, WITH_ANDROID_FALLBACK);
     const created = { phone: await phone.next(), browser: await browser.next() };
     for (const change of Object.values(created)) {
       expect(change).toMatchObject({ kind: 'CREATED', notification: { id } });

@@ -293,7 +293,7 @@ describe('tidings migrate on the committed SQLite migrations', () => {
     const db = new Database(join(dir, 'dev.db'), { readonly: true });
     try {
       const index = db
-        .prepare(`SELECT sql FROM sqlite_master WHERE name = 'Notification_fallbackDueAt_idx'`)
+        .prepare(`SELECT sql FROM sqlite_master WHERE name = 'Notification_fallbackDueAt_pending_idx'`)
         .pluck()
         .get();
       expect(index).toMatch(/WHERE "fallbackDueAt" IS NOT NULL$/);

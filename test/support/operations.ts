@@ -60,6 +60,19 @@ export const notificationInput = (
   ...overrides,
 });
 
+/** Input overrides for a HIGH raw notification with a fallback to its visual content on Android after 60 s. */
+export const WITH_ANDROID_FALLBACK = {
+  priority: 'HIGH',
+  payload: { rawContent: '{"call":"incoming"}' },
+  fallbackPolicy: {
+    endpointFallback: {
+      platformTypes: ['ANDROID'],
+      fallbackDelayInSeconds: 60,
+      visualContent: { title: 'Missed call' },
+    },
+  },
+} as const;
+
 /** The feed's current cursor, from which a live feed misses nothing. */
 export async function feedCursor(url: string, userToken: string): Promise<string> {
   const response = await graphql<{ notifications: { feedCursor: string } }>(
