@@ -19,6 +19,7 @@ const runOnce = [
   'test/websocket/keep-alive-rounds.test.ts', // the transport's timer: the store plays no part
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/store/sqlite-write-thread.test.ts', // SQLite's writer thread: always SQLite
+  'test/store/sqlite-page-size.test.ts', // SQLite's file format: always SQLite
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/client-aborts.test.ts', // logging of clients leaving: the store plays no part
   'test/http/cors.test.ts', // headers and preflights: the store plays no part

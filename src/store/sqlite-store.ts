@@ -49,8 +49,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
   try {
-    db.pragma('journal_mode = WAL');
+    // Migrations first: a new database takes its page size before its first page, which WAL mode writes.
     applySqliteMigrations(db, readMigrationFiles(migrationsDirectory('sqlite')));
+    db.pragma('journal_mode = WAL');
   } finally {
     db.close();
   }

@@ -15,6 +15,15 @@ const MIGRATIONS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count"   INTEGER UNSIGNED NOT NULL DEFAULT 0
 )`;
 
+/**
+ * The page size of a database created here: 2 KiB, not SQLite's 4 KiB. A post dirties one page in each
+ * of several B-trees (the feed's row, its indexes keyed by feed, the change log), most of them at a
+ * place no other post of its commit touches, and the WAL takes every dirty page whole: half the page,
+ * half the bytes of a commit, its fsync and the checkpoint that copies them (test/bench/wal-pages.ts,
+ * write-locality.ts; README, Decisions, for the figures and how to convert an older database).
+ */
+export const NEW_DATABASE_PAGE_SIZE = 2048;
+
 interface AppliedRow {
   migration_name: string;
   checksum: string;
@@ -31,6 +40,9 @@ interface AppliedRow {
  *   both need a person, and starting on a schema we cannot vouch for would be worse.
  */
 export function applySqliteMigrations(db: Database, migrations: readonly MigrationFile[]): string[] {
+  // Before anything is written: a database's page size is fixed once it has a page (SQLite ignores the
+  // pragma after that), so only a new database takes it.
+  db.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`);
   db.exec(MIGRATIONS_TABLE_DDL);
   // Prisma's SQLite migrations change a table by rebuilding it (create, copy, drop the old one) and rely
   // on foreign keys being off, or the DROP would cascade to child rows. SQLite ignores that pragma inside

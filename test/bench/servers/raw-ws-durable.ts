@@ -3,7 +3,8 @@
 // synchronous=FULL: Tidings' defaults), in group commits (the changes that arrived while the previous
 // commit ran share the next one, one fsync). What is written is the least an idempotent, ordered log
 // per user needs: one row per notification keyed by user and position, and a unique index on the
-// app's key. Positions are counted in memory (a fresh database per start). Its ratios to raw `ws` say
+// app's key, in 2 KiB pages as Tidings makes a new database (src/store/migrations/apply-sqlite-migrations.ts).
+// Positions are counted in memory (a fresh database per start). Its ratios to raw `ws` say
 // what storing costs on this machine; Tidings' ratios to it, what everything else costs. `synchronous`
 // follows TIDINGS_SQLITE_SYNCHRONOUS as Tidings' does. A failed commit fails every post of its group
 // (500): the bench's posts never conflict, so none is retried alone.
@@ -11,12 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { NEW_DATABASE_PAGE_SIZE } from '../../../src/store/migrations/apply-sqlite-migrations.js';
 import type { Change } from './baseline-common.js';
 import { serveRawWs } from './raw-ws-server.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'raw-ws-durable-'));
 process.on('exit', () => rmSync(directory, { recursive: true, force: true }));
 const db = new Database(join(directory, 'log.db'));
+db.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`);
 db.pragma('journal_mode = WAL');
 const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 const synchronous = (process.env.TIDINGS_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase();
