@@ -123,7 +123,7 @@ export const createRate: Scenario = {
       await forEachSystem(context, 'create-rate', systems, (system) => measure(system, 0));
       for (let round = 1; round <= rounds; round++) {
         log(`round ${round}/${rounds}`);
-        await forEachSystem(context, 'create-rate', systems, (system) => measure(system, round));
+        await forEachSystem(context, 'create-rate', systems, (system) => measure(system, round), { round });
       }
     } finally {
       await load.stop();

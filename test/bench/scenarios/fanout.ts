@@ -264,7 +264,7 @@ async function runVariant(
     }
     for (let round = 1; round <= rounds; round++) {
       log(`round ${round}/${rounds}`);
-      await forEachSystem(context, 'fanout', systems, (system) => measure(system, round));
+      await forEachSystem(context, 'fanout', systems, (system) => measure(system, round), { round });
       warmUp.taken += perRound;
     }
   } finally {

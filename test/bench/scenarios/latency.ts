@@ -176,7 +176,7 @@ export const latency: Scenario = {
       await measureFloors(0);
       for (let round = 1; round <= rounds; round++) {
         log(`round ${round}/${rounds}`);
-        await forEachSystem(context, 'latency', systems, (system) => measure(system, round));
+        await forEachSystem(context, 'latency', systems, (system) => measure(system, round), { round });
         await measureFloors(round);
       }
     } finally {

@@ -85,7 +85,7 @@ export const replay: Scenario = {
       await forEachSystem(context, 'replay', systems, (system) => measure(system, 0));
       for (let round = 1; round <= rounds; round++) {
         log(`round ${round}/${rounds}`);
-        await forEachSystem(context, 'replay', systems, (system) => measure(system, round));
+        await forEachSystem(context, 'replay', systems, (system) => measure(system, round), { round });
       }
     } finally {
       await load.stop();
