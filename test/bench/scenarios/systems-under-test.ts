@@ -41,6 +41,10 @@ export async function installAll(context: ScenarioContext, scenario: string): Pr
  * where a system stands in a round moved its figure, so each pair of systems takes both orders. Measured
  * 2026-12-06 (`users-10000`, 6 rounds, two builds as `tidings-sqlite-before` and `tidings-sqlite`, then
  * swapped): the one measured first read 8.7 and 11 % less CPU per post than the other, whichever it was.
+ * In the latency scenario too: Tidings' p99 was 13–18 ms in rounds where it came first, 26–114 ms where it
+ * came after the others. Not the others' leftover work: with the disk flushed (`sync`) and every other
+ * server idle before each system, the order still moved the p99 as much, and the short fan-out rounds,
+ * measured after seconds of idle, read 3–4 times higher on every system (a cold CPU), so that was not kept.
  */
 export async function forEachSystem(
   context: ScenarioContext,
