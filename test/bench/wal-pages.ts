@@ -9,34 +9,14 @@
 // pages, one page a post in each of Feed, Notification (feedId, appNotificationId), (feedId,
 // feedPosition) and Change's key, ≈ 0.4 in each B-tree that grows at its end; to one user 14.8. With
 // 2 KiB pages (new databases since): 31.0 and 20.1 frames, half the size each.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { registerApp } from '../../src/auth/register-app.js';
-import { loadConfig } from '../../src/config/config.js';
-import type { NotificationContent } from '../../src/domain/types.js';
-import { createStore } from '../../src/store/create-store.js';
-import { NOTIFICATION_BODY, NOTIFICATION_TITLE } from './lib/notification.js';
+import { localityContent, openLocalityStore } from './lib/locality-store.js';
 
 const USERS = Number(process.env.LOCALITY_USERS ?? 10_000);
 const BATCH = Number(process.env.LOCALITY_BATCH ?? 4);
 const BATCHES = Number(process.env.LOCALITY_BATCHES ?? 100);
 const STRIDE = 7919;
-
-const content = (appNotificationId: string): NotificationContent => ({
-  appNotificationId,
-  targetHostName: 'locality.example.com',
-  visualContent: { title: NOTIFICATION_TITLE, body: NOTIFICATION_BODY },
-  rawContent: null,
-  platformTypes: [],
-  priority: 'NONE',
-  groupName: null,
-  displayTimeToLive: null,
-  expirationDateTime: new Date(Date.now() + 7 * 86_400_000),
-  fallbackPolicy: null,
-});
 
 /** The page numbers of the WAL's last commit (frames after the one before it, current salts only). */
 function lastCommitPages(walPath: string): number[] {
@@ -57,28 +37,8 @@ function lastCommitPages(walPath: string): number[] {
   return last;
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tidings-walpages-'));
+const { store, appId, unsids, databasePath: dbPath, close } = await openLocalityStore(USERS);
 try {
-  const config = loadConfig({ TIDINGS_SQLITE_WRITE_THREAD: 'off' }, { dataDir });
-  let store = await createStore(config);
-  const { app } = await registerApp(store, { targetHostName: 'locality.example.com' });
-  const unsids: string[] = [];
-  const now = new Date();
-  for (let user = 0; user < USERS; user++) {
-    const device = await store.createDeviceSubscription({
-      id: `locality-${user}-${randomBytes(12).toString('hex')}`,
-      owner: { appId: app.id, issuer: 'urn:bench:locality', subject: `user-${user}` },
-      platform: 'WEB',
-      deviceLabel: 'locality',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
-      maxDevices: 10,
-    });
-    unsids.push(device.id);
-  }
-  await store.close();
-  store = await createStore(config);
-  const dbPath = join(dataDir, 'tidings.db');
   const reader = new Database(dbPath, { readonly: true });
   const pageNames = () =>
     new Map(
@@ -98,8 +58,8 @@ try {
         Array.from({ length: BATCH }, () => {
           next = (next + STRIDE) % USERS;
           return store.postNotification({
-            target: { deviceSubscriptionId: unsids[kind === 'one user' ? 0 : next] as string, appId: app.id },
-            content: content(`walpages-${sequence++}`),
+            target: { deviceSubscriptionId: unsids[kind === 'one user' ? 0 : next] as string, appId },
+            content: localityContent(`walpages-${sequence++}`),
             now: at,
           });
         }),
@@ -119,7 +79,6 @@ try {
     }
   }
   reader.close();
-  await store.close();
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 }

@@ -13,15 +13,8 @@
 // CPU figures of two runs do not compare, the writes do), with random notification ids (main before
 // UUIDv7, the tool run against it) and then UUIDv7: one user 16.8 → 11.1 write calls and 41.1 → 25.6
 // KiB written per post, distinct users 28.8 → 20.7 and 76.8 → 52.6 KiB.
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { registerApp } from '../../src/auth/register-app.js';
-import { loadConfig } from '../../src/config/config.js';
-import type { NotificationContent } from '../../src/domain/types.js';
-import { createStore } from '../../src/store/create-store.js';
-import { NOTIFICATION_BODY, NOTIFICATION_TITLE } from './lib/notification.js';
+import { readFileSync } from 'node:fs';
+import { localityContent, openLocalityStore } from './lib/locality-store.js';
 import { median } from './lib/stats.js';
 
 const USERS = Number(process.env.LOCALITY_USERS ?? 10_000);
@@ -50,42 +43,8 @@ function written(): { calls: number; bytes: number } {
   return { calls: Number(fields.get('syscw')), bytes: Number(fields.get('wchar')) };
 }
 
-const content = (appNotificationId: string): NotificationContent => ({
-  appNotificationId,
-  targetHostName: 'locality.example.com',
-  visualContent: { title: NOTIFICATION_TITLE, body: NOTIFICATION_BODY },
-  rawContent: null,
-  platformTypes: [],
-  priority: 'NONE',
-  groupName: null,
-  displayTimeToLive: null,
-  expirationDateTime: new Date(Date.now() + 7 * 86_400_000),
-  fallbackPolicy: null,
-});
-
-const dataDir = mkdtempSync(join(tmpdir(), 'tidings-locality-'));
+const { store, appId, unsids, close } = await openLocalityStore(USERS);
 try {
-  const config = loadConfig({ TIDINGS_SQLITE_WRITE_THREAD: 'off' }, { dataDir });
-  let store = await createStore(config);
-  const { app } = await registerApp(store, { targetHostName: 'locality.example.com' });
-  const unsids: string[] = [];
-  const now = new Date();
-  for (let user = 0; user < USERS; user++) {
-    const device = await store.createDeviceSubscription({
-      id: `locality-${user}-${randomBytes(12).toString('hex')}`,
-      owner: { appId: app.id, issuer: 'urn:bench:locality', subject: `user-${user}` },
-      platform: 'WEB',
-      deviceLabel: 'locality',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
-      maxDevices: 10,
-    });
-    unsids.push(device.id);
-  }
-  // Reopened, as a gateway starts on an existing store.
-  await store.close();
-  store = await createStore(config);
-
   let sequence = 0;
   let next = 0;
   const target = (kind: Kind) => {
@@ -101,8 +60,8 @@ try {
       await Promise.all(
         Array.from({ length: BATCH }, () =>
           store.postNotification({
-            target: { deviceSubscriptionId: target(kind), appId: app.id },
-            content: content(`locality-${sequence++}`),
+            target: { deviceSubscriptionId: target(kind), appId },
+            content: localityContent(`locality-${sequence++}`),
             now: at,
           }),
         ),
@@ -124,7 +83,6 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of kinds) readings.get(kind)?.push(await measure(kind, BATCHES));
   }
-  await store.close();
   process.stdout.write(`${USERS} users, batches of ${BATCH}, ${BATCHES} batches × ${ROUNDS} rounds\n`);
   for (const kind of kinds) {
     const of = (pick: (reading: Reading) => number) => median((readings.get(kind) ?? []).map(pick));
@@ -133,5 +91,5 @@ try {
     );
   }
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 }

@@ -6,11 +6,10 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { registerApp } from '../../../src/auth/register-app.js';
 import { loadConfig } from '../../../src/config/config.js';
-import type { NotificationContent } from '../../../src/domain/types.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { Store } from '../../../src/store/types.js';
 import { type BarePost, type BareWriter, barePostgresWriter, bareSqliteWriter } from '../lib/bare-write.js';
-import { NOTIFICATION_BODY, NOTIFICATION_TITLE } from '../lib/notification.js';
+import { storeContent } from '../lib/notification.js';
 import { onCleanup } from '../lib/processes.js';
 import type { SystemId } from '../systems/system.js';
 import { BEFORE_ROOT } from '../systems/tidings.js';
@@ -48,18 +47,7 @@ interface Subject {
   readonly appId: string;
 }
 
-const content = (appNotificationId: string): NotificationContent => ({
-  appNotificationId,
-  targetHostName: 'floor.example.com',
-  visualContent: { title: NOTIFICATION_TITLE, body: NOTIFICATION_BODY },
-  rawContent: null,
-  platformTypes: [],
-  priority: 'NONE',
-  groupName: null,
-  displayTimeToLive: null,
-  expirationDateTime: new Date(Date.now() + 7 * 86_400_000),
-  fallbackPolicy: null,
-});
+const content = (appNotificationId: string) => storeContent('floor.example.com', appNotificationId);
 
 /** A fresh database (a SQLite file, or a PostgreSQL schema), migrated, with an app and USERS devices. */
 async function freshDatabase(context: ScenarioContext, provider: Provider) {
