@@ -68,7 +68,7 @@ try {
       const names = pageNames();
       frames += pages.length;
       for (const page of new Set(pages)) {
-        const name = names.get(page) ?? (page === 1 ? 'header' : 'free/unknown');
+        const name = names.get(page) ?? 'free or unknown';
         counts.set(name, (counts.get(name) ?? 0) + 1);
       }
     }

@@ -1,6 +1,6 @@
 // A new SQLite database gets 2 KiB pages (half the bytes a post's scattered B-tree pages cost the WAL); a
 // database made before keeps its 4 KiB pages and works as it did, until converted offline with the
-// README's statements (Decisions, "SQLite's page size").
+// README's statements (Decisions, "SQLite pages of 2 KiB").
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -67,7 +67,8 @@ async function feedIds(t: TestGateway, userToken: string): Promise<string[]> {
 
 describe("SQLite's page size", () => {
   it('is 2 KiB in a new data directory, in WAL mode, and posts and reads work on it', async () => {
-    const t = await startGateway();
+    // Without the writer thread, whose own connection would set WAL mode: the store's start must.
+    const t = await startGateway({ env: { TIDINGS_SQLITE_WRITE_THREAD: 'off' } });
     expect(await storeSql(t, 'PRAGMA page_size')).toEqual([{ page_size: 2048 }]);
     expect(await storeSql(t, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
     const userToken = await postTo(t, 'ann', ['a', 'b']);

@@ -18,9 +18,9 @@ const MIGRATIONS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 /**
  * The page size of a database created here: 2 KiB, not SQLite's 4 KiB. A post dirties one page in each
  * of several B-trees (the feed's row, its indexes keyed by feed, the change log), most of them at a
- * place no other post of its commit touches, and the WAL takes every dirty page whole: half the page,
- * half the bytes of a commit, its fsync and the checkpoint that copies them (test/bench/wal-pages.ts,
- * write-locality.ts; README, Decisions, for the figures and how to convert an older database).
+ * place no other post of its commit touches, and the WAL and its checkpoint take every dirty page whole:
+ * smaller pages, fewer bytes to write and fsync (about half a post's, checkpoints included: README,
+ * Decisions, with the figures and how to convert an older database; test/bench/wal-pages.ts).
  */
 export const NEW_DATABASE_PAGE_SIZE = 2048;
 

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { NEW_DATABASE_PAGE_SIZE } from '../../../src/store/migrations/apply-sqlite-migrations.js';
 import { NOTIFICATION_BODY, NOTIFICATION_TITLE } from './notification.js';
 import { onCleanup } from './processes.js';
 
@@ -85,6 +86,7 @@ export function sqliteCommitFloor(synchronous: string): CommitFloor {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-commit-floor-'));
   onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   const db = new Database(join(dir, 'floor.db'), { timeout: 5000 });
+  db.pragma(`page_size = ${NEW_DATABASE_PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('foreign_keys = ON');

@@ -30,6 +30,15 @@ export const localityContent = (appNotificationId: string) => storeContent(LOCAL
  */
 export async function openLocalityStore(users: number): Promise<LocalityStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidings-locality-'));
+  try {
+    return await seed(dataDir, users);
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function seed(dataDir: string, users: number): Promise<LocalityStore> {
   const config = loadConfig({ TIDINGS_SQLITE_WRITE_THREAD: 'off' }, { dataDir });
   let store = await createStore(config);
   const { app } = await registerApp(store, { targetHostName: LOCALITY_HOST });

@@ -40,7 +40,7 @@ export async function installAll(context: ScenarioContext, scenario: string): Pr
  * `round` (a measured round's number) orders the systems forward in odd rounds and backward in even ones:
  * where a system stands in a round moved its figure, so each pair of systems takes both orders. Measured
  * 2026-12-06 (`users-10000`, 6 rounds, two builds as `tidings-sqlite-before` and `tidings-sqlite`, then
- * swapped): the one measured first read 8.7 and 11 % less CPU per post than the other, whichever it was.
+ * swapped): the one measured first read 8.0 and 11 % less CPU per post than the other, whichever it was.
  * In the latency scenario too: Tidings' p99 was 13–18 ms in rounds where it came first, 26–114 ms where it
  * came after the others. Not the others' leftover work: with the disk flushed (`sync`) and every other
  * server idle before each system, the order still moved the p99 as much, and the short fan-out rounds,
