@@ -1,4 +1,4 @@
-// A new SQLite database gets 2 KiB pages (half the bytes a post's scattered B-tree pages cost the WAL); a
+// A new SQLite database gets 2 KiB pages (fewer bytes for the scattered B-tree pages a post writes); a
 // database made before keeps its 4 KiB pages and works as it did, until converted offline with the
 // README's statements (Decisions, "SQLite pages of 2 KiB").
 import { join } from 'node:path';
