@@ -5,10 +5,11 @@ export const notificationContent = (
   targetHostName: string,
   appNotificationId: string,
   title = 'Hello',
+  body = 'World',
 ): NotificationContent => ({
   appNotificationId,
   targetHostName,
-  visualContent: { title, body: 'World' },
+  visualContent: { title, body },
   rawContent: null,
   platformTypes: [],
   priority: 'NONE',

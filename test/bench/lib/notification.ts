@@ -1,4 +1,5 @@
 import type { NotificationContent } from '../../../src/domain/types.js';
+import { notificationContent } from '../../support/notification-content.js';
 
 // What every system delivers, so that all of them send frames of the same shape and about the same size.
 
@@ -25,16 +26,6 @@ export const NOTIFICATION_BODY =
   'Good news: the parcel left our warehouse this morning and should arrive within two working days. ' +
   'Track it from the orders page; we will let you know when it is out for delivery.';
 
-/** A visual notification for the stores' own benches (no HTTP): NONE priority, every platform, 7 days. */
-export const storeContent = (targetHostName: string, appNotificationId: string): NotificationContent => ({
-  appNotificationId,
-  targetHostName,
-  visualContent: { title: NOTIFICATION_TITLE, body: NOTIFICATION_BODY },
-  rawContent: null,
-  platformTypes: [],
-  priority: 'NONE',
-  groupName: null,
-  displayTimeToLive: null,
-  expirationDateTime: new Date(Date.now() + 7 * 86_400_000),
-  fallbackPolicy: null,
-});
+/** A visual notification for the stores' own benches (no HTTP): the store tests' content, this body. */
+export const storeContent = (targetHostName: string, appNotificationId: string): NotificationContent =>
+  notificationContent(targetHostName, appNotificationId, NOTIFICATION_TITLE, NOTIFICATION_BODY);
