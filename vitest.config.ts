@@ -20,6 +20,7 @@ const runOnce = [
   'test/store/sqlite-busy.test.ts', // SQLite's own locking
   'test/store/sqlite-write-thread.test.ts', // SQLite's writer thread: always SQLite
   'test/store/sqlite-page-size.test.ts', // SQLite's file format: always SQLite
+  'test/store/sqlite-statement-journal.test.ts', // SQLite's temporary files: always SQLite
   'test/http/request-ids.test.ts', // logging and headers: the store plays no part
   'test/http/client-aborts.test.ts', // logging of clients leaving: the store plays no part
   'test/http/cors.test.ts', // headers and preflights: the store plays no part

@@ -8,6 +8,7 @@ import { applySqliteMigrations } from './migrations/apply-sqlite-migrations.js';
 import { migrationsDirectory, readMigrationFiles } from './migrations/migration-files.js';
 import { createPrismaStore } from './prisma-store.js';
 import { createSqliteLoopWrites } from './sqlite-loop-writes.js';
+import { SQLITE_TEMP_STORE } from './sqlite-write-protocol.js';
 import { createSqliteWriteThread, type SqliteAdapterConnection } from './sqlite-write-thread.js';
 import type { Store } from './types.js';
 
@@ -75,6 +76,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     if (onQuery) (client as unknown as QueryEvents).$on('query', (event) => onQuery(event.query));
     await client.$executeRawUnsafe(`PRAGMA synchronous = ${options.synchronous}`);
     await client.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    await client.$executeRawUnsafe(`PRAGMA temp_store = ${SQLITE_TEMP_STORE}`);
     return client;
   };
   const writer = await connect((connection) => {

@@ -74,6 +74,15 @@ export function receivedError(sent: SentError): Error {
 }
 
 /**
+ * Where every connection of the store keeps SQLite's temporary data. A statement that changes many
+ * pages in a transaction (a batch of posts to many users) keeps their old content to undo that statement
+ * alone, and past 64 KiB SQLite spills it to a new temporary file (created, written and deleted each
+ * time: a dozen system calls and more for every page after); in memory it is a copy of those pages until
+ * the statement ends. Sorts without an index, which Tidings' bounded queries rarely make, stay in memory too.
+ */
+export const SQLITE_TEMP_STORE = 'MEMORY';
+
+/**
  * The worker's side: opens its own connection to the database (the store's pragmas) and answers each
  * request once its transaction has committed, or failed and rolled back, one request at a time in the
  * order sent. `beforeStatement` is told each statement before it runs (tests make the worker die there).
@@ -90,6 +99,7 @@ export function serveSqliteWrites(
   client.pragma('journal_mode = WAL');
   client.pragma(`synchronous = ${settings.synchronous}`);
   client.pragma('foreign_keys = ON');
+  client.pragma(`temp_store = ${SQLITE_TEMP_STORE}`);
   let statements: string[] = [];
   const writes = createSqliteDirectWrites(client, (sql) => {
     beforeStatement?.(sql);
