@@ -130,7 +130,7 @@ export function createMaintenanceStore(
           AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id")
         LIMIT ${limit}`;
       // Device subscriptions expired before the cutoff: NOT_FOUND to every operation since they expired,
-      // kept as long as their delivery marks would be. (Their marks go with them.)
+      // kept as long as their delivery marks would be, and deleted once those are (below).
       const oldDevices = await reader.$queryRaw<Array<{ id: string }>>`
         SELECT "id" FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff} LIMIT ${limit}`;
       purged += await write(async (tx) => {
@@ -142,10 +142,19 @@ export function createMaintenanceStore(
           const feeds = Prisma.join([...new Set(tombstones.map((t) => t.feedId))]);
           await tx.$queryRaw`SELECT "id" FROM "Feed" WHERE "id" IN (${feeds}) ORDER BY "id" FOR UPDATE`;
         }
-        const devices = await tx.deviceSubscription.deleteMany({
-          where: { id: { in: oldDevices.map((d) => d.id) }, expirationDateTime: { lt: cutoff } },
-        });
         const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
+        // Only devices whose marks and pushes are gone already (the marks above, `limit` at a time; the
+        // pushes with their log entries): a cascade would delete a device's whole history in one statement,
+        // unbounded after a retention was shortened or a long stop, holding the writer (and SQLite's
+        // statement journal, in memory) for all of it. Its marks are older than its expiry, so it follows.
+        const devices = await tx.deviceSubscription.deleteMany({
+          where: {
+            id: { in: oldDevices.map((d) => d.id) },
+            expirationDateTime: { lt: cutoff },
+            marks: { none: {} },
+            pushes: { none: {} },
+          },
+        });
         const notifications = await tx.notification.deleteMany({
           // The conditions again: a replacement may have revived one since it was selected.
           where: {

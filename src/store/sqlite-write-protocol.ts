@@ -75,10 +75,11 @@ export function receivedError(sent: SentError): Error {
 
 /**
  * Where every connection of the store keeps SQLite's temporary data. A statement that changes many
- * pages in a transaction (a batch of posts to many users) keeps their old content to undo that statement
- * alone, and past 64 KiB SQLite spills it to a new temporary file (created, written and deleted each
- * time: a dozen system calls and more for every page after); in memory it is a copy of those pages until
- * the statement ends. Sorts without an index, which Tidings' bounded queries rarely make, stay in memory too.
+ * pages in a transaction (a batch of posts to many users) keeps their old content until it ends, to undo
+ * that statement alone; past 64 KiB SQLite spilled it to a new temporary file (created, written and
+ * deleted each time, open until the transaction ended). In memory it is a copy of those pages, bounded by
+ * the store's statements: posts commit 100 at a time, edits and purges go in batches. Sorts and temporary
+ * tables no longer spill past the page cache either; Tidings' queries are bounded far below it.
  */
 export const SQLITE_TEMP_STORE = 'MEMORY';
 

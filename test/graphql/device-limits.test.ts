@@ -14,6 +14,7 @@ import {
   postNotification,
 } from '../support/operations.js';
 import { MARK_ALL_READ, NOTIFICATION_DELIVERY } from '../support/state-operations.js';
+import { storeSql } from '../support/store-sql.js';
 
 const HOUR = 3600 * 1000;
 
@@ -89,6 +90,51 @@ describe('device subscriptions per user are capped', () => {
     expect((await t.gateway.sweepOnce()).purged).toBeGreaterThanOrEqual(1);
     expect(await store.findDeviceSubscription(shortLived)).toBeNull();
     expect(await store.findDeviceSubscription(lasting)).not.toBeNull();
+  });
+
+  it("purges an expired device's delivery marks a batch at a time before the device itself", async () => {
+    const clock = { now: new Date() };
+    const t = await startGateway({
+      now: () => clock.now,
+      env: { TIDINGS_SWEEP_INTERVAL_MS: '0', TIDINGS_LOG_RETENTION: '1h' },
+    });
+    const app = await t.registerApp('purge-marks.example.com');
+    const alice = await t.userToken('alice', app.app);
+    const store = t.gateway.services.store;
+    const device = dataOf(
+      await create(t, alice, { expirationDateTime: new Date(clock.now.getTime() + 60_000).toISOString() }),
+    ).createDeviceSubscription.id;
+    // Five stretches it received while it lived (as the delivery recorder writes them).
+    await store.recordDeliveryMarks(
+      Array.from({ length: 5 }, (_, i) => ({
+        deviceSubscriptionId: device,
+        fromOffset: i,
+        offset: i + 1,
+        at: clock.now,
+      })),
+      'DELIVERED',
+    );
+    const marksLeft = async () =>
+      Number(
+        (
+          await storeSql<{ n: number | string }>(
+            t,
+            `SELECT count(*) AS n FROM "DeliveryMark" WHERE "deviceSubscriptionId" = '${device}'`,
+          )
+        )[0]?.n,
+      );
+    expect(await marksLeft()).toBe(5);
+
+    clock.now = new Date(clock.now.getTime() + 2 * HOUR);
+    const cutoff = new Date(clock.now.getTime() - HOUR);
+    // Two rows of each kind a call: never the device's five marks at once through its cascade.
+    const left: number[] = [];
+    for (let call = 0; call < 5 && (await store.findDeviceSubscription(device)) !== null; call++) {
+      await store.purge(clock.now, cutoff, 2);
+      left.push(await marksLeft());
+    }
+    expect(left).toEqual([3, 1, 0]);
+    expect(await store.findDeviceSubscription(device)).toBeNull();
   });
 
   it('lets no two concurrent creates both pass the cap', async () => {
