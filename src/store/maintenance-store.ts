@@ -121,18 +121,29 @@ export function createMaintenanceStore(
           return count;
         });
       }
-      const oldMarks = await reader.$queryRaw<Array<{ id: number }>>`
-        SELECT "id" FROM "DeliveryMark" WHERE "at" < ${cutoff} LIMIT ${limit}`;
       // Tombstones go once expired, quiet since the cutoff, and with no log entry left to replay.
       const tombstones = await reader.$queryRaw<Array<{ id: string; feedId: string }>>`
         SELECT "id", "feedId" FROM "Notification"
         WHERE "status" = 'DELETED' AND "expirationDateTime" <= ${now} AND "lastModifiedDateTime" < ${cutoff}
           AND NOT EXISTS (SELECT 1 FROM "Change" WHERE "Change"."notificationId" = "Notification"."id")
         LIMIT ${limit}`;
-      // Device subscriptions expired before the cutoff: NOT_FOUND to every operation since they expired,
-      // kept as long as their delivery marks would be, and deleted once those are (below).
+      // Device subscriptions expired before the cutoff, oldest first: NOT_FOUND to every operation since
+      // they expired, kept as long as their delivery marks would be, and deleted after those (below).
       const oldDevices = await reader.$queryRaw<Array<{ id: string }>>`
-        SELECT "id" FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff} LIMIT ${limit}`;
+        SELECT "id" FROM "DeviceSubscription" WHERE "expirationDateTime" < ${cutoff}
+        ORDER BY "expirationDateTime" LIMIT ${limit}`;
+      // Delivery marks older than the cutoff, then those devices' younger ones (a live feed that outlived
+      // its device's expiry still marked what it sent), `limit` in all.
+      const oldMarks = await reader.$queryRaw<Array<{ id: number }>>`
+        SELECT "id" FROM "DeliveryMark" WHERE "at" < ${cutoff} LIMIT ${limit}`;
+      if (oldMarks.length < limit && oldDevices.length > 0) {
+        const devices = Prisma.join(oldDevices.map((d) => d.id));
+        oldMarks.push(
+          ...(await reader.$queryRaw<Array<{ id: number }>>`
+            SELECT "id" FROM "DeliveryMark" WHERE "deviceSubscriptionId" IN (${devices}) AND "at" >= ${cutoff}
+            LIMIT ${limit - oldMarks.length}`),
+        );
+      }
       purged += await write(async (tx) => {
         // PostgreSQL: the tombstones' feeds first, in one statement and in the order posts lock them. A post
         // holding its feed may have read a tombstone's key and be about to replace it (revive it): deleted
@@ -144,9 +155,9 @@ export function createMaintenanceStore(
         }
         const marks = await tx.deliveryMark.deleteMany({ where: { id: { in: oldMarks.map((m) => m.id) } } });
         // Only devices whose marks and pushes are gone already (the marks above, `limit` at a time; the
-        // pushes with their log entries): a cascade would delete a device's whole history in one statement,
-        // unbounded after a retention was shortened or a long stop, holding the writer (and SQLite's
-        // statement journal, in memory) for all of it. Its marks are older than its expiry, so it follows.
+        // pushes with their log entries, which are older than the device's expiry): a cascade would delete
+        // a device's whole history in one statement, unbounded after a retention was shortened or a long
+        // stop, holding the writer (and SQLite's statement journal, in memory) for all of it.
         const devices = await tx.deviceSubscription.deleteMany({
           where: {
             id: { in: oldDevices.map((d) => d.id) },

@@ -77,9 +77,9 @@ export function receivedError(sent: SentError): Error {
  * Where every connection of the store keeps SQLite's temporary data. A statement that changes many
  * pages in a transaction (a batch of posts to many users) keeps their old content until it ends, to undo
  * that statement alone; past 64 KiB SQLite spilled it to a new temporary file (created, written and
- * deleted each time, open until the transaction ended). In memory it is a copy of those pages, bounded by
- * the store's statements: posts commit 100 at a time, edits and purges go in batches. Sorts and temporary
- * tables no longer spill past the page cache either; Tidings' queries are bounded far below it.
+ * deleted each time, open until the transaction ended). In memory it is a copy of those pages: posts
+ * commit 100 at a time, the sweeper's edits and purges go in batches (README, Decisions). Sorts and
+ * temporary tables no longer spill past the page cache either; Tidings' queries stay far below it.
  */
 export const SQLITE_TEMP_STORE = 'MEMORY';
 

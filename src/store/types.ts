@@ -292,8 +292,9 @@ export interface Store {
   runDueFallbacks(now: Date, limit: number): Promise<Change[]>;
   /**
    * Purges log entries and delivery marks older than `cutoff`, tombstones both expired and last changed
-   * before it, and device subscriptions expired before it; at most `limit` rows of each. Returns how many
-   * rows went.
+   * before it, and device subscriptions expired before it: their marks first (younger ones too), each
+   * device once it has none left; at most `limit` rows of each kind it selects (a feed's log entries up to
+   * the newest old one, and the pushes of those entries, go with them). Returns how many rows went.
    */
   purge(now: Date, cutoff: Date, limit: number): Promise<number>;
 
