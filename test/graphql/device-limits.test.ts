@@ -70,18 +70,26 @@ describe('device subscriptions per user are capped', () => {
     expect(errorCodes(await create(t, alice))).toEqual([]);
   });
 
-  it('purges device subscriptions expired longer than the retention, as it does tombstones', async () => {
+  /**
+   * A gateway on a clock of the test's, retention 1 h and no sweep timer, with a device of alice's that
+   * expires a minute from the start.
+   */
+  async function withShortLivedDevice(host: string) {
     const clock = { now: new Date() };
     const t = await startGateway({
       now: () => clock.now,
       env: { TIDINGS_SWEEP_INTERVAL_MS: '0', TIDINGS_LOG_RETENTION: '1h' },
     });
-    const app = await t.registerApp('purge.example.com');
+    const app = await t.registerApp(host);
     const alice = await t.userToken('alice', app.app);
-    const store = t.gateway.services.store;
     const shortLived = dataOf(
       await create(t, alice, { expirationDateTime: new Date(clock.now.getTime() + 60_000).toISOString() }),
     ).createDeviceSubscription.id;
+    return { clock, t, alice, store: t.gateway.services.store, shortLived };
+  }
+
+  it('purges device subscriptions expired longer than the retention, as it does tombstones', async () => {
+    const { clock, t, alice, store, shortLived } = await withShortLivedDevice('purge.example.com');
     const lasting = await createDevice(t.url, alice, 'WEB');
     clock.now = new Date(clock.now.getTime() + HOUR / 2); // expired, not yet for the retention
     await t.gateway.sweepOnce();
@@ -93,37 +101,17 @@ describe('device subscriptions per user are capped', () => {
   });
 
   it("purges an expired device's delivery marks a batch at a time before the device itself", async () => {
-    const clock = { now: new Date() };
-    const t = await startGateway({
-      now: () => clock.now,
-      env: { TIDINGS_SWEEP_INTERVAL_MS: '0', TIDINGS_LOG_RETENTION: '1h' },
-    });
-    const app = await t.registerApp('purge-marks.example.com');
-    const alice = await t.userToken('alice', app.app);
-    const store = t.gateway.services.store;
-    const device = dataOf(
-      await create(t, alice, { expirationDateTime: new Date(clock.now.getTime() + 60_000).toISOString() }),
-    ).createDeviceSubscription.id;
+    const { clock, t, store, shortLived: device } = await withShortLivedDevice('purge-marks.example.com');
     // Five stretches it received while it lived (as the delivery recorder writes them), and one that a
     // live feed which outlived the device's expiry marked 90 minutes later.
+    const late = new Date(clock.now.getTime() + 1.5 * HOUR);
     await store.recordDeliveryMarks(
-      Array.from({ length: 5 }, (_, i) => ({
+      Array.from({ length: 6 }, (_, i) => ({
         deviceSubscriptionId: device,
         fromOffset: i,
         offset: i + 1,
-        at: clock.now,
+        at: i < 5 ? clock.now : late,
       })),
-      'DELIVERED',
-    );
-    await store.recordDeliveryMarks(
-      [
-        {
-          deviceSubscriptionId: device,
-          fromOffset: 5,
-          offset: 6,
-          at: new Date(clock.now.getTime() + 1.5 * HOUR),
-        },
-      ],
       'DELIVERED',
     );
     const marksLeft = async () =>
