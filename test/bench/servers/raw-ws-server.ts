@@ -1,12 +1,17 @@
 // The raw `ws` servers' shared body: just enough graphql-transport-ws (ack, subscribe, complete, ping) and,
 // per published change, the `next` frame serialised once per operation id and sent to each socket of the
 // user's topic. No GraphQL execution at all. `beforeDelivery`, when given, runs first (raw-ws-durable.ts:
-// the change committed to disk) and the answer and the frames wait for it.
+// the change committed to disk) and the answer and the frames wait for it; `onSubscribe`, when given, is
+// told of each user that subscribes (raw-ws-store.ts: its device subscription made then).
 import { createServer } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Change, handlePublish, listen } from './baseline-common.js';
 
-export function serveRawWs(name: string, beforeDelivery?: (userId: string, change: Change) => Promise<void>) {
+export function serveRawWs(
+  name: string,
+  beforeDelivery?: (userId: string, change: Change) => Promise<void>,
+  onSubscribe?: (userId: string) => void,
+) {
   /** user → its sockets, each with the id of its one operation. */
   const topics = new Map<string, Map<WebSocket, string>>();
 
@@ -59,6 +64,7 @@ export function serveRawWs(name: string, beforeDelivery?: (userId: string, chang
           const sockets = topics.get(user) ?? new Map<WebSocket, string>();
           topics.set(user, sockets);
           sockets.set(socket, String(message.id));
+          onSubscribe?.(user);
           break;
         }
         case 'complete':

@@ -11,6 +11,11 @@ export const SYSTEMS: readonly SystemDefinition[] = [
     'raw-ws-durable.ts',
   ),
   baselineSystem(
+    'raw-ws-store',
+    "raw ws, each change posted through Tidings' own SQLite store first (and its delivery marks): the store without the gateway",
+    'raw-ws-store.ts',
+  ),
+  baselineSystem(
     'apollo-naive',
     'Apollo Server 5 + graphql-ws useServer, in-memory pub/sub',
     'apollo-naive.ts',

@@ -8,6 +8,9 @@ export type SystemId =
   | 'raw-ws'
   // raw-ws, but each change committed to SQLite before it is answered and sent: a durable gateway's floor.
   | 'raw-ws-durable'
+  // raw-ws, but each change posted through Tidings' own SQLite store first (delivery marks too): what
+  // Tidings' data costs to keep, without the gateway around it.
+  | 'raw-ws-store'
   | 'apollo-naive'
   | 'yoga'
   | 'tidings-sqlite'
