@@ -7,6 +7,7 @@ import { loadConfig } from '../../../src/config/config.js';
 import { createStore } from '../../../src/store/create-store.js';
 import type { Store } from '../../../src/store/types.js';
 import { storeContent } from './notification.js';
+import { createStoreDevice } from './store-device.js';
 
 export const LOCALITY_HOST = 'locality.example.com';
 
@@ -43,15 +44,13 @@ async function seed(dataDir: string, users: number): Promise<LocalityStore> {
   let store = await createStore(config);
   const { app } = await registerApp(store, { targetHostName: LOCALITY_HOST });
   const unsids: string[] = [];
-  const now = new Date();
   for (let user = 0; user < users; user++) {
-    const device = await store.createDeviceSubscription({
+    const device = await createStoreDevice(store, {
       id: `locality-${user}-${randomBytes(12).toString('hex')}`,
-      owner: { appId: app.id, issuer: 'urn:bench:locality', subject: `user-${user}` },
-      platform: 'WEB',
-      deviceLabel: 'locality',
-      expirationDateTime: new Date(now.getTime() + 86_400_000),
-      now,
+      appId: app.id,
+      issuer: 'urn:bench:locality',
+      subject: `user-${user}`,
+      label: 'locality',
       maxDevices: 10,
     });
     unsids.push(device.id);

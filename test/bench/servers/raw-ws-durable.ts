@@ -71,9 +71,9 @@ function commitPending(): void {
 serveRawWs(
   'raw-ws-durable',
   (userId, change) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<undefined>((resolve, reject) => {
       // After the I/O phase, so every request read in this turn of the loop shares the commit.
       if (pending.length === 0) setImmediate(commitPending);
-      pending.push({ userId, change, resolve, reject });
+      pending.push({ userId, change, resolve: () => resolve(undefined), reject });
     }),
 );

@@ -1,21 +1,22 @@
 // The raw `ws` servers' shared body: just enough graphql-transport-ws (ack, subscribe, complete, ping) and,
 // per published change, the `next` frame serialised once per operation id and sent to each socket of the
 // user's topic. No GraphQL execution at all. `beforeDelivery`, when given, runs first (raw-ws-durable.ts:
-// the change committed to disk) and the answer and the frames wait for it; `onSubscribe`, when given, is
-// told of each user that subscribes (raw-ws-store.ts: its device subscription made then).
+// the change committed to disk) and the answer and the frames wait for it; what it answers, if anything,
+// is called with each socket once its frame is sent. `onSubscribe`, when given, is told of each socket
+// that subscribes (raw-ws-store.ts: a device subscription per socket, as Tidings' clients make).
 import { createServer } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Change, handlePublish, listen } from './baseline-common.js';
 
 export function serveRawWs(
   name: string,
-  beforeDelivery?: (userId: string, change: Change) => Promise<void>,
-  onSubscribe?: (userId: string) => void,
+  beforeDelivery?: (userId: string, change: Change) => Promise<((socket: WebSocket) => void) | undefined>,
+  onSubscribe?: (userId: string, socket: WebSocket) => void,
 ) {
   /** user → its sockets, each with the id of its one operation. */
   const topics = new Map<string, Map<WebSocket, string>>();
 
-  function deliver(userId: string, change: Change): void {
+  function deliver(userId: string, change: Change, sent?: (socket: WebSocket) => void): void {
     const sockets = topics.get(userId);
     if (!sockets) return;
     const frames = new Map<string, string>();
@@ -30,12 +31,14 @@ export function serveRawWs(
         frames.set(operationId, frame);
       }
       socket.send(frame);
+      sent?.(socket);
     }
   }
 
   const publish = beforeDelivery
-    ? (userId: string, change: Change) => beforeDelivery(userId, change).then(() => deliver(userId, change))
-    : deliver;
+    ? (userId: string, change: Change) =>
+        beforeDelivery(userId, change).then((sent) => deliver(userId, change, sent))
+    : (userId: string, change: Change) => deliver(userId, change);
   const server = createServer((request, response) => {
     if (!handlePublish(request, response, publish)) response.writeHead(404).end();
   });
@@ -64,7 +67,7 @@ export function serveRawWs(
           const sockets = topics.get(user) ?? new Map<WebSocket, string>();
           topics.set(user, sockets);
           sockets.set(socket, String(message.id));
-          onSubscribe?.(user);
+          onSubscribe?.(user, socket);
           break;
         }
         case 'complete':

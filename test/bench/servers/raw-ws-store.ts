@@ -1,29 +1,33 @@
 // Tidings' store under the raw `ws` server: each published change is first posted through Tidings' own
-// SQLite store (src/store: its feed advance, notification, change log, group commit, WAL with
-// synchronous=FULL, on the event loop as on the bench's one-CPU server), and each frame sent is noted by
-// Tidings' own delivery recorder, whose flush writes the delivery marks as the gateway's does. No HTTP
-// routing, authentication, GraphQL or live feeds of Tidings': its ratio to raw `ws` is what Tidings'
-// data costs to keep, and Tidings' ratio to it what the gateway around the store costs.
+// SQLite store (src/store as the gateway opens it: its feed advance, notification, change log, group
+// commit, WAL with synchronous=FULL; writes on the event loop when the process has one CPU, as the bench
+// pins it, like the gateway's `auto`), and each frame sent is noted by Tidings' own delivery recorder for
+// the socket's device, whose flushes write the delivery marks as the gateway's do. No HTTP routing,
+// authentication, GraphQL or live feeds of Tidings': its ratio to raw `ws` is what Tidings' data costs
+// to keep, and Tidings' ratio to it what the gateway around the store costs.
 //
-// A user's device subscription is made when its socket subscribes (the bench opens every socket before
-// it measures); a post waits for it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Each socket gets a device subscription of its user when it subscribes, as each of Tidings' sockets
+// follows a device of its own (the bench opens every socket before it measures); a user with no socket
+// (the fan-out's trigger-alone target) gets one at its first post. A fresh database per start, in
+// TIDINGS_BENCH_STORE_DIR (made and removed by the bench: systems/baseline-system.ts).
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WebSocket } from 'ws';
 import { registerApp } from '../../../src/auth/register-app.js';
 import { loadConfig } from '../../../src/config/config.js';
 import { createDeliveryRecorder } from '../../../src/delivery/delivery-recorder.js';
 import { newUnsid } from '../../../src/domain/unsid.js';
 import { createStore } from '../../../src/store/create-store.js';
 import { storeContent } from '../lib/notification.js';
+import { createStoreDevice } from '../lib/store-device.js';
 import { serveRawWs } from './raw-ws-server.js';
 
 const HOST = 'raw-ws-store.example.com';
-const DEVICE_LIFETIME_MS = 7 * 86_400_000;
+const ISSUER = 'urn:bench:raw-ws-store';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'raw-ws-store-'));
-process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-const config = loadConfig(process.env, { dataDir });
+const storeDir = process.env.TIDINGS_BENCH_STORE_DIR;
+if (!storeDir) throw new Error('raw-ws-store: TIDINGS_BENCH_STORE_DIR is not set (the bench sets it)');
+const config = loadConfig(process.env, { dataDir: mkdtempSync(join(storeDir, 'start-')) });
 const store = await createStore(config);
 const { app } = await registerApp(store, { targetHostName: HOST });
 const deliveries = createDeliveryRecorder(store, {
@@ -32,30 +36,47 @@ const deliveries = createDeliveryRecorder(store, {
   onError: (error) => process.stderr.write(`raw-ws-store: delivery marks: ${String(error)}\n`),
 });
 
-interface Device {
-  readonly id: string;
-  /** Notes a frame sent, as a live feed does (the stretch since its first frame, one mark per flush). */
-  readonly delivered: (from: number, to: number) => void;
+const newDevice = (userId: string) =>
+  createStoreDevice(store, {
+    id: newUnsid(),
+    appId: app.id,
+    issuer: ISSUER,
+    subject: userId,
+    label: 'bench',
+    maxDevices: config.limits.maxDevicesPerUser,
+  });
+
+/** The device each user's posts name (as an app names one of the user's UNSIDs): its first socket's. */
+const postedDevice = new Map<string, Promise<string>>();
+/** Each subscribed socket's device, as a live feed notes its frames (one mark per device and flush). */
+const socketDevices = new Map<WebSocket, (from: number, to: number) => void>();
+
+function subscribe(userId: string, socket: WebSocket): void {
+  const device = newDevice(userId);
+  if (!postedDevice.has(userId))
+    postedDevice.set(
+      userId,
+      device.then((created) => created.id),
+    );
+  device.then(
+    (created) => {
+      // Left already: a socket that is gone has no live feed to note frames for.
+      if (socket.readyState !== socket.OPEN) return;
+      socketDevices.set(socket, deliveries.deviceRecorder(created.id));
+      socket.once('close', () => socketDevices.delete(socket));
+    },
+    (error) => {
+      postedDevice.delete(userId);
+      process.stderr.write(`raw-ws-store: no device for ${userId}: ${String(error)}\n`);
+    },
+  );
 }
 
-/** Each user's device subscription, made at the user's first subscribe. */
-const devices = new Map<string, Promise<Device>>();
-function deviceOf(userId: string): Promise<Device> {
-  let device = devices.get(userId);
+function deviceToPost(userId: string): Promise<string> {
+  let device = postedDevice.get(userId);
   if (device === undefined) {
-    const now = new Date();
-    device = store
-      .createDeviceSubscription({
-        id: newUnsid(),
-        owner: { appId: app.id, issuer: 'urn:bench:raw-ws-store', subject: userId },
-        platform: 'WEB',
-        deviceLabel: 'bench',
-        expirationDateTime: new Date(now.getTime() + DEVICE_LIFETIME_MS),
-        now,
-        maxDevices: 10,
-      })
-      .then((created) => ({ id: created.id, delivered: deliveries.deviceRecorder(created.id) }));
-    devices.set(userId, device);
+    device = newDevice(userId).then((created) => created.id);
+    postedDevice.set(userId, device);
   }
   return device;
 }
@@ -63,16 +84,15 @@ function deviceOf(userId: string): Promise<Device> {
 serveRawWs(
   'raw-ws-store',
   async (userId, change) => {
-    const device = await deviceOf(userId);
     const stored = await store.postNotification({
-      target: { deviceSubscriptionId: device.id, appId: app.id },
+      target: { deviceSubscriptionId: await deviceToPost(userId), appId: app.id },
       content: storeContent(HOST, change.notification.appNotificationId),
       now: new Date(),
     });
     if (stored === null) throw new Error('raw-ws-store: the post was refused');
-    // Tidings' live feed notes each frame it sends, from where it started (its feed began at offset 0 here
-    // and the bench's socket receives every change): one mark per device and flush.
-    device.delivered(0, stored.offset);
+    // Per socket once its frame is sent, from where its feed started (offset 0 here: every device is
+    // made before its user's first post): a live feed's mark covers what it sent since it opened.
+    return (socket) => socketDevices.get(socket)?.(0, stored.offset);
   },
-  (userId) => void deviceOf(userId),
+  subscribe,
 );

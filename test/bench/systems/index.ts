@@ -14,6 +14,7 @@ export const SYSTEMS: readonly SystemDefinition[] = [
     'raw-ws-store',
     "raw ws, each change posted through Tidings' own SQLite store first (and its delivery marks): the store without the gateway",
     'raw-ws-store.ts',
+    { withStore: true },
   ),
   baselineSystem(
     'apollo-naive',

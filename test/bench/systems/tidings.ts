@@ -62,7 +62,7 @@ const CREATE_NOTIFICATION = `mutation ($input: CreateNotificationInput!) {
 }`;
 
 /** Variables the caller's shell may hold that would move the gateway off the bench's own store. */
-const STORE_VARIABLES = [
+export const STORE_VARIABLES = [
   'DATABASE_URL',
   'REDIS_URL',
   'TIDINGS_REDIS_PREFIX',
