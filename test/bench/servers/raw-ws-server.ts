@@ -63,6 +63,8 @@ export function serveRawWs(
           socket.send('{"type":"connection_ack"}');
           break;
         case 'subscribe': {
+          // One subscription a socket: a second one replaces the first.
+          leave();
           user = String(message.payload?.variables?.deviceSubscriptionId);
           const sockets = topics.get(user) ?? new Map<WebSocket, string>();
           topics.set(user, sockets);

@@ -48,10 +48,22 @@ const newDevice = (userId: string) =>
 
 /** The device each user's posts name (as an app names one of the user's UNSIDs): its first socket's. */
 const postedDevice = new Map<string, Promise<string>>();
-/** Each subscribed socket's device, as a live feed notes its frames (one mark per device and flush). */
-const socketDevices = new Map<WebSocket, (from: number, to: number) => void>();
+/** Each user's newest offset: where a socket's feed starts when it subscribes, as a live feed does. */
+const heads = new Map<string, number>();
+
+/** A subscribed socket's device, as its live feed would note its frames (one mark per device and flush). */
+interface SocketFeed {
+  readonly from: number;
+  /** Set once the device exists. */
+  note?: (from: number, to: number) => void;
+}
+const socketFeeds = new Map<WebSocket, SocketFeed>();
 
 function subscribe(userId: string, socket: WebSocket): void {
+  // A socket follows one subscription at a time (raw-ws-server.ts): a new one replaces the last.
+  if (!socketFeeds.has(socket)) socket.once('close', () => socketFeeds.delete(socket));
+  const feed: SocketFeed = { from: heads.get(userId) ?? 0 };
+  socketFeeds.set(socket, feed);
   const device = newDevice(userId);
   if (!postedDevice.has(userId))
     postedDevice.set(
@@ -60,10 +72,8 @@ function subscribe(userId: string, socket: WebSocket): void {
     );
   device.then(
     (created) => {
-      // Left already: a socket that is gone has no live feed to note frames for.
-      if (socket.readyState !== socket.OPEN) return;
-      socketDevices.set(socket, deliveries.deviceRecorder(created.id));
-      socket.once('close', () => socketDevices.delete(socket));
+      // Gone or subscribed again meanwhile: nothing to note frames for with this device.
+      if (socketFeeds.get(socket) === feed) feed.note = deliveries.deviceRecorder(created.id);
     },
     (error) => {
       postedDevice.delete(userId);
@@ -90,9 +100,13 @@ serveRawWs(
       now: new Date(),
     });
     if (stored === null) throw new Error('raw-ws-store: the post was refused');
-    // Per socket once its frame is sent, from where its feed started (offset 0 here: every device is
-    // made before its user's first post): a live feed's mark covers what it sent since it opened.
-    return (socket) => socketDevices.get(socket)?.(0, stored.offset);
+    heads.set(userId, Math.max(heads.get(userId) ?? 0, stored.offset));
+    // Per socket once `send` has taken its frame (the gateway notes it when the socket's write is done:
+    // the same one mark per device and flush), covering what its feed sent since it opened.
+    return (socket) => {
+      const feed = socketFeeds.get(socket);
+      feed?.note?.(feed.from, stored.offset);
+    };
   },
   subscribe,
 );

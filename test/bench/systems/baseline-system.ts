@@ -15,7 +15,8 @@ import { STORE_VARIABLES } from './tidings.js';
  * A comparison server of test/bench/servers: no auth, so a device is just the user's topic
  * (deviceSubscriptionId = user id) and a trigger is POST /publish. `withStore`: the server keeps Tidings'
  * store (raw-ws-store.ts) in a directory made here, TIDINGS_BENCH_STORE_DIR (removed when the bench ends,
- * whatever happened to the server), with none of the shell's store settings and no per-user device cap.
+ * whatever happened to the server), with none of the shell's store settings, in production mode as
+ * Tidings runs, and no per-user device cap.
  */
 export function baselineSystem(
   id: SystemId,
@@ -36,7 +37,11 @@ export function baselineSystem(
         removeStore = () => rmSync(storeDir, { recursive: true, force: true });
         onCleanup(`remove ${storeDir}`, removeStore);
         for (const name of STORE_VARIABLES) if (name !== 'PORT') delete env[name];
-        Object.assign(env, { TIDINGS_BENCH_STORE_DIR: storeDir, TIDINGS_MAX_DEVICES_PER_USER: '100000' });
+        Object.assign(env, {
+          TIDINGS_BENCH_STORE_DIR: storeDir,
+          TIDINGS_MODE: 'production',
+          TIDINGS_MAX_DEVICES_PER_USER: '100000',
+        });
       }
       return {
         async start() {
