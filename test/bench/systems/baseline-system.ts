@@ -30,19 +30,20 @@ export function baselineSystem(
     label,
     async install(environment) {
       let sequence = 0;
-      const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', NODE_ENV: 'production' };
+      const env: NodeJS.ProcessEnv = { ...process.env };
       let removeStore = () => {};
       if (options.withStore) {
         const storeDir = mkdtempSync(join(tmpdir(), `${id}-`));
         removeStore = () => rmSync(storeDir, { recursive: true, force: true });
         onCleanup(`remove ${storeDir}`, removeStore);
-        for (const name of STORE_VARIABLES) if (name !== 'PORT') delete env[name];
+        for (const name of STORE_VARIABLES) delete env[name];
         Object.assign(env, {
           TIDINGS_BENCH_STORE_DIR: storeDir,
           TIDINGS_MODE: 'production',
           TIDINGS_MAX_DEVICES_PER_USER: '100000',
         });
       }
+      Object.assign(env, { PORT: '0', NODE_ENV: 'production' });
       return {
         async start() {
           const server = await startServerProcess({ name: id, entry, env, cpus: environment.cpus });
